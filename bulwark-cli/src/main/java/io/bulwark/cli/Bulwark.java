@@ -1,15 +1,44 @@
 package io.bulwark.cli;
 
+import io.bulwark.label.LabelError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
 
 /** The {@code bulwark} command: one sub-command per task, exit codes as documented in {@link ExitCode}. */
 @Command(name = "bulwark", mixinStandardHelpOptions = true, version = "bulwark 0.1.0",
         description = "Bulwark: a sovereign data backbone for allied intelligence sharing.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {LabelCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class},
+        footerHeading = "%nExit codes:%n",
+        footer = {"  0  ok", "  1  other failure", "  2  bad input (the message names the input, position and rule)",
+                "  3  denied or not found", "  4  unreachable"})
 public final class Bulwark {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Bulwark()).execute(args));
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line; errors are one line on {@code err}, never a stack trace. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Bulwark());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExitCodeExceptionMapper(e -> e instanceof UserError u ? u.exitCode()
+                : e instanceof LabelError ? ExitCode.BAD_INPUT : ExitCode.OTHER);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("bulwark: " + switch (e) {
+                case UserError u -> u.getMessage();
+                case LabelError l -> l.getMessage();
+                default -> "unexpected failure: " + e;
+            });
+            return commandLine.getExitCodeExceptionMapper().getExitCode(e);
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("bulwark: " + e.getMessage());
+            e.getCommandLine().getErr().println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            return ExitCode.BAD_INPUT;
+        });
+        return cli.execute(args);
     }
 }

@@ -1,0 +1,12 @@
+package io.bulwark.cli;
+
+/** The exit codes of every command (documented in {@code bulwark --help} and docs/cli.md). */
+public final class ExitCode {
+    public static final int OK = 0;
+    public static final int OTHER = 1;
+    public static final int BAD_INPUT = 2;
+    public static final int DENIED_OR_NOT_FOUND = 3;
+    public static final int UNREACHABLE = 4;
+
+    private ExitCode() {}
+}
