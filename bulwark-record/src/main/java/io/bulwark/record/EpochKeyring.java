@@ -1,0 +1,87 @@
+package io.bulwark.record;
+
+import io.bulwark.crypto.AeadKey;
+import io.bulwark.crypto.Encapsulation;
+import io.bulwark.crypto.HybridPublicKemKey;
+import io.bulwark.crypto.SigningKeyset;
+
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * The origin's epoch keys, one per recipient nation, each made by one hybrid KEM encapsulation to
+ * that nation's public KEM key and announced in a signed {@link EpochKeyStatement}. A new epoch
+ * starts when the last one expires, and with every new keyring (the origin keeps no epoch secret
+ * across restarts: recipients derive theirs from the statements).
+ *
+ * <p>Thread-safe.
+ */
+public final class EpochKeyring {
+
+    /** A current epoch: the key that wraps data keys for the nation, and its statement. */
+    public record Epoch(AeadKey key, EpochKeyStatement statement) {}
+
+    private final SigningKeyset signer;
+    private final String originNation;
+    private final String originNode;
+    private final Function<String, Optional<HybridPublicKemKey>> recipientKeys;
+    private final Duration length;
+    private final Clock clock;
+    private final Map<String, Epoch> current = new ConcurrentHashMap<>();
+    private final List<EpochKeyStatement> announced = new CopyOnWriteArrayList<>();
+
+    /**
+     * @param recipientKeys the public KEM key of each nation this node shares with (its own included);
+     *                      empty for a nation it has no key for
+     * @param length        how long an epoch lasts
+     */
+    public EpochKeyring(SigningKeyset signer, String originNation, String originNode,
+                        Function<String, Optional<HybridPublicKemKey>> recipientKeys, Duration length, Clock clock) {
+        this.signer = signer;
+        this.originNation = originNation;
+        this.originNode = originNode;
+        this.recipientKeys = recipientKeys;
+        this.length = length;
+        this.clock = clock;
+    }
+
+    /** The current epoch for a nation, starting one if needed; empty if the nation's KEM key is unknown. */
+    public Optional<Epoch> epoch(String nation) throws GeneralSecurityException {
+        Instant now = clock.instant();
+        Epoch e = current.get(nation);
+        if (e != null && now.isBefore(e.statement().notAfter())) {
+            return Optional.of(e);
+        }
+        Optional<HybridPublicKemKey> key = recipientKeys.apply(nation);
+        if (key.isEmpty()) {
+            return Optional.empty();
+        }
+        synchronized (this) {
+            e = current.get(nation);
+            if (e != null && now.isBefore(e.statement().notAfter())) {
+                return Optional.of(e);
+            }
+            Encapsulation encapsulation = key.get().encapsulate();
+            AeadKey epochKey = AeadKey.fromSharedSecret(encapsulation.sharedSecret());
+            EpochKeyStatement statement = EpochKeyStatement.sign(signer, originNation, originNode, nation,
+                    epochKey.keyId(), now, now.plus(length), encapsulation.encapsulation());
+            e = new Epoch(epochKey, statement);
+            current.put(nation, e);
+            announced.add(statement);
+            return Optional.of(e);
+        }
+    }
+
+    /** Every statement this keyring has announced, oldest first: to deliver ahead of the records that use them. */
+    public List<EpochKeyStatement> statements() {
+        return List.copyOf(announced);
+    }
+}

@@ -1,0 +1,167 @@
+package io.bulwark.record;
+
+import io.bulwark.crypto.AeadKey;
+import io.bulwark.crypto.HybridPublicSigningKey;
+import io.bulwark.crypto.KemKeyset;
+import io.bulwark.crypto.KeyId;
+import io.bulwark.crypto.StreamingAeadKey;
+import io.bulwark.label.PolicySet;
+import io.bulwark.record.internal.Bytes;
+import io.bulwark.record.internal.MerkleTree;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Verifies and opens sealed records at a node of {@code ownNation}: the binding must verify against
+ * the origin's pinned key, the label must release the record to this nation, and the data key is
+ * unwrapped only through this nation's key access entry and an epoch key learnt from a verified
+ * {@link EpochKeyStatement}. Thread-safe.
+ *
+ * <p><b>Security guarantees.</b> A record whose bytes were changed anywhere — header, label,
+ * residency, key access, ciphertext, proof or signature — is refused. A nation the label does not
+ * release the record to has no key access entry, so it cannot open it even if it obtains the bytes.
+ */
+public final class RecordOpener {
+
+    private static final int SIGNATURE_CACHE = 4096;
+
+    private final PolicySet policies;
+    private final String ownNation;
+    private final KemKeyset ownKeys;
+    private final OriginKeys origins;
+    private final Map<KeyId, AeadKey> epochKeys = new ConcurrentHashMap<>();
+    /** Batch signatures already verified: SHA-256(signature) → SHA-256(signed message). */
+    private final Map<ByteBuffer, ByteBuffer> verified = new ConcurrentHashMap<>();
+
+    public RecordOpener(PolicySet policies, String ownNation, KemKeyset ownKeys, OriginKeys origins) {
+        this.policies = policies;
+        this.ownNation = ownNation;
+        this.ownKeys = ownKeys;
+        this.origins = origins;
+    }
+
+    /**
+     * Learns an epoch key from a statement addressed to this nation: verifies the origin's signature,
+     * decapsulates with this node's KEM keys (current or past) and checks the derived key's id.
+     */
+    public void accept(EpochKeyStatement statement) {
+        if (!statement.recipientNation().equals(ownNation)) {
+            throw new InvalidRecordException(statement + ": addressed to " + statement.recipientNation() + ", not " + ownNation);
+        }
+        statement.verify(origins);
+        AeadKey key;
+        try {
+            key = AeadKey.fromSharedSecret(ownKeys.decapsulate(statement.encapsulation()));
+        } catch (GeneralSecurityException e) {
+            throw new InvalidRecordException(statement + ": cannot be decapsulated with this node's KEM keys", e);
+        }
+        if (!key.keyId().equals(statement.epochKeyId())) {
+            throw new InvalidRecordException(statement + ": the derived key does not have the announced id");
+        }
+        epochKeys.put(key.keyId(), key);
+    }
+
+    /** Whether an epoch key is known (a record under an unknown epoch waits for its statement). */
+    public boolean knowsEpoch(KeyId id) {
+        return epochKeys.containsKey(id);
+    }
+
+    /** Decodes and verifies a record's bytes. */
+    public SealedRecord verify(byte[] sealed) {
+        return verify(SealedRecord.decode(sealed, policies));
+    }
+
+    /**
+     * Verifies a decoded record: the binding against the origin's pinned keys, and that the label
+     * releases it to this nation. Returns the record for chaining.
+     */
+    public SealedRecord verify(SealedRecord record) {
+        RecordHeader h = record.header();
+        String who = "record " + h.id() + " from " + h.originNation() + "/" + h.originNode();
+        SealedRecord.Binding b = record.binding();
+        byte[] root = MerkleTree.rootFromProof(MerkleTree.leafHash(record.leaf()), b.leafIndex(), b.batchSize(), b.path());
+        if (root == null) {
+            throw new InvalidRecordException(who + ": the inclusion proof does not fit its index and batch size");
+        }
+        byte[] message = RecordSealer.batchMessage(h.originNation(), h.originNode(), b.batchSize(), root);
+        ByteBuffer sigKey = ByteBuffer.wrap(Bytes.sha256().digest(b.signature()));
+        ByteBuffer messageDigest = ByteBuffer.wrap(Bytes.sha256().digest(message));
+        ByteBuffer known = verified.get(sigKey);
+        if (known == null) {
+            verifySignature(who, h, b.signature(), message);
+            if (verified.size() >= SIGNATURE_CACHE) verified.clear();
+            verified.put(sigKey, messageDigest);
+        } else if (origins.signingKeys(h.originNation(), h.originNode()).isEmpty()) {
+            throw new InvalidRecordException(who + ": the origin is not pinned");
+        } else if (!known.equals(messageDigest)) {
+            throw new InvalidRecordException(who + ": the binding does not verify (label, header or content changed)");
+        }
+        if (!policies.compile(record.label()).releasableTo(ownNation)) {
+            throw new InvalidRecordException(who + ": the label does not release it to " + ownNation);
+        }
+        return record;
+    }
+
+    private void verifySignature(String who, RecordHeader h, byte[] signature, byte[] message) {
+        List<HybridPublicSigningKey> keys = origins.signingKeys(h.originNation(), h.originNode());
+        if (keys.isEmpty()) {
+            throw new InvalidRecordException(who + ": the origin is not pinned");
+        }
+        for (HybridPublicSigningKey key : keys) {
+            try {
+                key.verify(signature, message);
+                return;
+            } catch (GeneralSecurityException e) {
+                // next pinned key
+            }
+        }
+        throw new InvalidRecordException(who + ": the binding does not verify against the origin's pinned keys "
+                + "(label, header or content changed, or a key that is not pinned)");
+    }
+
+    /** Forgets verified signatures, e.g. after a peer's key was revoked. */
+    public void forgetVerifiedSignatures() {
+        verified.clear();
+    }
+
+    /**
+     * The decrypted payload of a verified record, as a stream that fails (IOException) on any
+     * tampered segment. Throws if this nation has no key access entry or its epoch key is unknown.
+     */
+    public InputStream open(SealedRecord verifiedRecord) {
+        RecordHeader h = verifiedRecord.header();
+        KeyAccess access = verifiedRecord.keyAccess().stream().filter(k -> k.nation().equals(ownNation)).findFirst()
+                .orElseThrow(() -> new InvalidRecordException("record " + h.id() + ": no key access entry for " + ownNation));
+        AeadKey epoch = Optional.ofNullable(epochKeys.get(access.epochKeyId())).orElseThrow(() ->
+                new InvalidRecordException("record " + h.id() + ": epoch key " + access.epochKeyId()
+                        + " is not known here yet; its statement must be accepted first"));
+        StreamingAeadKey dataKey;
+        try {
+            dataKey = StreamingAeadKey.unwrap(access.wrappedKey(), epoch, RecordSealer.keyAccessData(h.id(), ownNation));
+        } catch (GeneralSecurityException e) {
+            throw new InvalidRecordException("record " + h.id() + ": the data key cannot be unwrapped", e);
+        }
+        return dataKey.newDecryptingStream(new ByteArrayInputStream(verifiedRecord.ciphertext()), RecordSealer.payloadData(h.id()));
+    }
+
+    /** The whole decrypted payload of a verified record. */
+    public byte[] openAll(SealedRecord verifiedRecord) {
+        try (InputStream in = open(verifiedRecord)) {
+            byte[] payload = in.readAllBytes();
+            if (payload.length != verifiedRecord.header().payloadSize()) {
+                throw new InvalidRecordException("record " + verifiedRecord.id() + ": payload size differs from the header");
+            }
+            return payload;
+        } catch (IOException e) {
+            throw new InvalidRecordException("record " + verifiedRecord.id() + ": the payload does not decrypt", e);
+        }
+    }
+}
