@@ -72,7 +72,13 @@ public final class FilesystemBlobStore implements BlobStore {
     public FilesystemBlobStore(Path root) {
         this.root = root.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(this.root);
+            if (!Files.isDirectory(this.root)) {
+                Files.createDirectories(this.root);
+                // A store created now must not vanish with the next power cut.
+                if (this.root.getParent() != null) {
+                    fsyncDirectory(this.root.getParent());
+                }
+            }
         } catch (IOException e) {
             throw new StoreException("could not open the blob store directory " + this.root, e);
         }
@@ -136,6 +142,7 @@ public final class FilesystemBlobStore implements BlobStore {
     public boolean delete(String key) {
         Path path = pathOf(key);
         try {
+            // No directory fsync: if a power cut undoes the deletion, the blob is merely an orphan again.
             return Files.deleteIfExists(path);
         } catch (IOException e) {
             throw new StoreException("could not delete blob " + Checks.quote(key) + " in " + root, e);

@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
@@ -84,6 +85,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     private final GroupCommitter<Write> committer;
     private final LinkedBlockingQueue<RecordSql> idleReaders = new LinkedBlockingQueue<>();
     private final Semaphore readerPermits = new Semaphore(READERS, true);
+    private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean closed;
 
     /** Opens (creating if need be) the store in {@code file}, with the system clock. */
@@ -154,6 +156,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     @Override
     public StoreResult<ChangeReceipt> retract(String id, byte[] tombstone, Instant at) {
         Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(tombstone, "tombstone");
         Retraction retraction = new Retraction(at, tombstone);
         return write("retract record " + id, (sql, now) -> sql.retract(id, retraction, now));
     }
@@ -217,15 +220,20 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     @Override
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
         closed = true;
         committer.close(); // commits what was already submitted
         closeQuietly(writer);
-        readerPermits.acquireUninterruptibly(READERS); // wait for reads in flight
-        for (RecordSql r; (r = idleReaders.poll()) != null; ) {
-            closeQuietly(r);
+        // Holding every permit waits out the reads in flight; later reads see closed and refuse.
+        readerPermits.acquireUninterruptibly(READERS);
+        try {
+            for (RecordSql r; (r = idleReaders.poll()) != null; ) {
+                closeQuietly(r);
+            }
+        } finally {
+            readerPermits.release(READERS);
         }
     }
 
@@ -289,13 +297,14 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     private <R> R read(String what, Read<R> read) {
-        if (closed) {
-            throw new StoreException("could not " + what + ": the metadata store is closed");
-        }
         readerPermits.acquireUninterruptibly();
-        RecordSql sql = idleReaders.poll();
+        RecordSql sql = null;
         boolean healthy = false;
         try {
+            if (closed) {
+                throw new StoreException("could not " + what + ": the metadata store is closed");
+            }
+            sql = idleReaders.poll();
             if (sql == null) {
                 sql = new RecordSql(connect(true));
             }
@@ -330,6 +339,9 @@ public final class SqliteMetadataStore implements MetadataStore {
             }
             // Per connection: every commit forces the WAL to disk before it returns.
             execute(c, "PRAGMA synchronous = FULL");
+            if (!"2".equals(pragma(c, "PRAGMA synchronous"))) { // 2 = FULL
+                throw new StoreException("the metadata database " + file + " refused synchronous=FULL; commits would not be durable");
+            }
             execute(c, "PRAGMA foreign_keys = ON");
             if (readOnly) {
                 execute(c, "PRAGMA query_only = ON");

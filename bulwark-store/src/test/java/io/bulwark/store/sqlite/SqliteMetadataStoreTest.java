@@ -3,6 +3,8 @@ package io.bulwark.store.sqlite;
 import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.MetadataStore;
 import io.bulwark.store.MetadataStoreContractTest;
+import io.bulwark.store.RecordMetadata;
+import io.bulwark.store.TestRecords;
 import io.bulwark.store.StoreException;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,13 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -97,6 +106,49 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
                     .isInstanceOf(StoreException.class)
                     .hasMessageContaining(r.id())
                     .hasMessageContaining("malformed");
+        }
+    }
+
+    @Nested
+    class Faults {
+
+        @Test
+        void aWriteThatFaultsFailsAloneWithoutSqlAndLeavesNoTraceWhileItsBatchCommits() throws Exception {
+            // SQLite-specific syntax is fine here: it only injects a fault for the test.
+            execute(dir.resolve(FILE), "CREATE TRIGGER injected_fault BEFORE INSERT ON records WHEN NEW.origin_nation = 'FRA' "
+                    + "BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+            List<RecordMetadata> deu = new ArrayList<>();
+            List<RecordMetadata> fra = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                deu.add(TestRecords.record(TestRecords.uuid7(1_000 + i, random), Instant.ofEpochMilli(1_000 + i), "DEU", TestRecords.label("SECRET")));
+                fra.add(TestRecords.record(TestRecords.uuid7(2_000 + i, random), Instant.ofEpochMilli(2_000 + i), "FRA", TestRecords.label("SECRET")));
+            }
+            List<Callable<Object>> calls = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                RecordMetadata d = deu.get(i);
+                RecordMetadata f = fra.get(i);
+                calls.add(() -> store.insert(d).orElseThrow());
+                calls.add(() -> {
+                    StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class, () -> store.insert(f));
+                    assertThat(e).hasMessageStartingWith("could not insert record " + f.id()).hasMessageNotContaining("INSERT");
+                    return e;
+                });
+            }
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (Future<Object> result : threads.invokeAll(calls)) {
+                    result.get();
+                }
+            }
+
+            for (RecordMetadata r : deu) {
+                assertThat(store.find(r.id())).contains(r);
+            }
+            for (RecordMetadata r : fra) {
+                assertThat(store.find(r.id())).isEmpty();
+            }
+            List<ChangeEntry> log = store.changesSince(0, 1000);
+            assertThat(log).extracting(ChangeEntry::recordId).containsExactlyInAnyOrderElementsOf(deu.stream().map(RecordMetadata::id).toList());
+            assertThat(log).extracting(ChangeEntry::seq).containsExactly(LongStream.rangeClosed(1, 50).boxed().toArray(Long[]::new));
         }
     }
 
