@@ -1,0 +1,70 @@
+package io.bulwark.store;
+
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Sealed-record bytes by key. The bytes are opaque (already encrypted and signed by the record
+ * layer); the store only keeps them whole.
+ *
+ * <h2>Contract every implementation keeps</h2>
+ * <ul>
+ *   <li><b>Keys.</b> A key is 1 to 200 characters from {@code [A-Za-z0-9._-]}, not starting with a
+ *       dot. Any other key is an {@link InvalidBlobKeyException} naming it, the offset and the rule,
+ *       raised before any byte is read or written; so a key can never name a path outside the
+ *       store.</li>
+ *   <li><b>All or nothing.</b> When {@link #put} returns, the blob is durable (it survives a crash
+ *       of the process or the machine) and visible under its key in full. Until then, readers see
+ *       the previous blob under that key or none — never a partial one, even after a crash.</li>
+ *   <li><b>Integrity.</b> {@link #put} returns the size and SHA-256 of exactly the bytes stored.</li>
+ *   <li><b>Faults</b> are {@link StoreException}s naming the key.</li>
+ *   <li><b>Thread safety.</b> Every method may be called from many threads at once.</li>
+ * </ul>
+ */
+public interface BlobStore extends AutoCloseable {
+
+    /**
+     * Stores the stream's bytes under {@code key}, replacing any blob there atomically. Reads the
+     * stream to its end; does not close it.
+     *
+     * @return the key, the size and the SHA-256 of the bytes stored
+     * @throws InvalidBlobKeyException if the key breaks the key rule
+     * @throws StoreException          if the stream or the storage fails; nothing is then stored
+     */
+    BlobRef put(String key, InputStream content);
+
+    /**
+     * The blob's bytes, to be read and closed by the caller; empty if there is no blob under the
+     * key. A stream once opened reads the blob as it was, even if it is replaced meanwhile.
+     */
+    Optional<InputStream> open(String key);
+
+    /**
+     * Deletes the blob under the key.
+     *
+     * @return whether there was one
+     */
+    boolean delete(String key);
+
+    /** Whether a blob is stored under the key. */
+    boolean exists(String key);
+
+    /**
+     * Every stored blob, in no particular order, for sweeping. Partial writes are not listed. The
+     * stream holds directory or connection resources: close it (try-with-resources).
+     */
+    Stream<BlobEntry> list();
+
+    /**
+     * Removes what crashed writes left behind (temporary files; for S3, incomplete multipart
+     * uploads) that were started before {@code startedBefore}. Never touches a stored blob.
+     *
+     * @return how many leftovers were removed
+     */
+    int deleteIncomplete(Instant startedBefore);
+
+    @Override
+    void close();
+}

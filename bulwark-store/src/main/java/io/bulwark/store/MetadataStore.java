@@ -1,0 +1,147 @@
+package io.bulwark.store;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A node's record metadata and its change log.
+ *
+ * <h2>Contract every implementation keeps</h2>
+ * <ul>
+ *   <li><b>Durable acknowledgement.</b> When a mutating method returns, its change is committed and
+ *       survives a crash (kill -9, power loss) of the process or the machine.</li>
+ *   <li><b>Atomic change log.</b> Every change to a record and its change-log entry are committed in
+ *       one transaction: there is never a record change without its entry, nor an entry without its
+ *       change.</li>
+ *   <li><b>Sequence numbers.</b> Change-log sequence numbers are positive, strictly increasing in
+ *       commit order and never reused, also across restarts; a reader that has seen every entry up
+ *       to {@code n} misses nothing by asking {@link #changesSince(long, int) changesSince(n, …)}.</li>
+ *   <li><b>Exactly-once effect.</b> Redelivering a change the store already holds (the same
+ *       publication, the same retraction, the same label) writes nothing and returns the earlier
+ *       change's sequence number with {@link ChangeReceipt#replayed()} set.</li>
+ *   <li><b>Expected outcomes are values.</b> A missing record is {@link StoreResult.NotFound}; a
+ *       request that clashes with what is stored is {@link StoreResult.Conflict}. Bad input is an
+ *       {@link InvalidInputException}, raised before anything is written. A database fault is a
+ *       {@link StoreException}, after which the change is not applied.</li>
+ *   <li><b>No counting of hidden records.</b> The store offers no count: the node decides what a
+ *       caller may see, and counts only that. {@link #scan} pages over what the caller may see and
+ *       never lets a hidden record shape a page or a cursor.</li>
+ *   <li><b>Thread safety.</b> Every method may be called from many threads (virtual threads
+ *       included) at once. Concurrent writes are group-committed: many callers are acknowledged by
+ *       one commit.</li>
+ * </ul>
+ *
+ * <p>Metadata is written after the record's blob is durable (see {@link OrphanSweeper}), so a record
+ * this store lists always has its bytes.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    /** The largest {@code limit} for {@link #changesSince}. */
+    int MAX_CHANGES = 10_000;
+
+    /**
+     * Stores a new record and appends {@link ChangeKind#PUBLISHED} to the change log, in one
+     * transaction.
+     *
+     * @param record an {@link RecordState#ACTIVE active} record (retract it afterwards if need be)
+     * @return the receipt with the PUBLISHED entry's seq; if a record with this id is already stored
+     *         and is {@link RecordMetadata#samePublication the same publication}, the existing
+     *         entry's seq marked {@link ChangeReceipt#replayed() replayed} (whatever the record's
+     *         label or state has become since); if it is another publication under the same id,
+     *         {@link StoreResult.Conflict}
+     * @throws InvalidRecordException if the record is retracted
+     */
+    StoreResult<ChangeReceipt> insert(RecordMetadata record);
+
+    /**
+     * Inserts each record as {@link #insert} would, all in one transaction (one commit).
+     *
+     * @return one result per record, in the order given; a record repeated within the list is a
+     *         replay of (or a conflict with) its first occurrence
+     * @throws InvalidRecordException if any record is retracted; then none is inserted
+     */
+    List<StoreResult<ChangeReceipt>> insertAll(List<RecordMetadata> records);
+
+    /** The record with this id, in whatever state; empty if none. */
+    Optional<RecordMetadata> find(String id);
+
+    /**
+     * Marks a record {@link RecordState#RETRACTED}, keeping the signed tombstone, and appends
+     * {@link ChangeKind#RETRACTED}, in one transaction. The row stays, so that the retraction can be
+     * replicated and shown; its blob is left for the node to remove.
+     *
+     * @param tombstone the signed tombstone (opaque to the store), non-empty
+     * @param at        when the record was retracted
+     * @return the RETRACTED entry's receipt; if the record was already retracted with this very
+     *         tombstone and time, that entry's seq marked replayed; {@link StoreResult.NotFound} if
+     *         no record has this id; {@link StoreResult.Conflict} if it was retracted otherwise
+     */
+    StoreResult<ChangeReceipt> retract(String id, byte[] tombstone, Instant at);
+
+    /**
+     * Replaces a record's label and appends {@link ChangeKind#RELABELED}, in one transaction.
+     *
+     * @return the RELABELED entry's receipt; if the record already carries exactly this label, the
+     *         seq of the change that gave it (PUBLISHED or RELABELED) marked replayed;
+     *         {@link StoreResult.NotFound} if no record has this id; {@link StoreResult.Conflict} if
+     *         the record is retracted
+     */
+    StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel);
+
+    /**
+     * One page of records matching the query, newest first (creation time, then id, descending).
+     * The page holds up to {@link RecordQuery#pageSize()} records; it has a next cursor only if
+     * another matching record follows.
+     */
+    Page<RecordMetadata> list(RecordQuery query);
+
+    /**
+     * One page of the records matching the query <em>that the caller may see</em>, newest first.
+     * Reads on, {@link RecordQuery#pageSize()} rows per round trip, until it has {@code pageSize}
+     * visible records or reaches the end.
+     *
+     * <p><b>Security guarantees.</b> A record for which {@code visible} is false never appears on a
+     * page, never counts towards its size and never determines its cursor: a next cursor is issued
+     * only if a further <em>visible</em> record exists, and it names that record's position (the
+     * first row of the next page), so the hidden rows passed over are not read again and nothing of
+     * them is carried to the caller. Paging with the cursors returns every visible record exactly
+     * once, as long as visibility does not change in between.
+     *
+     * <p>{@code visible} is called without any database resource held; it may block.
+     *
+     * @param pageSize the number of visible records per page, 1 to {@value RecordQuery#MAX_PAGE_SIZE}
+     * @throws InvalidQueryException if {@code pageSize} is out of range
+     */
+    Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize);
+
+    /**
+     * Change-log entries with a sequence number greater than {@code seq}, in sequence order: what a
+     * replica that has applied everything up to {@code seq} must apply next.
+     *
+     * @param seq   the last sequence number the reader has; 0 for the beginning
+     * @param limit the most entries to return, 1 to {@value #MAX_CHANGES}
+     * @throws InvalidQueryException if {@code seq} is negative or {@code limit} out of range
+     */
+    List<ChangeEntry> changesSince(long seq, int limit);
+
+    /** The sequence number of the latest change-log entry; 0 if the log is empty. */
+    long lastSeq();
+
+    /**
+     * Which of these blob keys some record (in any state) refers to: the blobs a sweep must keep.
+     *
+     * @return the subset of {@code blobKeys} that are referenced
+     */
+    Set<String> referencedBlobKeys(Collection<String> blobKeys);
+
+    /**
+     * Commits what was already submitted, then releases the database. Later calls raise
+     * {@link StoreException}.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,129 @@
+package io.bulwark.store;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Removes what crashed writes leave behind in a {@link BlobStore}: blobs that no record refers to,
+ * and partial writes. Run it at startup, before the node takes writes, and then as often as wanted.
+ *
+ * <h2>The durability protocol</h2>
+ * A record is stored in two steps, in this order:
+ * <ol>
+ *   <li>{@link BlobStore#put} the sealed bytes; it returns once they are durable under their key.</li>
+ *   <li>{@link MetadataStore#insert} the metadata (with the blob's {@link BlobRef}); it returns once
+ *       the row and its change-log entry are committed durably. Only now is the write acknowledged.</li>
+ * </ol>
+ * A crash before step 1 completes leaves at most a temporary file; a crash between the steps leaves
+ * an <em>orphan</em> blob, stored but not referenced. Neither is ever visible: records are found
+ * only through metadata, and metadata is never committed before its blob is durable. So a listed
+ * record always has its bytes, and the only debris is unreferenced bytes, which this sweeper
+ * deletes. (Deletion runs the other way: a node retracting or evacuating a record changes the
+ * metadata first and deletes the blob after.)
+ *
+ * <h2>The grace period</h2>
+ * A blob is deleted only if it is unreferenced <em>and</em> was last written more than the grace
+ * period ago; a temporary file only if it was started more than the grace period ago. A write in
+ * progress has a blob without a row for the moment between its two steps, so the grace period must
+ * be longer than that moment ever lasts; the default of one hour is generous. At startup nothing is
+ * in progress, and any grace period is safe.
+ */
+public final class OrphanSweeper {
+
+    /** The default grace period. */
+    public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
+    private static final int CHUNK = 500;
+
+    /**
+     * What a sweep did.
+     *
+     * @param blobsExamined     blobs listed
+     * @param orphansDeleted    unreferenced blobs older than the grace period, deleted
+     * @param incompleteDeleted partial writes older than the grace period, deleted
+     */
+    public record Report(long blobsExamined, long orphansDeleted, long incompleteDeleted) {
+    }
+
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final Duration grace;
+    private final Clock clock;
+
+    /** A sweeper with the {@link #DEFAULT_GRACE default grace period} and the system clock. */
+    public OrphanSweeper(MetadataStore metadata, BlobStore blobs) {
+        this(metadata, blobs, DEFAULT_GRACE, Clock.systemUTC());
+    }
+
+    /**
+     * @param grace how old an unreferenced blob or a partial write must be before it is deleted; not
+     *              negative
+     */
+    public OrphanSweeper(MetadataStore metadata, BlobStore blobs, Duration grace, Clock clock) {
+        this.metadata = Objects.requireNonNull(metadata, "metadata");
+        this.blobs = Objects.requireNonNull(blobs, "blobs");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative: " + grace);
+        }
+        this.grace = grace;
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Deletes old partial writes, then every blob older than the grace period that no record
+     * refers to.
+     *
+     * @throws StoreException if either store fails; what was deleted until then stays deleted,
+     *                        which is safe, and the next sweep carries on
+     */
+    public Report sweep() {
+        Instant cutoff = clock.instant().minus(grace);
+        long incomplete = blobs.deleteIncomplete(cutoff);
+        long examined = 0;
+        long orphans = 0;
+        try (Stream<BlobEntry> listed = blobs.list()) {
+            Iterator<BlobEntry> it = listed.iterator();
+            List<String> candidates = new ArrayList<>(CHUNK);
+            while (it.hasNext()) {
+                BlobEntry e = it.next();
+                examined++;
+                if (e.lastModified().isBefore(cutoff)) {
+                    candidates.add(e.key());
+                }
+                if (candidates.size() == CHUNK || (!it.hasNext() && !candidates.isEmpty())) {
+                    orphans += deleteUnreferenced(candidates);
+                    candidates.clear();
+                }
+            }
+        }
+        Report report = new Report(examined, orphans, incomplete);
+        if (orphans > 0 || incomplete > 0) {
+            LOG.info("orphan sweep: {} blobs examined, {} orphan blobs and {} partial writes deleted",
+                    examined, orphans, incomplete);
+        }
+        return report;
+    }
+
+    private long deleteUnreferenced(List<String> keys) {
+        Set<String> referenced = metadata.referencedBlobKeys(keys);
+        long deleted = 0;
+        for (String key : keys) {
+            if (!referenced.contains(key) && blobs.delete(key)) {
+                LOG.debug("orphan sweep: deleted unreferenced blob {}", key);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+}

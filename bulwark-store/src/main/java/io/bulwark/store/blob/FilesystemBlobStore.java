@@ -1,0 +1,292 @@
+package io.bulwark.store.blob;
+
+import io.bulwark.store.BlobEntry;
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.InvalidBlobKeyException;
+import io.bulwark.store.StoreException;
+import io.bulwark.store.internal.Checks;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A {@link BlobStore} in a directory of the local filesystem.
+ *
+ * <h2>Layout</h2>
+ * A blob with key {@code k} is the file {@code <root>/<h0>/<h1>/k}, where {@code h0 h1} are the
+ * first two bytes, in lowercase hex, of SHA-256 over the key's UTF-8 bytes: at most 65,536 leaf
+ * directories, so ten million blobs make about 150 files per directory. The shard comes from a hash
+ * and not from the key's own prefix because record ids are UUIDv7s, whose leading digits are a
+ * timestamp: a prefix shard would put each day's blobs in one directory.
+ *
+ * <h2>Durability</h2>
+ * {@link #put} writes a temporary file (named {@code .tmp-<key>-<random>} in the blob's own
+ * directory, so the final rename never crosses a filesystem), forces it to disk, renames it onto the
+ * key atomically, then forces the directory so the rename itself survives power loss. A directory
+ * created for a shard is made durable in its parent before the first blob goes into it. A crash at
+ * any point leaves either the old state or the new one, plus at most a temporary file, which is
+ * never listed and which {@link #deleteIncomplete} removes. Temporary names start with a dot; keys
+ * never do, so the two cannot collide.
+ */
+public final class FilesystemBlobStore implements BlobStore {
+
+    private static final String TEMP_PREFIX = ".tmp-";
+    private static final int BUFFER = 64 * 1024;
+    private static final boolean WINDOWS = File.separatorChar == '\\';
+
+    private final Path root;
+    /** Shard directories known to exist durably, so each pays its directory fsync once per process. */
+    private final Set<Path> durableDirs = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Opens (creating if need be) the blob store in {@code root}.
+     *
+     * @throws StoreException if the directory cannot be created or is not a directory
+     */
+    public FilesystemBlobStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+        try {
+            if (!Files.isDirectory(this.root)) {
+                Files.createDirectories(this.root);
+                // A store created now must not vanish with the next power cut.
+                if (this.root.getParent() != null) {
+                    fsyncDirectory(this.root.getParent());
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException("could not open the blob store directory " + this.root, e);
+        }
+    }
+
+    /** The store's directory. */
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public BlobRef put(String key, InputStream content) {
+        Path target = pathOf(key);
+        Path dir = target.getParent();
+        Path temp = null;
+        try {
+            ensureDurableDir(dir);
+            temp = createTemp(dir, key);
+            MessageDigest sha256 = sha256();
+            long size = 0;
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                byte[] buffer = new byte[BUFFER];
+                for (int n; (n = content.read(buffer)) != -1; ) {
+                    sha256.update(buffer, 0, n);
+                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                    while (chunk.hasRemaining()) {
+                        out.write(chunk);
+                    }
+                    size += n;
+                }
+                // The data must be on disk before the rename makes it visible under the key.
+                out.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            temp = null;
+            // The rename is only durable once the directory entry is.
+            fsyncDirectory(dir);
+            return new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
+        } catch (IOException | UncheckedIOException e) {
+            throw new StoreException("could not store blob " + Checks.quote(key) + " in " + root, e);
+        } finally {
+            if (temp != null) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    @Override
+    public Optional<InputStream> open(String key) {
+        Path path = pathOf(key);
+        try {
+            return Optional.of(Files.newInputStream(path));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StoreException("could not open blob " + Checks.quote(key) + " in " + root, e);
+        }
+    }
+
+    @Override
+    public boolean delete(String key) {
+        Path path = pathOf(key);
+        try {
+            // No directory fsync: if a power cut undoes the deletion, the blob is merely an orphan again.
+            return Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new StoreException("could not delete blob " + Checks.quote(key) + " in " + root, e);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return Files.isRegularFile(pathOf(key));
+    }
+
+    @Override
+    public Stream<BlobEntry> list() {
+        Stream<BlobEntry> entries;
+        try {
+            entries = Files.walk(root, 3)
+                    .filter(p -> root.relativize(p).getNameCount() == 3)
+                    .filter(this::isBlobFile)
+                    .map(FilesystemBlobStore::entryOf)
+                    .flatMap(Optional::stream);
+        } catch (IOException e) {
+            throw new StoreException("could not list the blob store " + root, e);
+        }
+        // Files.walk reports I/O errors met while iterating as UncheckedIOException; the contract says StoreException.
+        Spliterator<BlobEntry> source = entries.spliterator();
+        Spliterator<BlobEntry> guarded = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.NONNULL) {
+            @Override
+            public boolean tryAdvance(Consumer<? super BlobEntry> action) {
+                try {
+                    return source.tryAdvance(action);
+                } catch (UncheckedIOException e) {
+                    throw new StoreException("could not list the blob store " + root, e.getCause());
+                }
+            }
+        };
+        return StreamSupport.stream(guarded, false).onClose(entries::close);
+    }
+
+    @Override
+    public int deleteIncomplete(Instant startedBefore) {
+        int deleted = 0;
+        try (Stream<Path> files = Files.walk(root, 3)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (root.relativize(p).getNameCount() == 3 && p.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    Optional<BasicFileAttributes> attrs = attributes(p);
+                    if (attrs.isPresent() && attrs.get().lastModifiedTime().toInstant().isBefore(startedBefore)
+                            && Files.deleteIfExists(p)) {
+                        deleted++;
+                    }
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new StoreException("could not remove incomplete writes from the blob store " + root, e);
+        }
+        return deleted;
+    }
+
+    /** Nothing to release: every operation opens and closes its own files. */
+    @Override
+    public void close() {
+    }
+
+    /** Where the blob with this key lives. */
+    Path pathOf(String key) {
+        Checks.blobKey(key).ifPresent(v -> {
+            throw new InvalidBlobKeyException("blob key " + Checks.quote(key), v.position(), v.rule());
+        });
+        byte[] h = sha256().digest(key.getBytes(StandardCharsets.US_ASCII));
+        HexFormat hex = HexFormat.of();
+        return root.resolve(hex.toHexDigits(h[0])).resolve(hex.toHexDigits(h[1])).resolve(key);
+    }
+
+    private boolean isBlobFile(Path p) {
+        String name = p.getFileName().toString();
+        // Anything else in the tree (temporary files, strays) is not a blob; list only what get() finds.
+        return Checks.blobKey(name).isEmpty() && pathOf(name).equals(p);
+    }
+
+    private static Optional<BlobEntry> entryOf(Path p) {
+        return attributes(p).filter(BasicFileAttributes::isRegularFile)
+                .map(a -> new BlobEntry(p.getFileName().toString(), a.size(), a.lastModifiedTime().toInstant()));
+    }
+
+    private static Optional<BasicFileAttributes> attributes(Path p) {
+        try {
+            return Optional.of(Files.readAttributes(p, BasicFileAttributes.class));
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // deleted since the directory was read
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void ensureDurableDir(Path dir) throws IOException {
+        if (durableDirs.contains(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (!parent.equals(root)) {
+            ensureDurableDir(parent);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            // created earlier or by a concurrent put; its entry may not be durable yet, so sync anyway
+        }
+        fsyncDirectory(parent);
+        durableDirs.add(dir);
+    }
+
+    private static Path createTemp(Path dir, String key) throws IOException {
+        while (true) {
+            Path temp = dir.resolve(TEMP_PREFIX + key + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            try {
+                Files.createFile(temp);
+                return temp;
+            } catch (FileAlreadyExistsException e) {
+                // another writer drew the same suffix; draw again
+            }
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        if (WINDOWS) {
+            return; // NTFS cannot open a directory as a channel; its metadata journal covers renames
+        }
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // left for deleteIncomplete: a temporary file is never visible as a blob
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform provides SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,369 @@
+package io.bulwark.store.internal;
+
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.ChangeEntry;
+import io.bulwark.store.ChangeKind;
+import io.bulwark.store.ChangeReceipt;
+import io.bulwark.store.LabelMetadata;
+import io.bulwark.store.RecordMetadata;
+import io.bulwark.store.RecordQuery;
+import io.bulwark.store.RecordState;
+import io.bulwark.store.Retraction;
+import io.bulwark.store.StoreException;
+import io.bulwark.store.StoreResult;
+import io.bulwark.store.internal.Cursors.Position;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The metadata store's reads and writes in portable SQL (standard types and statements; only
+ * {@code LIMIT} beyond the standard, which SQLite and PostgreSQL both accept), over one JDBC
+ * connection. Every implementation of {@link io.bulwark.store.MetadataStore} runs the same
+ * statements; they differ in connections, transactions and DDL types.
+ *
+ * <p>Writes expect to run inside a transaction the caller commits. Not thread-safe: one instance
+ * per connection.
+ */
+public final class RecordSql implements AutoCloseable {
+
+    /** The counter row that allocates change-log sequence numbers. */
+    public static final String SEQ_COUNTER = "change_log";
+
+    private static final String COLUMNS = "r.id, r.origin_nation, r.origin_node, r.created_at, r.content_type, "
+            + "r.payload_size, r.payload_digest, r.label_json, r.policy, r.classification, r.label_values, "
+            + "r.residency, r.blob_key, r.blob_digest, r.sealed_size, r.state, r.retracted_at, r.tombstone";
+    private static final String FIND = "SELECT " + COLUMNS + " FROM records r WHERE r.id = ?";
+    private static final String INSERT = "INSERT INTO records (id, origin_nation, origin_node, created_at, "
+            + "content_type, payload_size, payload_digest, label_json, policy, classification, label_values, "
+            + "residency, blob_key, blob_digest, sealed_size, state, retracted_at, tombstone) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)";
+    private static final String INSERT_VALUE = "INSERT INTO record_label_values (record_id, label_value) VALUES (?, ?)";
+    private static final String DELETE_VALUES = "DELETE FROM record_label_values WHERE record_id = ?";
+    private static final String RETRACT = "UPDATE records SET state = ?, retracted_at = ?, tombstone = ? WHERE id = ?";
+    private static final String RELABEL = "UPDATE records SET label_json = ?, policy = ?, classification = ?, "
+            + "label_values = ? WHERE id = ?";
+    private static final String BUMP_SEQ = "UPDATE counters SET counter_value = counter_value + 1 WHERE name = ?";
+    private static final String READ_SEQ = "SELECT counter_value FROM counters WHERE name = ?";
+    private static final String APPEND = "INSERT INTO change_log (seq, record_id, kind, at) VALUES (?, ?, ?, ?)";
+    private static final String SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind = ?";
+    private static final String LABEL_SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind IN (?, ?)";
+    private static final String CHANGES = "SELECT seq, record_id, kind, at FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?";
+    private static final int IN_CHUNK = 500;
+
+    private final Connection connection;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    public RecordSql(Connection connection) {
+        this.connection = connection;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    public Optional<RecordMetadata> find(String id) throws SQLException {
+        PreparedStatement s = prepared(FIND);
+        s.setString(1, id);
+        try (ResultSet rs = s.executeQuery()) {
+            return rs.next() ? Optional.of(record(rs)) : Optional.empty();
+        }
+    }
+
+    /** One batch of rows matching the query's filters, in listing order, from a position. */
+    public List<RecordMetadata> rows(RecordQuery q, Optional<Position> from, boolean inclusive, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM records r WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        q.originNation().ifPresent(v -> where(sql, args, " AND r.origin_nation = ?", v));
+        q.policy().ifPresent(v -> where(sql, args, " AND r.policy = ?", v));
+        q.classification().ifPresent(v -> where(sql, args, " AND r.classification = ?", v));
+        q.createdAfter().ifPresent(t -> where(sql, args, " AND r.created_at > ?", t.toEpochMilli()));
+        q.createdBefore().ifPresent(t -> where(sql, args, " AND r.created_at < ?", t.toEpochMilli()));
+        q.state().ifPresent(v -> where(sql, args, " AND r.state = ?", v.name()));
+        for (String value : q.labelValues().stream().sorted().toList()) {
+            // Whole values, case-sensitive, in every database: an equality join, never LIKE on the list.
+            where(sql, args, " AND EXISTS (SELECT 1 FROM record_label_values v WHERE v.record_id = r.id AND v.label_value = ?)", value);
+        }
+        if (from.isPresent()) {
+            Position p = from.get();
+            // Keyset on (created_at desc, id desc); the first term lets the index bound the range.
+            sql.append(" AND r.created_at <= ? AND (r.created_at < ? OR r.id ").append(inclusive ? "<=" : "<").append(" ?)");
+            args.add(p.createdAtMillis());
+            args.add(p.createdAtMillis());
+            args.add(p.id());
+        }
+        sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
+        args.add(limit);
+        try (PreparedStatement s = connection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                s.setObject(i + 1, args.get(i));
+            }
+            List<RecordMetadata> rows = new ArrayList<>(Math.min(limit, 1024));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(record(rs));
+                }
+            }
+            return rows;
+        }
+    }
+
+    public List<ChangeEntry> changesSince(long seq, int limit) throws SQLException {
+        PreparedStatement s = prepared(CHANGES);
+        s.setLong(1, seq);
+        s.setInt(2, limit);
+        List<ChangeEntry> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(new ChangeEntry(rs.getLong(1), rs.getString(2), ChangeKind.valueOf(rs.getString(3)),
+                        Instant.ofEpochMilli(rs.getLong(4))));
+            }
+        }
+        return out;
+    }
+
+    public long lastSeq() throws SQLException {
+        PreparedStatement s = prepared(READ_SEQ);
+        s.setString(1, SEQ_COUNTER);
+        try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+                throw new StoreException("the database has no change-log counter: it was not created by Bulwark or is damaged");
+            }
+            return rs.getLong(1);
+        }
+    }
+
+    public Set<String> referencedBlobKeys(Collection<String> keys) throws SQLException {
+        List<String> all = List.copyOf(new HashSet<>(keys));
+        Set<String> found = new HashSet<>();
+        for (int start = 0; start < all.size(); start += IN_CHUNK) {
+            List<String> chunk = all.subList(start, Math.min(all.size(), start + IN_CHUNK));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement s = connection.prepareStatement(
+                    "SELECT DISTINCT blob_key FROM records WHERE blob_key IN (" + marks + ")")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    s.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    // ---- writes (inside the caller's transaction) --------------------------------------------
+
+    public StoreResult<ChangeReceipt> insert(RecordMetadata r, long nowMillis) throws SQLException {
+        Optional<RecordMetadata> existing = find(r.id());
+        if (existing.isPresent()) {
+            if (existing.get().samePublication(r)) {
+                return StoreResult.success(new ChangeReceipt(seqOf(r.id(), ChangeKind.PUBLISHED), true));
+            }
+            return StoreResult.conflict(r.id(), "another publication is stored under this id "
+                    + "(its origin, creation time, payload or sealed bytes differ)");
+        }
+        PreparedStatement s = prepared(INSERT);
+        int i = 1;
+        s.setString(i++, r.id());
+        s.setString(i++, r.originNation());
+        s.setString(i++, r.originNode());
+        s.setLong(i++, r.createdAt().toEpochMilli());
+        s.setString(i++, r.contentType());
+        s.setLong(i++, r.payloadSize());
+        s.setString(i++, r.payloadDigest());
+        s.setString(i++, r.label().json());
+        s.setString(i++, r.label().policy());
+        s.setString(i++, r.label().classification());
+        s.setString(i++, String.join(" ", r.label().values()));
+        s.setString(i++, r.residency());
+        s.setString(i++, r.blob().key());
+        s.setString(i++, r.blob().sha256());
+        s.setLong(i++, r.blob().size());
+        s.setString(i, RecordState.ACTIVE.name());
+        s.executeUpdate();
+        insertValues(r.id(), r.label().values());
+        return StoreResult.success(new ChangeReceipt(append(r.id(), ChangeKind.PUBLISHED, nowMillis), false));
+    }
+
+    public StoreResult<ChangeReceipt> retract(String id, Retraction retraction, long nowMillis) throws SQLException {
+        Optional<RecordMetadata> existing = find(id);
+        if (existing.isEmpty()) {
+            return StoreResult.notFound(id);
+        }
+        Optional<Retraction> earlier = existing.get().retraction();
+        if (earlier.isPresent()) {
+            if (earlier.get().equals(retraction)) {
+                return StoreResult.success(new ChangeReceipt(seqOf(id, ChangeKind.RETRACTED), true));
+            }
+            return StoreResult.conflict(id, "the record is already retracted, with another tombstone or time");
+        }
+        PreparedStatement s = prepared(RETRACT);
+        s.setString(1, RecordState.RETRACTED.name());
+        s.setLong(2, retraction.at().toEpochMilli());
+        s.setBytes(3, retraction.tombstone());
+        s.setString(4, id);
+        s.executeUpdate();
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis), false));
+    }
+
+    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, long nowMillis) throws SQLException {
+        Optional<RecordMetadata> existing = find(id);
+        if (existing.isEmpty()) {
+            return StoreResult.notFound(id);
+        }
+        if (existing.get().state() == RecordState.RETRACTED) {
+            return StoreResult.conflict(id, "the record is retracted; a retracted record keeps its last label");
+        }
+        if (existing.get().label().equals(label)) {
+            PreparedStatement s = prepared(LABEL_SEQ_OF);
+            s.setString(1, id);
+            s.setString(2, ChangeKind.PUBLISHED.name());
+            s.setString(3, ChangeKind.RELABELED.name());
+            return StoreResult.success(new ChangeReceipt(single(s, "the label change of record " + id), true));
+        }
+        PreparedStatement s = prepared(RELABEL);
+        s.setString(1, label.json());
+        s.setString(2, label.policy());
+        s.setString(3, label.classification());
+        s.setString(4, String.join(" ", label.values()));
+        s.setString(5, id);
+        s.executeUpdate();
+        PreparedStatement d = prepared(DELETE_VALUES);
+        d.setString(1, id);
+        d.executeUpdate();
+        insertValues(id, label.values());
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RELABELED, nowMillis), false));
+    }
+
+    @Override
+    public void close() throws SQLException {
+        SQLException first = null;
+        for (PreparedStatement s : statements.values()) {
+            try {
+                s.close();
+            } catch (SQLException e) {
+                first = first == null ? e : first;
+            }
+        }
+        statements.clear();
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            first = first == null ? e : first;
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private void insertValues(String id, List<String> values) throws SQLException {
+        if (values.isEmpty()) {
+            return;
+        }
+        PreparedStatement s = prepared(INSERT_VALUE);
+        for (String v : values) {
+            s.setString(1, id);
+            s.setString(2, v);
+            s.addBatch();
+        }
+        s.executeBatch();
+    }
+
+    /**
+     * Allocates the next sequence number and appends the entry. The counter row is updated in the
+     * same transaction as the change: a rolled-back change releases its number unseen, a committed
+     * one keeps it forever, and the row lock orders concurrent writers (in PostgreSQL as well), so
+     * numbers follow commit order.
+     */
+    private long append(String id, ChangeKind kind, long nowMillis) throws SQLException {
+        PreparedStatement bump = prepared(BUMP_SEQ);
+        bump.setString(1, SEQ_COUNTER);
+        if (bump.executeUpdate() != 1) {
+            throw new StoreException("the database has no change-log counter: it was not created by Bulwark or is damaged");
+        }
+        long seq = lastSeq();
+        PreparedStatement s = prepared(APPEND);
+        s.setLong(1, seq);
+        s.setString(2, id);
+        s.setString(3, kind.name());
+        s.setLong(4, nowMillis);
+        s.executeUpdate();
+        return seq;
+    }
+
+    private long seqOf(String id, ChangeKind kind) throws SQLException {
+        PreparedStatement s = prepared(SEQ_OF);
+        s.setString(1, id);
+        s.setString(2, kind.name());
+        return single(s, "the " + kind + " change of record " + id);
+    }
+
+    private static long single(PreparedStatement s, String what) throws SQLException {
+        try (ResultSet rs = s.executeQuery()) {
+            long seq = rs.next() ? rs.getLong(1) : 0;
+            if (seq <= 0) {
+                throw new StoreException("the change log lacks " + what + ": the database is damaged");
+            }
+            return seq;
+        }
+    }
+
+    private PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement s = statements.get(sql);
+        if (s == null) {
+            s = connection.prepareStatement(sql);
+            statements.put(sql, s);
+        }
+        return s;
+    }
+
+    private static void where(StringBuilder sql, List<Object> args, String clause, Object arg) {
+        sql.append(clause);
+        args.add(arg);
+    }
+
+    private static RecordMetadata record(ResultSet rs) throws SQLException {
+        String id = rs.getString(1);
+        try {
+            String values = rs.getString(11);
+            LabelMetadata label = new LabelMetadata(rs.getString(8), rs.getString(9), rs.getString(10),
+                    values.isEmpty() ? List.of() : Arrays.asList(values.split(" ")));
+            BlobRef blob = new BlobRef(rs.getString(13), rs.getLong(15), rs.getString(14));
+            RecordState state = RecordState.valueOf(rs.getString(16));
+            long retractedAt = rs.getLong(17);
+            boolean hasRetractedAt = !rs.wasNull();
+            byte[] tombstone = rs.getBytes(18);
+            Optional<Retraction> retraction = Optional.empty();
+            if (state == RecordState.RETRACTED) {
+                if (!hasRetractedAt || tombstone == null) {
+                    throw new StoreException("record " + id + " is marked retracted without a retraction time or tombstone: the database is damaged");
+                }
+                retraction = Optional.of(new Retraction(Instant.ofEpochMilli(retractedAt), tombstone));
+            }
+            return new RecordMetadata(id, rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
+                    rs.getString(5), rs.getLong(6), rs.getString(7), label, rs.getString(12), blob, retraction);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            // Rows are validated before they are written; one that no longer parses was damaged since.
+            throw new StoreException("record " + id + " in the database is malformed: " + e.getMessage(), e);
+        }
+    }
+}

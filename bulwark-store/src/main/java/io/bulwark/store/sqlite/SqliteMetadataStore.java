@@ -1,0 +1,378 @@
+package io.bulwark.store.sqlite;
+
+import io.bulwark.store.ChangeEntry;
+import io.bulwark.store.ChangeReceipt;
+import io.bulwark.store.InvalidQueryException;
+import io.bulwark.store.InvalidRecordException;
+import io.bulwark.store.LabelMetadata;
+import io.bulwark.store.MetadataStore;
+import io.bulwark.store.Page;
+import io.bulwark.store.RecordMetadata;
+import io.bulwark.store.RecordQuery;
+import io.bulwark.store.RecordState;
+import io.bulwark.store.Retraction;
+import io.bulwark.store.StoreException;
+import io.bulwark.store.StoreResult;
+import io.bulwark.store.internal.GroupCommitter;
+import io.bulwark.store.internal.GroupCommitter.Pending;
+import io.bulwark.store.internal.Paging;
+import io.bulwark.store.internal.RecordSql;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+
+/**
+ * A {@link MetadataStore} in one SQLite file: the embedded default, for a node in one process.
+ *
+ * <h2>Durability</h2>
+ * The file runs in WAL mode with {@code synchronous=FULL}: a commit returns only after the WAL is
+ * forced to disk, so an acknowledged write survives kill -9 and power loss. Foreign keys are
+ * enforced; a {@code busy_timeout} rides out other processes' short locks (the sqlite3 shell, a
+ * backup).
+ *
+ * <h2>Concurrency</h2>
+ * All writes go through one writer connection on one thread, which group-commits: it takes every
+ * write queued while the previous commit ran and commits them together, each in its own savepoint
+ * so that one write's fault does not fail its neighbours. Callers block (cheaply, on virtual
+ * threads) until their write is committed. Reads use a small pool of read-only connections and, in
+ * WAL mode, never wait for the writer. One process writes a given file; several node processes over
+ * one database need the PostgreSQL store.
+ */
+public final class SqliteMetadataStore implements MetadataStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteMetadataStore.class);
+    private static final int BUSY_TIMEOUT_MILLIS = 10_000;
+    private static final int READERS = 4;
+    private static final int MAX_BATCH = 512;
+
+    /** A write to run in the writer's transaction. */
+    @FunctionalInterface
+    private interface Work {
+        Object apply(RecordSql sql, long nowMillis) throws SQLException;
+    }
+
+    private record Write(String what, Work work) {
+    }
+
+    @FunctionalInterface
+    private interface Read<R> {
+        R apply(RecordSql sql) throws SQLException;
+    }
+
+    private final Path file;
+    private final Clock clock;
+    private final RecordSql writer;
+    private final GroupCommitter<Write> committer;
+    private final LinkedBlockingQueue<RecordSql> idleReaders = new LinkedBlockingQueue<>();
+    private final Semaphore readerPermits = new Semaphore(READERS, true);
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile boolean closed;
+
+    /** Opens (creating if need be) the store in {@code file}, with the system clock. */
+    public SqliteMetadataStore(Path file) {
+        this(file, Clock.systemUTC());
+    }
+
+    /**
+     * Opens (creating if need be) the store in {@code file} and brings its schema up to date.
+     *
+     * @param clock stamps change-log entries with the time this node commits them
+     * @throws StoreException if the file cannot be opened, is not a Bulwark database, has a newer
+     *                        schema, or does not support WAL mode
+     */
+    public SqliteMetadataStore(Path file, Clock clock) {
+        this.file = file.toAbsolutePath().normalize();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        Connection c = null;
+        try {
+            Path dir = this.file.getParent();
+            if (dir != null) {
+                Files.createDirectories(dir);
+            }
+            c = connect(false);
+            c.setAutoCommit(false);
+            SqliteSchema.migrate(c, this.file, clock.millis());
+        } catch (SQLException | java.io.IOException | RuntimeException e) {
+            closeQuietly(c);
+            if (e instanceof StoreException se) {
+                throw se;
+            }
+            throw new StoreException("could not open the metadata database " + this.file, e);
+        }
+        this.writer = new RecordSql(c);
+        this.committer = new GroupCommitter<>("bulwark-store-writer " + this.file.getFileName(), MAX_BATCH, this::commit);
+        LOG.debug("metadata database {} open (schema version {})", this.file, SqliteSchema.LATEST);
+    }
+
+    /** The database file. */
+    public Path file() {
+        return file;
+    }
+
+    // ---- writes ------------------------------------------------------------------------------
+
+    @Override
+    public StoreResult<ChangeReceipt> insert(RecordMetadata record) {
+        requireActive(record);
+        return write("insert record " + record.id(), (sql, now) -> sql.insert(record, now));
+    }
+
+    @Override
+    public List<StoreResult<ChangeReceipt>> insertAll(List<RecordMetadata> records) {
+        List<RecordMetadata> all = List.copyOf(records);
+        all.forEach(SqliteMetadataStore::requireActive);
+        if (all.isEmpty()) {
+            return List.of();
+        }
+        return write("insert " + all.size() + " records", (sql, now) -> {
+            List<StoreResult<ChangeReceipt>> results = new ArrayList<>(all.size());
+            for (RecordMetadata r : all) {
+                results.add(sql.insert(r, now));
+            }
+            return results;
+        });
+    }
+
+    @Override
+    public StoreResult<ChangeReceipt> retract(String id, byte[] tombstone, Instant at) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(tombstone, "tombstone");
+        Retraction retraction = new Retraction(at, tombstone);
+        return write("retract record " + id, (sql, now) -> sql.retract(id, retraction, now));
+    }
+
+    @Override
+    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(newLabel, "newLabel");
+        return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, now));
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    @Override
+    public Optional<RecordMetadata> find(String id) {
+        Objects.requireNonNull(id, "id");
+        return read("read record " + id, sql -> sql.find(id));
+    }
+
+    @Override
+    public Page<RecordMetadata> list(RecordQuery query) {
+        // One round trip: the page plus one row, whose position is the next cursor.
+        return Paging.page(query, r -> true, query.pageSize(), query.pageSize() + 1, fetcher(query));
+    }
+
+    @Override
+    public Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize) {
+        Objects.requireNonNull(visible, "visible");
+        if (pageSize < 1 || pageSize > RecordQuery.MAX_PAGE_SIZE) {
+            throw new InvalidQueryException("pageSize " + pageSize, "", "must be between 1 and " + RecordQuery.MAX_PAGE_SIZE);
+        }
+        // Fewer than pageSize + 1 rows per trip can never finish a page in one.
+        int fetch = Math.max(query.pageSize(), pageSize + 1);
+        return Paging.page(query, visible, pageSize, fetch, fetcher(query));
+    }
+
+    @Override
+    public List<ChangeEntry> changesSince(long seq, int limit) {
+        if (seq < 0) {
+            throw new InvalidQueryException("seq " + seq, "", "must not be negative; 0 reads from the beginning");
+        }
+        if (limit < 1 || limit > MAX_CHANGES) {
+            throw new InvalidQueryException("limit " + limit, "", "must be between 1 and " + MAX_CHANGES);
+        }
+        return read("read the change log after " + seq, sql -> sql.changesSince(seq, limit));
+    }
+
+    @Override
+    public long lastSeq() {
+        return read("read the change log's last sequence number", RecordSql::lastSeq);
+    }
+
+    @Override
+    public Set<String> referencedBlobKeys(Collection<String> blobKeys) {
+        List<String> keys = List.copyOf(blobKeys);
+        if (keys.isEmpty()) {
+            return Set.of();
+        }
+        return read("look up " + keys.size() + " blob keys", sql -> sql.referencedBlobKeys(keys));
+    }
+
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        closed = true;
+        committer.close(); // commits what was already submitted
+        closeQuietly(writer);
+        // Holding every permit waits out the reads in flight; later reads see closed and refuse.
+        readerPermits.acquireUninterruptibly(READERS);
+        try {
+            for (RecordSql r; (r = idleReaders.poll()) != null; ) {
+                closeQuietly(r);
+            }
+        } finally {
+            readerPermits.release(READERS);
+        }
+    }
+
+    // ---- machinery ---------------------------------------------------------------------------
+
+    private static void requireActive(RecordMetadata record) {
+        Objects.requireNonNull(record, "record");
+        if (record.state() != RecordState.ACTIVE) {
+            throw new InvalidRecordException("record " + record.id(), "",
+                    "insert takes an active record; insert it, then retract it");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> R write(String what, Work work) {
+        try {
+            return (R) committer.submit(new Write(what, work)).join();
+        } catch (CompletionException e) {
+            // Re-raised here so the trace shows the caller, with the writer's exception as cause.
+            Throwable cause = e.getCause();
+            if (cause instanceof StoreException se) {
+                throw new StoreException(se.getMessage(), se);
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new StoreException("could not " + what, cause);
+        }
+    }
+
+    /** The writer's batch: each write in a savepoint, then one commit (one fsync) for all. */
+    private void commit(List<Pending<Write>> batch) {
+        Connection c = writer.connection();
+        long now = clock.millis();
+        try {
+            for (Pending<Write> p : batch) {
+                execute(c, "SAVEPOINT write");
+                try {
+                    p.succeed(p.item().work().apply(writer, now));
+                    execute(c, "RELEASE SAVEPOINT write");
+                } catch (SQLException | RuntimeException e) {
+                    execute(c, "ROLLBACK TO SAVEPOINT write");
+                    execute(c, "RELEASE SAVEPOINT write");
+                    p.fail(e instanceof RuntimeException re ? re : new StoreException("could not " + p.item().what(), e));
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            String what = batch.size() == 1 ? batch.getFirst().item().what() : "commit " + batch.size() + " writes";
+            throw new StoreException("could not " + what + " in the metadata database " + file, e);
+        }
+    }
+
+    private Paging.Fetch fetcher(RecordQuery query) {
+        return (from, inclusive, limit) -> read("list records", sql -> sql.rows(query, from, inclusive, limit));
+    }
+
+    private <R> R read(String what, Read<R> read) {
+        readerPermits.acquireUninterruptibly();
+        RecordSql sql = null;
+        boolean healthy = false;
+        try {
+            if (closed) {
+                throw new StoreException("could not " + what + ": the metadata store is closed");
+            }
+            sql = idleReaders.poll();
+            if (sql == null) {
+                sql = new RecordSql(connect(true));
+            }
+            R result = read.apply(sql);
+            healthy = true;
+            return result;
+        } catch (SQLException e) {
+            throw new StoreException("could not " + what + " from the metadata database " + file, e);
+        } finally {
+            if (sql != null) {
+                if (healthy && !closed) {
+                    idleReaders.add(sql);
+                } else {
+                    closeQuietly(sql);
+                }
+            }
+            readerPermits.release();
+        }
+    }
+
+    private Connection connect(boolean readOnly) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try {
+            execute(c, "PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
+            if (!readOnly) {
+                // Persistent in the file; checked, because some filesystems (network shares) cannot do WAL.
+                String mode = pragma(c, "PRAGMA journal_mode = WAL");
+                if (!"wal".equalsIgnoreCase(mode)) {
+                    throw new StoreException("the metadata database " + file + " cannot use WAL mode (journal mode is "
+                            + mode + "); put it on a local filesystem");
+                }
+            }
+            // Per connection: every commit forces the WAL to disk before it returns.
+            execute(c, "PRAGMA synchronous = FULL");
+            if (!"2".equals(pragma(c, "PRAGMA synchronous"))) { // 2 = FULL
+                throw new StoreException("the metadata database " + file + " refused synchronous=FULL; commits would not be durable");
+            }
+            execute(c, "PRAGMA foreign_keys = ON");
+            if (readOnly) {
+                execute(c, "PRAGMA query_only = ON");
+            }
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(c);
+            throw e;
+        }
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static String pragma(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : "";
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("could not close a metadata database connection", e);
+        }
+    }
+}

@@ -1,0 +1,783 @@
+package io.bulwark.store;
+
+import io.bulwark.store.internal.Cursors;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterProperty;
+import net.jqwik.api.lifecycle.BeforeProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static io.bulwark.store.TestRecords.T0;
+import static io.bulwark.store.TestRecords.label;
+import static io.bulwark.store.TestRecords.record;
+import static io.bulwark.store.TestRecords.uuid7;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The {@link MetadataStore} contract. Every implementation subclasses this and runs it against the
+ * real database. One nested class per operation.
+ */
+public abstract class MetadataStoreContractTest {
+
+    /** Opens the store kept in {@code dir}; opening the same directory again reopens the same data. */
+    protected abstract MetadataStore open(Path dir);
+
+    @TempDir
+    protected Path dir;
+    protected MetadataStore store;
+    protected final Random random = new Random(20261126);
+
+    @BeforeEach
+    void openStore() {
+        store = open(dir);
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    protected MetadataStore reopen() {
+        store.close();
+        store = open(dir);
+        return store;
+    }
+
+    protected RecordMetadata newRecord(Instant createdAt) {
+        return record(createdAt, random);
+    }
+
+    protected RecordMetadata newRecord() {
+        return newRecord(T0);
+    }
+
+    protected static ChangeReceipt ok(StoreResult<ChangeReceipt> r) {
+        assertThat(r).isInstanceOf(StoreResult.Success.class);
+        return r.orElseThrow();
+    }
+
+    protected List<RecordMetadata> insertMany(int n) {
+        List<RecordMetadata> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            // Three records per millisecond, so that ties on created_at are broken by id.
+            records.add(newRecord(T0.plusMillis(i / 3)));
+        }
+        store.insertAll(records).forEach(MetadataStoreContractTest::ok);
+        return records;
+    }
+
+    protected static List<String> ids(List<RecordMetadata> records) {
+        return records.stream().map(RecordMetadata::id).toList();
+    }
+
+    /** The listing order: created_at desc, then id desc. */
+    protected static List<String> newestFirst(Stream<RecordMetadata> records) {
+        return records.sorted(Comparator.comparing(RecordMetadata::createdAt).thenComparing(RecordMetadata::id).reversed())
+                .map(RecordMetadata::id).toList();
+    }
+
+    /** Every page of a scan, following the cursors to the end. */
+    protected static List<Page<RecordMetadata>> pages(MetadataStore s, RecordQuery query,
+                                                      Predicate<RecordMetadata> visible, int pageSize) {
+        List<Page<RecordMetadata>> pages = new ArrayList<>();
+        RecordQuery q = query;
+        while (true) {
+            Page<RecordMetadata> page = s.scan(q, visible, pageSize);
+            pages.add(page);
+            if (page.nextCursor().isEmpty()) {
+                return pages;
+            }
+            q = query.withCursor(page.nextCursor().get());
+        }
+    }
+
+    @Nested
+    class Insert {
+
+        @Test
+        void storesEveryFieldAsGiven() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            assertThat(store.find(r.id())).contains(r);
+        }
+
+        @Test
+        void appendsAPublishedEntryInTheSameCommit() {
+            RecordMetadata r = newRecord();
+            long seq = ok(store.insert(r)).seq();
+            assertThat(store.changesSince(0, 10)).singleElement().satisfies(e -> {
+                assertThat(e.seq()).isEqualTo(seq);
+                assertThat(e.recordId()).isEqualTo(r.id());
+                assertThat(e.kind()).isEqualTo(ChangeKind.PUBLISHED);
+            });
+            assertThat(store.lastSeq()).isEqualTo(seq);
+        }
+
+        @Test
+        void sequenceNumbersStrictlyIncrease() {
+            long previous = 0;
+            for (int i = 0; i < 20; i++) {
+                ChangeReceipt receipt = ok(store.insert(newRecord()));
+                assertThat(receipt.seq()).isGreaterThan(previous);
+                assertThat(receipt.replayed()).isFalse();
+                previous = receipt.seq();
+            }
+        }
+
+        @Test
+        void aRedeliveredPublicationReturnsTheExistingSeqAndWritesNothing() {
+            RecordMetadata r = newRecord();
+            long seq = ok(store.insert(r)).seq();
+            long last = store.lastSeq();
+
+            ChangeReceipt again = ok(store.insert(r));
+
+            assertThat(again).isEqualTo(new ChangeReceipt(seq, true));
+            assertThat(store.lastSeq()).isEqualTo(last);
+            assertThat(store.find(r.id())).contains(r);
+        }
+
+        @Test
+        void aRedeliveryAfterRelabelAndRetractionIsStillAReplay() {
+            RecordMetadata r = newRecord();
+            long seq = ok(store.insert(r)).seq();
+            ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU")));
+            ok(store.retract(r.id(), new byte[] {1, 2, 3}, T0.plusSeconds(60)));
+            long last = store.lastSeq();
+
+            assertThat(ok(store.insert(r))).isEqualTo(new ChangeReceipt(seq, true));
+            assertThat(store.lastSeq()).isEqualTo(last);
+            assertThat(store.find(r.id()).orElseThrow().state()).isEqualTo(RecordState.RETRACTED);
+        }
+
+        @Test
+        void anotherPublicationUnderTheSameIdIsAConflict() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            long last = store.lastSeq();
+            RecordMetadata other = new RecordMetadata(r.id(), r.originNation(), r.originNode(), r.createdAt(),
+                    r.contentType(), r.payloadSize(), r.payloadDigest(), r.label(), r.residency(),
+                    new BlobRef(r.blob().key(), r.blob().size(), TestRecords.sha256("other bytes")), Optional.empty());
+
+            StoreResult<ChangeReceipt> result = store.insert(other);
+
+            assertThat(result).isInstanceOfSatisfying(StoreResult.Conflict.class,
+                    c -> assertThat(c.recordId()).isEqualTo(r.id()));
+            assertThat(store.lastSeq()).isEqualTo(last);
+            assertThat(store.find(r.id())).contains(r);
+        }
+
+        @Test
+        void refusesARetractedRecord() {
+            RecordMetadata r = newRecord().withRetraction(new Retraction(T0, new byte[] {9}));
+            assertThatThrownBy(() -> store.insert(r))
+                    .isInstanceOf(InvalidRecordException.class)
+                    .hasMessageContaining(r.id())
+                    .hasMessageContaining("active");
+            assertThat(store.find(r.id())).isEmpty();
+        }
+    }
+
+    @Nested
+    class InsertAll {
+
+        @Test
+        void insertsEveryRecordWithItsOwnSeqInOrder() {
+            List<RecordMetadata> records = IntStream.range(0, 50).mapToObj(i -> newRecord(T0.plusMillis(i))).toList();
+
+            List<StoreResult<ChangeReceipt>> results = store.insertAll(records);
+
+            assertThat(results).hasSize(50);
+            List<Long> seqs = results.stream().map(r -> ok(r).seq()).toList();
+            assertThat(seqs).isSorted().doesNotHaveDuplicates();
+            List<ChangeEntry> log = store.changesSince(0, 100);
+            assertThat(log).extracting(ChangeEntry::seq).containsExactlyElementsOf(seqs);
+            assertThat(log).extracting(ChangeEntry::recordId).containsExactlyElementsOf(ids(records));
+        }
+
+        @Test
+        void aRecordRepeatedInTheListIsAReplayOfItsFirstOccurrence() {
+            RecordMetadata r = newRecord();
+            List<StoreResult<ChangeReceipt>> results = store.insertAll(List.of(r, r));
+            long seq = ok(results.get(0)).seq();
+            assertThat(ok(results.get(1))).isEqualTo(new ChangeReceipt(seq, true));
+        }
+
+        @Test
+        void aConflictFailsOnlyItsOwnEntry() {
+            RecordMetadata r = newRecord();
+            RecordMetadata clash = new RecordMetadata(r.id(), "FRA", r.originNode(), r.createdAt(), r.contentType(),
+                    r.payloadSize(), r.payloadDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
+            RecordMetadata other = newRecord();
+
+            List<StoreResult<ChangeReceipt>> results = store.insertAll(List.of(r, clash, other));
+
+            assertThat(results.get(0).succeeded()).isTrue();
+            assertThat(results.get(1)).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(results.get(2).succeeded()).isTrue();
+            assertThat(store.find(other.id())).contains(other);
+        }
+
+        @Test
+        void refusesTheWholeListIfOneRecordIsRetracted() {
+            RecordMetadata good = newRecord();
+            RecordMetadata retracted = newRecord().withRetraction(new Retraction(T0, new byte[] {9}));
+            assertThatThrownBy(() -> store.insertAll(List.of(good, retracted))).isInstanceOf(InvalidRecordException.class);
+            assertThat(store.find(good.id())).isEmpty();
+            assertThat(store.lastSeq()).isZero();
+        }
+
+        @Test
+        void anEmptyListWritesNothing() {
+            assertThat(store.insertAll(List.of())).isEmpty();
+            assertThat(store.lastSeq()).isZero();
+        }
+    }
+
+    @Nested
+    class GroupCommit {
+
+        @Test
+        void acknowledgesTwoHundredConcurrentInsertsAndKeepsEveryOne() throws Exception {
+            List<RecordMetadata> records = IntStream.range(0, 200).mapToObj(i -> newRecord(T0.plusMillis(i))).toList();
+            List<ChangeReceipt> receipts = concurrently(records.stream()
+                    .map(r -> (Callable<ChangeReceipt>) () -> ok(store.insert(r))).toList());
+
+            assertThat(receipts).allSatisfy(r -> assertThat(r.replayed()).isFalse());
+            assertThat(receipts).extracting(ChangeReceipt::seq).doesNotHaveDuplicates();
+            assertThat(store.lastSeq()).isEqualTo(receipts.stream().mapToLong(ChangeReceipt::seq).max().orElseThrow());
+            for (RecordMetadata r : records) {
+                assertThat(store.find(r.id())).contains(r);
+            }
+            List<ChangeEntry> log = store.changesSince(0, 1000);
+            assertThat(log).hasSize(200);
+            assertThat(log).extracting(ChangeEntry::seq).isSorted().doesNotHaveDuplicates();
+            assertThat(log).extracting(ChangeEntry::recordId).containsExactlyInAnyOrderElementsOf(ids(records));
+        }
+
+        @Test
+        void concurrentConflictsFailOnlyThemselves() throws Exception {
+            List<RecordMetadata> records = IntStream.range(0, 100).mapToObj(i -> newRecord(T0.plusMillis(i))).toList();
+            store.insertAll(records.subList(0, 50)).forEach(MetadataStoreContractTest::ok);
+            List<Callable<StoreResult<ChangeReceipt>>> calls = new ArrayList<>();
+            for (RecordMetadata r : records.subList(0, 50)) {
+                RecordMetadata clash = new RecordMetadata(r.id(), "FRA", r.originNode(), r.createdAt(), r.contentType(),
+                        r.payloadSize(), r.payloadDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
+                calls.add(() -> store.insert(clash));
+            }
+            for (RecordMetadata r : records.subList(50, 100)) {
+                calls.add(() -> store.insert(r));
+            }
+
+            List<StoreResult<ChangeReceipt>> results = concurrently(calls);
+
+            assertThat(results.subList(0, 50)).allSatisfy(r -> assertThat(r).isInstanceOf(StoreResult.Conflict.class));
+            assertThat(results.subList(50, 100)).allSatisfy(r -> assertThat(ok(r).replayed()).isFalse());
+            assertThat(store.changesSince(0, 1000)).hasSize(100);
+        }
+
+        private static <T> List<T> concurrently(List<Callable<T>> calls) throws Exception {
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<T>> futures = threads.invokeAll(calls);
+                List<T> out = new ArrayList<>();
+                for (Future<T> f : futures) {
+                    out.add(f.get());
+                }
+                return out;
+            }
+        }
+    }
+
+    @Nested
+    class Find {
+
+        @Test
+        void anAbsentRecordIsEmpty() {
+            assertThat(store.find(uuid7(T0.toEpochMilli(), random))).isEmpty();
+        }
+
+        @Test
+        void anIdThatCannotExistIsEmpty() {
+            assertThat(store.find("../../etc/passwd")).isEmpty();
+            assertThat(store.find("")).isEmpty();
+        }
+    }
+
+    @Nested
+    class Retract {
+
+        @Test
+        void marksTheRecordRetractedKeepsTheTombstoneAndAppendsAnEntry() {
+            RecordMetadata r = newRecord();
+            long published = ok(store.insert(r)).seq();
+            byte[] tombstone = {1, 2, 3, 4};
+            Instant at = T0.plusSeconds(3600);
+
+            ChangeReceipt receipt = ok(store.retract(r.id(), tombstone, at));
+
+            assertThat(receipt.seq()).isGreaterThan(published);
+            assertThat(receipt.replayed()).isFalse();
+            RecordMetadata stored = store.find(r.id()).orElseThrow();
+            assertThat(stored.state()).isEqualTo(RecordState.RETRACTED);
+            assertThat(stored).isEqualTo(r.withRetraction(new Retraction(at, tombstone)));
+            assertThat(store.changesSince(published, 10)).singleElement().satisfies(e -> {
+                assertThat(e.seq()).isEqualTo(receipt.seq());
+                assertThat(e.kind()).isEqualTo(ChangeKind.RETRACTED);
+                assertThat(e.recordId()).isEqualTo(r.id());
+            });
+        }
+
+        @Test
+        void anAbsentRecordIsNotFoundAndNothingIsAppended() {
+            String id = uuid7(T0.toEpochMilli(), random);
+            assertThat(store.retract(id, new byte[] {1}, T0)).isEqualTo(StoreResult.notFound(id));
+            assertThat(store.lastSeq()).isZero();
+        }
+
+        @Test
+        void theSameRetractionAgainIsAReplay() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            long seq = ok(store.retract(r.id(), new byte[] {7, 7}, T0)).seq();
+            assertThat(ok(store.retract(r.id(), new byte[] {7, 7}, T0))).isEqualTo(new ChangeReceipt(seq, true));
+            assertThat(store.lastSeq()).isEqualTo(seq);
+        }
+
+        @Test
+        void anotherRetractionOfARetractedRecordIsAConflict() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            ok(store.retract(r.id(), new byte[] {7, 7}, T0));
+            assertThat(store.retract(r.id(), new byte[] {8}, T0)).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.find(r.id()).orElseThrow().retraction().orElseThrow().tombstone()).containsExactly(7, 7);
+        }
+
+        @Test
+        void anEmptyTombstoneIsRefused() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            assertThatThrownBy(() -> store.retract(r.id(), new byte[0], T0))
+                    .isInstanceOf(InvalidRecordException.class).hasMessageContaining("tombstone");
+        }
+    }
+
+    @Nested
+    class Relabel {
+
+        @Test
+        void replacesTheLabelAndAppendsAnEntry() {
+            RecordMetadata r = newRecord();
+            long published = ok(store.insert(r)).seq();
+            LabelMetadata newLabel = label("CONFIDENTIAL", "DEU", "FRA", "ISR");
+
+            ChangeReceipt receipt = ok(store.relabel(r.id(), newLabel));
+
+            assertThat(receipt.seq()).isGreaterThan(published);
+            assertThat(store.find(r.id())).contains(r.withLabel(newLabel));
+            assertThat(store.changesSince(published, 10)).singleElement()
+                    .satisfies(e -> assertThat(e.kind()).isEqualTo(ChangeKind.RELABELED));
+        }
+
+        @Test
+        void filtersFollowTheNewLabel() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            ok(store.relabel(r.id(), label("SECRET", "DEU", "ISR")));
+
+            assertThat(store.list(RecordQuery.all().withLabelValues("FRA")).items()).isEmpty();
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("ISR")).items())).containsExactly(r.id());
+        }
+
+        @Test
+        void theSameLabelAgainIsAReplayOfTheChangeThatSetIt() {
+            RecordMetadata r = newRecord();
+            long published = ok(store.insert(r)).seq();
+            assertThat(ok(store.relabel(r.id(), r.label()))).isEqualTo(new ChangeReceipt(published, true));
+
+            LabelMetadata newLabel = label("TOP SECRET", "DEU");
+            long relabeled = ok(store.relabel(r.id(), newLabel)).seq();
+            assertThat(ok(store.relabel(r.id(), newLabel))).isEqualTo(new ChangeReceipt(relabeled, true));
+            assertThat(store.lastSeq()).isEqualTo(relabeled);
+        }
+
+        @Test
+        void anAbsentRecordIsNotFound() {
+            String id = uuid7(T0.toEpochMilli(), random);
+            assertThat(store.relabel(id, label("SECRET"))).isEqualTo(StoreResult.notFound(id));
+        }
+
+        @Test
+        void aRetractedRecordIsAConflict() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            ok(store.retract(r.id(), new byte[] {1}, T0));
+            assertThat(store.relabel(r.id(), label("UNCLASSIFIED"))).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.find(r.id()).orElseThrow().label()).isEqualTo(r.label());
+        }
+    }
+
+    @Nested
+    class Listing {
+
+        @Test
+        void listsNewestFirstAndBreaksTiesById() {
+            List<RecordMetadata> records = insertMany(30);
+            Page<RecordMetadata> page = store.list(RecordQuery.all());
+            assertThat(ids(page.items())).containsExactlyElementsOf(newestFirst(records.stream()));
+            assertThat(page.nextCursor()).isEmpty();
+        }
+
+        @Test
+        void pagesThroughEveryRecordOnceWithoutSkippingOrRepeating() {
+            List<RecordMetadata> records = insertMany(250);
+            List<String> seen = new ArrayList<>();
+            RecordQuery q = RecordQuery.all().withPageSize(7);
+            while (true) {
+                Page<RecordMetadata> page = store.list(q);
+                assertThat(page.items()).isNotEmpty().hasSizeLessThanOrEqualTo(7);
+                seen.addAll(ids(page.items()));
+                if (page.nextCursor().isEmpty()) {
+                    break;
+                }
+                assertThat(page.items()).hasSize(7);
+                q = q.withCursor(page.nextCursor().get());
+            }
+            assertThat(seen).containsExactlyElementsOf(newestFirst(records.stream()));
+        }
+
+        @Test
+        void aFullLastPageHasNoCursor() {
+            insertMany(10);
+            Page<RecordMetadata> first = store.list(RecordQuery.all().withPageSize(5));
+            Page<RecordMetadata> second = store.list(RecordQuery.all().withPageSize(5).withCursor(first.nextCursor().orElseThrow()));
+            assertThat(second.items()).hasSize(5);
+            assertThat(second.nextCursor()).isEmpty();
+        }
+
+        @Test
+        void anEmptyStoreListsAnEmptyPage() {
+            assertThat(store.list(RecordQuery.all())).isEqualTo(new Page<>(List.of(), Optional.empty()));
+        }
+
+        @Test
+        void newerRecordsDoNotShiftAPagingInProgress() {
+            List<RecordMetadata> records = insertMany(20);
+            Page<RecordMetadata> first = store.list(RecordQuery.all().withPageSize(10));
+            ok(store.insert(newRecord(T0.plusSeconds(3600))));
+            Page<RecordMetadata> second = store.list(RecordQuery.all().withPageSize(10).withCursor(first.nextCursor().orElseThrow()));
+            List<String> all = new ArrayList<>(ids(first.items()));
+            all.addAll(ids(second.items()));
+            assertThat(all).containsExactlyElementsOf(newestFirst(records.stream()));
+        }
+
+        @Test
+        void filtersByOriginNationPolicyAndClassification() {
+            RecordMetadata deu = record(uuid7(T0.toEpochMilli(), random), T0, "DEU", label("SECRET", "DEU"));
+            RecordMetadata fra = record(uuid7(T0.toEpochMilli(), random), T0, "FRA", label("CONFIDENTIAL", "FRA"));
+            RecordMetadata gbr = record(uuid7(T0.toEpochMilli(), random), T0, "GBR",
+                    new LabelMetadata("{}", "GBR", "SECRET", List.of("GBR")));
+            store.insertAll(List.of(deu, fra, gbr)).forEach(MetadataStoreContractTest::ok);
+
+            assertThat(ids(store.list(RecordQuery.all().withOriginNation("FRA")).items())).containsExactly(fra.id());
+            assertThat(ids(store.list(RecordQuery.all().withPolicy("GBR")).items())).containsExactly(gbr.id());
+            assertThat(ids(store.list(RecordQuery.all().withClassification("SECRET")).items()))
+                    .containsExactlyInAnyOrder(deu.id(), gbr.id());
+            assertThat(ids(store.list(RecordQuery.all().withPolicy("NATO").withClassification("SECRET")).items()))
+                    .containsExactly(deu.id());
+        }
+
+        @Test
+        void labelValuesMustAllBePresentAsWholeCaseSensitiveValues() {
+            RecordMetadata a = record(uuid7(T0.toEpochMilli(), random), T0, "DEU", label("SECRET", "DEU", "FRA", "ISR"));
+            RecordMetadata b = record(uuid7(T0.toEpochMilli(), random), T0, "DEU", label("SECRET", "DEUX", "FRA"));
+            RecordMetadata c = record(uuid7(T0.toEpochMilli(), random), T0, "DEU", label("SECRET", "50%_OFF", "deu"));
+            store.insertAll(List.of(a, b, c)).forEach(MetadataStoreContractTest::ok);
+
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("DEU")).items())).containsExactly(a.id());
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("FRA")).items())).containsExactlyInAnyOrder(a.id(), b.id());
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("DEU", "ISR")).items())).containsExactly(a.id());
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("DEU", "GBR")).items())).isEmpty();
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("deu")).items())).containsExactly(c.id());
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("50%_OFF")).items())).containsExactly(c.id());
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("50%")).items())).isEmpty();
+            assertThat(ids(store.list(RecordQuery.all().withLabelValues("DE")).items())).isEmpty();
+        }
+
+        @Test
+        void createdAfterAndBeforeAreExclusive() {
+            List<RecordMetadata> records = IntStream.range(0, 10).mapToObj(i -> newRecord(T0.plusMillis(i))).toList();
+            store.insertAll(records).forEach(MetadataStoreContractTest::ok);
+
+            Page<RecordMetadata> page = store.list(RecordQuery.all().withCreatedAfter(T0.plusMillis(2)).withCreatedBefore(T0.plusMillis(6)));
+
+            assertThat(ids(page.items())).containsExactlyElementsOf(newestFirst(records.subList(3, 6).stream()));
+        }
+
+        @Test
+        void filtersByState() {
+            RecordMetadata kept = newRecord();
+            RecordMetadata retracted = newRecord();
+            store.insertAll(List.of(kept, retracted)).forEach(MetadataStoreContractTest::ok);
+            ok(store.retract(retracted.id(), new byte[] {1}, T0));
+
+            assertThat(ids(store.list(RecordQuery.all().withState(RecordState.ACTIVE)).items())).containsExactly(kept.id());
+            assertThat(ids(store.list(RecordQuery.all().withState(RecordState.RETRACTED)).items())).containsExactly(retracted.id());
+        }
+
+        @Test
+        void aTamperedCursorIsAPreciseErrorNamingTheCursor() {
+            insertMany(10);
+            String cursor = store.list(RecordQuery.all().withPageSize(3)).nextCursor().orElseThrow();
+            char flipped = cursor.charAt(5) == 'A' ? 'B' : 'A';
+            String tampered = cursor.substring(0, 5) + flipped + cursor.substring(6);
+
+            assertThatThrownBy(() -> store.list(RecordQuery.all().withCursor(tampered)))
+                    .isInstanceOfSatisfying(InvalidQueryException.class, e -> {
+                        assertThat(e.input()).startsWith("cursor \"");
+                        assertThat(e.rule()).contains("checksum");
+                    });
+            assertThatThrownBy(() -> RecordQuery.all().withCursor(cursor.substring(1)))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageStartingWith("cursor ");
+            assertThatThrownBy(() -> RecordQuery.all().withCursor(cursor + "="))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageContaining("at offset " + cursor.length());
+            assertThatThrownBy(() -> RecordQuery.all().withCursor(""))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageStartingWith("cursor ");
+        }
+
+        @Test
+        void aPageSizeOutOfRangeIsAPreciseError() {
+            assertThatThrownBy(() -> RecordQuery.all().withPageSize(0))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageContaining("pageSize 0");
+            assertThatThrownBy(() -> RecordQuery.all().withPageSize(1001))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageContaining("between 1 and 1000");
+        }
+    }
+
+    @Nested
+    class Scan {
+
+        @Test
+        void hiddenRecordsNeverAppearAndNeverCount() {
+            List<RecordMetadata> records = insertMany(60);
+            Set<String> visibleIds = new HashSet<>();
+            for (int i = 0; i < records.size(); i += 3) {
+                visibleIds.add(records.get(i).id());
+            }
+            List<Page<RecordMetadata>> pages = pages(store, RecordQuery.all().withPageSize(5), r -> visibleIds.contains(r.id()), 4);
+
+            List<String> seen = pages.stream().flatMap(p -> ids(p.items()).stream()).toList();
+            assertThat(seen).containsExactlyElementsOf(newestFirst(records.stream().filter(r -> visibleIds.contains(r.id()))));
+            assertThat(pages.subList(0, pages.size() - 1)).allSatisfy(p -> assertThat(p.items()).hasSize(4));
+        }
+
+        @Test
+        void noCursorIsIssuedWhenOnlyHiddenRecordsFollow() {
+            List<RecordMetadata> records = insertMany(30);
+            String newest = newestFirst(records.stream()).getFirst();
+
+            Page<RecordMetadata> page = store.scan(RecordQuery.all(), r -> r.id().equals(newest), 1);
+
+            assertThat(ids(page.items())).containsExactly(newest);
+            assertThat(page.nextCursor()).isEmpty();
+        }
+
+        @Test
+        void aCursorNamesOnlyARecordTheCallerMaySee() {
+            List<RecordMetadata> records = insertMany(40);
+            Set<String> visibleIds = new HashSet<>(ids(records.subList(0, 40)).stream().filter(id -> id.hashCode() % 4 == 0).toList());
+            for (Page<RecordMetadata> page : pages(store, RecordQuery.all().withPageSize(2), r -> visibleIds.contains(r.id()), 2)) {
+                page.nextCursor().ifPresent(c -> assertThat(visibleIds).contains(Cursors.decode(c).id()));
+            }
+        }
+
+        @Test
+        void nothingVisibleIsOneEmptyPage() {
+            insertMany(50);
+            Page<RecordMetadata> page = store.scan(RecordQuery.all().withPageSize(7), r -> false, 10);
+            assertThat(page).isEqualTo(new Page<>(List.of(), Optional.empty()));
+        }
+
+        @Test
+        void aPageSizeOutOfRangeIsAPreciseError() {
+            assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 0))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageContaining("pageSize 0");
+            assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 1001))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageContaining("pageSize 1001");
+        }
+    }
+
+    @Nested
+    class ChangeLog {
+
+        @Test
+        void anEmptyLogHasLastSeqZero() {
+            assertThat(store.lastSeq()).isZero();
+            assertThat(store.changesSince(0, 10)).isEmpty();
+        }
+
+        @Test
+        void changesSinceReturnsLaterEntriesInOrderUpToTheLimit() {
+            List<RecordMetadata> records = insertMany(10);
+            ok(store.retract(records.get(3).id(), new byte[] {1}, T0));
+            List<ChangeEntry> all = store.changesSince(0, 100);
+            assertThat(all).hasSize(11).extracting(ChangeEntry::seq).isSorted().doesNotHaveDuplicates();
+
+            List<ChangeEntry> after = store.changesSince(all.get(4).seq(), 3);
+            assertThat(after).containsExactlyElementsOf(all.subList(5, 8));
+            assertThat(store.changesSince(all.getLast().seq(), 10)).isEmpty();
+        }
+
+        @Test
+        void sequenceNumbersKeepIncreasingAcrossCloseAndReopen() {
+            List<Long> seqs = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 3; i++) {
+                    seqs.add(ok(store.insert(newRecord())).seq());
+                }
+                long last = store.lastSeq();
+                reopen();
+                assertThat(store.lastSeq()).isEqualTo(last);
+            }
+            assertThat(seqs).isSorted().doesNotHaveDuplicates();
+            assertThat(store.changesSince(0, 100)).extracting(ChangeEntry::seq).containsExactlyElementsOf(seqs);
+        }
+
+        @Test
+        void badArgumentsArePreciseErrors() {
+            assertThatThrownBy(() -> store.changesSince(-1, 10)).isInstanceOf(InvalidQueryException.class).hasMessageContaining("seq -1");
+            assertThatThrownBy(() -> store.changesSince(0, 0)).isInstanceOf(InvalidQueryException.class).hasMessageContaining("limit 0");
+            assertThatThrownBy(() -> store.changesSince(0, MetadataStore.MAX_CHANGES + 1)).isInstanceOf(InvalidQueryException.class);
+        }
+    }
+
+    @Nested
+    class BlobReferences {
+
+        @Test
+        void returnsTheKeysSomeRecordRefersToInAnyState() {
+            RecordMetadata active = newRecord();
+            RecordMetadata retracted = newRecord();
+            store.insertAll(List.of(active, retracted)).forEach(MetadataStoreContractTest::ok);
+            ok(store.retract(retracted.id(), new byte[] {1}, T0));
+
+            Set<String> referenced = store.referencedBlobKeys(List.of(active.blob().key(), retracted.blob().key(), "orphan"));
+
+            assertThat(referenced).containsExactlyInAnyOrder(active.blob().key(), retracted.blob().key());
+            assertThat(store.referencedBlobKeys(List.of())).isEmpty();
+        }
+
+        @Test
+        void handlesMoreKeysThanOneQueryTakes() {
+            List<RecordMetadata> records = insertMany(1200);
+            List<String> keys = new ArrayList<>(records.stream().map(r -> r.blob().key()).toList());
+            keys.add("orphan-1");
+            assertThat(store.referencedBlobKeys(keys)).hasSize(1200).doesNotContain("orphan-1");
+        }
+    }
+
+    @Nested
+    class Close {
+
+        @Test
+        void aClosedStoreRefusesWritesAndReadsWithAStoreException() {
+            store.close();
+            assertThatThrownBy(() -> store.insert(newRecord())).isInstanceOf(StoreException.class).hasMessageContaining("closed");
+            assertThatThrownBy(() -> store.lastSeq()).isInstanceOf(StoreException.class).hasMessageContaining("closed");
+            store.close(); // closing twice is harmless
+        }
+    }
+
+    // ---- property: paging with visibility (jqwik; its own store, since jqwik does not run @TempDir) ----
+
+    private Path pagingDir;
+    private MetadataStore pagingStore;
+    private List<RecordMetadata> pagingRecords;
+
+    @BeforeProperty
+    void openPagingStore() throws IOException {
+        pagingDir = Files.createTempDirectory("bulwark-paging");
+        pagingStore = open(pagingDir);
+        Random r = new Random(4774);
+        List<RecordMetadata> records = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) {
+            Instant t = T0.plusMillis(i / 4); // four records per millisecond: ties are common
+            String nation = i % 5 == 0 ? "FRA" : "DEU";
+            records.add(record(uuid7(t.toEpochMilli(), r), t, nation, label("SECRET", nation)));
+        }
+        for (int i = 0; i < records.size(); i += 500) {
+            pagingStore.insertAll(records.subList(i, i + 500)).forEach(MetadataStoreContractTest::ok);
+        }
+        pagingRecords = records;
+    }
+
+    @AfterProperty
+    void closePagingStore() throws IOException {
+        pagingStore.close();
+        try (Stream<Path> files = Files.walk(pagingDir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Property(tries = 30)
+    void scanningTwoThousandFiveHundredRowsReturnsEveryVisibleRowOnceAndNoHiddenOne(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 0, max = 100) int visiblePercent,
+            @ForAll @IntRange(min = 1, max = 300) int pageSize,
+            @ForAll @IntRange(min = 1, max = 1000) int fetchSize,
+            @ForAll boolean onlyFrance) {
+        Predicate<RecordMetadata> visible = r -> Math.floorMod(mix(seed ^ r.id().hashCode()), 100) < visiblePercent;
+        RecordQuery query = RecordQuery.all().withPageSize(fetchSize);
+        if (onlyFrance) {
+            query = query.withOriginNation("FRA");
+        }
+        Predicate<RecordMetadata> matches = r -> !onlyFrance || r.originNation().equals("FRA");
+        List<String> expected = newestFirst(pagingRecords.stream().filter(matches).filter(visible));
+
+        List<Page<RecordMetadata>> pages = pages(pagingStore, query, r -> {
+            assertThat(matches.test(r)).as("the store offers only rows matching the query").isTrue();
+            return visible.test(r);
+        }, pageSize);
+
+        List<String> seen = pages.stream().flatMap(p -> ids(p.items()).stream()).toList();
+        assertThat(seen).containsExactlyElementsOf(expected);
+        for (int i = 0; i < pages.size() - 1; i++) {
+            assertThat(pages.get(i).items()).as("a page with a cursor is full").hasSize(pageSize);
+        }
+        if (pages.size() > 1) {
+            assertThat(pages.getLast().items()).as("a cursor is issued only if a visible row follows").isNotEmpty();
+        }
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+}
