@@ -9,7 +9,10 @@ import java.io.PrintWriter;
 /** The {@code bulwark} command: one sub-command per task, exit codes as documented in {@link ExitCode}. */
 @Command(name = "bulwark", mixinStandardHelpOptions = true, version = "bulwark 0.1.0",
         description = "Bulwark: a sovereign data backbone for allied intelligence sharing.",
-        subcommands = {LabelCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LabelCommand.class, PolicyCommand.class, NodeCommands.Init.class, NodeCommands.NodeGroup.class,
+                NodeCommands.Start.class, NodeCommands.UserGroup.class, NodeCommands.Token.class, ClientCommands.Publish.class,
+                ClientCommands.Get.class, ClientCommands.ListRecords.class, ClientCommands.Retract.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  other failure", "  2  bad input (the message names the input, position and rule)",
                 "  3  denied or not found", "  4  unreachable"})

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -37,6 +38,7 @@ public final class EpochKeyring {
     private final Clock clock;
     private final Map<String, Epoch> current = new ConcurrentHashMap<>();
     private final List<EpochKeyStatement> announced = new CopyOnWriteArrayList<>();
+    private final Consumer<EpochKeyStatement> onNewEpoch;
 
     /**
      * @param recipientKeys the public KEM key of each nation this node shares with (its own included);
@@ -45,6 +47,17 @@ public final class EpochKeyring {
      */
     public EpochKeyring(SigningKeyset signer, String originNation, String originNode,
                         Function<String, Optional<HybridPublicKemKey>> recipientKeys, Duration length, Clock clock) {
+        this(signer, originNation, originNode, recipientKeys, length, clock, statement -> { });
+    }
+
+    /**
+     * As above; {@code onNewEpoch} runs with each new statement before its key wraps any data key —
+     * the node makes it durable there, so that no acknowledged record depends on a lost statement.
+     */
+    public EpochKeyring(SigningKeyset signer, String originNation, String originNode,
+                        Function<String, Optional<HybridPublicKemKey>> recipientKeys, Duration length, Clock clock,
+                        Consumer<EpochKeyStatement> onNewEpoch) {
+        this.onNewEpoch = onNewEpoch;
         this.signer = signer;
         this.originNation = originNation;
         this.originNode = originNode;
@@ -74,10 +87,16 @@ public final class EpochKeyring {
             EpochKeyStatement statement = EpochKeyStatement.sign(signer, originNation, originNode, nation,
                     epochKey.keyId(), now, now.plus(length), encapsulation.encapsulation());
             e = new Epoch(epochKey, statement);
+            onNewEpoch.accept(statement);
             current.put(nation, e);
             announced.add(statement);
             return Optional.of(e);
         }
+    }
+
+    /** Remembers statements made before (read back from disk), so that {@link #statements} lists them too. */
+    public void announced(List<EpochKeyStatement> earlier) {
+        announced.addAll(0, earlier);
     }
 
     /** Every statement this keyring has announced, oldest first: to deliver ahead of the records that use them. */

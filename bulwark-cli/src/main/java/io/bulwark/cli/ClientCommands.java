@@ -1,0 +1,197 @@
+package io.bulwark.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** Commands that talk to a node's client API over HTTP. */
+final class ClientCommands {
+
+    private ClientCommands() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** --url and --token (or BULWARK_TOKEN), and the HTTP round trip with exit-code mapping. */
+    static final class Connection {
+        @Option(names = "--url", required = true, paramLabel = "URL", description = "The node's client API, e.g. http://127.0.0.1:8080")
+        String url;
+        @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token; default: the BULWARK_TOKEN environment variable.")
+        String token;
+
+        private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+        HttpRequest.Builder request(String path) {
+            String t = token != null ? token : System.getenv("BULWARK_TOKEN");
+            if (t == null || t.isBlank()) {
+                throw new UserError(ExitCode.BAD_INPUT, "no token: pass --token or set BULWARK_TOKEN (bulwark token prints one)");
+            }
+            URI uri;
+            try {
+                uri = URI.create(url.replaceAll("/+$", "") + path);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(ExitCode.BAD_INPUT, "--url: not a URL: " + url);
+            }
+            return HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).header("Authorization", "Bearer " + t.strip());
+        }
+
+        <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+            try {
+                return CLIENT.send(request, handler);
+            } catch (ConnectException | HttpTimeoutException e) {
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": " + e.getClass().getSimpleName());
+            } catch (IOException e) {
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError(ExitCode.OTHER, "interrupted");
+            }
+        }
+
+        /** Turns an error response into a one-line error with the documented exit code. */
+        static UserError failure(int status, byte[] body) {
+            String detail;
+            try {
+                JsonNode problem = JSON.readTree(body);
+                detail = problem.path("title").asText("HTTP " + status) + ": " + problem.path("detail").asText("");
+            } catch (IOException e) {
+                detail = "HTTP " + status;
+            }
+            int code = switch (status) {
+                case 400, 413, 415, 422, 431 -> ExitCode.BAD_INPUT;
+                case 401, 403, 404 -> ExitCode.DENIED_OR_NOT_FOUND;
+                case 502, 503, 504 -> ExitCode.UNREACHABLE;
+                default -> ExitCode.OTHER;
+            };
+            return new UserError(code, detail + " (HTTP " + status + ")");
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true, description = "Publish a file (or standard input) as a labelled record; prints its id.")
+    static final class Publish implements Callable<Integer> {
+        @picocli.CommandLine.Mixin Connection connection;
+        @Option(names = "--label", required = true, paramLabel = "MARKING", description = "e.g. 'NATO SECRET//REL TO DEU, FRA'") String label;
+        @Option(names = "--residency", paramLabel = "SPEC", description = "e.g. in=EU;operator=EU;providers>=2") String residency;
+        @Option(names = "--type", paramLabel = "MIME", defaultValue = "application/octet-stream", description = "Content type (default ${DEFAULT-VALUE}).") String type;
+        @Parameters(index = "0", paramLabel = "FILE", description = "The payload; '-' reads standard input.") String file;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            HttpRequest.BodyPublisher body;
+            if (file.equals("-")) {
+                body = HttpRequest.BodyPublishers.ofByteArray(System.in.readAllBytes());
+            } else {
+                try {
+                    body = HttpRequest.BodyPublishers.ofFile(Path.of(file));
+                } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+                    throw new UserError(ExitCode.BAD_INPUT, file + ": no such file");
+                }
+            }
+            HttpRequest.Builder r = connection.request("/api/v1/records").header("Bulwark-Label", label).header("Content-Type", type);
+            if (residency != null) r.header("Bulwark-Residency", residency);
+            HttpResponse<byte[]> response = connection.send(r.POST(body).build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 201) throw Connection.failure(response.statusCode(), response.body());
+            spec.commandLine().getOut().println(JSON.readTree(response.body()).path("id").asText());
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Read a record's payload (to standard output or -o FILE); its label goes to standard error.")
+    static final class Get implements Callable<Integer> {
+        @picocli.CommandLine.Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE") Path output;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            HttpResponse<InputStream> response = connection.send(
+                    connection.request("/api/v1/records/" + URLEncoder.encode(id, StandardCharsets.UTF_8)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), in.readAllBytes());
+                if (output != null) {
+                    Path tmp = output.resolveSibling(output.getFileName() + ".part");
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    PrintStream out = System.out;
+                    spec.commandLine().getOut().flush();
+                    in.transferTo((OutputStream) out);
+                    out.flush();
+                }
+            }
+            spec.commandLine().getErr().println("label: " + response.headers().firstValue("Bulwark-Label").orElse("?"));
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the records you may see, newest first.")
+    static final class ListRecords implements Callable<Integer> {
+        @picocli.CommandLine.Mixin Connection connection;
+        @Option(names = "--limit", defaultValue = "100", paramLabel = "N") int limit;
+        @Option(names = "--cursor", paramLabel = "CURSOR") String cursor;
+        @Option(names = "--json", description = "Print the JSON page.") boolean json;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            String q = "?limit=" + limit + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+            HttpResponse<byte[]> response = connection.send(connection.request("/api/v1/records" + q).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), response.body());
+            JsonNode page = JSON.readTree(response.body());
+            var out = spec.commandLine().getOut();
+            if (json) {
+                out.println(page.toPrettyString());
+                return ExitCode.OK;
+            }
+            for (JsonNode item : page.path("items")) {
+                out.println(item.path("id").asText() + "  " + item.path("created").asText() + "  " + item.path("origin").asText()
+                        + "  " + item.path("size").asLong() + " B  " + item.path("label").asText());
+            }
+            if (page.has("next")) out.println("more: --cursor " + page.path("next").asText());
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "retract", mixinStandardHelpOptions = true, description = "Retract a record (users of its origin nation only).")
+    static final class Retract implements Callable<Integer> {
+        @picocli.CommandLine.Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            HttpResponse<byte[]> response = connection.send(
+                    connection.request("/api/v1/records/" + URLEncoder.encode(id, StandardCharsets.UTF_8)).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 204) throw Connection.failure(response.statusCode(), response.body());
+            spec.commandLine().getOut().println("retracted " + id);
+            return ExitCode.OK;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.bulwark.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.bulwark.crypto.Keystore;
+import io.bulwark.label.InvalidLabelException;
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.InvalidConfigException;
+import io.bulwark.node.Node;
+import io.bulwark.node.NodeConfig;
+import io.bulwark.node.NodeHome;
+import io.bulwark.node.identity.InvalidIdentityException;
+import io.bulwark.node.identity.LocalTokens;
+import io.bulwark.node.identity.LocalUsers;
+import io.bulwark.node.identity.Role;
+import io.bulwark.node.identity.User;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Commands that run on the node's own machine, against its home directory. */
+final class NodeCommands {
+
+    private NodeCommands() {}
+
+    static UserError configError(InvalidConfigException e) {
+        return new UserError(ExitCode.BAD_INPUT, e.getMessage());
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = {"Create a node: keystore (hybrid signing and KEM keys), TLS certificate, bulwark.yaml, an empty "
+                    + "database and a default filesystem site in DIR. Refuses to overwrite an existing node.",
+                    "The keystore passphrase comes from BULWARK_KEYSTORE_PASSPHRASE; without it a random one is written to "
+                            + "DIR/secrets/keystore.pass (readable by the owner only)."})
+    static final class Init implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--nation", required = true, paramLabel = "NATION", description = "ISO 3166-1 alpha-3, e.g. DEU") String nation;
+        @Option(names = "--node", required = true, paramLabel = "NAME", description = "e.g. deu-1") String node;
+        @Option(names = "--listen", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
+                description = "Client API address (default ${DEFAULT-VALUE}; port 0 picks a free port at start).") String listen;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                NodeHome h = NodeHome.init(home, nation, node, listen);
+                spec.commandLine().getOut().println("created node " + nation + "/" + node + " in " + h.dir());
+                return ExitCode.OK;
+            } catch (InvalidConfigException e) {
+                throw configError(e);
+            }
+        }
+    }
+
+    @Command(name = "node", mixinStandardHelpOptions = true, description = "About this node.", subcommands = Info.class)
+    static final class NodeGroup {}
+
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Print the node's nation, name, URLs and key fingerprints.")
+    static final class Info implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--json", description = "Print JSON.") boolean json;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                NodeHome h = NodeHome.open(home);
+                NodeConfig c = h.loadConfig();
+                Keystore keys = h.openKeystore();
+                Map<String, Object> info = new LinkedHashMap<>();
+                info.put("nation", c.nation());
+                info.put("node", c.node());
+                info.put("listen", c.listen());
+                info.put("clientUrl", (c.tls() ? "https://" : "http://") + c.listen());
+                info.put("fingerprint", h.tlsFingerprint());
+                info.put("signingKey", keys.signing().primary().fingerprint().toString());
+                info.put("kemKey", keys.kem().primary().fingerprint().toString());
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
+                } else {
+                    info.forEach((k, v) -> out.println(k + ": " + v));
+                }
+                return ExitCode.OK;
+            } catch (InvalidConfigException e) {
+                throw configError(e);
+            }
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = {"Serve until SIGTERM or SIGINT, then stop cleanly (requests in flight finish, the database closes).",
+                    "Prints one line 'ready <client-api-url>' on stdout once it accepts requests."})
+    static final class Start implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Node node;
+            try {
+                node = Node.start(NodeHome.open(home));
+            } catch (InvalidConfigException e) {
+                throw configError(e);
+            } catch (java.io.IOException e) {
+                if (e.getCause() instanceof java.net.BindException || e instanceof java.net.BindException) {
+                    throw new UserError(ExitCode.BAD_INPUT, "cannot listen: " + e.getMessage());
+                }
+                throw e;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                node.close();
+                stopped.countDown();
+            }, "bulwark-shutdown"));
+            spec.commandLine().getOut().println("ready " + node.url());
+            spec.commandLine().getOut().flush();
+            stopped.await();
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "user", mixinStandardHelpOptions = true, description = "Local users of an embedded node.",
+            subcommands = {UserAdd.class, UserList.class})
+    static final class UserGroup {}
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a local user.")
+    static final class UserAdd implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--nationality", required = true, paramLabel = "NATION") String nationality;
+        @Option(names = "--clearance", paramLabel = "LEVEL", description = "e.g. 'NATO SECRET' (repeatable, one per policy)")
+        List<String> clearances = new ArrayList<>();
+        @Option(names = "--coi", split = ",", paramLabel = "VALUE", description = "community of interest (repeatable)")
+        List<String> cois = new ArrayList<>();
+        @Option(names = "--role", split = ",", paramLabel = "ROLE", description = "analyst (default), operator, officer")
+        List<String> roles = new ArrayList<>();
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                NodeHome h = NodeHome.open(home);
+                PolicySet policies = PolicySet.defaults();
+                LocalUsers users = LocalUsers.open(h.dir(), policies);
+                LinkedHashSet<Role> parsed = new LinkedHashSet<>();
+                roles.forEach(r -> parsed.add(Role.parse(r)));
+                if (parsed.isEmpty()) parsed.add(Role.ANALYST);
+                users.add(new User(name, nationality, clearances, new LinkedHashSet<>(cois), parsed));
+                spec.commandLine().getOut().println("added user " + name);
+                return ExitCode.OK;
+            } catch (InvalidConfigException e) {
+                throw configError(e);
+            } catch (InvalidIdentityException | InvalidLabelException e) {
+                throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List local users.")
+    static final class UserList implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            NodeHome h = NodeHome.open(home);
+            for (User u : LocalUsers.open(h.dir(), PolicySet.defaults()).list()) {
+                spec.commandLine().getOut().println(u.name() + "  " + u.nationality() + "  " + u.clearances() + "  " + u.cois() + "  " + u.roles());
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true, description = "Print a bearer token for a local user.")
+    static final class Token implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--ttl", defaultValue = "8h", paramLabel = "DURATION", description = "e.g. 30m, 8h, 1d (max 7d); default ${DEFAULT-VALUE}")
+        String ttl;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                NodeHome h = NodeHome.open(home);
+                NodeConfig c = h.loadConfig();
+                Duration d = LocalTokens.parseTtl(ttl);
+                User u = LocalUsers.open(h.dir(), PolicySet.defaults()).find(name)
+                        .orElseThrow(() -> new UserError(ExitCode.DENIED_OR_NOT_FOUND, "no local user '" + name + "'"));
+                LocalTokens tokens = new LocalTokens(c.nation(), c.node(), Files.readAllBytes(h.dir().resolve("secrets/token.key")));
+                spec.commandLine().getOut().println(tokens.issue(u.toPrincipal(tokens.issuer()), d));
+                return ExitCode.OK;
+            } catch (InvalidConfigException e) {
+                throw configError(e);
+            } catch (InvalidIdentityException e) {
+                throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package io.bulwark.node;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.bulwark.node.identity.AuthResult;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.TokenVerifier;
+import io.bulwark.store.InvalidInputException;
+import io.bulwark.store.Page;
+import io.bulwark.store.RecordMetadata;
+import io.bulwark.store.RecordQuery;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The client API (OpenAPI 3.1 at {@code /openapi.json}): records, health and metrics. Every error
+ * is {@code application/problem+json} (RFC 9457); a request that fails stores nothing.
+ */
+final class HttpApi extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    static final String RECORDS = "/api/v1/records";
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    private final RecordService records;
+    private final TokenVerifier tokens;
+    private final PrometheusMeterRegistry meters;
+    private final NodeConfig config;
+    private final Semaphore inFlight;
+    private final byte[] openApi;
+
+    HttpApi(RecordService records, TokenVerifier tokens, PrometheusMeterRegistry meters, NodeConfig config) throws IOException {
+        this.records = records;
+        this.tokens = tokens;
+        this.meters = meters;
+        this.config = config;
+        this.inFlight = new Semaphore(config.limits().maxConcurrentRequests());
+        try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {
+            this.openApi = in.readAllBytes();
+        }
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        if (!inFlight.tryAcquire()) {
+            problem(response, callback, new Problem(503, "Too many requests in flight",
+                    "this node serves at most " + config.limits().maxConcurrentRequests() + " requests at once; retry shortly"));
+            return true;
+        }
+        try {
+            route(request, response, callback);
+        } catch (Problem p) {
+            problem(response, callback, p);
+        } catch (InvalidInputException e) {
+            problem(response, callback, Problem.badRequest(e.getMessage()));
+        } catch (RuntimeException | IOException e) {
+            LOG.error("request {} {} failed", request.getMethod(), Request.getPathInContext(request), e);
+            problem(response, callback, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));
+        } finally {
+            inFlight.release();
+        }
+        return true;
+    }
+
+    private void route(Request request, Response response, Callback callback) throws IOException {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        switch (path) {
+            case "/health" -> {
+                only(method, "GET");
+                json(response, callback, 200, Map.of("status", "UP", "nation", config.nation(), "node", config.node()));
+            }
+            case "/metrics" -> {
+                only(method, "GET");
+                write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape().getBytes(StandardCharsets.UTF_8));
+            }
+            case "/openapi.json" -> {
+                only(method, "GET");
+                write(response, callback, 200, "application/json", openApi);
+            }
+            case RECORDS -> {
+                switch (method) {
+                    case "POST" -> publish(request, response, callback);
+                    case "GET" -> list(request, response, callback);
+                    default -> throw methodNotAllowed(method, "GET, POST");
+                }
+            }
+            default -> {
+                if (path.startsWith(RECORDS + "/") && path.indexOf('/', RECORDS.length() + 1) < 0) {
+                    String id = path.substring(RECORDS.length() + 1);
+                    switch (method) {
+                        case "GET" -> read(request, response, callback, id);
+                        case "DELETE" -> retract(request, response, callback, id);
+                        default -> throw methodNotAllowed(method, "GET, DELETE");
+                    }
+                } else {
+                    throw new Problem(404, "Not found", "no such resource: " + path + " (see /openapi.json)");
+                }
+            }
+        }
+    }
+
+    private static void only(String method, String allowed) {
+        if (!method.equals(allowed)) throw methodNotAllowed(method, allowed);
+    }
+
+    private static Problem methodNotAllowed(String method, String allowed) {
+        return new Problem(405, "Method not allowed", method + " is not allowed here; use " + allowed);
+    }
+
+    private Principal authenticate(Request request) {
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw Problem.unauthorized("a bearer token is required: Authorization: Bearer <token> (bulwark token prints one)");
+        }
+        return switch (tokens.verify(header.substring(7).strip())) {
+            case AuthResult.Authenticated a -> a.principal();
+            case AuthResult.Rejected r -> throw Problem.unauthorized("the bearer token was refused: " + r.reason());
+        };
+    }
+
+    private void publish(Request request, Response response, Callback callback) throws IOException {
+        Principal principal = authenticate(request);
+        long declared = request.getLength();
+        long max = config.limits().maxPayloadBytes();
+        if (declared > max) {
+            throw new Problem(413, "Payload too large", "the payload is " + declared + " bytes; the limit is " + max);
+        }
+        byte[] payload;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            payload = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        }
+        if (payload.length > max) {
+            throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");
+        }
+        RecordService.Published p = records.publish(principal, request.getHeaders().get("Bulwark-Label"),
+                request.getHeaders().get("Bulwark-Residency"), request.getHeaders().get(HttpHeader.CONTENT_TYPE), payload);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", p.id());
+        body.put("label", p.marking());
+        body.put("contentType", p.contentType());
+        body.put("size", p.size());
+        body.put("created", p.created().toString());
+        body.put("residency", p.residency());
+        response.getHeaders().put(HttpHeader.LOCATION, RECORDS + "/" + p.id());
+        json(response, callback, 201, body);
+    }
+
+    private void read(Request request, Response response, Callback callback, String id) {
+        Principal principal = authenticate(request);
+        RecordService.Opened opened = records.read(principal, id).orElseThrow(Problem::notFound);
+        response.getHeaders().put("Bulwark-Label", opened.marking());
+        response.getHeaders().put("Bulwark-Origin", opened.metadata().originNation() + "/" + opened.metadata().originNode());
+        write(response, callback, 200, opened.metadata().contentType(), opened.payload());
+    }
+
+    private void retract(Request request, Response response, Callback callback, String id) {
+        Principal principal = authenticate(request);
+        if (!records.retract(principal, id)) throw Problem.notFound();
+        response.setStatus(204);
+        callback.succeeded();
+    }
+
+    private void list(Request request, Response response, Callback callback) {
+        Principal principal = authenticate(request);
+        Fields q = Request.extractQueryParameters(request);
+        RecordQuery query = RecordQuery.all();
+        for (Fields.Field f : q) {
+            String v = f.getValue();
+            query = switch (f.getName()) {
+                case "cursor" -> query.withCursor(v);
+                case "limit" -> query.withPageSize(number("limit", v));
+                case "origin" -> query.withOriginNation(v);
+                case "policy" -> query.withPolicy(v);
+                case "classification" -> query.withClassification(v);
+                case "value" -> query.withLabelValues(f.getValues());
+                case "after" -> query.withCreatedAfter(time("after", v));
+                case "before" -> query.withCreatedBefore(time("before", v));
+                default -> throw Problem.badRequest("unknown query parameter '" + f.getName()
+                        + "'; known: cursor, limit, origin, policy, classification, value, after, before");
+            };
+        }
+        Page<RecordMetadata> page = records.list(principal, query);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (RecordMetadata m : page.items()) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("id", m.id());
+            item.put("label", records.policies().canonicalMarking(
+                    records.policies().decode(io.bulwark.label.LabelFormat.JSON, m.label().json())));
+            item.put("origin", m.originNation() + "/" + m.originNode());
+            item.put("created", m.createdAt().toString());
+            item.put("contentType", m.contentType());
+            item.put("size", m.payloadSize());
+            items.add(item);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("items", items);
+        page.nextCursor().ifPresent(c -> body.put("next", c));
+        json(response, callback, 200, body);
+    }
+
+    private static int number(String name, String v) {
+        if (v == null || !v.matches("[0-9]{1,4}")) throw Problem.badRequest(name + ": a whole number, not '" + v + "'");
+        return Integer.parseInt(v);
+    }
+
+    private static Instant time(String name, String v) {
+        try {
+            return Instant.parse(v);
+        } catch (DateTimeParseException | NullPointerException e) {
+            throw Problem.badRequest(name + ": an ISO 8601 UTC instant such as 2026-11-26T12:00:00Z, not '" + v + "'");
+        }
+    }
+
+    private static void json(Response response, Callback callback, int status, Object body) {
+        try {
+            write(response, callback, status, "application/json", JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void problem(Response response, Callback callback, Problem p) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        body.put("title", p.title());
+        body.put("status", p.status());
+        body.put("detail", p.detail());
+        if (p.status() == 401) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+        }
+        try {
+            write(response, callback, p.status(), "application/problem+json", JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            callback.failed(e);
+        }
+    }
+
+    private static void write(Response response, Callback callback, int status, String type, byte[] body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+}

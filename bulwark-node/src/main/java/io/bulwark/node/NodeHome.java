@@ -1,0 +1,195 @@
+package io.bulwark.node;
+
+import io.bulwark.crypto.Keystore;
+import io.bulwark.label.PolicySet;
+import io.bulwark.label.SecurityPolicy;
+import io.bulwark.node.identity.LocalTokens;
+import io.bulwark.store.sqlite.SqliteMetadataStore;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A node's home directory:
+ * <pre>
+ *   bulwark.yaml              configuration
+ *   keystore.bwks             signing and KEM keys, encrypted (passphrase: BULWARK_KEYSTORE_PASSPHRASE,
+ *                             else secrets/keystore.pass written by init)
+ *   secrets/token.key         the key that signs local users' tokens
+ *   tls/node.p12              the node's TLS certificate and key
+ *   users.json                local users
+ *   data/metadata.db          metadata and change log (SQLite, WAL)
+ *   data/epochs.log           epoch key statements this node made or received
+ *   sites/default/            the default filesystem site: sealed records
+ * </pre>
+ */
+public record NodeHome(Path dir) {
+
+    public Path config() { return dir.resolve("bulwark.yaml"); }
+    public Path keystore() { return dir.resolve("keystore.bwks"); }
+    Path passphraseFile() { return dir.resolve("secrets/keystore.pass"); }
+    Path tokenKey() { return dir.resolve("secrets/token.key"); }
+    public Path tlsKeystore() { return dir.resolve("tls/node.p12"); }
+    public Path database() { return dir.resolve("data/metadata.db"); }
+    public Path epochLog() { return dir.resolve("data/epochs.log"); }
+    public Path defaultSite() { return dir.resolve("sites/default"); }
+
+    /**
+     * Creates a node: keys, TLS certificate, configuration, an empty database and the default site.
+     * Refuses to touch a directory that already holds a node.
+     */
+    public static NodeHome init(Path dir, String nation, String node, String listen) throws IOException, GeneralSecurityException {
+        NodeHome home = new NodeHome(dir.toAbsolutePath().normalize());
+        NodeConfig config = new NodeConfig(nation, node, listen, false, List.of(), null, List.of(), "");
+        config.validate("init");
+        if (Files.exists(home.config()) || Files.exists(home.keystore())) {
+            throw new InvalidConfigException(home.dir() + " already holds a node (bulwark.yaml or keystore.bwks exists); "
+                    + "it is never overwritten");
+        }
+        Files.createDirectories(home.dir());
+        Files.createDirectories(home.dir().resolve("secrets"));
+        Files.createDirectories(home.dir().resolve("tls"));
+        Files.createDirectories(home.dir().resolve("data"));
+        Files.createDirectories(home.defaultSite());
+        char[] passphrase = passphraseFromEnvironment();
+        if (passphrase == null) {
+            byte[] random = new byte[24];
+            new SecureRandom().nextBytes(random);
+            passphrase = Base64.getUrlEncoder().withoutPadding().encodeToString(random).toCharArray();
+            writeSecret(home.passphraseFile(), new String(passphrase).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Keystore.generate().write(home.keystore(), passphrase);
+        writeSecret(home.tokenKey(), LocalTokens.generateSecret());
+        writeTlsCertificate(home.tlsKeystore(), node, nation, passphrase);
+        try (var store = new SqliteMetadataStore(home.database())) {
+            store.lastSeq(); // creates the schema
+        }
+        config.save(home.config());
+        return home;
+    }
+
+    private static char[] passphraseFromEnvironment() {
+        String p = System.getenv(Keystore.PASSPHRASE_VARIABLE);
+        return p == null || p.isEmpty() ? null : p.toCharArray();
+    }
+
+    /** The keystore passphrase: the environment variable, else the file init wrote. */
+    char[] passphrase() throws IOException {
+        char[] env = passphraseFromEnvironment();
+        if (env != null) return env;
+        if (!Files.exists(passphraseFile())) {
+            throw new InvalidConfigException("no keystore passphrase: set " + Keystore.PASSPHRASE_VARIABLE);
+        }
+        return Files.readString(passphraseFile()).strip().toCharArray();
+    }
+
+    public static NodeHome open(Path dir) {
+        NodeHome home = new NodeHome(dir.toAbsolutePath().normalize());
+        if (!Files.isRegularFile(home.config())) {
+            throw new InvalidConfigException(home.dir() + " is not a node home (no bulwark.yaml); create one with bulwark init");
+        }
+        return home;
+    }
+
+    public NodeConfig loadConfig() {
+        return NodeConfig.load(config());
+    }
+
+    public Keystore openKeystore() throws IOException {
+        try {
+            return Keystore.open(keystore(), passphrase());
+        } catch (GeneralSecurityException e) {
+            throw new InvalidConfigException(keystore() + ": " + e.getMessage());
+        }
+    }
+
+    byte[] tokenSecret() throws IOException {
+        return Files.readAllBytes(tokenKey());
+    }
+
+    PolicySet policies(NodeConfig config) throws IOException {
+        if (config.policies().isEmpty()) return PolicySet.defaults();
+        List<SecurityPolicy> list = new ArrayList<>();
+        for (String p : config.policies()) {
+            Path file = dir.resolve(p);
+            list.add(SecurityPolicy.fromSpif(Files.readAllBytes(file), file.toString()));
+        }
+        return PolicySet.of(list);
+    }
+
+    /** SHA-256 of the TLS certificate, hex: what a peer pins. */
+    public String tlsFingerprint() throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(tlsKeystore())) {
+            ks.load(in, passphrase());
+        }
+        Certificate cert = ks.getCertificate("node");
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+    }
+
+    private static void writeSecret(Path file, byte[] secret) throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            throw new InvalidConfigException(file + " already exists; it is never overwritten");
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file);
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(secret);
+        }
+    }
+
+    private static void writeTlsCertificate(Path file, String node, String nation, char[] passphrase)
+            throws IOException, GeneralSecurityException {
+        KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+        kpg.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair kp = kpg.generateKeyPair();
+        X500Name name = new X500Name("CN=" + node + ",O=Bulwark " + nation);
+        Instant now = Instant.now();
+        try {
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(825))), name, kp.getPublic());
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                    new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+            X509Certificate cert = new JcaX509CertificateConverter()
+                    .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("node", kp.getPrivate(), passphrase, new Certificate[] {cert});
+            try (OutputStream out = Files.newOutputStream(file)) {
+                ks.store(out, passphrase);
+            }
+        } catch (org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.cert.CertIOException e) {
+            throw new GeneralSecurityException("cannot make the TLS certificate", e);
+        }
+    }
+}

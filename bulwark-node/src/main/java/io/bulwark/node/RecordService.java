@@ -1,0 +1,271 @@
+package io.bulwark.node;
+
+import io.bulwark.crypto.SigningKeyset;
+import io.bulwark.label.Category;
+import io.bulwark.label.CompiledLabel;
+import io.bulwark.label.CompiledSubject;
+import io.bulwark.label.ConfidentialityLabel;
+import io.bulwark.label.InvalidLabelException;
+import io.bulwark.label.LabelFormat;
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
+import io.bulwark.record.InvalidRecordException;
+import io.bulwark.record.RecordDraft;
+import io.bulwark.record.RecordId;
+import io.bulwark.record.RecordOpener;
+import io.bulwark.record.RecordSealer;
+import io.bulwark.record.SealedRecord;
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.LabelMetadata;
+import io.bulwark.store.MetadataStore;
+import io.bulwark.store.Page;
+import io.bulwark.store.RecordMetadata;
+import io.bulwark.store.RecordQuery;
+import io.bulwark.store.RecordState;
+import io.bulwark.store.StoreResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a node does with records, whatever the transport: publish (validate, seal, store durably),
+ * read (decide, verify, decrypt), list what a caller may see, and retract.
+ *
+ * <p><b>Security guarantees.</b> A caller reads a record only when its label permits the caller's
+ * subject; otherwise the answer is the same as for a missing record. A caller cannot publish a label
+ * it could not read itself. Storage holds only sealed records (ciphertext); a record is acknowledged
+ * only after its blob and its metadata are durable.
+ */
+public final class RecordService {
+
+    private final PolicySet policies;
+    private final String nation;
+    private final RecordSealer sealer;
+    private final BatchSigner signer;
+    private final RecordOpener opener;
+    private final SigningKeyset signingKeys;
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final ResidencyPolicy defaultResidency;
+    private final Clock clock;
+    private final Counter published;
+    private final Counter reads;
+    private final Counter denied;
+    private final Timer publishTime;
+
+    RecordService(PolicySet policies, String nation, RecordSealer sealer, RecordOpener opener, SigningKeyset signingKeys,
+                  MetadataStore metadata, BlobStore blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters) {
+        this.policies = policies;
+        this.nation = nation;
+        this.sealer = sealer;
+        this.signer = new BatchSigner(sealer);
+        this.opener = opener;
+        this.signingKeys = signingKeys;
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.defaultResidency = defaultResidency;
+        this.clock = clock;
+        this.published = meters.counter("bulwark_records_published");
+        this.reads = meters.counter("bulwark_records_read");
+        this.denied = meters.counter("bulwark_records_denied");
+        this.publishTime = meters.timer("bulwark_publish");
+    }
+
+    PolicySet policies() {
+        return policies;
+    }
+
+    /** What a publish returns. */
+    public record Published(String id, ConfidentialityLabel label, String marking, String contentType, long size,
+                            Instant created, String residency) {}
+
+    /** A record a caller may read, with its payload. */
+    public record Opened(RecordMetadata metadata, String marking, byte[] payload) {}
+
+    CompiledSubject subject(Principal principal) {
+        try {
+            return policies.compile(principal.toSubject(policies));
+        } catch (InvalidLabelException e) {
+            throw Problem.forbidden("your identity's attributes are not valid here: " + e.getMessage());
+        }
+    }
+
+    public Published publish(Principal principal, String labelText, String residencyText, String contentType, byte[] payload) {
+        Timer.Sample sample = Timer.start();
+        requireRole(principal, Role.ANALYST, "publish");
+        ConfidentialityLabel label = readLabel(labelText);
+        CompiledLabel compiled = policies.compile(label);
+        if (!compiled.permits(subject(principal))) {
+            throw Problem.forbidden("you may not publish a record you could not read yourself: "
+                    + compiled.decide(subject(principal)).reason());
+        }
+        if (!compiled.releasableTo(nation)) {
+            throw Problem.unprocessable("Label not releasable here", "the label does not release the record to this node's nation "
+                    + nation + "; a node holds only what its nation may hold");
+        }
+        ResidencyPolicy residency = residencyText == null || residencyText.isBlank()
+                ? defaultResidency : ResidencyPolicy.parse(residencyText, policies);
+        residency.violation(nation, nation).ifPresent(v -> {
+            throw Problem.unprocessable("Residency cannot be met", "residency " + residency + ": no site satisfies it — the only site, "
+                    + "'default' (filesystem, jurisdiction " + nation + ", operator " + nation + "), breaks " + v);
+        });
+        if (residency.providers() > 1) {
+            throw Problem.unprocessable("Residency cannot be met", "residency " + residency + ": providers>=" + residency.providers()
+                    + " needs " + residency.providers() + " distinct providers; this node has one site on one provider");
+        }
+        String type = contentType == null || contentType.isBlank() ? "application/octet-stream" : contentType.strip();
+        SealedRecord sealed;
+        try {
+            sealed = signer.sign(sealer.prepare(new RecordDraft(label, residency.toString(), type, payload.length), payload));
+        } catch (InvalidRecordException e) {
+            throw Problem.badRequest(e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("sealing failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sealing");
+        }
+        // Durable blob first, then the metadata and change-log entry in one transaction: a crash in
+        // between leaves an orphan blob (swept at start), never a visible half-record.
+        String id = sealed.id().toString();
+        byte[] bytes = sealed.encode();
+        BlobRef blob = blobs.put(id, new ByteArrayInputStream(bytes));
+        RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
+                payload.length, sha256(payload), labelMetadata(sealed.label()), residency.toString(), blob, Optional.empty());
+        StoreResult<?> result = metadata.insert(meta);
+        if (!result.succeeded()) {
+            blobs.delete(id);
+            throw new IllegalStateException("the store refused a new record: " + result);
+        }
+        published.increment();
+        sample.stop(publishTime);
+        return new Published(id, sealed.label(), policies.canonicalMarking(sealed.label()), type, payload.length,
+                sealed.header().created(), residency.toString());
+    }
+
+    /** The record if it exists, is not retracted and the caller may read it; else empty (never says which). */
+    public Optional<Opened> read(Principal principal, String id) {
+        requireRole(principal, Role.ANALYST, "read records");
+        Optional<RecordMetadata> meta = visible(principal, id);
+        if (meta.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] bytes;
+        try (InputStream in = blobs.open(meta.get().blob().key()).orElseThrow(() ->
+                new IllegalStateException("record " + id + " has metadata but no blob"))) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read record " + id + " from storage", e);
+        }
+        SealedRecord record = opener.verify(bytes); // storage is not trusted: the binding is checked on every read
+        if (!record.id().toString().equals(id)) {
+            throw new IllegalStateException("storage returned another record for " + id);
+        }
+        reads.increment();
+        return Optional.of(new Opened(meta.get(), policies.canonicalMarking(record.label()), opener.openAll(record)));
+    }
+
+    private Optional<RecordMetadata> visible(Principal principal, String id) {
+        try {
+            RecordId.parse(id);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // a malformed id is a missing record, too
+        }
+        Optional<RecordMetadata> meta = metadata.find(id).filter(m -> m.state() == RecordState.ACTIVE);
+        if (meta.isPresent() && !compiledLabel(meta.get()).permits(subject(principal))) {
+            denied.increment();
+            return Optional.empty();
+        }
+        return meta;
+    }
+
+    private CompiledLabel compiledLabel(RecordMetadata m) {
+        return policies.compile(policies.decode(LabelFormat.JSON, m.label().json()));
+    }
+
+    /** One page of the records the caller may see, newest first; hidden records are never counted. */
+    public Page<RecordMetadata> list(Principal principal, RecordQuery query) {
+        requireRole(principal, Role.ANALYST, "list records");
+        CompiledSubject subject = subject(principal);
+        return metadata.scan(query.withState(RecordState.ACTIVE), m -> compiledLabel(m).permits(subject), query.pageSize());
+    }
+
+    /**
+     * Retracts a record: only analysts of the origin nation who may read it. A signed tombstone
+     * replaces it and its blob is deleted.
+     */
+    public boolean retract(Principal principal, String id) {
+        requireRole(principal, Role.ANALYST, "retract records");
+        Optional<RecordMetadata> meta = visible(principal, id);
+        if (meta.isEmpty()) return false;
+        if (!meta.get().originNation().equals(nation) || !principal.nationality().equals(nation)) {
+            throw Problem.forbidden("only users of the origin nation " + meta.get().originNation() + " may retract this record");
+        }
+        Instant at = clock.instant();
+        byte[] tombstone;
+        try {
+            tombstone = signingKeys.sign(("bulwark-tombstone-v1\0" + id + "\0" + at.toEpochMilli() + "\0" + principal.name())
+                    .getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign the tombstone", e);
+        }
+        StoreResult<?> result = metadata.retract(id, tombstone, at);
+        if (!result.succeeded()) return false;
+        blobs.delete(meta.get().blob().key());
+        return true;
+    }
+
+    static void requireRole(Principal principal, Role role, String what) {
+        if (!principal.has(role)) {
+            throw Problem.forbidden("the role " + role.id() + " is needed to " + what + "; you have " + principal.roles());
+        }
+    }
+
+    ConfidentialityLabel readLabel(String text) {
+        if (text == null || text.isBlank()) {
+            throw Problem.badRequest("the label is missing: send it in the Bulwark-Label header, e.g. NATO SECRET//REL TO DEU, FRA");
+        }
+        String t = text.strip();
+        LabelFormat format = t.startsWith("<") ? LabelFormat.XML : t.startsWith("{") ? LabelFormat.JSON : LabelFormat.MARKING;
+        try {
+            return policies.decode(format, t);
+        } catch (InvalidLabelException e) {
+            throw Problem.unprocessable("Invalid label", e.getMessage());
+        }
+    }
+
+    private LabelMetadata labelMetadata(ConfidentialityLabel label) {
+        List<String> values = new ArrayList<>();
+        for (Category c : label.categories()) {
+            for (String v : c.values()) if (!values.contains(v)) values.add(v);
+        }
+        return new LabelMetadata(policies.encode(label, LabelFormat.JSON), label.policy(), label.classification(), values);
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void close() {
+        signer.close();
+    }
+}
