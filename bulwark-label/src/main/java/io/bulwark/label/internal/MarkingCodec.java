@@ -232,8 +232,13 @@ public final class MarkingCodec {
                     + readings.getFirst().policy() + " " + readings.getFirst().classification() + ")");
         }
         if (best == null) {
-            throw new InvalidLabelException(input, "offset 0", "does not start with a classification of any loaded policy "
-                    + "(e.g. NATO SECRET, COSMIC TOP SECRET, GEHEIM, or a policy name and level such as USA SECRET)");
+            // Examples from the loaded policies: the bundled ones may not be loaded.
+            SecurityPolicy p = policies.policies().getFirst();
+            Classification top = p.classifications().getLast();
+            throw new InvalidLabelException(input, "offset 0", "does not start with a classification of any loaded policy ("
+                    + String.join(", ", policies.policies().stream().map(SecurityPolicy::name).toList())
+                    + "): write its marking phrase (e.g. " + top.phrase("").orElseThrow() + ") or policy and level (e.g. "
+                    + p.name() + " " + top.name() + ")");
         }
         String rest = s.substring(Math.min(best.furthest, s.length()));
         throw new InvalidLabelException(input, "offset " + best.furthest, "expected a category marking of policy "
