@@ -188,6 +188,11 @@ class BadInputTest {
         InvalidLabelException unknown = decodeFails(LabelFormat.MARKING, "ULTRA SECRET");
         assertThat(unknown.position()).hasValue("offset 0");
         assertThat(unknown.rule()).startsWith("does not start with a classification of any loaded policy");
+        // offsets count from the start of the input, leading white space included
+        assertThat(decodeFails(LabelFormat.MARKING, "  NATO SECRET Releasable to Germany, Atlantis").position()).hasValue("offset 37");
+        assertThat(decodeFails(LabelFormat.MARKING, "\tNATO SECRET STAFF]").position()).hasValue("offset 18");
+        assertThat(decodeFails(LabelFormat.MARKING, "   ULTRA SECRET").position()).hasValue("offset 3");
+        assertThat(decodeFails(LabelFormat.COMPACT, "  NATO SECRET//REL TO DEU, XYZ").position()).hasValue("offset 27");
         assertThat(decodeFails(LabelFormat.COMPACT, "NATO SECRET//").rule()).isEqualTo("empty segment between '//' separators");
         assertThat(decodeFails(LabelFormat.COMPACT, "NATO SECRET//REL TO").rule()).isEqualTo("'REL TO' needs at least one value");
         assertThat(decodeFails(LabelFormat.COMPACT, "NATO SECRET//REL TO DEU,,FRA").position()).hasValue("offset 24");
