@@ -64,7 +64,7 @@ class BadInputTest {
             "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification>"
                     + "<Category TagName='Releasable To' Type='PERMISSIVE'><GenericValue>DEU</GenericValue></Category>"
                     + "<Category TagName='Communities of Interest' Type='RESTRICTIVE' Colour='red'><GenericValue>ISR</GenericValue></Category></ConfidentialityInformation>"
-                    + "| /originatorConfidentialityLabel/ConfidentialityInformation/Category[2]/@Colour | unknown attribute; allowed: ",
+                    + "| /originatorConfidentialityLabel/ConfidentialityInformation/Category[2]/@Colour | unknown attribute; allowed: [TagName, Type, URI]",
             "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification>"
                     + "<Category TagName='Releasable To' Type='permissive'><GenericValue>DEU</GenericValue></Category></ConfidentialityInformation>"
                     + "| /originatorConfidentialityLabel/ConfidentialityInformation/Category[1]/@Type | Type is RESTRICTIVE, PERMISSIVE or INFORMATIVE, not 'permissive'",
@@ -83,6 +83,14 @@ class BadInputTest {
             "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
                     + "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
                     + "| /originatorConfidentialityLabel/ConfidentialityInformation | only one ConfidentialityInformation",
+            "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
+                    + "<CreationDateTime><x:When xmlns:x='urn:other'>2026-11-26T12:00:00Z</x:When></CreationDateTime>"
+                    + "| /originatorConfidentialityLabel/CreationDateTime | expected text, found elements",
+            "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
+                    + "<CreationDateTime zone='CET'>2026-11-26T12:00:00Z</CreationDateTime>"
+                    + "| /originatorConfidentialityLabel/CreationDateTime/@zone | unknown attribute",
+            "<ConfidentialityInformation><PolicyIdentifier>NATO<Extra/></PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
+                    + "| /originatorConfidentialityLabel/ConfidentialityInformation/PolicyIdentifier | expected text, found elements",
             "| /originatorConfidentialityLabel | ConfidentialityInformation is required",
     })
     void xmlStrictness(String inner, String position, String rule) {
@@ -146,8 +154,8 @@ class BadInputTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-            "{\"policy\":\"NATO\",\"classification\":\"SECRET\",\"categories\":[],\"colour\":\"red\"} | $.colour | unknown member; a label has ",
-            "{\"policy\":\"NATO\",\"classification\":\"SECRET\",\"categories\":[{\"type\":\"PERMISSIVE\",\"tagName\":\"Releasable To\",\"values\":[\"DEU\"],\"uri\":\"x\"}]} | $.categories[0].uri | unknown member; a category has ",
+            "{\"policy\":\"NATO\",\"classification\":\"SECRET\",\"categories\":[],\"colour\":\"red\"} | $.colour | unknown member; a label has [policy, classification, privacyMark, categories, creationTime, reviewTime, alternatives]",
+            "{\"policy\":\"NATO\",\"classification\":\"SECRET\",\"categories\":[{\"type\":\"PERMISSIVE\",\"tagName\":\"Releasable To\",\"values\":[\"DEU\"],\"uri\":\"x\"}]} | $.categories[0].uri | unknown member; a category has [type, tagName, values]",
             "{\"policy\":4,\"classification\":\"SECRET\",\"categories\":[]} | $.policy | expected a string",
             "{\"classification\":\"SECRET\",\"categories\":[]} | $.policy | required member is missing",
             "{\"policy\":\"NATO\",\"classification\":\"SECRET\"} | $.categories | required array is missing",
