@@ -30,7 +30,10 @@ import java.util.regex.Pattern;
  * decoding and encoding, compiling for fast decisions, and combining.
  *
  * <p>Immutable and thread-safe. Category values are interned across all policies by name, so a
- * nation, a group or a community of interest is the same bit in every policy.
+ * nation, a group or a community of interest is the same bit in every policy. Restrictive values
+ * (communities of interest) have bits apart from nations and groups: a community named like a nation
+ * (NATO's ISR and Israel's ISO code ISR) is never held by nationality, nor does membership make a
+ * subject a national.
  *
  * <p><b>Security guarantees.</b> Deny by default: a label that does not validate cannot be
  * compiled, an unknown subject attribute is refused, a classification without an equivalence in
@@ -86,12 +89,19 @@ public final class PolicySet {
         for (SecurityPolicy p : this.policies) {
             for (TagSet t : p.tagSets()) {
                 for (TagValue v : t.values()) {
-                    intern(v.name());
-                    if (t.type() == CategoryType.RESTRICTIVE) restrictiveValues.add(v.name());
+                    if (t.type() == CategoryType.RESTRICTIVE) {
+                        intern(restrictiveKey(v.name()), v.name());
+                        restrictiveValues.add(v.name());
+                    } else {
+                        intern(v.name());
+                    }
                     if (t.releasability() && !groups.containsKey(v.name())) knownNations.add(v.name());
                 }
             }
-            p.defaultRelease().forEach(this::intern);
+            for (String d : p.defaultRelease()) {
+                intern(d);
+                if (!groups.containsKey(d)) knownNations.add(d); // e.g. CHE for a policy CHE that lists it nowhere
+            }
         }
         groups.keySet().forEach(this::intern);
         knownNations.forEach(this::intern);
@@ -108,10 +118,19 @@ public final class PolicySet {
     }
 
     private void intern(String name) {
-        bits.computeIfAbsent(name, n -> {
-            bitNames.add(n);
+        intern(name, name);
+    }
+
+    private void intern(String key, String name) {
+        bits.computeIfAbsent(key, k -> {
+            bitNames.add(name);
             return bitNames.size() - 1;
         });
+    }
+
+    /** The bit key of a restrictive value: apart from the nation or group of the same name. */
+    private static String restrictiveKey(String value) {
+        return "\u0000" + value; // NUL cannot occur in a name read from XML
     }
 
     /** A policy set of these policies; they must have distinct names and ids and agree on groups. */
@@ -404,7 +423,7 @@ public final class PolicySet {
         for (Category c : valid.categories()) {
             TagSet t = policy.tagSet(c.tagName()).orElseThrow();
             switch (c.type()) {
-                case RESTRICTIVE -> c.values().forEach(v -> set(restrictive, v));
+                case RESTRICTIVE -> c.values().forEach(v -> set(restrictive, restrictiveKey(v)));
                 case PERMISSIVE -> {
                     long[] mask = new long[words];
                     c.values().forEach(v -> set(mask, v));
@@ -447,7 +466,7 @@ public final class PolicySet {
                 throw new InvalidLabelException("subject", "cois", "'" + coi
                         + "' is not a restrictive category value (community of interest) of any loaded policy");
             }
-            set(holdings, coi);
+            set(holdings, restrictiveKey(coi));
         }
         return new CompiledSubject(subject, clearance, holdings);
     }

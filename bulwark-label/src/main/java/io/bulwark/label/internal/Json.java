@@ -183,7 +183,12 @@ public final class Json {
             pos = start;
             throw fail("malformed number");
         }
-        return new BigDecimal(n);
+        try {
+            return new BigDecimal(n);
+        } catch (NumberFormatException e) { // an exponent beyond int range, e.g. 1e99999999999
+            pos = start;
+            throw fail("number out of range");
+        }
     }
 
     /** The JSON string literal for {@code s}, quoted and escaped. */

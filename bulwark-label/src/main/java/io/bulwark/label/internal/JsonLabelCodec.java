@@ -8,6 +8,8 @@ import io.bulwark.label.InvalidLabelException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,9 +19,10 @@ import java.util.StringJoiner;
 /** The JSON form of a label (docs/formats/label-json.md). Canonical output: fixed member order, no spaces. */
 public final class JsonLabelCodec {
 
-    private static final Set<String> LABEL_MEMBERS = Set.of(
-            "policy", "classification", "privacyMark", "categories", "creationTime", "reviewTime", "alternatives");
-    private static final Set<String> CATEGORY_MEMBERS = Set.of("type", "tagName", "values");
+    // Ordered sets: error messages list the members in canonical order, the same in every run.
+    private static final Set<String> LABEL_MEMBERS = Collections.unmodifiableSet(new LinkedHashSet<>(List.of(
+            "policy", "classification", "privacyMark", "categories", "creationTime", "reviewTime", "alternatives")));
+    private static final Set<String> CATEGORY_MEMBERS = Collections.unmodifiableSet(new LinkedHashSet<>(List.of("type", "tagName", "values")));
 
     private JsonLabelCodec() {}
 

@@ -198,10 +198,11 @@ public final class MarkingCodec {
 
     private ConfidentialityLabel decodeDisplay(String text, String input) {
         String s = text.strip();
+        int lead = leadingSpaces(text); // offsets in errors count from the start of the input, not of s
         Optional<String> privacyMark = Optional.empty();
         if (s.endsWith("]")) {
             int open = s.lastIndexOf('[');
-            if (open < 0) throw new InvalidLabelException(input, "offset " + (s.length() - 1), "']' without '['");
+            if (open < 0) throw new InvalidLabelException(input, "offset " + (lead + s.length() - 1), "']' without '['");
             privacyMark = Optional.of(s.substring(open + 1, s.length() - 1).strip());
             s = s.substring(0, open).stripTrailing();
         }
@@ -227,16 +228,21 @@ public final class MarkingCodec {
             return readings.getFirst();
         }
         if (readings.size() > 1) {
-            throw new InvalidLabelException(input, "offset 0", "ambiguous marking: it reads under policies "
+            throw new InvalidLabelException(input, "offset " + lead, "ambiguous marking: it reads under policies "
                     + readings.stream().map(ConfidentialityLabel::policy).toList() + "; prefix the policy name (e.g. "
                     + readings.getFirst().policy() + " " + readings.getFirst().classification() + ")");
         }
         if (best == null) {
-            throw new InvalidLabelException(input, "offset 0", "does not start with a classification of any loaded policy "
-                    + "(e.g. NATO SECRET, COSMIC TOP SECRET, GEHEIM, or a policy name and level such as USA SECRET)");
+            // Examples from the loaded policies: the bundled ones may not be loaded.
+            SecurityPolicy p = policies.policies().getFirst();
+            Classification top = p.classifications().getLast();
+            throw new InvalidLabelException(input, "offset " + lead, "does not start with a classification of any loaded policy ("
+                    + String.join(", ", policies.policies().stream().map(SecurityPolicy::name).toList())
+                    + "): write its marking phrase (e.g. " + top.phrase("").orElseThrow() + ") or policy and level (e.g. "
+                    + p.name() + " " + top.name() + ")");
         }
         String rest = s.substring(Math.min(best.furthest, s.length()));
-        throw new InvalidLabelException(input, "offset " + best.furthest, "expected a category marking of policy "
+        throw new InvalidLabelException(input, "offset " + (lead + best.furthest), "expected a category marking of policy "
                 + best.policy.name() + " (e.g. '" + example(best.policy) + "') or the end, found '"
                 + (rest.length() > 40 ? rest.substring(0, 40) + "…" : rest) + "'");
     }

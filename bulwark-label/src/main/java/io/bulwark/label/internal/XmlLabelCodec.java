@@ -53,7 +53,8 @@ public final class XmlLabelCodec {
                 }
                 case "CreationDateTime" -> {
                     if (created.isPresent()) throw new InvalidLabelException(input, p, "only one CreationDateTime");
-                    created = Optional.of(instant(e.getTextContent(), p, input));
+                    checkAttributes(e, Set.of(), p, input);
+                    created = Optional.of(instant(text(e, p, input), p, input));
                 }
                 case "AlternativeConfidentialityLabel" -> {
                     checkAttributes(e, Set.of(), p, input);
@@ -152,7 +153,7 @@ public final class XmlLabelCodec {
             if ("http://www.w3.org/2000/xmlns/".equals(a.getNamespaceURI())) continue;
             if (!allowed.contains(a.getName())) {
                 throw new InvalidLabelException(input, path + "/@" + a.getName(), "unknown attribute"
-                        + (allowed.isEmpty() ? "" : "; allowed: " + allowed));
+                        + (allowed.isEmpty() ? "" : "; allowed: " + new java.util.TreeSet<>(allowed)));
             }
         }
     }
