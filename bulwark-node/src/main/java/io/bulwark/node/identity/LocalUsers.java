@@ -124,10 +124,12 @@ public final class LocalUsers {
      * @throws UncheckedIOException     if the file cannot be written; nothing has changed then
      */
     public synchronized void add(User user) {
-        validate(user, "user '" + user.name() + "'", "", policies);
+        String input = "user '" + user.name() + "'";
+        checkName(user, input, "");
         if (users.containsKey(user.name())) {
-            throw new InvalidIdentityException("user '" + user.name() + "'", "name", "a user of that name already exists");
+            throw new InvalidIdentityException(input, "name", "a user of that name already exists");
         }
+        validate(user, input, "", policies);
         Map<String, User> next = new TreeMap<>(users);
         next.put(user.name(), user);
         write(next);
@@ -156,11 +158,16 @@ public final class LocalUsers {
     // === validation ===============================================================================
 
     /** {@code input} names the user in messages; {@code at} prefixes positions ("users[3]." in a file). */
-    private static void validate(User user, String input, String at, PolicySet policies) {
+    private static void checkName(User user, String input, String at) {
         if (!NAME.matcher(user.name()).matches()) {
             throw new InvalidIdentityException(input, at + "name", "a user name is a lower-case letter, then up to 63"
                     + " lower-case letters, digits, '.', '_' or '-' ([a-z][a-z0-9._-]{0,63})");
         }
+    }
+
+    /** Every check but the name's uniqueness. */
+    private static void validate(User user, String input, String at, PolicySet policies) {
+        checkName(user, input, at);
         if (user.roles().isEmpty()) {
             throw new InvalidIdentityException(input, at + "roles", "a user has at least one role (" + Role.ALL + ")");
         }

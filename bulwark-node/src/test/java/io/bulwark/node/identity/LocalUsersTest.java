@@ -174,7 +174,7 @@ class LocalUsersTest {
 
         @Test
         void duplicateName() {
-            refused(new User("alice", "FRA", List.of(), Set.of()), "user 'alice' at name: a user of that name already exists");
+            refused(new User("alice", "FRA", List.of(), Set.of(), Set.of()), "user 'alice' at name: a user of that name already exists");
         }
 
         @Test
