@@ -21,7 +21,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /** Round trips, and random mutations rejected, for every primitive. */
-class CryptoProperties {
+class CryptoPropertiesTest {
 
     private static final AeadKey AEAD = AeadKey.generate();
     private static final StreamingAeadKey STREAM = StreamingAeadKey.generate();
