@@ -181,7 +181,7 @@ class CryptoVectorsTest {
         }
 
         KeyId keyId() {
-            return new KeyId(HEX.fromHexDigitsToLong(string("key_id")));
+            return new KeyId(HexFormat.fromHexDigitsToLong(string("key_id")));
         }
 
         interface Operation {

@@ -4,6 +4,7 @@ import io.bulwark.crypto.Algorithm;
 import io.bulwark.crypto.InvalidEncodingException;
 import io.bulwark.crypto.KeyId;
 import java.security.GeneralSecurityException;
+import java.util.Objects;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -34,6 +35,7 @@ public final class AesGcmScheme {
 
     public static byte[] encrypt(SecretKey key, KeyId keyId, byte[] plaintext, byte[] associatedData)
             throws GeneralSecurityException {
+        Objects.requireNonNull(associatedData, "associatedData (an empty array for none)");
         byte[] out = new byte[OVERHEAD + plaintext.length];
         out[0] = (byte) (ALGORITHM.id() >>> 8);
         out[1] = (byte) ALGORITHM.id();
@@ -75,6 +77,7 @@ public final class AesGcmScheme {
      */
     public static byte[] decrypt(SecretKey key, KeyId keyId, byte[] ciphertext, byte[] associatedData)
             throws GeneralSecurityException {
+        Objects.requireNonNull(associatedData, "associatedData (an empty array for none)");
         if (!keyId(ciphertext).equals(keyId)) {
             throw failed();
         }

@@ -35,7 +35,7 @@ public final class DecryptingInputStream extends InputStream {
         this.in = in;
         this.dataKey = dataKey;
         this.keyId = keyId;
-        this.associatedData = associatedData.clone();
+        this.associatedData = Objects.requireNonNull(associatedData, "associatedData (an empty array for none)").clone();
     }
 
     @Override

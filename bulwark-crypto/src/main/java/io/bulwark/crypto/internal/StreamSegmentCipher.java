@@ -5,6 +5,7 @@ import io.bulwark.crypto.InvalidEncodingException;
 import io.bulwark.crypto.KeyId;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.Objects;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -49,6 +50,7 @@ public final class StreamSegmentCipher {
     private final Cipher cipher = Jca.aesGcm();
 
     private StreamSegmentCipher(byte[] header, SecretKey dataKey, byte[] associatedData) {
+        Objects.requireNonNull(associatedData, "associatedData (an empty array for none)");
         this.header = header;
         byte[] salt = Arrays.copyOfRange(header, 10, 10 + SALT_LENGTH);
         byte[] info = new byte[10 + associatedData.length];
