@@ -21,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -106,7 +105,7 @@ final class ClientCommands {
             } else {
                 try {
                     body = HttpRequest.BodyPublishers.ofFile(Path.of(file));
-                } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+                } catch (java.io.FileNotFoundException e) {
                     throw new UserError(ExitCode.BAD_INPUT, file + ": no such file");
                 }
             }

@@ -71,15 +71,18 @@ public final class Node implements AutoCloseable {
         List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
         epochLog = new EpochLog(home.epochLog());
         HybridPublicKemKey ownKem = keys.kem().primary();
-        EpochKeyring epochs = new EpochKeyring(keys.signing(), config.nation(), config.node(),
-                nation -> nation.equals(config.nation()) ? Optional.of(ownKem) : Optional.empty(),
-                Duration.ofHours(1), clock, epochLog::append);
         var ownSigningKeys = keys.signing().publicKeys();
         RecordOpener opener = new RecordOpener(policies, config.nation(), keys.kem(),
                 (nation, node) -> nation.equals(config.nation()) && node.equals(config.node()) ? ownSigningKeys : List.of());
         for (EpochKeyStatement s : statements) {
             if (s.recipientNation().equals(config.nation())) opener.accept(s);
         }
+        EpochKeyring epochs = new EpochKeyring(keys.signing(), config.nation(), config.node(),
+                nation -> nation.equals(config.nation()) ? Optional.of(ownKem) : Optional.empty(),
+                Duration.ofHours(1), clock, statement -> {
+                    epochLog.append(statement); // durable before the epoch key wraps anything
+                    if (statement.recipientNation().equals(config.nation())) opener.accept(statement);
+                });
         epochs.announced(statements);
         RecordSealer sealer = new RecordSealer(policies, keys.signing(), epochs, config.nation(), config.node(), clock);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

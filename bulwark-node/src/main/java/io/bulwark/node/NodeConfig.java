@@ -64,8 +64,11 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         } catch (UnrecognizedPropertyException e) {
             throw new InvalidConfigException(file + ": unknown setting '" + e.getPropertyName() + "' at "
                     + e.getPathReference() + "; known: " + e.getKnownPropertyIds());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new InvalidConfigException(file + ": " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
-            throw new InvalidConfigException(file + ": " + e.getOriginalMessage());
+            throw new InvalidConfigException(file + ": cannot be read (" + e.getMessage() + ")");
         }
         String listen = Optional.ofNullable(System.getenv("BULWARK_LISTEN")).filter(s -> !s.isBlank()).orElse(c.listen());
         c = new NodeConfig(c.nation(), c.node(), listen, c.tls(), c.policies(), c.limits(), c.oidc(), c.residency());
