@@ -77,15 +77,17 @@ public final class HybridSignatureScheme {
     }
 
     /**
-     * Verifies both components (always both: no short cut) against the message representative.
+     * Verifies both components against the message representative: ML-DSA-65 first, and Ed25519 only
+     * if it holds. Verification handles no secret, so stopping early reveals nothing an attacker who made
+     * the signature does not know, and it makes refusing a forged signature ~6x cheaper (the JDK's
+     * Ed25519 is the slow half) — a forgery flood costs the verifier less.
      *
      * @throws SignatureException "invalid signature" if either component fails
      */
     public static void verify(PublicKey mlDsa65, PublicKey ed25519, byte[] fingerprint, Parsed signature, byte[] message)
             throws GeneralSecurityException {
-        boolean pq = verifyComponent(Component.ML_DSA_65, mlDsa65, fingerprint, signature.mlDsa65(), message);
-        boolean classical = verifyComponent(Component.ED25519, ed25519, fingerprint, signature.ed25519(), message);
-        if (!(pq & classical)) {
+        if (!verifyComponent(Component.ML_DSA_65, mlDsa65, fingerprint, signature.mlDsa65(), message)
+                || !verifyComponent(Component.ED25519, ed25519, fingerprint, signature.ed25519(), message)) {
             throw new SignatureException("invalid signature");
         }
     }
