@@ -12,7 +12,7 @@ import java.util.Arrays;
 /**
  * The public half of a hybrid ML-KEM-768 + X25519 KEM key: what a sender encapsulates a shared secret to.
  *
- * <p>Encoding ({@value #ENCODED_LENGTH} bytes): {@code u16 algorithm id 0x0201 || ML-KEM-768 encapsulation
+ * <p>Encoding (1218 bytes): {@code u16 algorithm id 0x0201 || ML-KEM-768 encapsulation
  * key (1184) || X25519 public key (32)}. Its {@link #fingerprint()} is the SHA-256 of that encoding and its
  * {@link #keyId()} the fingerprint's first 8 bytes.
  *
@@ -80,7 +80,7 @@ public final class HybridPublicKemKey {
     }
 
     /**
-     * A fresh shared secret and its encapsulation ({@value Encapsulation#LENGTH} bytes) for this key.
+     * A fresh shared secret and its encapsulation (1130 bytes) for this key.
      */
     public Encapsulation encapsulate() throws GeneralSecurityException {
         HybridKemScheme.Encapsulated result = HybridKemScheme.encapsulate(
@@ -96,7 +96,7 @@ public final class HybridPublicKemKey {
         return Arrays.copyOfRange(encoded, 2 + Component.ML_KEM_768.publicKeyLength(), encoded.length);
     }
 
-    /** The encoding, {@value #ENCODED_LENGTH} bytes (a copy). */
+    /** The encoding, 1218 bytes (a copy). */
     public byte[] encode() {
         return encoded.clone();
     }

@@ -13,7 +13,7 @@ import java.util.Arrays;
 /**
  * The public half of a hybrid ML-DSA-65 + Ed25519 signing key: what a peer pins and verifies with.
  *
- * <p>Encoding ({@value #ENCODED_LENGTH} bytes): {@code u16 algorithm id 0x0101 || ML-DSA-65 public key
+ * <p>Encoding (1986 bytes): {@code u16 algorithm id 0x0101 || ML-DSA-65 public key
  * (1952) || Ed25519 public key (32)}. Its {@link #fingerprint()} is the SHA-256 of that encoding and its
  * {@link #keyId()} the fingerprint's first 8 bytes.
  *
@@ -83,7 +83,7 @@ public final class HybridPublicSigningKey {
         }
     }
 
-    /** The encoding, {@value #ENCODED_LENGTH} bytes (a copy). */
+    /** The encoding, 1986 bytes (a copy). */
     public byte[] encode() {
         return encoded.clone();
     }
