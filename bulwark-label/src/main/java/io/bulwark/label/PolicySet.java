@@ -65,6 +65,11 @@ public final class PolicySet {
     private final Set<String> restrictiveValues = new TreeSet<>();
     private final Set<String> knownNations = new TreeSet<>();
     private final MarkingCodec markings;
+    /** Labels compiled before, by value (validation and compilation are pure, so the result can be reused). */
+    private final Map<ConfidentialityLabel, CompiledLabel> compiled = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int COMPILED_CACHE = 4096;
+    /** Each known nation's holdings: itself and the groups it belongs to. */
+    private final Map<String, long[]> nationHoldings = new HashMap<>();
 
     private PolicySet(List<SecurityPolicy> policies) {
         this.policies = List.copyOf(policies);
@@ -106,6 +111,9 @@ public final class PolicySet {
         groups.keySet().forEach(this::intern);
         knownNations.forEach(this::intern);
         words = Math.max(1, (bitNames.size() + 63) / 64);
+        for (String nation : knownNations) {
+            nationHoldings.put(nation, holdingsOf(nation));
+        }
         markings = new MarkingCodec(this);
     }
 
@@ -292,7 +300,8 @@ public final class PolicySet {
             throw new InvalidLabelException(input, at + "categories", "at most " + MAX_CATEGORIES + " categories");
         }
         // Canonical order: tag sets in policy order, values in policy order.
-        Map<TagSet, Set<String>> present = new LinkedHashMap<>();
+        // Keyed by identity: a TagSet record's own hashCode would hash every value and phrase of it.
+        Map<TagSet, Set<String>> present = new java.util.IdentityHashMap<>();
         for (int i = 0; i < label.categories().size(); i++) {
             Category c = label.categories().get(i);
             String pos = at + "categories[" + i + "]";
@@ -412,6 +421,20 @@ public final class PolicySet {
 
     /** Validates and compiles a label into its fast decision form. */
     public CompiledLabel compile(ConfidentialityLabel label) {
+        CompiledLabel cached = compiled.get(label);
+        if (cached != null) {
+            return cached;
+        }
+        CompiledLabel c = compileUncached(label);
+        if (compiled.size() >= COMPILED_CACHE) {
+            compiled.clear(); // crude bound: labels repeat heavily in practice, so the cache refills at once
+        }
+        compiled.put(label, c);
+        compiled.put(c.label(), c);
+        return c;
+    }
+
+    private CompiledLabel compileUncached(ConfidentialityLabel label) {
         ConfidentialityLabel valid = validate(label);
         SecurityPolicy policy = byName.get(valid.policy());
         Classification cls = policy.classification(valid.classification()).orElseThrow();
@@ -460,7 +483,7 @@ public final class PolicySet {
             int i = policyIndex.get(p.name());
             clearance[i] = Math.max(clearance[i], cls.hierarchy());
         }
-        long[] holdings = nationHoldings(n);
+        long[] holdings = nationHoldings(n).clone();
         for (String coi : subject.cois()) {
             if (!restrictiveValues.contains(coi)) {
                 throw new InvalidLabelException("subject", "cois", "'" + coi
@@ -471,7 +494,13 @@ public final class PolicySet {
         return new CompiledSubject(subject, clearance, holdings);
     }
 
+    /** A nation's holdings (shared array for known nations: callers must not modify it). */
     long[] nationHoldings(String nation) {
+        long[] known = nationHoldings.get(nation);
+        return known != null ? known : holdingsOf(nation);
+    }
+
+    private long[] holdingsOf(String nation) {
         long[] holdings = new long[words];
         if (bits.containsKey(nation)) {
             set(holdings, nation);

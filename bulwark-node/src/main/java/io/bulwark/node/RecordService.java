@@ -67,6 +67,7 @@ public final class RecordService {
     private final Counter reads;
     private final Counter denied;
     private final Timer publishTime;
+    private final java.util.Map<String, CompiledLabel> labelsByJson = new java.util.concurrent.ConcurrentHashMap<>();
 
     RecordService(PolicySet policies, String nation, RecordSealer sealer, RecordOpener opener, SigningKeyset signingKeys,
                   MetadataStore metadata, BlobStore blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters) {
@@ -110,9 +111,10 @@ public final class RecordService {
         requireRole(principal, Role.ANALYST, "publish");
         ConfidentialityLabel label = readLabel(labelText);
         CompiledLabel compiled = policies.compile(label);
-        if (!compiled.permits(subject(principal))) {
+        CompiledSubject subject = subject(principal);
+        if (!compiled.permits(subject)) {
             throw Problem.forbidden("you may not publish a record you could not read yourself: "
-                    + compiled.decide(subject(principal)).reason());
+                    + compiled.decide(subject).reason());
         }
         if (!compiled.releasableTo(nation)) {
             throw Problem.unprocessable("Label not releasable here", "the label does not release the record to this node's nation "
@@ -194,8 +196,16 @@ public final class RecordService {
         return meta;
     }
 
-    private CompiledLabel compiledLabel(RecordMetadata m) {
-        return policies.compile(policies.decode(LabelFormat.JSON, m.label().json()));
+    /** The compiled label of stored metadata; labels repeat, so the parsed form is kept by its JSON. */
+    CompiledLabel compiledLabel(RecordMetadata m) {
+        String json = m.label().json();
+        CompiledLabel c = labelsByJson.get(json);
+        if (c == null) {
+            c = policies.compile(policies.decode(LabelFormat.JSON, json));
+            if (labelsByJson.size() >= 4096) labelsByJson.clear();
+            labelsByJson.put(json, c);
+        }
+        return c;
     }
 
     /** One page of the records the caller may see, newest first; hidden records are never counted. */

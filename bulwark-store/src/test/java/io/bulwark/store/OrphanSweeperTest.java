@@ -101,7 +101,7 @@ class OrphanSweeperTest {
             // Planted directly in the layout (no fsync per blob): what a crash leaves, only faster.
             String key = "orphan-" + i;
             String h = TestRecords.sha256(key.getBytes(StandardCharsets.US_ASCII));
-            Path shard = Files.createDirectories(blobs.root().resolve(h.substring(0, 2)).resolve(h.substring(2, 4)));
+            Path shard = Files.createDirectories(blobs.root().resolve(h.substring(0, 2)));
             Files.write(shard.resolve(key), new byte[] {1});
         }
         RecordMetadata kept = store();

@@ -39,9 +39,11 @@ import java.util.stream.StreamSupport;
  * A {@link BlobStore} in a directory of the local filesystem.
  *
  * <h2>Layout</h2>
- * A blob with key {@code k} is the file {@code <root>/<h0>/<h1>/k}, where {@code h0 h1} are the
- * first two bytes, in lowercase hex, of SHA-256 over the key's UTF-8 bytes: at most 65,536 leaf
- * directories, so ten million blobs make about 150 files per directory. The shard comes from a hash
+ * A blob with key {@code k} is the file {@code <root>/<h0>/k}, where {@code h0} is the first byte,
+ * in lowercase hex, of SHA-256 over the key's UTF-8 bytes: 256 directories, all made (and made
+ * durable) when the store opens, so that a put never pays for a new directory's fsyncs — on a fresh
+ * store with a deeper tree almost every put did. A million blobs make about 4,000 files per
+ * directory, which ext4's hashed directories and XFS handle without a slowdown. The shard comes from a hash
  * and not from the key's own prefix because record ids are UUIDv7s, whose leading digits are a
  * timestamp: a prefix shard would put each day's blobs in one directory.
  *
@@ -78,6 +80,18 @@ public final class FilesystemBlobStore implements BlobStore {
                 if (this.root.getParent() != null) {
                     fsyncDirectory(this.root.getParent());
                 }
+            }
+            boolean created = false;
+            for (int i = 0; i < 256; i++) {
+                Path shard = this.root.resolve(HexFormat.of().toHexDigits((byte) i));
+                if (!Files.isDirectory(shard)) {
+                    Files.createDirectories(shard);
+                    created = true;
+                }
+                durableDirs.add(shard);
+            }
+            if (created) {
+                fsyncDirectory(this.root);
             }
         } catch (IOException e) {
             throw new StoreException("could not open the blob store directory " + this.root, e);
@@ -212,7 +226,7 @@ public final class FilesystemBlobStore implements BlobStore {
         });
         byte[] h = sha256().digest(key.getBytes(StandardCharsets.US_ASCII));
         HexFormat hex = HexFormat.of();
-        return root.resolve(hex.toHexDigits(h[0])).resolve(hex.toHexDigits(h[1])).resolve(key);
+        return root.resolve(hex.toHexDigits(h[0])).resolve(key);
     }
 
     private boolean isBlobFile(Path p) {
