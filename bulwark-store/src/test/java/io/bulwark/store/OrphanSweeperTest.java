@@ -82,7 +82,7 @@ class OrphanSweeperTest {
     @Test
     void deletesPartialWritesLeftByACrash() throws IOException {
         RecordMetadata kept = store();
-        Path shard = Files.createDirectories(blobs.root().resolve("00").resolve("00"));
+        Path shard = Files.createDirectories(blobs.root().resolve("00"));
         Files.writeString(shard.resolve(".tmp-0123-1a2b"), "half a blob");
 
         OrphanSweeper.Report report = sweeperAt(Instant.now().plus(Duration.ofHours(2))).sweep();

@@ -6,6 +6,7 @@ import io.bulwark.store.BlobStore;
 import io.bulwark.store.InvalidBlobKeyException;
 import io.bulwark.store.StoreException;
 import io.bulwark.store.internal.Checks;
+import io.bulwark.store.internal.GroupSync;
 
 import java.io.File;
 import java.io.IOException;
@@ -65,6 +66,8 @@ public final class FilesystemBlobStore implements BlobStore {
     private final Path root;
     /** Shard directories known to exist durably, so each pays its directory fsync once per process. */
     private final Set<Path> durableDirs = ConcurrentHashMap.newKeySet();
+    /** Concurrent puts share their fsyncs (see {@link GroupSync}). */
+    private final GroupSync sync = new GroupSync("bulwark-blob-sync");
 
     /**
      * Opens (creating if need be) the blob store in {@code root}.
@@ -123,13 +126,13 @@ public final class FilesystemBlobStore implements BlobStore {
                     }
                     size += n;
                 }
-                // The data must be on disk before the rename makes it visible under the key.
-                out.force(true);
             }
+            // The data must be on disk before the rename makes it visible under the key.
+            sync.force(temp);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             temp = null;
             // The rename is only durable once the directory entry is.
-            fsyncDirectory(dir);
+            if (!WINDOWS) sync.force(dir); // NTFS: see fsyncDirectory
             return new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
         } catch (IOException | UncheckedIOException e) {
             throw new StoreException("could not store blob " + Checks.quote(key) + " in " + root, e);
@@ -172,8 +175,8 @@ public final class FilesystemBlobStore implements BlobStore {
     public Stream<BlobEntry> list() {
         Stream<BlobEntry> entries;
         try {
-            entries = Files.walk(root, 3)
-                    .filter(p -> root.relativize(p).getNameCount() == 3)
+            entries = Files.walk(root, 2)
+                    .filter(p -> root.relativize(p).getNameCount() == 2)
                     .filter(this::isBlobFile)
                     .map(FilesystemBlobStore::entryOf)
                     .flatMap(Optional::stream);
@@ -198,9 +201,9 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public int deleteIncomplete(Instant startedBefore) {
         int deleted = 0;
-        try (Stream<Path> files = Files.walk(root, 3)) {
+        try (Stream<Path> files = Files.walk(root, 2)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                if (root.relativize(p).getNameCount() == 3 && p.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                if (root.relativize(p).getNameCount() == 2 && p.getFileName().toString().startsWith(TEMP_PREFIX)) {
                     Optional<BasicFileAttributes> attrs = attributes(p);
                     if (attrs.isPresent() && attrs.get().lastModifiedTime().toInstant().isBefore(startedBefore)
                             && Files.deleteIfExists(p)) {
@@ -217,6 +220,7 @@ public final class FilesystemBlobStore implements BlobStore {
     /** Nothing to release: every operation opens and closes its own files. */
     @Override
     public void close() {
+        sync.close();
     }
 
     /** Where the blob with this key lives. */

@@ -1,0 +1,88 @@
+package io.bulwark.store.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Group fsync: concurrent writers each ask for a file or directory to be forced to disk and wait;
+ * one thread takes everything queued and forces each path once. On a journaling filesystem the first
+ * fsync of a batch commits the journal for all of them, so the rest cost little: N concurrent puts
+ * wait for about one disk flush instead of queueing for N. Each path is still forced itself, so the
+ * guarantee does not depend on that.
+ */
+public final class GroupSync implements AutoCloseable {
+
+    private record Job(Path path, CompletableFuture<Void> done) {}
+
+    private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final Thread worker;
+    private volatile boolean open = true;
+
+    public GroupSync(String name) {
+        worker = Thread.ofPlatform().name(name).daemon().start(this::run);
+    }
+
+    /** Forces the file or directory at {@code path} to disk, with whatever else is waiting. */
+    public void force(Path path) throws IOException {
+        if (!open) throw new IOException("the store is closed");
+        Job job = new Job(path, new CompletableFuture<>());
+        queue.add(job);
+        try {
+            job.done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for fsync of " + path, e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("fsync of " + path + " failed", e.getCause());
+        }
+    }
+
+    private void run() {
+        List<Job> batch = new ArrayList<>();
+        while (open || !queue.isEmpty()) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // close() interrupts; drain what is left
+            }
+            queue.drainTo(batch);
+            Map<Path, IOException> results = new LinkedHashMap<>();
+            for (Job job : batch) {
+                results.computeIfAbsent(job.path, GroupSync::forceNow);
+            }
+            for (Job job : batch) {
+                IOException failure = results.get(job.path);
+                if (failure == null) job.done.complete(null); else job.done.completeExceptionally(failure);
+            }
+            batch.clear();
+        }
+    }
+
+    /** Forces one path; returns the failure, or null. */
+    private static IOException forceNow(Path path) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+            return null;
+        } catch (IOException e) {
+            return e;
+        } catch (UncheckedIOException e) {
+            return e.getCause();
+        }
+    }
+
+    @Override
+    public void close() {
+        open = false;
+        worker.interrupt();
+    }
+}
