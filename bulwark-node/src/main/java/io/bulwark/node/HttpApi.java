@@ -156,8 +156,28 @@ final class HttpApi extends Handler.Abstract {
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");
         }
-        RecordService.Published p = records.publish(principal, request.getHeaders().get("Bulwark-Label"),
-                request.getHeaders().get("Bulwark-Residency"), request.getHeaders().get(HttpHeader.CONTENT_TYPE), payload);
+        String label = request.getHeaders().get("Bulwark-Label");
+        String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        var boundary = Multipart.boundary(contentType);
+        if (boundary.isPresent()) {
+            // multipart/form-data: a 'label' part (marking, STANAG 4774 XML or JSON) and a 'payload' part
+            var parts = Multipart.parse(payload, boundary.get());
+            for (String name : parts.keySet()) {
+                if (!name.equals("label") && !name.equals("payload")) {
+                    throw Problem.badRequest("multipart: unknown part '" + name + "'; the parts are 'label' and 'payload'");
+                }
+            }
+            Multipart.Part labelPart = parts.get("label");
+            Multipart.Part payloadPart = parts.get("payload");
+            if (payloadPart == null) throw Problem.badRequest("multipart: the 'payload' part is missing");
+            if (labelPart != null && label != null) {
+                throw Problem.badRequest("the label is given twice: in the Bulwark-Label header and in a 'label' part");
+            }
+            if (labelPart != null) label = new String(labelPart.body(), StandardCharsets.UTF_8);
+            payload = payloadPart.body();
+            contentType = payloadPart.contentType().orElse("application/octet-stream");
+        }
+        RecordService.Published p = records.publish(principal, label, request.getHeaders().get("Bulwark-Residency"), contentType, payload);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", p.id());
         body.put("label", p.marking());

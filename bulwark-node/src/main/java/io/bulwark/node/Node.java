@@ -146,6 +146,11 @@ public final class Node implements AutoCloseable {
         return (config.tls() ? "https" : "http") + "://" + host + ":" + connector.getLocalPort();
     }
 
+    /** The record service, for in-process drivers (the bench's bulk fill); the HTTP API is the normal way in. */
+    public RecordService records() {
+        return records;
+    }
+
     public NodeConfig config() {
         return config;
     }

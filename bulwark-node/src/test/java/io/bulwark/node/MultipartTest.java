@@ -1,0 +1,55 @@
+package io.bulwark.node;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MultipartTest {
+
+    static byte[] body(String s) {
+        return s.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void readsTheLabelAndThePayloadParts() {
+        byte[] b = body("""
+                --XyZ
+                Content-Disposition: form-data; name="label"
+                Content-Type: application/xml
+
+                <originatorConfidentialityLabel/>
+                --XyZ
+                Content-Disposition: form-data; name="payload"; filename="r.txt"
+                Content-Type: text/plain
+
+                two
+                lines
+                --XyZ--
+                """);
+        var parts = Multipart.parse(b, Multipart.boundary("multipart/form-data; boundary=XyZ").orElseThrow());
+        assertThat(new String(parts.get("label").body(), StandardCharsets.UTF_8)).isEqualTo("<originatorConfidentialityLabel/>");
+        assertThat(new String(parts.get("payload").body(), StandardCharsets.UTF_8)).isEqualTo("two\r\nlines");
+        assertThat(parts.get("payload").contentType()).contains("text/plain");
+    }
+
+    @Test
+    void otherContentTypesAreNotMultipart() {
+        assertThat(Multipart.boundary("text/plain")).isEmpty();
+        assertThat(Multipart.boundary(null)).isEmpty();
+    }
+
+    @Test
+    void malformedBodiesAreRefusedPrecisely() {
+        assertThatThrownBy(() -> Multipart.boundary("multipart/form-data")).hasMessageContaining("boundary");
+        assertThatThrownBy(() -> Multipart.parse(body("no boundary here"), "B")).hasMessageContaining("no boundary line");
+        assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Disposition: form-data; name=\"payload\"\n\nx"), "B"))
+                .hasMessageContaining("not closed");
+        assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Type: text/plain\n\nx\n--B--\n"), "B"))
+                .hasMessageContaining("no Content-Disposition name");
+        assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Disposition: form-data; name=\"a\"\n\nx\n"
+                + "--B\nContent-Disposition: form-data; name=\"a\"\n\ny\n--B--\n"), "B")).hasMessageContaining("twice");
+    }
+}
