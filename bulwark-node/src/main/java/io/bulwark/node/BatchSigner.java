@@ -26,8 +26,12 @@ final class BatchSigner implements AutoCloseable {
     private final Thread worker;
     private volatile boolean running = true;
 
-    BatchSigner(RecordSealer sealer) {
+    private final io.micrometer.core.instrument.DistributionSummary batchSizes;
+
+    BatchSigner(RecordSealer sealer, io.micrometer.core.instrument.MeterRegistry meters) {
         this.sealer = sealer;
+        this.batchSizes = io.micrometer.core.instrument.DistributionSummary.builder("bulwark_sign_batch_size")
+                .description("records per batch signature").register(meters);
         this.worker = Thread.ofPlatform().name("bulwark-batch-signer").daemon().start(this::run);
     }
 
@@ -51,6 +55,7 @@ final class BatchSigner implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
                 List<SealedRecord> sealed = sealer.sign(batch.stream().map(Job::prepared).toList());
+                batchSizes.record(batch.size());
                 for (int i = 0; i < batch.size(); i++) batch.get(i).done.complete(sealed.get(i));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

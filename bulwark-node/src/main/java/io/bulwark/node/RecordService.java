@@ -74,7 +74,7 @@ public final class RecordService {
         this.policies = policies;
         this.nation = nation;
         this.sealer = sealer;
-        this.signer = new BatchSigner(sealer);
+        this.signer = new BatchSigner(sealer, meters);
         this.opener = opener;
         this.signingKeys = signingKeys;
         this.metadata = metadata;
