@@ -65,7 +65,9 @@ public final class Node implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         metadata = new SqliteMetadataStore(home.database());
         blobs = new FilesystemBlobStore(home.defaultSite());
-        OrphanSweeper.Report swept = new OrphanSweeper(metadata, blobs).sweep();
+        // At startup no write is in progress (one process owns a home), so nothing needs a grace
+        // period: every unreferenced blob and partial write is debris of a crash and goes now.
+        OrphanSweeper.Report swept = new OrphanSweeper(metadata, blobs, Duration.ZERO, clock).sweep();
         LOG.info("storage opened; swept {}", swept);
         // Epoch keys for this node's own nation: every statement is on disk before its key is used.
         List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
