@@ -22,9 +22,11 @@ import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -156,7 +158,7 @@ final class HttpApi extends Handler.Abstract {
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");
         }
-        RecordService.Published p = records.publish(principal, request.getHeaders().get("Bulwark-Label"),
+        RecordService.Published p = records.publish(principal, extValue("Bulwark-Label", request.getHeaders().get("Bulwark-Label")),
                 request.getHeaders().get("Bulwark-Residency"), request.getHeaders().get(HttpHeader.CONTENT_TYPE), payload);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", p.id());
@@ -220,6 +222,44 @@ final class HttpApi extends Handler.Abstract {
         body.put("items", items);
         page.nextCursor().ifPresent(c -> body.put("next", c));
         json(response, callback, 200, body);
+    }
+
+    private static final String EXT_VALUE_PREFIX = "UTF-8''";
+
+    /**
+     * A header's text. HTTP carries header values as ASCII (clients such as {@code java.net.http}
+     * cannot send anything else), so text that is not — a marking such as {@code VS-NUR FÜR DEN
+     * DIENSTGEBRAUCH} — comes as an RFC 8187 ext-value: {@code UTF-8''} and the percent-encoded UTF-8
+     * bytes. Any other value is taken as it is.
+     */
+    static String extValue(String name, String value) {
+        if (value == null || !value.regionMatches(true, 0, EXT_VALUE_PREFIX, 0, EXT_VALUE_PREFIX.length())) return value;
+        String encoded = value.substring(EXT_VALUE_PREFIX.length());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            int offset = EXT_VALUE_PREFIX.length() + i;
+            if (c == '%') {
+                int hi = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(encoded.charAt(i + 2), 16);
+                if (lo < 0) {
+                    throw Problem.badRequest(name + " at offset " + offset + ": in an RFC 8187 ext-value (UTF-8''...), "
+                            + "'%' is followed by two hexadecimal digits");
+                }
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else if (c >= 0x20 && c < 0x7f) {
+                bytes.write(c);
+            } else {
+                throw Problem.badRequest(name + " at offset " + offset + ": an RFC 8187 ext-value (UTF-8''...) is ASCII; "
+                        + "percent-encode every other byte");
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw Problem.badRequest(name + ": the percent-encoded bytes of the RFC 8187 ext-value (UTF-8''...) are not UTF-8");
+        }
     }
 
     private static int number(String name, String v) {
