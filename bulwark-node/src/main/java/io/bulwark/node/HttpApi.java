@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.bulwark.node.identity.AuthResult;
+import io.bulwark.node.identity.IdentityProviderException;
 import io.bulwark.node.identity.Principal;
 import io.bulwark.node.identity.TokenVerifier;
 import io.bulwark.store.InvalidInputException;
@@ -78,6 +79,9 @@ final class HttpApi extends Handler.Abstract {
             problem(response, callback, p);
         } catch (InvalidInputException e) {
             problem(response, callback, Problem.badRequest(e.getMessage()));
+        } catch (IdentityProviderException e) {
+            // The provider's fault, not the token's (the verifier has logged it): retry later.
+            problem(response, callback, new Problem(503, "Identity provider unavailable", e.getMessage()));
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} {} failed", request.getMethod(), Request.getPathInContext(request), e);
             problem(response, callback, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));
