@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /** Commands that talk to a node's client API over HTTP. */
@@ -59,10 +60,14 @@ final class ClientCommands {
         <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
             try {
                 return CLIENT.send(request, handler);
-            } catch (ConnectException | HttpTimeoutException e) {
-                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": " + e.getClass().getSimpleName());
+            } catch (HttpTimeoutException e) {
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": no answer in time");
+            } catch (ConnectException e) {
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": "
+                        + Objects.requireNonNullElse(e.getMessage(), "the connection was refused"));
             } catch (IOException e) {
-                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": " + e.getMessage());
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": "
+                        + Objects.requireNonNullElse(e.getMessage(), "the connection failed"));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UserError(ExitCode.OTHER, "interrupted");
