@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /** Commands that talk to a node's client API over HTTP. */
@@ -59,10 +60,14 @@ final class ClientCommands {
         <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
             try {
                 return CLIENT.send(request, handler);
-            } catch (ConnectException | HttpTimeoutException e) {
-                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": " + e.getClass().getSimpleName());
+            } catch (HttpTimeoutException e) {
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": no answer in time");
+            } catch (ConnectException e) {
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": "
+                        + Objects.requireNonNullElse(e.getMessage(), "the connection was refused"));
             } catch (IOException e) {
-                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": " + e.getMessage());
+                throw new UserError(ExitCode.UNREACHABLE, "cannot reach " + url + ": "
+                        + Objects.requireNonNullElse(e.getMessage(), "the connection failed"));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UserError(ExitCode.OTHER, "interrupted");
@@ -109,12 +114,46 @@ final class ClientCommands {
                     throw new UserError(ExitCode.BAD_INPUT, file + ": no such file");
                 }
             }
-            HttpRequest.Builder r = connection.request("/api/v1/records").header("Bulwark-Label", label).header("Content-Type", type);
-            if (residency != null) r.header("Bulwark-Residency", residency);
+            HttpRequest.Builder r = connection.request("/api/v1/records");
+            header(r, "Bulwark-Label", labelHeader(label), "--label");
+            header(r, "Content-Type", type, "--type");
+            if (residency != null) header(r, "Bulwark-Residency", residency, "--residency");
             HttpResponse<byte[]> response = connection.send(r.POST(body).build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 201) throw Connection.failure(response.statusCode(), response.body());
             spec.commandLine().getOut().println(JSON.readTree(response.body()).path("id").asText());
             return ExitCode.OK;
+        }
+    }
+
+    /**
+     * The label as a header value: as it is when it is printable ASCII, else as an RFC 8187 ext-value
+     * ({@code UTF-8''} and the percent-encoded UTF-8 bytes), which the node decodes. HTTP clients send
+     * header values as ASCII: {@code java.net.http} turns {@code Ü} into {@code ?} and refuses
+     * characters beyond Latin-1, so a marking such as {@code VS-NUR FÜR DEN DIENSTGEBRAUCH} would
+     * otherwise arrive garbled.
+     */
+    static String labelHeader(String label) {
+        if (label.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) return label;
+        StringBuilder b = new StringBuilder("UTF-8''");
+        for (byte x : label.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$&+-.^_`|~".indexOf(c) >= 0) {
+                b.append((char) c); // RFC 8187 attr-char
+            } else {
+                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Sets a header, or fails as bad input naming the option if HTTP cannot carry its value. */
+    private static void header(HttpRequest.Builder request, String name, String value, String option) {
+        try {
+            request.header(name, value);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.BAD_INPUT, option + ": '" + value.replaceAll("\\p{Cntrl}", "?")
+                    + "' cannot be sent in an HTTP header (printable ASCII only)");
         }
     }
 

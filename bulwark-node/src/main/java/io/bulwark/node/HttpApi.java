@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.bulwark.node.identity.AuthResult;
+import io.bulwark.node.identity.IdentityProviderException;
 import io.bulwark.node.identity.Principal;
 import io.bulwark.node.identity.TokenVerifier;
 import io.bulwark.store.InvalidInputException;
@@ -22,9 +23,11 @@ import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -76,6 +79,9 @@ final class HttpApi extends Handler.Abstract {
             problem(response, callback, p);
         } catch (InvalidInputException e) {
             problem(response, callback, Problem.badRequest(e.getMessage()));
+        } catch (IdentityProviderException e) {
+            // The provider's fault, not the token's (the verifier has logged it): retry later.
+            problem(response, callback, new Problem(503, "Identity provider unavailable", e.getMessage()));
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} {} failed", request.getMethod(), Request.getPathInContext(request), e);
             problem(response, callback, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));
@@ -156,7 +162,7 @@ final class HttpApi extends Handler.Abstract {
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");
         }
-        String label = request.getHeaders().get("Bulwark-Label");
+        String label = extValue("Bulwark-Label", request.getHeaders().get("Bulwark-Label"));
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         var boundary = Multipart.boundary(contentType);
         if (boundary.isPresent()) {
@@ -239,6 +245,44 @@ final class HttpApi extends Handler.Abstract {
         body.put("items", items);
         page.nextCursor().ifPresent(c -> body.put("next", c));
         json(response, callback, 200, body);
+    }
+
+    private static final String EXT_VALUE_PREFIX = "UTF-8''";
+
+    /**
+     * A header's text. HTTP carries header values as ASCII (clients such as {@code java.net.http}
+     * cannot send anything else), so text that is not — a marking such as {@code VS-NUR FÜR DEN
+     * DIENSTGEBRAUCH} — comes as an RFC 8187 ext-value: {@code UTF-8''} and the percent-encoded UTF-8
+     * bytes. Any other value is taken as it is.
+     */
+    static String extValue(String name, String value) {
+        if (value == null || !value.regionMatches(true, 0, EXT_VALUE_PREFIX, 0, EXT_VALUE_PREFIX.length())) return value;
+        String encoded = value.substring(EXT_VALUE_PREFIX.length());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            int offset = EXT_VALUE_PREFIX.length() + i;
+            if (c == '%') {
+                int hi = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(encoded.charAt(i + 2), 16);
+                if (lo < 0) {
+                    throw Problem.badRequest(name + " at offset " + offset + ": in an RFC 8187 ext-value (UTF-8''...), "
+                            + "'%' is followed by two hexadecimal digits");
+                }
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else if (c >= 0x20 && c < 0x7f) {
+                bytes.write(c);
+            } else {
+                throw Problem.badRequest(name + " at offset " + offset + ": an RFC 8187 ext-value (UTF-8''...) is ASCII; "
+                        + "percent-encode every other byte");
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw Problem.badRequest(name + ": the percent-encoded bytes of the RFC 8187 ext-value (UTF-8''...) are not UTF-8");
+        }
     }
 
     private static int number(String name, String v) {

@@ -3,6 +3,7 @@ package io.bulwark.node;
 import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.Keystore;
 import io.bulwark.label.PolicySet;
+import io.bulwark.node.identity.InvalidIdentityException;
 import io.bulwark.node.identity.LocalTokens;
 import io.bulwark.node.identity.OidcSettings;
 import io.bulwark.node.identity.OidcTokenVerifier;
@@ -62,10 +63,13 @@ public final class Node implements AutoCloseable {
         this.config = home.loadConfig();
         Keystore keys = home.openKeystore();
         PolicySet policies = home.policies(config);
+        TokenVerifier tokens = verifiers(home, config); // a bad identity setting fails before storage opens
         Clock clock = Clock.systemUTC();
         metadata = new SqliteMetadataStore(home.database());
         blobs = new FilesystemBlobStore(home.defaultSite());
-        OrphanSweeper.Report swept = new OrphanSweeper(metadata, blobs).sweep();
+        // At startup no write is in progress (one process owns a home), so nothing needs a grace
+        // period: every unreferenced blob and partial write is debris of a crash and goes now.
+        OrphanSweeper.Report swept = new OrphanSweeper(metadata, blobs, Duration.ZERO, clock).sweep();
         LOG.info("storage opened; swept {}", swept);
         // Epoch keys for this node's own nation: every statement is on disk before its key is used.
         List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
@@ -88,7 +92,6 @@ public final class Node implements AutoCloseable {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         records = new RecordService(policies, config.nation(), sealer, opener, keys.signing(), metadata, blobs,
                 ResidencyPolicy.parse(config.residency(), policies), clock, meters);
-        TokenVerifier tokens = verifiers(home, config);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("bulwark-http");
@@ -121,11 +124,22 @@ public final class Node implements AutoCloseable {
     private static TokenVerifier verifiers(NodeHome home, NodeConfig config) throws IOException {
         List<TokenVerifier> list = new ArrayList<>();
         list.add(new LocalTokens(config.nation(), config.node(), home.tokenSecret()));
-        for (NodeConfig.Oidc o : config.oidc()) {
-            list.add(new OidcTokenVerifier(new OidcSettings(o.issuer(), URI.create(o.jwksUri()), Optional.ofNullable(o.audience()),
-                    o.nationalityClaim(), o.clearanceClaim(), o.coiClaim(), o.rolesClaim())));
+        for (int i = 0; i < config.oidc().size(); i++) {
+            NodeConfig.Oidc o = config.oidc().get(i);
+            String at = home.config() + ": oidc[" + i + "]: ";
+            if (o.jwksUri() == null) throw new InvalidConfigException(at + "jwksUri: required");
+            try {
+                list.add(new OidcTokenVerifier(new OidcSettings(o.issuer(), URI.create(o.jwksUri()), Optional.ofNullable(o.audience()),
+                        o.nationalityClaim(), o.clearanceClaim(), o.coiClaim(), o.rolesClaim())));
+            } catch (InvalidIdentityException | IllegalArgumentException e) {
+                throw new InvalidConfigException(at + e.getMessage());
+            }
         }
-        return Verifiers.of(list);
+        try {
+            return Verifiers.of(list);
+        } catch (InvalidIdentityException e) {
+            throw new InvalidConfigException(home.config() + ": oidc: " + e.getMessage());
+        }
     }
 
     /** Opens the node in this home and starts serving. */

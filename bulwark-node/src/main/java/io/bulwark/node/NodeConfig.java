@@ -1,7 +1,9 @@
 package io.bulwark.node;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -42,9 +44,33 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         residency = residency == null ? "" : residency;
     }
 
+    /**
+     * How {@code bulwark.yaml} is read: a key left out takes its default ({@code tls: false}, no
+     * policies, default limits, no OIDC issuer, no residency), as it does in the constructor.
+     */
+    @JsonCreator
+    static NodeConfig fromYaml(@JsonProperty("nation") String nation, @JsonProperty("node") String node,
+                               @JsonProperty("listen") String listen, @JsonProperty("tls") Boolean tls,
+                               @JsonProperty("policies") List<String> policies, @JsonProperty("limits") Limits limits,
+                               @JsonProperty("oidc") List<Oidc> oidc, @JsonProperty("residency") String residency) {
+        return new NodeConfig(nation, node, listen, Boolean.TRUE.equals(tls), policies, limits, oidc, residency);
+    }
+
     /** Request limits; every one has a default. */
     public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes) {
         public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024);
+
+        /** How the {@code limits} of {@code bulwark.yaml} are read: a limit left out takes its default. */
+        @JsonCreator
+        static Limits fromYaml(@JsonProperty("maxPayloadBytes") Long maxPayloadBytes,
+                               @JsonProperty("maxConcurrentRequests") Integer maxConcurrentRequests,
+                               @JsonProperty("requestTimeoutSeconds") Integer requestTimeoutSeconds,
+                               @JsonProperty("maxHeaderBytes") Integer maxHeaderBytes) {
+            return new Limits(maxPayloadBytes == null ? DEFAULTS.maxPayloadBytes() : maxPayloadBytes,
+                    maxConcurrentRequests == null ? DEFAULTS.maxConcurrentRequests() : maxConcurrentRequests,
+                    requestTimeoutSeconds == null ? DEFAULTS.requestTimeoutSeconds() : requestTimeoutSeconds,
+                    maxHeaderBytes == null ? DEFAULTS.maxHeaderBytes() : maxHeaderBytes);
+        }
     }
 
     /** An OIDC issuer and how its claims map onto a subject. */
