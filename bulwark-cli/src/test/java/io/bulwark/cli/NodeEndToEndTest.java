@@ -149,6 +149,7 @@ class NodeEndToEndTest {
     static void stopNode() {
         if (node != null) node.close();
         if (jwks != null) jwks.stop(0);
+        http.close();
     }
 
     static void addUser(String name, String nationality, List<String> clearances, String coi) {
