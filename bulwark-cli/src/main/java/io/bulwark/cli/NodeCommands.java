@@ -136,7 +136,7 @@ final class NodeCommands {
     }
 
     @Command(name = "user", mixinStandardHelpOptions = true, description = "Local users of an embedded node.",
-            subcommands = {UserAdd.class, UserList.class})
+            subcommands = {UserAdd.class, UserList.class, UserRemove.class})
     static final class UserGroup {}
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a local user.")
@@ -168,6 +168,27 @@ final class NodeCommands {
                 throw configError(e);
             } catch (InvalidIdentityException | InvalidLabelException e) {
                 throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Remove a local user; the node refuses its tokens from the next request on.")
+    static final class UserRemove implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try {
+                NodeHome h = NodeHome.open(home);
+                LocalUsers.open(h.dir(), PolicySet.defaults()).remove(name)
+                        .orElseThrow(() -> new UserError(ExitCode.DENIED_OR_NOT_FOUND, "no local user '" + name + "'"));
+                spec.commandLine().getOut().println("removed user " + name);
+                return ExitCode.OK;
+            } catch (InvalidConfigException e) {
+                throw configError(e);
             }
         }
     }

@@ -50,13 +50,16 @@ final class HttpApi extends Handler.Abstract {
 
     private final RecordService records;
     private final TokenVerifier tokens;
+    private final CurrentUsers users;
     private final PrometheusMeterRegistry meters;
     private final NodeConfig config;
     private final Semaphore inFlight;
     private final byte[] openApi;
 
-    HttpApi(RecordService records, TokenVerifier tokens, PrometheusMeterRegistry meters, NodeConfig config) throws IOException {
+    HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config)
+            throws IOException {
         this.records = records;
+        this.users = users;
         this.tokens = tokens;
         this.meters = meters;
         this.config = config;
@@ -142,10 +145,12 @@ final class HttpApi extends Handler.Abstract {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw Problem.unauthorized("a bearer token is required: Authorization: Bearer <token> (bulwark token prints one)");
         }
-        return switch (tokens.verify(header.substring(7).strip())) {
+        Principal fromToken = switch (tokens.verify(header.substring(7).strip())) {
             case AuthResult.Authenticated a -> a.principal();
             case AuthResult.Rejected r -> throw Problem.unauthorized("the bearer token was refused: " + r.reason());
         };
+        return users.current(fromToken).orElseThrow(() -> Problem.unauthorized(
+                "the bearer token was refused: local user '" + fromToken.name() + "' no longer exists on this node"));
     }
 
     private void publish(Request request, Response response, Callback callback) throws IOException {

@@ -116,7 +116,8 @@ public final class Node implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(config.limits().requestTimeoutSeconds() * 1000L);
         server.addConnector(connector);
-        server.setHandler(new GracefulHandler(new HttpApi(records, tokens, meters, config)));
+        server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
+                new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config)));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
     }

@@ -1,0 +1,58 @@
+package io.bulwark.node;
+
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.identity.LocalUsers;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.User;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Optional;
+
+/**
+ * The local users as they are now: a node-signed token names a user, and the node takes that
+ * user's current attributes from users.json (re-read when it changes), so removing a user or lowering
+ * a clearance takes effect at the next request rather than when the token expires.
+ */
+final class CurrentUsers {
+
+    private final Path home;
+    private final PolicySet policies;
+    private final String localIssuer;
+    private FileTime loadedAt = FileTime.fromMillis(-1);
+    private LocalUsers users;
+
+    CurrentUsers(Path home, PolicySet policies, String localIssuer) {
+        this.home = home;
+        this.policies = policies;
+        this.localIssuer = localIssuer;
+    }
+
+    /**
+     * The principal to act as: an external issuer's unchanged, a local user's as users.json says now;
+     * empty if the local user no longer exists.
+     */
+    synchronized Optional<Principal> current(Principal fromToken) {
+        if (!fromToken.issuer().equals(localIssuer)) {
+            return Optional.of(fromToken);
+        }
+        try {
+            FileTime modified;
+            try {
+                modified = Files.getLastModifiedTime(home.resolve(LocalUsers.FILE_NAME));
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            }
+            if (users == null || !modified.equals(loadedAt)) {
+                users = LocalUsers.open(home, policies);
+                loadedAt = modified;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the local users", e);
+        }
+        return users.find(fromToken.name()).map((User u) -> u.toPrincipal(localIssuer));
+    }
+}

@@ -1,0 +1,53 @@
+package io.bulwark.node;
+
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.identity.LocalUsers;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
+import io.bulwark.node.identity.User;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CurrentUsersTest {
+
+    static final PolicySet POLICIES = PolicySet.defaults();
+    static final String LOCAL = "bulwark:DEU:deu-1";
+
+    @Test
+    void aRemovedUsersTokenStopsWorkingAndAChangedClearanceTakesEffect(@TempDir Path home) throws Exception {
+        LocalUsers users = LocalUsers.open(home, POLICIES);
+        users.add(new User("anna", "DEU", List.of("NATO SECRET"), Set.of("ISR"), Set.of(Role.ANALYST)));
+        users.add(new User("bob", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        CurrentUsers current = new CurrentUsers(home, POLICIES, LOCAL);
+        Principal annaToken = new Principal("anna", "DEU", List.of("NATO SECRET"), Set.of("ISR"), Set.of(Role.ANALYST), LOCAL);
+        Principal bobToken = new Principal("bob", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), LOCAL);
+        assertThat(current.current(annaToken)).contains(annaToken);
+
+        users.remove("anna");
+        users.remove("bob");
+        users.add(new User("bob", "DEU", List.of("NATO RESTRICTED"), Set.of(), Set.of(Role.ANALYST)));
+        touch(home); // the file's time must differ even when both writes fall in one clock tick
+
+        assertThat(current.current(annaToken)).isEmpty();
+        assertThat(current.current(bobToken)).get().extracting(Principal::clearances).isEqualTo(List.of("NATO RESTRICTED"));
+    }
+
+    @Test
+    void externalIssuersPassUnchanged(@TempDir Path home) {
+        Principal oidc = new Principal("eve", "FRA", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), "https://idp.example");
+        assertThat(new CurrentUsers(home, POLICIES, LOCAL).current(oidc)).contains(oidc);
+    }
+
+    private static void touch(Path home) throws Exception {
+        Files.setLastModifiedTime(home.resolve(LocalUsers.FILE_NAME), FileTime.from(Instant.now().plusSeconds(5)));
+    }
+}
