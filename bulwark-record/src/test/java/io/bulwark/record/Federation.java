@@ -1,6 +1,5 @@
 package io.bulwark.record;
 
-import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.HybridPublicSigningKey;
 import io.bulwark.crypto.KemKeyset;
 import io.bulwark.crypto.SigningKeyset;
@@ -40,9 +39,5 @@ final class Federation {
             if (s.recipientNation().equals(nation)) o.accept(s);
         }
         return o;
-    }
-
-    static Optional<HybridPublicKemKey> none(String nation) {
-        return Optional.empty();
     }
 }

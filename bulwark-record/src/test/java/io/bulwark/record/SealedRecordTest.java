@@ -48,7 +48,9 @@ class SealedRecordTest {
                 assertThat(sealed.keyAccess()).noneMatch(k -> k.nation().equals(nation));
             }
         }
-        assertThat(compact.equals("NATO SECRET") ? sealed.keyAccess().size() : 0).isIn(0, 32);
+        if (compact.equals("NATO SECRET")) {
+            assertThat(sealed.keyAccess()).hasSize(32); // default release: every NATO member, one wrap each
+        }
     }
 
     @Test
@@ -176,13 +178,11 @@ class SealedRecordTest {
         magic[0] = 'X';
         assertThatThrownBy(() -> SealedRecord.decode(magic, Federation.POLICIES)).hasMessageContaining("magic");
         SealedRecord r = SealedRecord.decode(bytes, Federation.POLICIES);
-        int labelLength = r.prefix().length; // locate the payload algorithm: after residency
         int algorithmAt = indexOfAlgorithm(r);
         byte[] alg = bytes.clone();
         alg[algorithmAt + 1] ^= 0x7f;
         assertThatThrownBy(() -> SealedRecord.decode(alg, Federation.POLICIES))
                 .hasMessageContaining("payload algorithm").hasMessageContaining("unknown");
-        assertThat(labelLength).isPositive();
     }
 
     private static int indexOfAlgorithm(SealedRecord r) {

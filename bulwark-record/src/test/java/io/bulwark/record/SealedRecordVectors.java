@@ -1,6 +1,5 @@
 package io.bulwark.record;
 
-import io.bulwark.crypto.KemKeyset;
 import io.bulwark.crypto.Keystore;
 import io.bulwark.label.LabelFormat;
 
@@ -61,6 +60,5 @@ final class SealedRecordVectors {
         json.append("\n  ]\n}\n");
         Files.writeString(Path.of(args[0]), json);
         Files.delete(ks);
-        if (KemKeyset.class == null) throw new AssertionError();
     }
 }
