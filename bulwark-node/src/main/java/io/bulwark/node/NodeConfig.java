@@ -16,7 +16,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -151,8 +150,4 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         }
     }
 
-    /** For {@code node info --json}. */
-    Map<String, Object> summary() {
-        return Map.of("nation", nation, "node", node, "listen", listen, "tls", tls);
-    }
 }

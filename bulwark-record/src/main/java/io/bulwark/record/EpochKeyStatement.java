@@ -1,6 +1,5 @@
 package io.bulwark.record;
 
-import io.bulwark.crypto.HybridPublicSigningKey;
 import io.bulwark.crypto.KeyId;
 import io.bulwark.crypto.SigningKeyset;
 import io.bulwark.record.internal.Bytes;
@@ -9,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * An origin's signed announcement of an epoch key for one recipient nation: the hybrid KEM
@@ -93,22 +91,9 @@ public record EpochKeyStatement(String originNation, String originNode, String r
 
     /** Checks the signature against the origin's pinned keys; throws {@link InvalidRecordException} if none verifies. */
     public void verify(OriginKeys origins) {
-        List<HybridPublicSigningKey> keys = origins.signingKeys(originNation, originNode);
-        if (keys.isEmpty()) {
-            throw new InvalidRecordException("epoch key statement from " + originNation + "/" + originNode
-                    + ": the origin is not pinned");
-        }
-        byte[] message = signedMessage(body(originNation, originNode, recipientNation, epochKeyId, notBefore, notAfter, encapsulation));
-        for (HybridPublicSigningKey key : keys) {
-            try {
-                key.verify(signature, message);
-                return;
-            } catch (GeneralSecurityException e) {
-                // try the next pinned key (rotation)
-            }
-        }
-        throw new InvalidRecordException("epoch key statement from " + originNation + "/" + originNode
-                + ": the signature does not verify against the pinned keys");
+        origins.verifying(originNation, originNode, signature,
+                signedMessage(body(originNation, originNode, recipientNation, epochKeyId, notBefore, notAfter, encapsulation)),
+                "epoch key statement from " + originNation + "/" + originNode);
     }
 
     @Override

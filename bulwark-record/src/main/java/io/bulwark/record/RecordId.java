@@ -2,7 +2,6 @@ package io.bulwark.record;
 
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.UUID;
 
 /**
@@ -61,10 +60,6 @@ public record RecordId(UUID uuid) implements Comparable<RecordId> {
     /** The creation time encoded in the id, to the millisecond. */
     public Instant time() {
         return Instant.ofEpochMilli(uuid.getMostSignificantBits() >>> 16);
-    }
-
-    String hex() {
-        return HexFormat.of().formatHex(bytes());
     }
 
     @Override

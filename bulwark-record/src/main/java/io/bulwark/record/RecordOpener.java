@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,8 +37,10 @@ public final class RecordOpener {
     private final KemKeyset ownKeys;
     private final OriginKeys origins;
     private final Map<KeyId, AeadKey> epochKeys = new ConcurrentHashMap<>();
-    /** Batch signatures already verified: SHA-256(signature) → SHA-256(signed message). */
-    private final Map<ByteBuffer, ByteBuffer> verified = new ConcurrentHashMap<>();
+    /** Batch signatures already verified: SHA-256(signature) → SHA-256(signed message) and the pinned key. */
+    private final Map<ByteBuffer, Verified> verified = new ConcurrentHashMap<>();
+
+    private record Verified(ByteBuffer message, HybridPublicSigningKey key) {}
 
     public RecordOpener(PolicySet policies, String ownNation, KemKeyset ownKeys, OriginKeys origins) {
         this.policies = policies;
@@ -69,11 +70,6 @@ public final class RecordOpener {
         epochKeys.put(key.keyId(), key);
     }
 
-    /** Whether an epoch key is known (a record under an unknown epoch waits for its statement). */
-    public boolean knowsEpoch(KeyId id) {
-        return epochKeys.containsKey(id);
-    }
-
     /** Decodes and verifies a record's bytes. */
     public SealedRecord verify(byte[] sealed) {
         return verify(SealedRecord.decode(sealed, policies));
@@ -94,42 +90,22 @@ public final class RecordOpener {
         byte[] message = RecordSealer.batchMessage(h.originNation(), h.originNode(), b.batchSize(), root);
         ByteBuffer sigKey = ByteBuffer.wrap(Bytes.sha256().digest(b.signature()));
         ByteBuffer messageDigest = ByteBuffer.wrap(Bytes.sha256().digest(message));
-        ByteBuffer known = verified.get(sigKey);
+        Verified known = verified.get(sigKey);
         if (known == null) {
-            verifySignature(who, h, b.signature(), message);
+            HybridPublicSigningKey key = origins.verifying(h.originNation(), h.originNode(), b.signature(), message, who);
             if (verified.size() >= SIGNATURE_CACHE) verified.clear();
-            verified.put(sigKey, messageDigest);
-        } else if (origins.signingKeys(h.originNation(), h.originNode()).isEmpty()) {
-            throw new InvalidRecordException(who + ": the origin is not pinned");
-        } else if (!known.equals(messageDigest)) {
-            throw new InvalidRecordException(who + ": the binding does not verify (label, header or content changed)");
+            verified.put(sigKey, new Verified(messageDigest, key));
+        } else if (!known.message().equals(messageDigest)) {
+            throw new InvalidRecordException(who + ": the binding does not verify against the origin's pinned keys "
+                    + "(its content changed, or it was signed by a key that is not pinned)");
+        } else if (!origins.signingKeys(h.originNation(), h.originNode()).contains(known.key())) {
+            // The key that verified it is no longer pinned (revoked, or the peer removed): not from the cache.
+            origins.verifying(h.originNation(), h.originNode(), b.signature(), message, who);
         }
         if (!policies.compile(record.label()).releasableTo(ownNation)) {
             throw new InvalidRecordException(who + ": the label does not release it to " + ownNation);
         }
         return record;
-    }
-
-    private void verifySignature(String who, RecordHeader h, byte[] signature, byte[] message) {
-        List<HybridPublicSigningKey> keys = origins.signingKeys(h.originNation(), h.originNode());
-        if (keys.isEmpty()) {
-            throw new InvalidRecordException(who + ": the origin is not pinned");
-        }
-        for (HybridPublicSigningKey key : keys) {
-            try {
-                key.verify(signature, message);
-                return;
-            } catch (GeneralSecurityException e) {
-                // next pinned key
-            }
-        }
-        throw new InvalidRecordException(who + ": the binding does not verify against the origin's pinned keys "
-                + "(label, header or content changed, or a key that is not pinned)");
-    }
-
-    /** Forgets verified signatures, e.g. after a peer's key was revoked. */
-    public void forgetVerifiedSignatures() {
-        verified.clear();
     }
 
     /**

@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -88,16 +87,6 @@ public final class SealedRecord {
     public Binding binding() { return binding; }
     byte[] ciphertext() { return ciphertext; }
     byte[] prefix() { return prefix; }
-
-    /** SHA-256 of the ciphertext, hex. */
-    public String ciphertextDigestHex() {
-        return HexFormat.of().formatHex(ciphertextDigest);
-    }
-
-    /** The whole record's size in bytes. */
-    public int size() {
-        return prefix.length + ciphertext.length + trailer().length;
-    }
 
     /** The record's bytes: prefix, ciphertext, trailer. */
     public byte[] encode() {

@@ -103,6 +103,19 @@ class SealedRecordTest {
     }
 
     @Test
+    void aCachedSignatureNoLongerPassesOnceItsKeyIsUnpinned() throws Exception {
+        byte[] p = {4, 5};
+        byte[] bytes = f.sealer.seal(draft("NATO SECRET//REL TO DEU", p), p).encode();
+        var pinned = new java.util.concurrent.atomic.AtomicReference<>(f.originSigner.publicKeys());
+        RecordOpener deu = new RecordOpener(Federation.POLICIES, "DEU", f.kem.get("DEU"), (n, node) -> pinned.get());
+        deu.verify(bytes); // verified and cached
+        pinned.set(io.bulwark.crypto.SigningKeyset.generate().publicKeys()); // the origin now pins another key only
+        assertThatThrownBy(() -> deu.verify(bytes)).hasMessageContaining("does not verify");
+        pinned.set(List.of());
+        assertThatThrownBy(() -> deu.verify(bytes)).hasMessageContaining("not pinned");
+    }
+
+    @Test
     void aRecordSignedByAnotherKeyIsRefused() throws Exception {
         Federation impostor = new Federation(List.of("DEU"));
         byte[] p = {1, 2, 3};

@@ -38,7 +38,6 @@ public final class Bytes {
         public Writer bytes16(byte[] b) { return u16(b.length).raw(b); }
         public Writer bytes32(byte[] b) { return u32(b.length).raw(b); }
         public byte[] toByteArray() { return out.toByteArray(); }
-        public int size() { return out.size(); }
     }
 
     /** Reads with a bound check on every field; errors name the field, the offset and the rule. */
