@@ -13,7 +13,9 @@ import io.bulwark.record.EpochKeyStatement;
 import io.bulwark.record.EpochKeyring;
 import io.bulwark.record.RecordOpener;
 import io.bulwark.record.RecordSealer;
+import io.bulwark.store.InvalidResidencyException;
 import io.bulwark.store.OrphanSweeper;
+import io.bulwark.store.ResidencyPolicy;
 import io.bulwark.store.blob.FilesystemBlobStore;
 import io.bulwark.store.sqlite.SqliteMetadataStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -91,7 +93,7 @@ public final class Node implements AutoCloseable {
         RecordSealer sealer = new RecordSealer(policies, keys.signing(), epochs, config.nation(), config.node(), clock);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         records = new RecordService(policies, config.nation(), sealer, opener, keys.signing(), metadata, blobs,
-                ResidencyPolicy.parse(config.residency(), policies), clock, meters);
+                defaultResidency(config, policies), clock, meters);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("bulwark-http");
@@ -120,6 +122,14 @@ public final class Node implements AutoCloseable {
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config)));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
+    }
+
+    private static ResidencyPolicy defaultResidency(NodeConfig config, PolicySet policies) {
+        try {
+            return ResidencyPolicy.parse(config.residency(), policies);
+        } catch (InvalidResidencyException e) {
+            throw new InvalidConfigException("residency: " + e.getMessage());
+        }
     }
 
     private static TokenVerifier verifiers(NodeHome home, NodeConfig config) throws IOException {

@@ -24,6 +24,8 @@ import io.bulwark.store.Page;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordQuery;
 import io.bulwark.store.RecordState;
+import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.InvalidResidencyException;
 import io.bulwark.store.StoreResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -120,8 +122,7 @@ public final class RecordService {
             throw Problem.unprocessable("Label not releasable here", "the label does not release the record to this node's nation "
                     + nation + "; a node holds only what its nation may hold");
         }
-        ResidencyPolicy residency = residencyText == null || residencyText.isBlank()
-                ? defaultResidency : ResidencyPolicy.parse(residencyText, policies);
+        ResidencyPolicy residency = residency(residencyText);
         residency.violation(nation, nation).ifPresent(v -> {
             throw Problem.unprocessable("Residency cannot be met", "residency " + residency + ": no site satisfies it — the only site, "
                     + "'default' (filesystem, jurisdiction " + nation + ", operator " + nation + "), breaks " + v);
@@ -238,6 +239,15 @@ public final class RecordService {
         if (!result.succeeded()) return false;
         blobs.delete(meta.get().blob().key());
         return true;
+    }
+
+    private ResidencyPolicy residency(String text) {
+        if (text == null || text.isBlank()) return defaultResidency;
+        try {
+            return ResidencyPolicy.parse(text, policies);
+        } catch (InvalidResidencyException e) {
+            throw Problem.badRequest(e.getMessage());
+        }
     }
 
     static void requireRole(Principal principal, Role role, String what) {

@@ -103,8 +103,35 @@ public final class RecordSealer {
                     + "; a node publishes only what it may hold itself");
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS); // the format keeps milliseconds
-        RecordHeader header = new RecordHeader(RecordId.generate(now), originNation, originNode,
-                now, draft.contentType(), payload.length);
+        return prepare(new RecordHeader(RecordId.generate(now), originNation, originNode, now, draft.contentType(), payload.length),
+                label, draft.residency(), payload);
+    }
+
+    /**
+     * Seals a published record anew under another label — a relabel: the same id, creation time and
+     * payload, a fresh data key wrapped for the nations the new label releases to.
+     *
+     * @throws InvalidRecordException if the record is not this node's, or the new label does not
+     *                                release it to this node's nation
+     */
+    public Prepared prepareRelabel(RecordHeader header, ConfidentialityLabel newLabel, String residency, byte[] payload)
+            throws GeneralSecurityException {
+        if (!header.originNation().equals(originNation) || !header.originNode().equals(originNode)) {
+            throw new InvalidRecordException("only the origin node " + header.originNation() + "/" + header.originNode()
+                    + " relabels record " + header.id());
+        }
+        if (payload.length != header.payloadSize()) {
+            throw new IllegalArgumentException("payload is " + payload.length + " bytes, the header says " + header.payloadSize());
+        }
+        CompiledLabel label = policies.compile(newLabel);
+        if (!label.releasableTo(originNation)) {
+            throw new InvalidRecordException("the new label does not release the record to this node's nation " + originNation
+                    + "; a node keeps only what it may hold itself");
+        }
+        return prepare(header, label, residency, payload);
+    }
+
+    private Prepared prepare(RecordHeader header, CompiledLabel label, String residency, byte[] payload) throws GeneralSecurityException {
         StreamingAeadKey dataKey = StreamingAeadKey.generate();
         List<KeyAccess> keyAccess = new ArrayList<>();
         for (String nation : label.releasableNations()) { // sorted: the canonical order of entries
@@ -119,8 +146,8 @@ public final class RecordSealer {
         }
         byte[] ciphertext = encrypt(dataKey, header.id(), payload);
         byte[] prefix = SealedRecord.encodePrefix(header, policies.encode(label.label(), LabelFormat.JSON),
-                draft.residency(), ciphertext.length, keyAccess);
-        return new Prepared(header, label.label(), draft.residency(), List.copyOf(keyAccess), prefix, ciphertext,
+                residency, ciphertext.length, keyAccess);
+        return new Prepared(header, label.label(), residency, List.copyOf(keyAccess), prefix, ciphertext,
                 Bytes.sha256().digest(ciphertext));
     }
 

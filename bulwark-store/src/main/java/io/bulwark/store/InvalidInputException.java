@@ -10,7 +10,7 @@ import java.util.Optional;
  * 3}) and the rule that was broken.
  */
 public abstract sealed class InvalidInputException extends IllegalArgumentException
-        permits InvalidRecordException, InvalidQueryException, InvalidBlobKeyException {
+        permits InvalidRecordException, InvalidQueryException, InvalidBlobKeyException, InvalidResidencyException {
 
     private final String input;
     private final String position;

@@ -166,7 +166,7 @@ public abstract class MetadataStoreContractTest {
         void aRedeliveryAfterRelabelAndRetractionIsStillAReplay() {
             RecordMetadata r = newRecord();
             long seq = ok(store.insert(r)).seq();
-            ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU")));
+            ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), r.blob()));
             ok(store.retract(r.id(), new byte[] {1, 2, 3}, T0.plusSeconds(60)));
             long last = store.lastSeq();
 
@@ -395,7 +395,7 @@ public abstract class MetadataStoreContractTest {
             long published = ok(store.insert(r)).seq();
             LabelMetadata newLabel = label("CONFIDENTIAL", "DEU", "FRA", "ISR");
 
-            ChangeReceipt receipt = ok(store.relabel(r.id(), newLabel));
+            ChangeReceipt receipt = ok(store.relabel(r.id(), newLabel, r.blob()));
 
             assertThat(receipt.seq()).isGreaterThan(published);
             assertThat(store.find(r.id())).contains(r.withLabel(newLabel));
@@ -407,7 +407,7 @@ public abstract class MetadataStoreContractTest {
         void filtersFollowTheNewLabel() {
             RecordMetadata r = newRecord();
             ok(store.insert(r));
-            ok(store.relabel(r.id(), label("SECRET", "DEU", "ISR")));
+            ok(store.relabel(r.id(), label("SECRET", "DEU", "ISR"), r.blob()));
 
             assertThat(store.list(RecordQuery.all().withLabelValues("FRA")).items()).isEmpty();
             assertThat(ids(store.list(RecordQuery.all().withLabelValues("ISR")).items())).containsExactly(r.id());
@@ -417,18 +417,31 @@ public abstract class MetadataStoreContractTest {
         void theSameLabelAgainIsAReplayOfTheChangeThatSetIt() {
             RecordMetadata r = newRecord();
             long published = ok(store.insert(r)).seq();
-            assertThat(ok(store.relabel(r.id(), r.label()))).isEqualTo(new ChangeReceipt(published, true));
+            assertThat(ok(store.relabel(r.id(), r.label(), r.blob()))).isEqualTo(new ChangeReceipt(published, true));
 
             LabelMetadata newLabel = label("TOP SECRET", "DEU");
-            long relabeled = ok(store.relabel(r.id(), newLabel)).seq();
-            assertThat(ok(store.relabel(r.id(), newLabel))).isEqualTo(new ChangeReceipt(relabeled, true));
+            long relabeled = ok(store.relabel(r.id(), newLabel, r.blob())).seq();
+            assertThat(ok(store.relabel(r.id(), newLabel, r.blob()))).isEqualTo(new ChangeReceipt(relabeled, true));
             assertThat(store.lastSeq()).isEqualTo(relabeled);
+        }
+
+        @Test
+        void replacesTheBlobWithTheLabel() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            BlobRef resealed = new BlobRef(r.id() + ".r1", r.blob().size() + 7, TestRecords.sha256("resealed"));
+
+            long seq = ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed)).seq();
+
+            assertThat(store.find(r.id()).orElseThrow().blob()).isEqualTo(resealed);
+            assertThat(store.referencedBlobKeys(List.of(r.blob().key(), resealed.key()))).containsExactly(resealed.key());
+            assertThat(ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed))).isEqualTo(new ChangeReceipt(seq, true));
         }
 
         @Test
         void anAbsentRecordIsNotFound() {
             String id = uuid7(T0.toEpochMilli(), random);
-            assertThat(store.relabel(id, label("SECRET"))).isEqualTo(StoreResult.notFound(id));
+            assertThat(store.relabel(id, label("SECRET"), new BlobRef(id, 1, TestRecords.sha256("x")))).isEqualTo(StoreResult.notFound(id));
         }
 
         @Test
@@ -436,7 +449,7 @@ public abstract class MetadataStoreContractTest {
             RecordMetadata r = newRecord();
             ok(store.insert(r));
             ok(store.retract(r.id(), new byte[] {1}, T0));
-            assertThat(store.relabel(r.id(), label("UNCLASSIFIED"))).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.relabel(r.id(), label("UNCLASSIFIED"), r.blob())).isInstanceOf(StoreResult.Conflict.class);
             assertThat(store.find(r.id()).orElseThrow().label()).isEqualTo(r.label());
         }
     }

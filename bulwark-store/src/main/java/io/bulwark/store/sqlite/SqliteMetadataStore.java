@@ -1,5 +1,6 @@
 package io.bulwark.store.sqlite;
 
+import io.bulwark.store.BlobRef;
 import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.InvalidQueryException;
@@ -162,10 +163,11 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @Override
-    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel) {
+    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(newLabel, "newLabel");
-        return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, now));
+        Objects.requireNonNull(newBlob, "newBlob");
+        return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, newBlob, now));
     }
 
     // ---- reads -------------------------------------------------------------------------------

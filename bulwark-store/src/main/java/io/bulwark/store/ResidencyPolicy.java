@@ -1,4 +1,4 @@
-package io.bulwark.node;
+package io.bulwark.store;
 
 import io.bulwark.label.PolicySet;
 
@@ -26,7 +26,7 @@ public record ResidencyPolicy(Set<String> in, Set<String> operator, int provider
     /** Parses a residency policy; the message names the part and the rule. */
     public static ResidencyPolicy parse(String text, PolicySet policies) {
         if (text == null || text.isBlank()) return ANY;
-        if (text.length() > 512) throw Problem.badRequest("residency: at most 512 characters");
+        if (text.length() > 512) throw new InvalidResidencyException(text, "residency: at most 512 characters");
         Set<String> in = Set.of();
         Set<String> operator = Set.of();
         int providers = 1;
@@ -34,24 +34,24 @@ public record ResidencyPolicy(Set<String> in, Set<String> operator, int provider
         for (String raw : text.split(";", -1)) {
             String part = raw.strip();
             String key = part.startsWith("providers>=") ? "providers" : part.contains("=") ? part.substring(0, part.indexOf('=')).strip() : part;
-            if (!seen.add(key)) throw Problem.badRequest("residency: '" + key + "' is given twice");
+            if (!seen.add(key)) throw new InvalidResidencyException(text, "residency: '" + key + "' is given twice");
             if (part.startsWith("in=")) {
-                in = places(part.substring(3), "in", policies);
+                in = places(text, part.substring(3), "in", policies);
             } else if (part.startsWith("operator=")) {
-                operator = places(part.substring(9), "operator", policies);
+                operator = places(text, part.substring(9), "operator", policies);
             } else if (part.startsWith("providers>=")) {
                 String n = part.substring(11).strip();
-                if (!n.matches("[1-9][0-9]?")) throw Problem.badRequest("residency: providers>= takes a number from 1 to 99, not '" + n + "'");
+                if (!n.matches("[1-9][0-9]?")) throw new InvalidResidencyException(text, "residency: providers>= takes a number from 1 to 99, not '" + n + "'");
                 providers = Integer.parseInt(n);
             } else {
-                throw Problem.badRequest("residency: '" + part + "' is not in=NATIONS, operator=NATIONS or providers>=N "
+                throw new InvalidResidencyException(text, "residency: '" + part + "' is not in=NATIONS, operator=NATIONS or providers>=N "
                         + "(e.g. in=EU;operator=EU;providers>=2)");
             }
         }
         return new ResidencyPolicy(in, operator, providers);
     }
 
-    private static Set<String> places(String list, String part, PolicySet policies) {
+    private static Set<String> places(String text, String list, String part, PolicySet policies) {
         Set<String> out = new TreeSet<>();
         for (String raw : list.split(",", -1)) {
             String v = raw.strip();
@@ -60,11 +60,24 @@ public record ResidencyPolicy(Set<String> in, Set<String> operator, int provider
             } else if (v.matches("[A-Z]{3}")) {
                 out.add(v);
             } else {
-                throw Problem.badRequest("residency: " + part + "= takes nations (ISO 3166-1 alpha-3) and groups ("
+                throw new InvalidResidencyException(text, "residency: " + part + "= takes nations (ISO 3166-1 alpha-3) and groups ("
                         + String.join(", ", policies.groups().keySet()) + "); '" + v + "' is neither");
             }
         }
         return out;
+    }
+
+    /** The distinct providers among the sites that satisfy {@code in} and {@code operator}: enough for {@code providers>=}? */
+    public boolean satisfiedBy(java.util.Collection<? extends Site> sites) {
+        return sites.stream().filter(s -> violation(s.jurisdiction(), s.operator()).isEmpty())
+                .map(Site::provider).distinct().count() >= providers;
+    }
+
+    /** Where a replica may lie, as the residency rules see it. */
+    public interface Site {
+        String provider();
+        String jurisdiction();
+        String operator();
     }
 
     /** The first rule a site breaks, if any. */

@@ -1,0 +1,320 @@
+package io.bulwark.federation;
+
+import io.bulwark.crypto.HybridPublicKemKey;
+import io.bulwark.crypto.HybridPublicSigningKey;
+import io.bulwark.label.PolicySet;
+import io.bulwark.record.EpochKeyStatement;
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.MetadataStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * A node's federation: its peers (the peer list, re-read as it changes), the federation API on its
+ * own port over pinned mutual TLS with the hybrid post-quantum group, the feed each peer may see,
+ * and one link per peer that pulls what the peer has for this nation.
+ *
+ * <p>Wire it, {@link #start} it with the node's {@link Inbox}, call {@link ChangeSignal#signal()} on
+ * {@link #signal()} after every change-log commit, and {@link #close} it before the stores close.
+ */
+public final class Federation implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Federation.class);
+
+    /**
+     * @param nation        this node's nation
+     * @param node          this node's name
+     * @param host          where the federation API listens
+     * @param port          its port (0 picks a free one)
+     * @param keyExchange   which TLS groups are offered and accepted
+     * @param peersFile     {@code peers.json}
+     * @param stateFile     {@code data/federation.db}
+     * @param cursorKeyFile the key that seals peers' cursors
+     * @param tlsKeystore   the node's TLS certificate and key (PKCS#12, alias {@code node})
+     */
+    public record Settings(String nation, String node, String host, int port, FederationTls.KeyExchange keyExchange,
+                           Path peersFile, Path stateFile, Path cursorKeyFile, Path tlsKeystore) {}
+
+    private final Settings settings;
+    private final byte[] ownIdentity;
+    private final PeerList.Watched peers;
+    private final FederationState state;
+    private final Feed feed;
+    private final ChangeSignal signal = new ChangeSignal();
+    private final FederationTls tls;
+    private final Server server;
+    private final ServerConnector connector;
+    private final HttpClient http;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
+    private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
+    private final Map<String, String> linkStates = new ConcurrentHashMap<>();
+    private volatile Inbox inbox;
+    private volatile boolean running;
+    private Thread supervisor;
+
+    /**
+     * @param ownIdentity this node's signed identity ({@link NodeIdentity#sign})
+     * @param statements  every epoch key statement this node has announced, oldest first
+     */
+    public Federation(Settings settings, char[] passphrase, byte[] ownIdentity, PolicySet policies, MetadataStore metadata,
+                      BlobStore blobs, Supplier<List<EpochKeyStatement>> statements, MeterRegistry meters, Clock clock)
+            throws IOException, GeneralSecurityException {
+        this.settings = settings;
+        this.ownIdentity = ownIdentity.clone();
+        this.meters = meters;
+        this.clock = clock;
+        this.peers = new PeerList.Watched(settings.peersFile());
+        this.state = new FederationState(settings.stateFile());
+        for (Peer p : peers.current().peers()) { // identities pinned before, for the peers still listed
+            state.pinnedIdentity(p.fingerprint()).ifPresent(wire -> {
+                try {
+                    identities.put(p.fingerprint(), NodeIdentity.verify(wire, p));
+                } catch (InvalidPeerException e) {
+                    LOG.warn("peer {}: the pinned identity no longer matches the peer list ({}); it will be asked again", p.nation(), e.getMessage());
+                }
+            });
+        }
+        this.feed = new Feed(settings.nation(), settings.node(), policies, metadata, blobs, statements, state,
+                FeedCursors.open(settings.cursorKeyFile()), signal, clock);
+        this.tls = FederationTls.load(settings.tlsKeystore(), passphrase,
+                PeerPins.of(() -> peers.current().peers().stream().map(Peer::fingerprint).collect(Collectors.toSet())),
+                settings.keyExchange());
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("bulwark-federation");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server = new Server(threads);
+        connector = tls.connector(server, settings.host(), settings.port());
+        connector.setIdleTimeout(Duration.ofMinutes(2).toMillis());
+        server.addConnector(connector);
+        server.setHandler(new FeedServer(this));
+        server.setStopTimeout(5_000);
+        http = HttpClient.newBuilder().sslContext(tls.clientContext()).sslParameters(tls.clientParameters())
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    }
+
+    /** Serves the federation API and starts a link to every listed peer (and to each one added later). */
+    public void start(Inbox inbox) throws Exception {
+        this.inbox = Objects.requireNonNull(inbox);
+        server.start();
+        running = true;
+        supervisor = Thread.ofVirtual().name("bulwark-federation-peers").start(this::superviseLinks);
+        LOG.info("federation API at {} ({})", url(), settings.keyExchange());
+    }
+
+    /** Starts and stops links as the peer list changes (it is re-read when its file changes). */
+    private void superviseLinks() {
+        while (running) {
+            PeerList list = peers.current();
+            for (Peer p : list.peers()) {
+                links.computeIfAbsent(p.fingerprint(), fp -> {
+                    PeerLink link = new PeerLink(this, p, http, clock);
+                    linkStates.put(fp, "connecting");
+                    link.start();
+                    return link;
+                });
+            }
+            for (PeerLink link : List.copyOf(links.values())) {
+                if (!stillPeer(link.peer())) {
+                    link.stop();
+                    links.remove(link.peer().fingerprint());
+                    linkStates.remove(link.peer().fingerprint());
+                    LOG.info("peer {} removed: exchange stopped", link.peer().nation());
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** The federation API's URL, e.g. {@code https://127.0.0.1:40124}. */
+    public String url() {
+        String host = connector.getHost().contains(":") ? "[" + connector.getHost() + "]" : connector.getHost();
+        return "https://" + host + ":" + connector.getLocalPort();
+    }
+
+    /** Signal it after every change-log commit: peers' standing requests answer at once. */
+    public ChangeSignal signal() {
+        return signal;
+    }
+
+    public PeerList peers() {
+        return peers.current();
+    }
+
+    FederationState state() {
+        return state;
+    }
+
+    Feed feed() {
+        return feed;
+    }
+
+    Inbox inbox() {
+        return inbox;
+    }
+
+    byte[] ownIdentity() {
+        return ownIdentity.clone();
+    }
+
+    boolean stillPeer(Peer peer) {
+        return peers.current().byFingerprint(peer.fingerprint())
+                .filter(p -> p.nation().equals(peer.nation()) && p.url().equals(peer.url())).isPresent();
+    }
+
+    /** A peer's pinned identity, if it has been introduced and is still listed. */
+    public Optional<NodeIdentity> identity(Peer peer) {
+        return stillPeer(peer) ? Optional.ofNullable(identities.get(peer.fingerprint())) : Optional.empty();
+    }
+
+    /** The pinned identity of the listed peer of a nation. */
+    public Optional<NodeIdentity> identity(String nation) {
+        return peers.current().byNation(nation).flatMap(this::identity);
+    }
+
+    /**
+     * The signing keys to verify an origin's records with: those its pinned identity lists, while
+     * the peer is listed; none otherwise.
+     */
+    public List<HybridPublicSigningKey> signingKeys(String nation, String node) {
+        return identity(nation).filter(i -> i.node().equals(node)).map(NodeIdentity::signingKeys).orElse(List.of());
+    }
+
+    /** The KEM key to which epoch keys for a nation are encapsulated: its listed, introduced peer's. */
+    public Optional<HybridPublicKemKey> kemKey(String nation) {
+        return identity(nation).map(NodeIdentity::kemKey);
+    }
+
+    /**
+     * Pins a peer's identity the first time; later, accepts a new identity (a new KEM key, other
+     * storage) only if it lists the same signing keys — anything else needs a rotation statement.
+     */
+    NodeIdentity pin(Peer peer, byte[] wire) {
+        NodeIdentity id = NodeIdentity.verify(wire, peer);
+        NodeIdentity earlier = identities.get(peer.fingerprint());
+        if (earlier != null && !earlier.signingKeys().equals(id.signingKeys())) {
+            throw new InvalidPeerException("identity: the peer's signing keys changed from the pinned ones; refused");
+        }
+        state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, clock.instant());
+        identities.put(peer.fingerprint(), id);
+        LOG.info("peer {} introduced: node {}, signing key {}, KEM key {}", peer.nation(), id.node(),
+                id.signingKeys().getLast().fingerprint(), id.kemKey().fingerprint());
+        return id;
+    }
+
+    // ---- what happened, for status and metrics ---------------------------------------------------
+
+    void failed(Peer peer, String reason) {
+        linkStates.put(peer.fingerprint(), identities.containsKey(peer.fingerprint()) ? "failing" : "connecting");
+        state.failed(peer.fingerprint(), reason, clock.instant());
+        meters.counter("bulwark_federation_failures", Tags.of("peer", peer.nation())).increment();
+    }
+
+    void delivered(Peer peer, String cursor, int received, int rejected, Optional<String> lastRejection) {
+        linkStates.put(peer.fingerprint(), "connected");
+        state.delivered(peer.fingerprint(), cursor, received, rejected, lastRejection, clock.instant());
+        if (received > 0) meters.counter("bulwark_federation_received", Tags.of("peer", peer.nation())).increment(received);
+    }
+
+    void rejected(Peer peer, String reason) {
+        LOG.warn("rejected from peer {}: {}", peer.nation(), reason);
+        meters.counter("bulwark_federation_rejected", Tags.of("peer", peer.nation())).increment();
+    }
+
+    void sent(Peer peer, int records) {
+        if (records > 0) meters.counter("bulwark_federation_sent", Tags.of("peer", peer.nation())).increment(records);
+    }
+
+    void refused(String fingerprint) {
+        LOG.warn("federation request refused: certificate {} is not a listed peer", fingerprint);
+        meters.counter("bulwark_federation_refused").increment();
+    }
+
+    /**
+     * After a relabel or retraction committed at {@code seq}: the peers that were sent the record and
+     * must now drop it owe a confirmation (given when they acknowledge past {@code seq}).
+     *
+     * @param mayStillHold whether the peer of a nation may still hold the record (false for a retraction)
+     */
+    public void expectConfirmations(String recordId, String kind, long seq, java.util.function.Predicate<String> mayStillHold) {
+        Instant now = clock.instant();
+        for (String fp : state.holders(recordId)) {
+            peers.current().byFingerprint(fp).filter(p -> !mayStillHold.test(p.nation()))
+                    .ifPresent(p -> state.expectConfirmation(recordId, fp, p.nation(), kind, seq, now));
+        }
+    }
+
+    /** Withdrawals and retractions peers owe or gave, newest first. */
+    public List<FederationState.Confirmation> confirmations(Optional<String> recordId) {
+        return state.confirmations(recordId, 1000);
+    }
+
+    /** Every listed peer's state. */
+    public List<PeerStatus> status() {
+        List<PeerStatus> out = new ArrayList<>();
+        Instant now = clock.instant();
+        for (Peer p : peers.current().peers()) {
+            Optional<NodeIdentity> id = identity(p);
+            FederationState.Outbound o = state.outbound(p.fingerprint());
+            Optional<FederationState.Inbound> in = state.inbound(p.fingerprint());
+            Feed.Lag lag = id.map(i -> feed.lag(p.fingerprint(), i)).orElse(new Feed.Lag(0, Optional.empty(), false));
+            out.add(new PeerStatus(p.nation(), p.url().toString(), p.fingerprint(), id.map(NodeIdentity::node),
+                    linkStates.getOrDefault(p.fingerprint(), "connecting"), o.ackedSeq(), lag.records(), lag.capped(),
+                    lag.oldest().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L), o.ackedAt(),
+                    in.map(FederationState.Inbound::received).orElse(0L), in.map(FederationState.Inbound::rejected).orElse(0L),
+                    in.flatMap(FederationState.Inbound::deliveredAt), in.flatMap(FederationState.Inbound::lastError),
+                    in.flatMap(FederationState.Inbound::lastErrorAt)));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (supervisor != null) supervisor.interrupt();
+        for (PeerLink link : links.values()) link.stop();
+        for (PeerLink link : links.values()) {
+            try {
+                link.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        feed.close(); // standing feed requests answer now
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the federation API: {}", e.toString());
+        }
+        http.close();
+        state.close();
+    }
+}

@@ -1,0 +1,295 @@
+package io.bulwark.federation;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What federation remembers, in its own SQLite file ({@code data/federation.db}, WAL, synchronous
+ * FULL): each peer's pinned identity, how far each peer has acknowledged this node's feed, which
+ * records each peer was sent (so retractions and withdrawals reach exactly those), the withdrawals
+ * and retractions each peer has still to confirm, and this node's own cursor at each peer.
+ *
+ * <p>Thread-safe (one connection, serialised).
+ */
+public final class FederationState implements AutoCloseable {
+
+    private final Connection c;
+
+    /** How far a peer has acknowledged this node's feed. */
+    public record Outbound(long ackedSeq, Optional<Instant> ackedAt) {}
+
+    /** This node's position in a peer's feed and what came of it. */
+    public record Inbound(String cursor, long received, long rejected, Optional<Instant> deliveredAt,
+                          Optional<String> lastError, Optional<Instant> lastErrorAt) {}
+
+    /** A withdrawal (relabel dropped the nation) or retraction a peer holding the record has to confirm. */
+    public record Confirmation(String recordId, String fingerprint, String nation, String kind, long seq,
+                               Instant requestedAt, Optional<Instant> confirmedAt) {}
+
+    public FederationState(Path file) {
+        try {
+            c = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("CREATE TABLE IF NOT EXISTS peer_identity (fingerprint TEXT PRIMARY KEY, nation TEXT NOT NULL, "
+                        + "node TEXT NOT NULL, identity BLOB NOT NULL, pinned_at BIGINT NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS outbound (fingerprint TEXT PRIMARY KEY, acked_seq BIGINT NOT NULL, acked_at BIGINT)");
+                s.execute("CREATE TABLE IF NOT EXISTS inbound (fingerprint TEXT PRIMARY KEY, cursor TEXT NOT NULL, "
+                        + "received BIGINT NOT NULL, rejected BIGINT NOT NULL, delivered_at BIGINT, last_error TEXT, last_error_at BIGINT)");
+                s.execute("CREATE TABLE IF NOT EXISTS holdings (fingerprint TEXT NOT NULL, record_id TEXT NOT NULL, "
+                        + "PRIMARY KEY (fingerprint, record_id))");
+                s.execute("CREATE TABLE IF NOT EXISTS confirmations (record_id TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+                        + "nation TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, requested_at BIGINT NOT NULL, "
+                        + "confirmed_at BIGINT, PRIMARY KEY (record_id, fingerprint, seq))");
+            }
+            c.setAutoCommit(false);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the federation state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private synchronized <T> T tx(String what, Work<T> work) {
+        try {
+            T t = work.run();
+            c.commit();
+            return t;
+        } catch (SQLException e) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // the original error says more
+            }
+            throw new IllegalStateException("federation state: cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- identities ----------------------------------------------------------------------------
+
+    public Optional<byte[]> pinnedIdentity(String fingerprint) {
+        return tx("read a pinned identity", () -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT identity FROM peer_identity WHERE fingerprint = ?")) {
+                s.setString(1, fingerprint);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public void pinIdentity(String fingerprint, String nation, String node, byte[] wire, Instant now) {
+        tx("pin an identity", () -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO peer_identity (fingerprint, nation, node, identity, pinned_at) "
+                    + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET nation = excluded.nation, node = excluded.node, "
+                    + "identity = excluded.identity")) {
+                s.setString(1, fingerprint);
+                s.setString(2, nation);
+                s.setString(3, node);
+                s.setBytes(4, wire);
+                s.setLong(5, now.toEpochMilli());
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    // ---- outbound: what peers acknowledged and hold ---------------------------------------------
+
+    public Outbound outbound(String fingerprint) {
+        return tx("read a peer's acknowledgement", () -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT acked_seq, acked_at FROM outbound WHERE fingerprint = ?")) {
+                s.setString(1, fingerprint);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) return new Outbound(0, Optional.empty());
+                    long at = rs.getLong(2);
+                    return new Outbound(rs.getLong(1), rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(at)));
+                }
+            }
+        });
+    }
+
+    /** The peer has applied everything of its feed up to {@code seq}: remember it and confirm what that covers. */
+    public void acknowledge(String fingerprint, long seq, Instant now) {
+        tx("record an acknowledgement", () -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO outbound (fingerprint, acked_seq, acked_at) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (fingerprint) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq), acked_at = excluded.acked_at")) {
+                s.setString(1, fingerprint);
+                s.setLong(2, seq);
+                s.setLong(3, now.toEpochMilli());
+                s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE confirmations SET confirmed_at = ? "
+                    + "WHERE fingerprint = ? AND seq <= ? AND confirmed_at IS NULL")) {
+                s.setLong(1, now.toEpochMilli());
+                s.setString(2, fingerprint);
+                s.setLong(3, seq);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    public boolean holds(String fingerprint, String recordId) {
+        return tx("read a holding", () -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM holdings WHERE fingerprint = ? AND record_id = ?")) {
+                s.setString(1, fingerprint);
+                s.setString(2, recordId);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    /** The peers (by fingerprint) that were sent this record and not told to drop it. */
+    public List<String> holders(String recordId) {
+        return tx("read holders", () -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT fingerprint FROM holdings WHERE record_id = ? ORDER BY fingerprint")) {
+                s.setString(1, recordId);
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Durably notes what a feed response gives and takes, before the response is sent. */
+    public void sent(String fingerprint, Collection<String> given, Collection<String> taken) {
+        if (given.isEmpty() && taken.isEmpty()) return;
+        tx("record what a peer was sent", () -> {
+            try (PreparedStatement add = c.prepareStatement("INSERT OR IGNORE INTO holdings (fingerprint, record_id) VALUES (?, ?)");
+                 PreparedStatement del = c.prepareStatement("DELETE FROM holdings WHERE fingerprint = ? AND record_id = ?")) {
+                for (String id : given) {
+                    add.setString(1, fingerprint);
+                    add.setString(2, id);
+                    add.addBatch();
+                }
+                for (String id : taken) {
+                    del.setString(1, fingerprint);
+                    del.setString(2, id);
+                    del.addBatch();
+                }
+                add.executeBatch();
+                del.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /** Notes that a peer holding the record has to confirm a withdrawal or retraction made at {@code seq}. */
+    public void expectConfirmation(String recordId, String fingerprint, String nation, String kind, long seq, Instant now) {
+        tx("record an expected confirmation", () -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO confirmations "
+                    + "(record_id, fingerprint, nation, kind, seq, requested_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                s.setString(1, recordId);
+                s.setString(2, fingerprint);
+                s.setString(3, nation);
+                s.setString(4, kind);
+                s.setLong(5, seq);
+                s.setLong(6, now.toEpochMilli());
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** Confirmations, newest first; for one record if {@code recordId} is given. */
+    public List<Confirmation> confirmations(Optional<String> recordId, int limit) {
+        return tx("read confirmations", () -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT record_id, fingerprint, nation, kind, seq, requested_at, confirmed_at "
+                    + "FROM confirmations WHERE (? IS NULL OR record_id = ?) ORDER BY seq DESC, nation LIMIT ?")) {
+                s.setString(1, recordId.orElse(null));
+                s.setString(2, recordId.orElse(null));
+                s.setInt(3, limit);
+                List<Confirmation> out = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        long confirmed = rs.getLong(7);
+                        out.add(new Confirmation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                                Instant.ofEpochMilli(rs.getLong(6)), rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(confirmed))));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    // ---- inbound: this node's cursor at each peer ----------------------------------------------
+
+    public Optional<Inbound> inbound(String fingerprint) {
+        return tx("read a cursor", () -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT cursor, received, rejected, delivered_at, last_error, last_error_at "
+                    + "FROM inbound WHERE fingerprint = ?")) {
+                s.setString(1, fingerprint);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    return Optional.of(new Inbound(rs.getString(1), rs.getLong(2), rs.getLong(3), instant(rs, 4),
+                            Optional.ofNullable(rs.getString(5)), instant(rs, 6)));
+                }
+            }
+        });
+    }
+
+    /** After a feed response is applied: the new cursor and what it brought. */
+    public void delivered(String fingerprint, String cursor, int received, int rejected, Optional<String> rejection, Instant now) {
+        tx("record a delivery", () -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO inbound (fingerprint, cursor, received, rejected, delivered_at, "
+                    + "last_error, last_error_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET "
+                    + "cursor = excluded.cursor, received = received + excluded.received, rejected = rejected + excluded.rejected, "
+                    + "delivered_at = CASE WHEN excluded.received > 0 THEN excluded.delivered_at ELSE delivered_at END, "
+                    + "last_error = COALESCE(excluded.last_error, last_error), last_error_at = COALESCE(excluded.last_error_at, last_error_at)")) {
+                s.setString(1, fingerprint);
+                s.setString(2, cursor);
+                s.setLong(3, received);
+                s.setLong(4, rejected);
+                s.setObject(5, received > 0 ? now.toEpochMilli() : null);
+                s.setString(6, rejection.orElse(null));
+                s.setObject(7, rejection.isPresent() ? now.toEpochMilli() : null);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** A failed exchange with a peer (unreachable, refused, malformed answer). */
+    public void failed(String fingerprint, String error, Instant now) {
+        tx("record an error", () -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO inbound (fingerprint, cursor, received, rejected, last_error, last_error_at) "
+                    + "VALUES (?, '', 0, 0, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET last_error = excluded.last_error, "
+                    + "last_error_at = excluded.last_error_at")) {
+                s.setString(1, fingerprint);
+                s.setString(2, error);
+                s.setLong(3, now.toEpochMilli());
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            // closing: nothing left to lose
+        }
+    }
+}

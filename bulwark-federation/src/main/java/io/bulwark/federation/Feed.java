@@ -1,0 +1,219 @@
+package io.bulwark.federation;
+
+import io.bulwark.label.CompiledLabel;
+import io.bulwark.label.LabelFormat;
+import io.bulwark.label.PolicySet;
+import io.bulwark.record.EpochKeyStatement;
+import io.bulwark.record.Tombstone;
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.ChangeEntry;
+import io.bulwark.store.ChangeKind;
+import io.bulwark.store.MetadataStore;
+import io.bulwark.store.RecordMetadata;
+import io.bulwark.store.RecordState;
+import io.bulwark.store.ResidencyPolicy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * This node's change log as each peer may see it. A peer is sent a record only if the record is
+ * this node's own, active, its label releases it to the peer's nation, and the peer's declared
+ * storage satisfies its residency; it is sent the retraction of, or the withdrawal of, exactly the
+ * records it was sent. Nothing else of the log reaches it — no id, no count (its cursor is sealed).
+ */
+public final class Feed {
+
+    /** The most change-log entries read per round; the most bytes of records per response (one record may exceed it). */
+    static final int SCAN = 1000;
+    static final long MAX_RESPONSE_BYTES = 8L * 1024 * 1024;
+
+    private final String nation;
+    private final String node;
+    private final PolicySet policies;
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final Supplier<List<EpochKeyStatement>> statements;
+    private final FederationState state;
+    private final FeedCursors cursors;
+    private final ChangeSignal signal;
+    private final Clock clock;
+    private final Map<String, CompiledLabel> labels = new ConcurrentHashMap<>();
+    private final Map<String, ResidencyPolicy> residencies = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    Feed(String nation, String node, PolicySet policies, MetadataStore metadata, BlobStore blobs,
+         Supplier<List<EpochKeyStatement>> statements, FederationState state, FeedCursors cursors, ChangeSignal signal, Clock clock) {
+        this.nation = nation;
+        this.node = node;
+        this.policies = policies;
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.statements = statements;
+        this.state = state;
+        this.cursors = cursors;
+        this.signal = signal;
+        this.clock = clock;
+    }
+
+    /** What one response carries. */
+    record Batch(List<FeedFrame> frames, int records) {}
+
+    /**
+     * The next response for a peer: everything for it after its cursor (acknowledging the cursor), or,
+     * if there is nothing yet, whatever arrives within {@code wait}.
+     */
+    Batch next(String fingerprint, NodeIdentity peer, String cursor, Duration wait) throws InterruptedException {
+        long after = cursors.seq(fingerprint, cursor);
+        if (after > 0) state.acknowledge(fingerprint, after, clock.instant());
+        Instant deadline = clock.instant().plus(wait);
+        while (true) {
+            long seen = signal.version();
+            Scan scan = scan(fingerprint, peer, after);
+            after = scan.last;
+            if (!scan.frames.isEmpty() || scan.more) {
+                if (scan.frames.isEmpty()) continue; // a long stretch with nothing for this peer: read on
+                state.sent(fingerprint, scan.given, scan.taken); // durable before the peer can act on it
+                List<FeedFrame> frames = new ArrayList<>(scan.statements.size() + scan.frames.size() + 1);
+                scan.statements.forEach(s -> frames.add(new FeedFrame.Statement(s)));
+                frames.addAll(scan.frames);
+                frames.add(new FeedFrame.End(cursors.token(fingerprint, after)));
+                return new Batch(frames, scan.records);
+            }
+            Duration left = Duration.between(clock.instant(), deadline);
+            if (closed || left.isNegative() || left.isZero() || !signal.await(seen, left)) {
+                return new Batch(List.of(new FeedFrame.End(cursors.token(fingerprint, after))), 0);
+            }
+        }
+    }
+
+    private static final class Scan {
+        final List<FeedFrame> frames = new ArrayList<>();
+        final Set<EpochKeyStatement> statements = new LinkedHashSet<>();
+        final Set<String> given = new LinkedHashSet<>();
+        final Set<String> taken = new LinkedHashSet<>();
+        long last;
+        boolean more;
+        long bytes;
+        int records;
+    }
+
+    private Scan scan(String fingerprint, NodeIdentity peer, long after) {
+        Scan scan = new Scan();
+        scan.last = after;
+        List<ChangeEntry> entries = metadata.changesSince(after, SCAN);
+        scan.more = entries.size() == SCAN;
+        Map<String, RecordMetadata> seen = new LinkedHashMap<>();
+        for (ChangeEntry e : entries) {
+            if (scan.bytes >= MAX_RESPONSE_BYTES) {
+                scan.more = true;
+                break;
+            }
+            scan.last = e.seq();
+            RecordMetadata m = seen.computeIfAbsent(e.recordId(), id -> metadata.find(id).orElse(null));
+            if (m == null || !m.originNation().equals(nation) || !m.originNode().equals(node)) continue; // not this node's own
+            String id = m.id();
+            boolean held = scan.given.contains(id) || (!scan.taken.contains(id) && state.holds(fingerprint, id));
+            if (e.kind() == ChangeKind.RETRACTED) {
+                if (held && m.retraction().isPresent()) {
+                    scan.frames.add(new FeedFrame.Retract(Tombstone.decode(m.retraction().get().tombstone())));
+                    scan.given.remove(id);
+                    scan.taken.add(id);
+                }
+            } else if (m.state() == RecordState.ACTIVE) {
+                if (mayHold(peer, m)) {
+                    if (scan.given.contains(id)) continue; // already in this response, as it is now
+                    byte[] sealed = read(m);
+                    scan.frames.add(new FeedFrame.Record(sealed));
+                    scan.statements.addAll(statementsFor(peer.nation(), m.createdAt()));
+                    scan.given.add(id);
+                    scan.taken.remove(id);
+                    scan.bytes += sealed.length;
+                    scan.records++;
+                } else if (held) {
+                    scan.frames.add(new FeedFrame.Withdraw(id));
+                    scan.given.remove(id);
+                    scan.taken.add(id);
+                }
+            }
+        }
+        if (!entries.isEmpty() && !scan.more) scan.last = Math.max(scan.last, entries.getLast().seq());
+        return scan;
+    }
+
+    /** Standing requests answer at once from now on (the node is stopping). */
+    void close() {
+        closed = true;
+        signal.signal();
+    }
+
+    /** Whether a peer may hold a record now: released to its nation, and its storage meets the residency. */
+    boolean mayHold(NodeIdentity peer, RecordMetadata m) {
+        CompiledLabel label = labels.computeIfAbsent(m.label().json(), json -> policies.compile(policies.decode(LabelFormat.JSON, json)));
+        if (labels.size() > 4096) labels.clear();
+        if (!label.releasableTo(peer.nation())) return false;
+        ResidencyPolicy residency = residencies.computeIfAbsent(m.residency(), text -> ResidencyPolicy.parse(text, policies));
+        return residency.satisfiedBy(peer.storage());
+    }
+
+    private List<EpochKeyStatement> statementsFor(String recipient, Instant created) {
+        List<EpochKeyStatement> out = new ArrayList<>();
+        for (EpochKeyStatement s : statements.get()) {
+            if (s.recipientNation().equals(recipient) && !created.isBefore(s.notBefore()) && !created.isAfter(s.notAfter())) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private byte[] read(RecordMetadata m) {
+        Optional<InputStream> in = blobs.open(m.blob().key());
+        if (in.isEmpty()) throw new IllegalStateException("record " + m.id() + " has metadata but no blob");
+        try (InputStream s = in.get()) {
+            return s.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read record " + m.id(), e);
+        }
+    }
+
+    /** How far behind a peer is: the records it may hold that it has not acknowledged, and since when. */
+    record Lag(long records, Optional<Instant> oldest, boolean capped) {}
+
+    Lag lag(String fingerprint, NodeIdentity peer) {
+        long after = state.outbound(fingerprint).ackedSeq();
+        long count = 0;
+        Optional<Instant> oldest = Optional.empty();
+        int scanned = 0;
+        while (scanned < 100_000) {
+            List<ChangeEntry> entries = metadata.changesSince(after, SCAN);
+            if (entries.isEmpty()) return new Lag(count, oldest, false);
+            for (ChangeEntry e : entries) {
+                after = e.seq();
+                Optional<RecordMetadata> m = metadata.find(e.recordId());
+                if (m.isEmpty() || !m.get().originNode().equals(node) || !m.get().originNation().equals(nation)) continue;
+                boolean concerns = e.kind() == ChangeKind.RETRACTED || m.get().state() != RecordState.ACTIVE
+                        ? state.holds(fingerprint, m.get().id()) : mayHold(peer, m.get()) || state.holds(fingerprint, m.get().id());
+                if (concerns) {
+                    count++;
+                    if (oldest.isEmpty()) oldest = Optional.of(e.at());
+                }
+            }
+            scanned += entries.size();
+        }
+        return new Lag(count, oldest, true);
+    }
+}

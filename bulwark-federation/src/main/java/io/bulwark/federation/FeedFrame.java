@@ -1,0 +1,130 @@
+package io.bulwark.federation;
+
+import io.bulwark.record.EpochKeyStatement;
+import io.bulwark.record.InvalidRecordException;
+import io.bulwark.record.Tombstone;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One frame of a feed response (docs/federation.md, "Feed"): the body is {@code "BWF1"} then frames
+ * {@code u8 type || u32 length || bytes}, ending with exactly one {@link End}. A response without its
+ * end is incomplete and applied not at all.
+ */
+public sealed interface FeedFrame {
+
+    byte[] MAGIC = {'B', 'W', 'F', '1'};
+    String MEDIA_TYPE = "application/vnd.bulwark.feed.v1";
+    /** The largest frame: a 64 MiB payload sealed, with room for its header. */
+    int MAX_FRAME = 64 * 1024 * 1024 + 1024 * 1024;
+
+    /** An epoch key statement addressed to the receiver's nation, ahead of the records that use it. */
+    record Statement(EpochKeyStatement statement) implements FeedFrame {}
+
+    /** A sealed record, new or relabelled. */
+    record Record(byte[] sealed) implements FeedFrame {}
+
+    /** The origin's signed retraction of a record the receiver was sent. */
+    record Retract(Tombstone tombstone) implements FeedFrame {}
+
+    /** A relabel no longer releases the record to the receiver's nation: delete it. */
+    record Withdraw(String recordId) implements FeedFrame {}
+
+    /** The cursor to ask with next (opaque to the receiver). */
+    record End(String cursor) implements FeedFrame {}
+
+    static void writeHeader(OutputStream out) throws IOException {
+        out.write(MAGIC);
+    }
+
+    static void write(FeedFrame frame, OutputStream out) throws IOException {
+        DataOutputStream d = new DataOutputStream(out);
+        byte[] body = switch (frame) {
+            case Statement s -> s.statement().encode();
+            case Record r -> r.sealed();
+            case Retract r -> r.tombstone().encode();
+            case Withdraw w -> w.recordId().getBytes(StandardCharsets.US_ASCII);
+            case End e -> e.cursor().getBytes(StandardCharsets.US_ASCII);
+        };
+        d.writeByte(type(frame));
+        d.writeInt(body.length);
+        d.write(body);
+        d.flush();
+    }
+
+    private static int type(FeedFrame frame) {
+        return switch (frame) {
+            case End e -> 0;
+            case Statement s -> 1;
+            case Record r -> 2;
+            case Retract r -> 3;
+            case Withdraw w -> 4;
+        };
+    }
+
+    /**
+     * Reads a whole response; every frame is checked for structure (signatures are the receiver's to
+     * check). Throws {@link InvalidPeerException} naming the frame and the rule.
+     */
+    static List<FeedFrame> readAll(InputStream in) throws IOException {
+        DataInputStream d = new DataInputStream(in);
+        byte[] magic = new byte[4];
+        try {
+            d.readFully(magic);
+        } catch (EOFException e) {
+            throw new InvalidPeerException("feed: empty response");
+        }
+        if (!Arrays.equals(magic, MAGIC)) throw new InvalidPeerException("feed: not a Bulwark feed (magic BWF1)");
+        List<FeedFrame> frames = new ArrayList<>();
+        while (true) {
+            int index = frames.size();
+            int type;
+            int length;
+            try {
+                type = d.readUnsignedByte();
+                length = d.readInt();
+            } catch (EOFException e) {
+                throw new InvalidPeerException("feed: frame " + index + ": the response ends before its end frame");
+            }
+            if (length < 0 || length > MAX_FRAME) throw new InvalidPeerException("feed: frame " + index + ": length " + length + " out of range");
+            byte[] body = new byte[length];
+            try {
+                d.readFully(body);
+            } catch (EOFException e) {
+                throw new InvalidPeerException("feed: frame " + index + ": truncated");
+            }
+            try {
+                FeedFrame f = switch (type) {
+                    case 0 -> new End(ascii(body, "[A-Za-z0-9_-]{0,200}", index, "cursor"));
+                    case 1 -> new Statement(EpochKeyStatement.decode(body));
+                    case 2 -> new Record(body);
+                    case 3 -> new Retract(Tombstone.decode(body));
+                    case 4 -> new Withdraw(ascii(body, "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", index, "record id"));
+                    default -> throw new InvalidPeerException("feed: frame " + index + ": unknown type " + type);
+                };
+                frames.add(f);
+                if (f instanceof End) {
+                    if (d.read() != -1) throw new InvalidPeerException("feed: bytes after the end frame");
+                    return frames;
+                }
+            } catch (InvalidRecordException e) {
+                throw new InvalidPeerException("feed: frame " + index + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static String ascii(byte[] body, String pattern, int index, String what) {
+        String s = new String(body, StandardCharsets.US_ASCII);
+        if (!s.matches(pattern)) throw new InvalidPeerException("feed: frame " + index + ": not a " + what);
+        return s;
+    }
+}

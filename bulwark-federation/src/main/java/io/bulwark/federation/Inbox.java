@@ -1,0 +1,32 @@
+package io.bulwark.federation;
+
+import io.bulwark.record.EpochKeyStatement;
+import io.bulwark.record.Tombstone;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where records received from a peer go: the node verifies (the origin's pinned key, the binding,
+ * that the label releases the record to this nation) and stores them. The link calls it in feed
+ * order, one origin at a time.
+ */
+public interface Inbox {
+
+    /** Learns an epoch key statement addressed to this nation, durably. Rejections are thrown as {@link io.bulwark.record.InvalidRecordException}. */
+    void statement(NodeIdentity origin, EpochKeyStatement statement);
+
+    /**
+     * Verifies and stores sealed records from {@code origin}, all durable when it returns.
+     *
+     * @return one entry per record, in order: empty if stored (or already held), else why it was
+     *         rejected — a rejected record is stored nowhere
+     */
+    List<Optional<String>> records(NodeIdentity origin, List<byte[]> sealed);
+
+    /** Applies the origin's retraction of a record this node holds; empty if applied (or nothing to do), else the rejection. */
+    Optional<String> retract(NodeIdentity origin, Tombstone tombstone);
+
+    /** The origin relabelled a record so that this nation may no longer hold it: delete it and its blobs. */
+    void withdraw(NodeIdentity origin, String recordId);
+}

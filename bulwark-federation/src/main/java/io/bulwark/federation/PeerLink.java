@@ -1,0 +1,177 @@
+package io.bulwark.federation;
+
+import io.bulwark.record.InvalidRecordException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * This node's link to one peer, on its own virtual thread: learns and pins the peer's identity, then
+ * holds a standing feed request at the peer — answered the moment the peer has something for this
+ * nation — applies each response in order and asks again with the new cursor, which acknowledges
+ * it. An unreachable peer is retried with backoff and caught up from the cursor when it returns.
+ * The link stops as soon as the peer leaves the peer list.
+ */
+final class PeerLink implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final Federation federation;
+    private final Peer peer;
+    private final HttpClient http;
+    private final Clock clock;
+    private volatile boolean running = true;
+    private volatile Thread thread;
+
+    PeerLink(Federation federation, Peer peer, HttpClient http, Clock clock) {
+        this.federation = federation;
+        this.peer = peer;
+        this.http = http;
+        this.clock = clock;
+    }
+
+    Peer peer() {
+        return peer;
+    }
+
+    void start() {
+        thread = Thread.ofVirtual().name("bulwark-peer-" + peer.nation()).start(this);
+    }
+
+    void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null) t.interrupt();
+    }
+
+    void join(Duration timeout) throws InterruptedException {
+        Thread t = thread;
+        if (t != null) t.join(timeout);
+    }
+
+    @Override
+    public void run() {
+        long backoff = 100;
+        while (running && federation.stillPeer(peer)) {
+            try {
+                NodeIdentity origin = federation.identity(peer).isPresent() ? federation.identity(peer).get() : introduce();
+                pull(origin);
+                backoff = 100;
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | InvalidPeerException | IllegalStateException e) {
+                if (!running) return;
+                String reason = e instanceof IOException ? "unreachable: " + describe(e) : describe(e);
+                federation.failed(peer, reason);
+                LOG.debug("peer {}: {}", peer.nation(), reason);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    private NodeIdentity introduce() throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(peer.url().resolve("/federation/v1/identity"))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) throw new InvalidPeerException("identity: the peer answered " + r.statusCode() + problem(r.body()));
+        return federation.pin(peer, r.body());
+    }
+
+    private void pull(NodeIdentity origin) throws IOException, InterruptedException {
+        String cursor = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
+        URI uri = peer.url().resolve("/federation/v1/feed?wait=" + WAIT.toMillis() + "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII));
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(WAIT.plusSeconds(30))
+                .header("Accept", FeedFrame.MEDIA_TYPE).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        List<FeedFrame> frames;
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 200) throw new InvalidPeerException("feed: the peer answered " + r.statusCode() + problem(in.readNBytes(2048)));
+            frames = FeedFrame.readAll(in);
+        }
+        apply(origin, frames);
+    }
+
+    /** Applies a whole response in order (runs of records in bulk), then moves the cursor. */
+    private void apply(NodeIdentity origin, List<FeedFrame> frames) {
+        Inbox inbox = federation.inbox();
+        int received = 0;
+        int rejected = 0;
+        Optional<String> lastRejection = Optional.empty();
+        List<byte[]> run = new ArrayList<>();
+        String cursor = null;
+        for (FeedFrame f : frames) {
+            if (f instanceof FeedFrame.Record r) {
+                run.add(r.sealed());
+                continue;
+            }
+            if (!run.isEmpty()) {
+                for (Optional<String> outcome : inbox.records(origin, run)) {
+                    if (outcome.isPresent()) {
+                        rejected++;
+                        lastRejection = Optional.of("rejected a record: " + outcome.get());
+                        federation.rejected(peer, outcome.get());
+                    } else {
+                        received++;
+                    }
+                }
+                run.clear();
+            }
+            switch (f) {
+                case FeedFrame.Statement s -> {
+                    try {
+                        inbox.statement(origin, s.statement());
+                    } catch (InvalidRecordException e) {
+                        rejected++;
+                        lastRejection = Optional.of("rejected an epoch key statement: " + e.getMessage());
+                        federation.rejected(peer, e.getMessage());
+                    }
+                }
+                case FeedFrame.Retract t -> {
+                    Optional<String> outcome = inbox.retract(origin, t.tombstone());
+                    if (outcome.isPresent()) {
+                        rejected++;
+                        lastRejection = Optional.of("rejected a retraction: " + outcome.get());
+                        federation.rejected(peer, outcome.get());
+                    }
+                }
+                case FeedFrame.Withdraw w -> inbox.withdraw(origin, w.recordId());
+                case FeedFrame.End e -> cursor = e.cursor();
+                case FeedFrame.Record r -> throw new AssertionError("handled above");
+            }
+        }
+        federation.delivered(peer, cursor, received, rejected, lastRejection);
+    }
+
+    private static String problem(byte[] body) {
+        String s = new String(body, StandardCharsets.UTF_8);
+        int i = s.indexOf("\"detail\":\"");
+        if (i < 0) return "";
+        int j = s.indexOf('"', i + 10);
+        return ": " + (j < 0 ? s.substring(i + 10) : s.substring(i + 10, j));
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) m = e.getClass().getSimpleName();
+        Throwable c = e.getCause();
+        if (c != null && c.getMessage() != null && !m.contains(c.getMessage())) m += " (" + c.getMessage() + ")";
+        return m;
+    }
+}
