@@ -1,0 +1,195 @@
+package io.bulwark.federation;
+
+import io.bulwark.federation.internal.EarlyKeySharesContext;
+import io.bulwark.federation.internal.PinningTrustManager;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.Security;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Node-to-node TLS: HTTPS over TLS 1.3 with mutual authentication, both sides pinned by certificate
+ * fingerprint ({@link PeerPins}), key exchange X25519MLKEM768 (hybrid post-quantum) through Bouncy
+ * Castle's JSSE provider — the JDK's own TLS does not offer that group.
+ *
+ * <pre>{@code
+ * FederationTls tls = FederationTls.load(home.tlsKeystore(), passphrase, pins, KeyExchange.HYBRID_ONLY);
+ * server.addConnector(tls.connector(server, "0.0.0.0", 8443));
+ * HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+ *         .sslContext(tls.clientContext()).sslParameters(tls.clientParameters()).build();
+ * }</pre>
+ *
+ * <p><b>Security guarantees.</b> A handshake completes only with a peer whose leaf certificate is pinned
+ * at that moment and within its validity period; no CA is trusted and no hostname is checked (the pin
+ * names the certificate). With {@link KeyExchange#HYBRID_ONLY} both sides offer only X25519MLKEM768, so
+ * no classical-only key exchange can be negotiated. Authentication stays classical (ECDSA P-256
+ * certificates). Handlers that must see pin removal on open connections call {@link #peerFingerprint}
+ * and check {@link PeerPins#isPinned} per request.
+ */
+public final class FederationTls {
+
+    /** Bouncy Castle's name for the hybrid group (IANA 0x11EC). */
+    public static final String X25519MLKEM768 = "X25519MLKEM768";
+
+    /** The key exchange groups a node offers and accepts. */
+    public enum KeyExchange {
+        /** Exactly X25519MLKEM768: a peer that does not offer it fails the handshake. */
+        HYBRID_ONLY(List.of(X25519MLKEM768)),
+        /** X25519MLKEM768 first (and shared early by the client), classical x25519 and P-256 accepted. */
+        HYBRID_PREFERRED(List.of(X25519MLKEM768, "x25519", "secp256r1"));
+
+        private final List<String> groups;
+
+        KeyExchange(List<String> groups) {
+            this.groups = groups;
+        }
+
+        public List<String> groups() {
+            return groups;
+        }
+    }
+
+    private static final String PROTOCOL = "TLSv1.3";
+    private static final String PROVIDER = "BCJSSE";
+    private static final String ALIAS = "node";
+
+    private final SSLContext serverContext;
+    private final SSLContext clientContext;
+    private final KeyExchange keyExchange;
+
+    private FederationTls(SSLContext serverContext, SSLContext clientContext, KeyExchange keyExchange) {
+        this.serverContext = serverContext;
+        this.clientContext = clientContext;
+        this.keyExchange = keyExchange;
+    }
+
+    /**
+     * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once.
+     * It is given its own BouncyCastleProvider instance: the no-argument constructor fails when Jetty
+     * passes a null SecureRandom. No system property is set: named groups and early key shares are
+     * set per connection (BCJSSE honours {@link SSLParameters#setNamedGroups}).
+     */
+    public static synchronized void installProvider() {
+        if (Security.getProvider(PROVIDER) == null) {
+            Security.addProvider(new BouncyCastleJsseProvider(new BouncyCastleProvider()));
+        }
+    }
+
+    /**
+     * Loads the node's TLS identity: a PKCS12 file whose key entry {@code "node"} is protected by
+     * {@code passphrase} (the layout {@code NodeHome} writes). Installs the provider if needed.
+     */
+    public static FederationTls load(Path pkcs12, char[] passphrase, PeerPins pins, KeyExchange keyExchange)
+            throws IOException, GeneralSecurityException {
+        installProvider();
+        KeyStore file = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(pkcs12)) {
+            file.load(in, passphrase);
+        }
+        if (!file.isKeyEntry(ALIAS)) throw new GeneralSecurityException(pkcs12 + ": no key entry \"" + ALIAS + "\"");
+        // Only the node's own entry, so the key manager cannot present anything else.
+        KeyStore own = KeyStore.getInstance("PKCS12");
+        own.load(null, null);
+        own.setKeyEntry(ALIAS, file.getKey(ALIAS, passphrase), passphrase, file.getCertificateChain(ALIAS));
+        // PKIX: the SunX509 key manager algorithm fails BCJSSE handshakes.
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", PROVIDER);
+        kmf.init(own, passphrase);
+        TrustManager[] trust = {new PinningTrustManager(pins)};
+        SSLContext server = context(kmf.getKeyManagers(), trust);
+        SSLContext client = new EarlyKeySharesContext(context(kmf.getKeyManagers(), trust), List.of(X25519MLKEM768));
+        return new FederationTls(server, client, keyExchange);
+    }
+
+    private static SSLContext context(KeyManager[] keys, TrustManager[] trust) throws GeneralSecurityException {
+        SSLContext context = SSLContext.getInstance(PROTOCOL, PROVIDER);
+        context.init(keys, trust, new SecureRandom());
+        return context;
+    }
+
+    /**
+     * Jetty's server-side TLS: TLS 1.3 only, client certificate required, pinned peers only, this
+     * key exchange's groups only.
+     */
+    public SslContextFactory.Server serverFactory() {
+        List<String> groups = keyExchange.groups();
+        SslContextFactory.Server factory = new SslContextFactory.Server() {
+            @Override
+            public SSLParameters customize(SSLParameters parameters) {
+                SSLParameters customized = super.customize(parameters);
+                customized.setNamedGroups(groups.toArray(String[]::new));
+                return customized;
+            }
+        };
+        factory.setSslContext(serverContext);
+        factory.setProvider(PROVIDER);
+        factory.setIncludeProtocols(PROTOCOL);
+        factory.setNeedClientAuth(true);
+        return factory;
+    }
+
+    /**
+     * An HTTPS connector (HTTP/1.1 only: HTTP/2 over BCJSSE needs ALPN glue that is not available)
+     * for {@code server}; the caller adds it. SNI host checks are off: peers connect by address.
+     */
+    public ServerConnector connector(Server server, String host, int port) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.addCustomizer(new SecureRequestCustomizer(false));
+        ServerConnector connector = new ServerConnector(server,
+                new SslConnectionFactory(serverFactory(), "http/1.1"), new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        return connector;
+    }
+
+    /**
+     * The client context, for {@code HttpClient.Builder.sslContext}: TLS 1.3, this node's certificate,
+     * pinned peers only, an early X25519MLKEM768 key share (so no HelloRetryRequest). Engines only.
+     */
+    public SSLContext clientContext() {
+        return clientContext;
+    }
+
+    /**
+     * The parameters for {@code HttpClient.Builder.sslParameters}: TLS 1.3, this key exchange's groups.
+     * HttpClient still asks for HTTPS endpoint identification; the pinning trust manager answers
+     * that the pin decides.
+     */
+    public SSLParameters clientParameters() {
+        SSLParameters parameters = new SSLParameters();
+        parameters.setProtocols(new String[] {PROTOCOL});
+        parameters.setNamedGroups(keyExchange.groups().toArray(String[]::new));
+        parameters.setEndpointIdentificationAlgorithm(null);
+        return parameters;
+    }
+
+    /** The fingerprint of the client certificate of the TLS connection this request came over. */
+    public static Optional<String> peerFingerprint(Request request) {
+        EndPoint.SslSessionData tls = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
+        if (tls == null || tls.peerCertificates() == null || tls.peerCertificates().length == 0) return Optional.empty();
+        return Optional.of(PeerPins.fingerprint(tls.peerCertificates()[0]));
+    }
+}
