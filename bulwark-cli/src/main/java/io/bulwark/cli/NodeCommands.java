@@ -52,12 +52,15 @@ final class NodeCommands {
         @Option(names = "--node", required = true, paramLabel = "NAME", description = "e.g. deu-1") String node;
         @Option(names = "--listen", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
                 description = "Client API address (default ${DEFAULT-VALUE}; port 0 picks a free port at start).") String listen;
+        @Option(names = "--federation-listen", paramLabel = "HOST:PORT",
+                description = "Federation API address (mutual TLS, hybrid post-quantum key exchange); without it the node "
+                        + "shares with no peer. Peers need a fixed port.") String federationListen;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             try {
-                NodeHome h = NodeHome.init(home, nation, node, listen);
+                NodeHome h = NodeHome.init(home, nation, node, listen, java.util.Optional.ofNullable(federationListen));
                 spec.commandLine().getOut().println("created node " + nation + "/" + node + " in " + h.dir());
                 return ExitCode.OK;
             } catch (InvalidConfigException e) {
@@ -87,6 +90,7 @@ final class NodeCommands {
                 info.put("node", c.node());
                 info.put("listen", c.listen());
                 info.put("clientUrl", (c.tls() ? "https://" : "http://") + c.listen());
+                c.federationSettings().ifPresent(f -> info.put("federationUrl", "https://" + f.listen()));
                 info.put("fingerprint", h.tlsFingerprint());
                 info.put("signingKey", keys.signing().primary().fingerprint().toString());
                 info.put("kemKey", keys.kem().primary().fingerprint().toString());

@@ -42,6 +42,14 @@ public record NodeIdentity(String nation, String node, String tlsFingerprint, Li
 
     /** The signed wire form. */
     public byte[] sign(SigningKeyset keys) throws GeneralSecurityException {
+        try {
+            return signed(keys);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the identity", e);
+        }
+    }
+
+    private byte[] signed(SigningKeyset keys) throws GeneralSecurityException, com.fasterxml.jackson.core.JsonProcessingException {
         ObjectNode body = JSON.createObjectNode().put("v", 1).put("nation", nation).put("node", node)
                 .put("tlsFingerprint", tlsFingerprint).put("kemKey", b64(kemKey.encode()));
         var signing = body.putArray("signingKeys");
@@ -99,6 +107,8 @@ public record NodeIdentity(String nation, String node, String tlsFingerprint, Li
             return id;
         } catch (JacksonException e) {
             throw new InvalidPeerException("identity: not JSON (" + e.getOriginalMessage() + ")");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         } catch (InvalidEncodingException e) {
             throw new InvalidPeerException("identity: " + e.getMessage());
         }

@@ -99,6 +99,8 @@ public record PeerList(List<Peer> peers) {
             return new PeerList(peers);
         } catch (JacksonException e) {
             throw new InvalidPeerException(file + ": not JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot be read", e);
         }
     }
 

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.bulwark.node.identity.AuthResult;
 import io.bulwark.node.identity.IdentityProviderException;
+import io.bulwark.federation.Federation;
+import io.bulwark.federation.PeerStatus;
 import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
 import io.bulwark.node.identity.TokenVerifier;
 import io.bulwark.store.InvalidInputException;
 import io.bulwark.store.Page;
@@ -35,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -49,6 +53,7 @@ final class HttpApi extends Handler.Abstract {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
     private final RecordService records;
+    private final Optional<Federation> federation;
     private final TokenVerifier tokens;
     private final CurrentUsers users;
     private final PrometheusMeterRegistry meters;
@@ -56,8 +61,9 @@ final class HttpApi extends Handler.Abstract {
     private final Semaphore inFlight;
     private final byte[] openApi;
 
-    HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config)
-            throws IOException {
+    HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config,
+            Optional<Federation> federation) throws IOException {
+        this.federation = federation;
         this.records = records;
         this.users = users;
         this.tokens = tokens;
@@ -117,8 +123,19 @@ final class HttpApi extends Handler.Abstract {
                     default -> throw methodNotAllowed(method, "GET, POST");
                 }
             }
+            case "/api/v1/federation/peers" -> {
+                only(method, "GET");
+                peers(request, response, callback);
+            }
+            case "/api/v1/federation/confirmations" -> {
+                only(method, "GET");
+                confirmations(request, response, callback);
+            }
             default -> {
-                if (path.startsWith(RECORDS + "/") && path.indexOf('/', RECORDS.length() + 1) < 0) {
+                if (path.startsWith(RECORDS + "/") && path.endsWith("/label") && path.indexOf('/', RECORDS.length() + 1) == path.length() - 6) {
+                    only(method, "PUT");
+                    relabel(request, response, callback, path.substring(RECORDS.length() + 1, path.length() - 6));
+                } else if (path.startsWith(RECORDS + "/") && path.indexOf('/', RECORDS.length() + 1) < 0) {
                     String id = path.substring(RECORDS.length() + 1);
                     switch (method) {
                         case "GET" -> read(request, response, callback, id);
@@ -206,6 +223,67 @@ final class HttpApi extends Handler.Abstract {
         response.getHeaders().put("Bulwark-Label", opened.marking());
         response.getHeaders().put("Bulwark-Origin", opened.metadata().originNation() + "/" + opened.metadata().originNode());
         write(response, callback, 200, opened.metadata().contentType(), opened.payload());
+    }
+
+    private void relabel(Request request, Response response, Callback callback, String id) throws IOException {
+        Principal principal = authenticate(request);
+        String label = extValue("Bulwark-Label", request.getHeaders().get("Bulwark-Label"));
+        if (label == null) {
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                byte[] body = in.readNBytes(64 * 1024 + 1);
+                if (body.length > 64 * 1024) throw new Problem(413, "Payload too large", "a label is at most 64 KiB");
+                label = new String(body, StandardCharsets.UTF_8);
+            }
+        }
+        RecordService.Published p = records.relabel(principal, id, label);
+        json(response, callback, 200, Map.of("id", p.id(), "label", p.marking()));
+    }
+
+    private Federation federation(Principal principal) {
+        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role operator or officer is needed to see federation state; you have " + principal.roles());
+        }
+        return federation.orElseThrow(() -> new Problem(404, "Not found",
+                "this node has no federation API (set federation.listen in bulwark.yaml, or init with --federation-listen)"));
+    }
+
+    private void peers(Request request, Response response, Callback callback) {
+        Federation f = federation(authenticate(request));
+        json(response, callback, 200, Map.of("peers", f.status().stream().map(HttpApi::peer).toList()));
+    }
+
+    static Map<String, Object> peer(PeerStatus s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nation", s.nation());
+        m.put("url", s.url());
+        m.put("fingerprint", s.fingerprint());
+        m.put("node", s.node().orElse(null));
+        m.put("state", s.state());
+        m.put("ackedSeq", s.ackedSeq());
+        m.put("lagRecords", s.lagRecords());
+        m.put("lagCapped", s.lagCapped());
+        m.put("lagSeconds", s.lagSeconds());
+        m.put("lastAck", s.lastAck().map(Instant::toString).orElse(null));
+        m.put("received", s.received());
+        m.put("rejected", s.rejected());
+        m.put("lastDelivery", s.lastDelivery().map(Instant::toString).orElse(null));
+        m.put("lastError", s.lastError().orElse(null));
+        m.put("lastErrorAt", s.lastErrorAt().map(Instant::toString).orElse(null));
+        return m;
+    }
+
+    private void confirmations(Request request, Response response, Callback callback) {
+        Federation f = federation(authenticate(request));
+        Optional<String> record = Optional.ofNullable(Request.extractQueryParameters(request).getValue("record"));
+        json(response, callback, 200, Map.of("confirmations", f.confirmations(record).stream().map(c -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("record", c.recordId());
+            m.put("nation", c.nation());
+            m.put("kind", c.kind());
+            m.put("requested", c.requestedAt().toString());
+            m.put("confirmed", c.confirmedAt().map(Instant::toString).orElse(null));
+            return m;
+        }).toList()));
     }
 
     private void retract(Request request, Response response, Callback callback, String id) {

@@ -2,6 +2,9 @@ package io.bulwark.node;
 
 import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.Keystore;
+import io.bulwark.federation.Federation;
+import io.bulwark.federation.FederationTls;
+import io.bulwark.federation.NodeIdentity;
 import io.bulwark.label.PolicySet;
 import io.bulwark.node.identity.InvalidIdentityException;
 import io.bulwark.node.identity.LocalTokens;
@@ -11,6 +14,7 @@ import io.bulwark.node.identity.TokenVerifier;
 import io.bulwark.node.identity.Verifiers;
 import io.bulwark.record.EpochKeyStatement;
 import io.bulwark.record.EpochKeyring;
+import io.bulwark.record.OriginKeys;
 import io.bulwark.record.RecordOpener;
 import io.bulwark.record.RecordSealer;
 import io.bulwark.store.InvalidResidencyException;
@@ -57,6 +61,9 @@ public final class Node implements AutoCloseable {
     private final FilesystemBlobStore blobs;
     private final EpochLog epochLog;
     private final RecordService records;
+    private final Federation federation;
+    private final ReplicaInbox inbox;
+    private Thread statusWriter;
     private final Server server;
     private final ServerConnector connector;
 
@@ -73,27 +80,51 @@ public final class Node implements AutoCloseable {
         // period: every unreferenced blob and partial write is debris of a crash and goes now.
         OrphanSweeper.Report swept = new OrphanSweeper(metadata, blobs, Duration.ZERO, clock).sweep();
         LOG.info("storage opened; swept {}", swept);
-        // Epoch keys for this node's own nation: every statement is on disk before its key is used.
-        List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
-        epochLog = new EpochLog(home.epochLog());
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         HybridPublicKemKey ownKem = keys.kem().primary();
         var ownSigningKeys = keys.signing().publicKeys();
-        RecordOpener opener = new RecordOpener(policies, config.nation(), keys.kem(),
-                (nation, node) -> nation.equals(config.nation()) && node.equals(config.node()) ? ownSigningKeys : List.of());
+        List<NodeIdentity.StorageSite> storage = List.of(new NodeIdentity.StorageSite("default", "local", config.nation(), config.nation()));
+        // Federation first: the identities it pinned verify the peers' epoch statements read below.
+        List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
+        EpochKeyring[] epochsHolder = new EpochKeyring[1];
+        federation = config.federationSettings().isPresent()
+                ? federation(home, config, keys, storage, policies, () -> epochsHolder[0].statements(), meters, clock) : null;
+        OriginKeys origins = (nation, node) -> nation.equals(config.nation()) && node.equals(config.node()) ? ownSigningKeys
+                : federation == null ? List.of() : federation.signingKeys(nation, node);
+        epochLog = new EpochLog(home.epochLog());
+        RecordOpener opener = new RecordOpener(policies, config.nation(), keys.kem(), origins);
+        List<EpochKeyStatement> own = new ArrayList<>();
+        List<EpochKeyStatement> received = new ArrayList<>();
         for (EpochKeyStatement s : statements) {
-            if (s.recipientNation().equals(config.nation())) opener.accept(s);
+            boolean mine = s.originNation().equals(config.nation()) && s.originNode().equals(config.node());
+            if (mine) own.add(s);
+            if (!s.recipientNation().equals(config.nation())) continue;
+            try {
+                opener.accept(s);
+                if (!mine) received.add(s);
+            } catch (io.bulwark.record.InvalidRecordException e) {
+                LOG.warn("epoch key statement {} not accepted (its origin is no longer a pinned peer?): {}", s, e.getMessage());
+            }
         }
+        // Epoch keys for this node's records: every statement is on disk before its key is used.
         EpochKeyring epochs = new EpochKeyring(keys.signing(), config.nation(), config.node(),
-                nation -> nation.equals(config.nation()) ? Optional.of(ownKem) : Optional.empty(),
+                nation -> nation.equals(config.nation()) ? Optional.of(ownKem)
+                        : federation == null ? Optional.empty() : federation.kemKey(nation),
                 Duration.ofHours(1), clock, statement -> {
                     epochLog.append(statement); // durable before the epoch key wraps anything
                     if (statement.recipientNation().equals(config.nation())) opener.accept(statement);
                 });
-        epochs.announced(statements);
+        epochs.announced(own);
+        epochsHolder[0] = epochs;
         RecordSealer sealer = new RecordSealer(policies, keys.signing(), epochs, config.nation(), config.node(), clock);
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         records = new RecordService(policies, config.nation(), sealer, opener, keys.signing(), metadata, blobs,
-                defaultResidency(config, policies), clock, meters);
+                defaultResidency(config, policies), clock, meters, federation == null ? RecordService.Changes.NONE : new RecordService.Changes() {
+                    @Override public void committed() { federation.signal().signal(); }
+                    @Override public void dropping(String id, String kind, long seq, java.util.function.Predicate<String> mayStillHold) {
+                        federation.expectConfirmations(id, kind, seq, mayStillHold);
+                    }
+                });
+        inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, storage, received, clock);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("bulwark-http");
@@ -119,9 +150,23 @@ public final class Node implements AutoCloseable {
         connector.setIdleTimeout(config.limits().requestTimeoutSeconds() * 1000L);
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
-                new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config)));
+                new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
+                Optional.ofNullable(federation))));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
+    }
+
+    /** The federation of a node whose metadata and blob stores are open. */
+    private Federation federation(NodeHome home, NodeConfig config, Keystore keys, List<NodeIdentity.StorageSite> storage,
+                                  PolicySet policies, java.util.function.Supplier<List<EpochKeyStatement>> statements,
+                                  PrometheusMeterRegistry meters, Clock clock) throws IOException, GeneralSecurityException {
+        NodeConfig.Federation f = config.federationSettings().orElseThrow();
+        byte[] identity = new NodeIdentity(config.nation(), config.node(), home.tlsFingerprint(), keys.signing().publicKeys(),
+                keys.kem().primary(), storage).sign(keys.signing());
+        return new Federation(new Federation.Settings(config.nation(), config.node(), f.host(), f.port(),
+                f.hybridOnly() ? FederationTls.KeyExchange.HYBRID_ONLY : FederationTls.KeyExchange.HYBRID_PREFERRED,
+                home.peers(), home.federationState(), home.cursorKey(), home.tlsKeystore()),
+                home.passphrase(), identity, policies, metadata, blobs, statements, meters, clock);
     }
 
     private static ResidencyPolicy defaultResidency(NodeConfig config, PolicySet policies) {
@@ -158,6 +203,10 @@ public final class Node implements AutoCloseable {
         Node node = new Node(home);
         try {
             node.server.start();
+            if (node.federation != null) {
+                node.federation.start(node.inbox);
+                node.statusWriter = Thread.ofVirtual().name("bulwark-peers-status").start(node::writePeersStatus);
+            }
         } catch (Exception e) {
             node.close();
             throw e;
@@ -180,6 +229,37 @@ public final class Node implements AutoCloseable {
         return config;
     }
 
+    /** The federation API's URL, if this node shares with peers. */
+    public Optional<String> federationUrl() {
+        return Optional.ofNullable(federation).map(Federation::url);
+    }
+
+    /** Writes the peers' state for {@code bulwark peer list} every two seconds while the node runs. */
+    private void writePeersStatus() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                byte[] json = HttpApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(java.util.Map.of(
+                        "asOf", java.time.Instant.now().toString(),
+                        "federationUrl", federation.url(),
+                        "peers", federation.status().stream().map(HttpApi::peer).toList()));
+                java.nio.file.Path tmp = home.peersStatus().resolveSibling("peers-status.json.tmp");
+                java.nio.file.Files.write(tmp, json);
+                java.nio.file.Files.move(tmp, home.peersStatus(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("writing the peers' status: {}", e.toString());
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
     public void join() throws InterruptedException {
         server.join();
     }
@@ -191,6 +271,8 @@ public final class Node implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server: {}", e.toString());
         }
+        if (statusWriter != null) statusWriter.interrupt();
+        if (federation != null) federation.close(); // links stop before the stores they write to
         records.close();
         try {
             epochLog.close();

@@ -30,11 +30,12 @@ import java.util.Optional;
  * @param limits     request limits
  * @param oidc       external identity providers whose bearer tokens are accepted
  * @param residency  the default residency policy of records published without one
+ * @param federation the federation API, if this node shares with peers
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(String nation, String node, String listen, boolean tls, List<String> policies,
-                         Limits limits, List<Oidc> oidc, String residency) {
+                         Limits limits, List<Oidc> oidc, String residency, Federation federation) {
 
     public NodeConfig {
         policies = policies == null ? List.of() : List.copyOf(policies);
@@ -51,8 +52,34 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     static NodeConfig fromYaml(@JsonProperty("nation") String nation, @JsonProperty("node") String node,
                                @JsonProperty("listen") String listen, @JsonProperty("tls") Boolean tls,
                                @JsonProperty("policies") List<String> policies, @JsonProperty("limits") Limits limits,
-                               @JsonProperty("oidc") List<Oidc> oidc, @JsonProperty("residency") String residency) {
-        return new NodeConfig(nation, node, listen, Boolean.TRUE.equals(tls), policies, limits, oidc, residency);
+                               @JsonProperty("oidc") List<Oidc> oidc, @JsonProperty("residency") String residency,
+                               @JsonProperty("federation") Federation federation) {
+        return new NodeConfig(nation, node, listen, Boolean.TRUE.equals(tls), policies, limits, oidc, residency, federation);
+    }
+
+    /**
+     * The federation API: always HTTPS with mutual TLS, on its own port.
+     *
+     * @param listen     host:port; port 0 picks a free one
+     * @param hybridOnly refuse any handshake without the hybrid group X25519MLKEM768 (the default)
+     */
+    public record Federation(String listen, boolean hybridOnly) {
+        @JsonCreator
+        static Federation fromYaml(@JsonProperty("listen") String listen, @JsonProperty("hybridOnly") Boolean hybridOnly) {
+            return new Federation(listen, hybridOnly == null || hybridOnly);
+        }
+
+        String host() {
+            return NodeConfig.host(listen, "federation.listen");
+        }
+
+        int port() {
+            return NodeConfig.port(listen, "federation.listen");
+        }
+    }
+
+    public Optional<Federation> federationSettings() {
+        return Optional.ofNullable(federation);
     }
 
     /** Request limits; every one has a default. */
@@ -96,7 +123,7 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
             throw new InvalidConfigException(file + ": cannot be read (" + e.getMessage() + ")");
         }
         String listen = Optional.ofNullable(System.getenv("BULWARK_LISTEN")).filter(s -> !s.isBlank()).orElse(c.listen());
-        c = new NodeConfig(c.nation(), c.node(), listen, c.tls(), c.policies(), c.limits(), c.oidc(), c.residency());
+        c = new NodeConfig(c.nation(), c.node(), listen, c.tls(), c.policies(), c.limits(), c.oidc(), c.residency(), c.federation());
         c.validate(file.toString());
         return c;
     }
@@ -116,6 +143,12 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
             throw new InvalidConfigException(source + ": node: lower-case letters, digits and '-', at most 63, not '" + node + "'");
         }
         host(); // validates listen
+        if (federation != null) {
+            federation.port();
+            if (federation.port() != 0 && federation.port() == port() && federation.host().equals(host())) {
+                throw new InvalidConfigException(source + ": federation.listen must differ from listen (" + listen + ")");
+            }
+        }
         if (limits.maxPayloadBytes() < 1 || limits.maxConcurrentRequests() < 1 || limits.requestTimeoutSeconds() < 1
                 || limits.maxHeaderBytes() < 1024) {
             throw new InvalidConfigException(source + ": limits: every limit is positive (and maxHeaderBytes at least 1024)");
@@ -127,17 +160,26 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     }
 
     String host() {
+        return host(listen, "listen");
+    }
+
+    int port() {
+        return port(listen, "listen");
+    }
+
+    static String host(String listen, String key) {
         int colon = listen == null ? -1 : listen.lastIndexOf(':');
-        if (colon <= 0) throw new InvalidConfigException("listen: HOST:PORT, not '" + listen + "'");
-        port();
+        if (colon <= 0) throw new InvalidConfigException(key + ": HOST:PORT, not '" + listen + "'");
+        port(listen, key);
         String host = listen.substring(0, colon);
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
-    int port() {
+    static int port(String listen, String key) {
+        if (listen == null || listen.lastIndexOf(':') <= 0) throw new InvalidConfigException(key + ": HOST:PORT, not '" + listen + "'");
         String p = listen.substring(listen.lastIndexOf(':') + 1);
         if (!p.matches("[0-9]{1,5}") || Integer.parseInt(p) > 65535) {
-            throw new InvalidConfigException("listen: the port is 0..65535, not '" + p + "'");
+            throw new InvalidConfigException(key + ": the port is 0..65535, not '" + p + "'");
         }
         return Integer.parseInt(p);
     }

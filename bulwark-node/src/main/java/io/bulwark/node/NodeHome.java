@@ -46,8 +46,12 @@ import java.util.List;
  *   secrets/token.key         the key that signs local users' tokens
  *   tls/node.p12              the node's TLS certificate and key
  *   users.json                local users
+ *   peers.json                peers: nation, federation URL, pinned TLS certificate fingerprint
  *   data/metadata.db          metadata and change log (SQLite, WAL)
  *   data/epochs.log           epoch key statements this node made or received
+ *   data/federation.db        pinned peer identities, acknowledgements, cursors (SQLite)
+ *   data/peers-status.json    the peers' state as the running node last saw it
+ *   secrets/cursor.key        seals the cursors this node hands its peers
  *   sites/default/            the default filesystem site: sealed records
  * </pre>
  */
@@ -61,14 +65,25 @@ public record NodeHome(Path dir) {
     public Path database() { return dir.resolve("data/metadata.db"); }
     public Path epochLog() { return dir.resolve("data/epochs.log"); }
     public Path defaultSite() { return dir.resolve("sites/default"); }
+    public Path peers() { return dir.resolve("peers.json"); }
+    public Path federationState() { return dir.resolve("data/federation.db"); }
+    public Path peersStatus() { return dir.resolve("data/peers-status.json"); }
+    Path cursorKey() { return dir.resolve("secrets/cursor.key"); }
 
     /**
      * Creates a node: keys, TLS certificate, configuration, an empty database and the default site.
      * Refuses to touch a directory that already holds a node.
      */
     public static NodeHome init(Path dir, String nation, String node, String listen) throws IOException, GeneralSecurityException {
+        return init(dir, nation, node, listen, java.util.Optional.empty());
+    }
+
+    /** As above, with the federation API listening at {@code federationListen} (HOST:PORT) if given. */
+    public static NodeHome init(Path dir, String nation, String node, String listen, java.util.Optional<String> federationListen)
+            throws IOException, GeneralSecurityException {
         NodeHome home = new NodeHome(dir.toAbsolutePath().normalize());
-        NodeConfig config = new NodeConfig(nation, node, listen, false, List.of(), null, List.of(), "");
+        NodeConfig config = new NodeConfig(nation, node, listen, false, List.of(), null, List.of(), "",
+                federationListen.map(f -> new NodeConfig.Federation(f, true)).orElse(null));
         config.validate("init");
         if (Files.exists(home.config()) || Files.exists(home.keystore())) {
             throw new InvalidConfigException(home.dir() + " already holds a node (bulwark.yaml or keystore.bwks exists); "

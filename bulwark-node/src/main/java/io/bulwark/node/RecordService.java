@@ -16,8 +16,10 @@ import io.bulwark.record.RecordId;
 import io.bulwark.record.RecordOpener;
 import io.bulwark.record.RecordSealer;
 import io.bulwark.record.SealedRecord;
+import io.bulwark.record.Tombstone;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.BlobStore;
+import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.MetadataStore;
 import io.bulwark.store.Page;
@@ -70,9 +72,26 @@ public final class RecordService {
     private final Counter denied;
     private final Timer publishTime;
     private final java.util.Map<String, CompiledLabel> labelsByJson = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Changes changes;
+
+    /** What the rest of the node hears of committed changes: federation answers its peers at once. */
+    interface Changes {
+        Changes NONE = new Changes() {
+            @Override public void committed() { }
+            @Override public void dropping(String id, String kind, long seq, java.util.function.Predicate<String> mayStillHold) { }
+        };
+
+        /** A change-log entry was committed. */
+        void committed();
+
+        /** Peers holding the record that may no longer hold it owe a confirmation of {@code kind} past {@code seq}. */
+        void dropping(String id, String kind, long seq, java.util.function.Predicate<String> mayStillHold);
+    }
 
     RecordService(PolicySet policies, String nation, RecordSealer sealer, RecordOpener opener, SigningKeyset signingKeys,
-                  MetadataStore metadata, BlobStore blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters) {
+                  MetadataStore metadata, BlobStore blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters,
+                  Changes changes) {
+        this.changes = changes;
         this.policies = policies;
         this.nation = nation;
         this.sealer = sealer;
@@ -155,6 +174,7 @@ public final class RecordService {
             blobs.delete(id);
             throw new IllegalStateException("the store refused a new record: " + result);
         }
+        changes.committed();
         published.increment();
         sample.stop(publishTime);
         return new Published(id, sealed.label(), policies.canonicalMarking(sealed.label()), type, payload.length,
@@ -168,14 +188,7 @@ public final class RecordService {
         if (meta.isEmpty()) {
             return Optional.empty();
         }
-        byte[] bytes;
-        try (InputStream in = blobs.open(meta.get().blob().key()).orElseThrow(() ->
-                new IllegalStateException("record " + id + " has metadata but no blob"))) {
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read record " + id + " from storage", e);
-        }
-        SealedRecord record = opener.verify(bytes); // storage is not trusted: the binding is checked on every read
+        SealedRecord record = opener.verify(readBlob(meta.get())); // storage is not trusted: the binding is checked on every read
         if (!record.id().toString().equals(id)) {
             throw new IllegalStateException("storage returned another record for " + id);
         }
@@ -227,18 +240,75 @@ public final class RecordService {
         if (!meta.get().originNation().equals(nation) || !principal.nationality().equals(nation)) {
             throw Problem.forbidden("only users of the origin nation " + meta.get().originNation() + " may retract this record");
         }
-        Instant at = clock.instant();
-        byte[] tombstone;
+        Tombstone tombstone;
         try {
-            tombstone = signingKeys.sign(("bulwark-tombstone-v1\0" + id + "\0" + at.toEpochMilli() + "\0" + principal.name())
-                    .getBytes(StandardCharsets.UTF_8));
+            tombstone = Tombstone.sign(signingKeys, nation, meta.get().originNode(), RecordId.parse(id), clock.instant(), principal.name());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot sign the tombstone", e);
         }
-        StoreResult<?> result = metadata.retract(id, tombstone, at);
-        if (!result.succeeded()) return false;
+        StoreResult<ChangeReceipt> result = metadata.retract(id, tombstone.encode(), tombstone.at());
+        if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) return false;
         blobs.delete(meta.get().blob().key());
+        changes.committed();
+        changes.dropping(id, "retraction", done.value().seq(), n -> false);
         return true;
+    }
+
+    /**
+     * Relabels a record: only users of the origin nation who may read it and the new label alike. The
+     * record is sealed anew under the same id (key access for the nations the new label releases to);
+     * peers that may no longer hold it are told to delete it, and owe a confirmation.
+     */
+    public Published relabel(Principal principal, String id, String labelText) {
+        requireRole(principal, Role.ANALYST, "relabel records");
+        Optional<RecordMetadata> meta = visible(principal, id);
+        if (meta.isEmpty()) throw Problem.notFound();
+        if (!meta.get().originNation().equals(nation) || !principal.nationality().equals(nation)) {
+            throw Problem.forbidden("only users of the origin nation " + meta.get().originNation() + " may relabel this record");
+        }
+        ConfidentialityLabel label = readLabel(labelText);
+        CompiledLabel compiled = policies.compile(label);
+        if (!compiled.permits(subject(principal))) {
+            throw Problem.forbidden("you may not give a record a label you could not read yourself: " + compiled.decide(subject(principal)).reason());
+        }
+        if (!compiled.releasableTo(nation)) {
+            throw Problem.unprocessable("Label not releasable here", "the new label does not release the record to this node's nation " + nation);
+        }
+        SealedRecord old = opener.verify(readBlob(meta.get()));
+        byte[] payload = opener.openAll(old);
+        SealedRecord sealed;
+        try {
+            sealed = signer.sign(sealer.prepareRelabel(old.header(), label, old.residency(), payload));
+        } catch (InvalidRecordException e) {
+            throw Problem.unprocessable("Cannot relabel", e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("sealing failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sealing");
+        }
+        // The new version goes under a new key, so the old one stays whole until the metadata points away.
+        BlobRef blob = blobs.put(id + ".r" + clock.millis(), new ByteArrayInputStream(sealed.encode()));
+        StoreResult<ChangeReceipt> result = metadata.relabel(id, labelMetadata(sealed.label()), blob);
+        if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) {
+            blobs.delete(blob.key());
+            throw Problem.notFound();
+        }
+        if (!meta.get().blob().key().equals(blob.key())) blobs.delete(meta.get().blob().key());
+        changes.committed();
+        ResidencyPolicy residency = ResidencyPolicy.parse(old.residency(), policies);
+        changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo);
+        return new Published(id, sealed.label(), policies.canonicalMarking(sealed.label()), meta.get().contentType(),
+                meta.get().payloadSize(), meta.get().createdAt(), residency.toString());
+    }
+
+    private byte[] readBlob(RecordMetadata m) {
+        try (InputStream in = blobs.open(m.blob().key()).orElseThrow(() ->
+                new IllegalStateException("record " + m.id() + " has metadata but no blob"))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read record " + m.id() + " from storage", e);
+        }
     }
 
     private ResidencyPolicy residency(String text) {
@@ -269,7 +339,7 @@ public final class RecordService {
         }
     }
 
-    private LabelMetadata labelMetadata(ConfidentialityLabel label) {
+    LabelMetadata labelMetadata(ConfidentialityLabel label) {
         List<String> values = new ArrayList<>();
         for (Category c : label.categories()) {
             for (String v : c.values()) if (!values.contains(v)) values.add(v);

@@ -1,0 +1,225 @@
+package io.bulwark.node;
+
+import io.bulwark.federation.Inbox;
+import io.bulwark.federation.NodeIdentity;
+import io.bulwark.label.PolicySet;
+import io.bulwark.record.EpochKeyStatement;
+import io.bulwark.record.InvalidRecordException;
+import io.bulwark.record.OriginKeys;
+import io.bulwark.record.RecordOpener;
+import io.bulwark.record.SealedRecord;
+import io.bulwark.record.Tombstone;
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.ChangeReceipt;
+import io.bulwark.store.InvalidResidencyException;
+import io.bulwark.store.MetadataStore;
+import io.bulwark.store.RecordMetadata;
+import io.bulwark.store.RecordState;
+import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.StoreResult;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Records from peers, received: each is verified — the origin's pinned key and binding, that it
+ * comes from the peer that sent it, that its label releases it to this nation, that this node can
+ * open it and that this node's storage meets its residency — before its blob and metadata are
+ * stored (all durable before the feed's cursor moves). Anything else is rejected with the reason
+ * and stored nowhere.
+ */
+final class ReplicaInbox implements Inbox {
+
+    private final String nation;
+    private final PolicySet policies;
+    private final RecordOpener opener;
+    private final OriginKeys origins;
+    private final RecordService records;
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final EpochLog epochLog;
+    private final List<? extends ResidencyPolicy.Site> storage;
+    private final Clock clock;
+    private final Set<Long> knownEpochKeys = ConcurrentHashMap.newKeySet();
+
+    ReplicaInbox(String nation, PolicySet policies, RecordOpener opener, OriginKeys origins, RecordService records,
+                 MetadataStore metadata, BlobStore blobs, EpochLog epochLog, List<? extends ResidencyPolicy.Site> storage,
+                 List<EpochKeyStatement> accepted, Clock clock) {
+        this.nation = nation;
+        this.policies = policies;
+        this.opener = opener;
+        this.origins = origins;
+        this.records = records;
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.epochLog = epochLog;
+        this.storage = storage;
+        this.clock = clock;
+        accepted.forEach(s -> knownEpochKeys.add(s.epochKeyId().value()));
+    }
+
+    @Override
+    public void statement(NodeIdentity origin, EpochKeyStatement statement) {
+        if (!statement.originNation().equals(origin.nation()) || !statement.originNode().equals(origin.node())) {
+            throw new InvalidRecordException(statement + ": not made by the peer that sent it (" + origin.nation() + "/" + origin.node() + ")");
+        }
+        if (knownEpochKeys.contains(statement.epochKeyId().value())) return; // redelivered
+        opener.accept(statement); // verifies the origin's pinned key and this node's KEM key
+        epochLog.append(statement); // durable before any record that needs it is acknowledged
+        knownEpochKeys.add(statement.epochKeyId().value());
+    }
+
+    private record Accepted(SealedRecord record, byte[] sealed, String payloadDigest, Optional<RecordMetadata> existing) {}
+
+    @Override
+    public List<Optional<String>> records(NodeIdentity origin, List<byte[]> sealed) {
+        List<Optional<String>> outcomes = new ArrayList<>(sealed.size());
+        List<Accepted> accepted = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (byte[] bytes : sealed) {
+            try {
+                accepted.add(check(origin, bytes));
+                positions.add(outcomes.size());
+                outcomes.add(Optional.empty());
+            } catch (InvalidRecordException e) {
+                outcomes.add(Optional.of(e.getMessage()));
+            }
+        }
+        // Blobs in parallel (their flushes are shared), then every new record's metadata in one commit.
+        Map<Integer, BlobRef> placed = new ConcurrentHashMap<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> puts = new ArrayList<>();
+            for (int i = 0; i < accepted.size(); i++) {
+                Accepted a = accepted.get(i);
+                if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED).isPresent()) continue;
+                int index = i;
+                String key = a.existing().isPresent() ? a.record().id() + ".r" + clock.millis() : a.record().id().toString();
+                puts.add(pool.submit(() -> placed.put(index, blobs.put(key, new ByteArrayInputStream(a.sealed())))));
+            }
+            for (Future<?> f : puts) f.get();
+        } catch (Exception e) {
+            throw new IllegalStateException("storing received records failed: " + e.getMessage(), e);
+        }
+        List<RecordMetadata> fresh = new ArrayList<>();
+        for (int i = 0; i < accepted.size(); i++) {
+            Accepted a = accepted.get(i);
+            BlobRef blob = placed.get(i);
+            if (blob == null) continue; // already held, or retracted here: nothing to do
+            RecordMetadata meta = metadataOf(a, blob);
+            if (a.existing().isEmpty()) {
+                fresh.add(meta);
+            } else { // the origin relabelled it and this nation may still hold it
+                StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob);
+                if (r instanceof StoreResult.Success<ChangeReceipt>) {
+                    blobs.delete(a.existing().get().blob().key());
+                } else {
+                    blobs.delete(blob.key());
+                    outcomes.set(positions.get(i), Optional.of("record " + meta.id() + ": " + r));
+                }
+            }
+        }
+        if (!fresh.isEmpty()) {
+            List<StoreResult<ChangeReceipt>> results = metadata.insertAll(fresh);
+            for (int i = 0; i < results.size(); i++) {
+                if (!(results.get(i) instanceof StoreResult.Success<ChangeReceipt>)) {
+                    blobs.delete(fresh.get(i).blob().key());
+                    int at = positions.get(indexOf(accepted, fresh.get(i).id()));
+                    outcomes.set(at, Optional.of("record " + fresh.get(i).id() + ": " + results.get(i)));
+                }
+            }
+        }
+        return outcomes;
+    }
+
+    private Accepted check(NodeIdentity origin, byte[] bytes) {
+        SealedRecord r = opener.verify(bytes); // origin's pinned key, the binding, released to this nation
+        String id = r.id().toString();
+        if (!r.header().originNation().equals(origin.nation()) || !r.header().originNode().equals(origin.node())) {
+            throw new InvalidRecordException("record " + id + ": published by " + r.header().originNation() + "/"
+                    + r.header().originNode() + ", not by the peer that sent it (" + origin.nation() + "/" + origin.node() + ")");
+        }
+        ResidencyPolicy residency;
+        try {
+            residency = ResidencyPolicy.parse(r.residency(), policies);
+        } catch (InvalidResidencyException e) {
+            throw new InvalidRecordException("record " + id + ": " + e.getMessage());
+        }
+        if (!residency.satisfiedBy(storage)) {
+            throw new InvalidRecordException("record " + id + ": residency " + residency + " is not met by this node's storage");
+        }
+        byte[] payload;
+        try {
+            payload = opener.openAll(r); // this nation's key access works, and the payload decrypts whole
+        } catch (InvalidRecordException e) {
+            throw new InvalidRecordException("record " + id + ": cannot be opened here: " + e.getMessage());
+        }
+        return new Accepted(r, bytes, RecordService.sha256(payload), metadata.find(id));
+    }
+
+    private boolean isReplay(Accepted a) {
+        return a.existing().filter(m -> m.state() == RecordState.ACTIVE
+                && m.blob().sha256().equals(RecordService.sha256(a.sealed()))).isPresent();
+    }
+
+    private RecordMetadata metadataOf(Accepted a, BlobRef blob) {
+        SealedRecord r = a.record();
+        return new RecordMetadata(r.id().toString(), r.header().originNation(), r.header().originNode(), r.header().created(),
+                r.header().contentType(), r.header().payloadSize(), a.payloadDigest(), records.labelMetadata(r.label()),
+                r.residency(), blob, Optional.empty());
+    }
+
+    private static int indexOf(List<Accepted> accepted, String id) {
+        for (int i = 0; i < accepted.size(); i++) if (accepted.get(i).record().id().toString().equals(id)) return i;
+        throw new IllegalStateException("not accepted: " + id);
+    }
+
+    @Override
+    public Optional<String> retract(NodeIdentity origin, Tombstone tombstone) {
+        if (!tombstone.originNation().equals(origin.nation()) || !tombstone.originNode().equals(origin.node())) {
+            return Optional.of(tombstone + ": not made by the peer that sent it");
+        }
+        try {
+            tombstone.verify(origins);
+        } catch (InvalidRecordException e) {
+            return Optional.of(e.getMessage());
+        }
+        String id = tombstone.id().toString();
+        Optional<RecordMetadata> meta = metadata.find(id);
+        if (meta.isEmpty()) return Optional.empty(); // never held (or already gone): nothing to retract
+        if (!meta.get().originNation().equals(origin.nation()) || !meta.get().originNode().equals(origin.node())) {
+            return Optional.of(tombstone + ": record " + id + " is not the peer's");
+        }
+        StoreResult<ChangeReceipt> r = metadata.retract(id, tombstone.encode(), tombstone.at());
+        if (r instanceof StoreResult.Success<ChangeReceipt>) {
+            blobs.delete(meta.get().blob().key());
+            return Optional.empty();
+        }
+        return meta.get().state() == RecordState.RETRACTED ? Optional.empty() : Optional.of(tombstone + ": " + r);
+    }
+
+    @Override
+    public void withdraw(NodeIdentity origin, String recordId) {
+        Optional<RecordMetadata> meta = metadata.find(recordId);
+        if (meta.isEmpty() || meta.get().state() != RecordState.ACTIVE
+                || !meta.get().originNation().equals(origin.nation()) || !meta.get().originNode().equals(origin.node())) {
+            return;
+        }
+        // The row stays as a tombstone (so a stale redelivery cannot bring the record back); the bytes go.
+        byte[] marker = ("withdrawn: relabelled by " + origin.nation() + "/" + origin.node() + " to exclude " + nation)
+                .getBytes(StandardCharsets.UTF_8);
+        if (metadata.retract(recordId, marker, clock.instant()) instanceof StoreResult.Success<ChangeReceipt>) {
+            blobs.delete(meta.get().blob().key());
+        }
+    }
+}

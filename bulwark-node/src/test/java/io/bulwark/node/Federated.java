@@ -1,0 +1,91 @@
+package io.bulwark.node;
+
+import io.bulwark.federation.Peer;
+import io.bulwark.federation.PeerList;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/** Real in-process nodes of several nations, each with its own home, federation port and peer list, all peered. */
+final class Federated implements AutoCloseable {
+
+    final Map<String, NodeHome> homes = new LinkedHashMap<>();
+    final Map<String, Node> nodes = new LinkedHashMap<>();
+    final Map<String, String> federationUrls = new LinkedHashMap<>();
+
+    Federated(Path dir, List<String> nations) throws Exception {
+        for (String nation : nations) {
+            String listen = "127.0.0.1:" + freePort();
+            NodeHome home = NodeHome.init(dir.resolve(nation), nation, nation.toLowerCase() + "-1", "127.0.0.1:0", Optional.of(listen));
+            homes.put(nation, home);
+            federationUrls.put(nation, "https://" + listen);
+        }
+        for (String nation : nations) {
+            for (String other : nations) {
+                if (!other.equals(nation)) peer(nation, other);
+            }
+        }
+        for (String nation : nations) nodes.put(nation, Node.start(homes.get(nation)));
+    }
+
+    void peer(String nation, String other) throws Exception {
+        Path file = homes.get(nation).peers();
+        PeerList list = PeerList.read(file).with(new Peer(other, Peer.url(federationUrls.get(other)),
+                homes.get(other).tlsFingerprint(), Instant.now()), nation);
+        list.write(file);
+    }
+
+    void unpeer(String nation, String other) throws IOException {
+        Path file = homes.get(nation).peers();
+        PeerList.read(file).without(other).write(file);
+    }
+
+    Node node(String nation) {
+        return nodes.get(nation);
+    }
+
+    void stop(String nation) {
+        nodes.remove(nation).close();
+    }
+
+    void restart(String nation) throws Exception {
+        nodes.put(nation, Node.start(homes.get(nation)));
+    }
+
+    /** A user of the nation cleared for everything in the bundled policies' tests, with the COIs given. */
+    static Principal analyst(String nation, String... cois) {
+        return new Principal("analyst-" + nation.toLowerCase(), nation, List.of("NATO SECRET", "NATO TOP SECRET"),
+                Set.of(cois), Set.of(Role.ANALYST), "bulwark:test");
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes.values()) n.close();
+        nodes.clear();
+    }
+}
