@@ -47,15 +47,15 @@ import java.util.Optional;
  *
  * <p><b>Security guarantees.</b> A handshake completes only with a peer whose leaf certificate is pinned
  * at that moment and within its validity period; no CA is trusted and no hostname is checked (the pin
- * names the certificate). With {@link KeyExchange#HYBRID_ONLY} both sides offer only X25519MLKEM768, so
- * no classical-only key exchange can be negotiated. Authentication stays classical (ECDSA P-256
- * certificates). Handlers that must see pin removal on open connections call {@link #peerFingerprint}
- * and check {@link PeerPins#isPinned} per request.
+ * names the certificate). With {@link KeyExchange#HYBRID_ONLY} each side refuses, before the handshake
+ * completes, a key exchange other than X25519MLKEM768. Authentication stays classical (ECDSA P-256
+ * certificates). A pin removed while a connection is open does not close it: handlers call
+ * {@link #peerFingerprint} and check {@link PeerPins#isPinned} per request.
  */
 public final class FederationTls {
 
     /** Bouncy Castle's name for the hybrid group (IANA 0x11EC). */
-    public static final String X25519MLKEM768 = "X25519MLKEM768";
+    private static final String X25519MLKEM768 = "X25519MLKEM768";
 
     /** The key exchange groups a node offers and accepts. */
     public enum KeyExchange {
@@ -75,7 +75,7 @@ public final class FederationTls {
             this.groups = groups;
         }
 
-        public List<String> groups() {
+        List<String> groups() {
             return groups;
         }
     }
@@ -95,11 +95,11 @@ public final class FederationTls {
     }
 
     /**
-     * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once.
-     * It is given its own BouncyCastleProvider instance: the no-argument constructor fails when Jetty
-     * passes a null SecureRandom. No system property is set: named groups and early key shares are
-     * set per connection (BCJSSE honours {@link SSLParameters#setNamedGroups} and has its own
-     * {@link BCSSLParameters} for early key shares and group order).
+     * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once,
+     * with its own BouncyCastleProvider instance (the no-argument constructor fails when given a null
+     * SecureRandom, as Jetty does). No system property is set: groups, group order and early key
+     * shares are set per connection through {@link BCSSLParameters}, so neither the JDK's own TLS
+     * (OIDC, S3) nor other BCJSSE users are affected.
      */
     public static synchronized void installProvider() {
         if (Security.getProvider(PROVIDER) == null) {
