@@ -1,8 +1,10 @@
 package io.bulwark.federation;
 
-import io.bulwark.federation.internal.EarlyKeySharesContext;
+import io.bulwark.federation.internal.ClientContext;
 import io.bulwark.federation.internal.PinningTrustManager;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.jsse.BCSSLEngine;
+import org.bouncycastle.jsse.BCSSLParameters;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -17,6 +19,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import java.io.IOException;
@@ -44,20 +47,25 @@ import java.util.Optional;
  *
  * <p><b>Security guarantees.</b> A handshake completes only with a peer whose leaf certificate is pinned
  * at that moment and within its validity period; no CA is trusted and no hostname is checked (the pin
- * names the certificate). With {@link KeyExchange#HYBRID_ONLY} both sides offer only X25519MLKEM768, so
- * no classical-only key exchange can be negotiated. Authentication stays classical (ECDSA P-256
- * certificates). Handlers that must see pin removal on open connections call {@link #peerFingerprint}
- * and check {@link PeerPins#isPinned} per request.
+ * names the certificate). With {@link KeyExchange#HYBRID_ONLY} each side refuses, before the handshake
+ * completes, a key exchange other than X25519MLKEM768. Authentication stays classical (ECDSA P-256
+ * certificates). A pin removed while a connection is open does not close it: handlers call
+ * {@link #peerFingerprint} and check {@link PeerPins#isPinned} per request.
  */
 public final class FederationTls {
 
     /** Bouncy Castle's name for the hybrid group (IANA 0x11EC). */
-    public static final String X25519MLKEM768 = "X25519MLKEM768";
+    private static final String X25519MLKEM768 = "X25519MLKEM768";
 
     /** The key exchange groups a node offers and accepts. */
     public enum KeyExchange {
-        /** Exactly X25519MLKEM768: a peer that does not offer it fails the handshake. */
-        HYBRID_ONLY(List.of(X25519MLKEM768)),
+        /**
+         * X25519MLKEM768 only: a handshake that negotiates anything else fails. secp256r1 is listed
+         * as well only because BCJSSE 1.84 refuses to sign with a P-256 certificate in TLS 1.3
+         * unless that curve is a named group; the trust manager refuses a handshake that used it
+         * for the key exchange (a peer must offer the hybrid group).
+         */
+        HYBRID_ONLY(List.of(X25519MLKEM768, "secp256r1")),
         /** X25519MLKEM768 first (and shared early by the client), classical x25519 and P-256 accepted. */
         HYBRID_PREFERRED(List.of(X25519MLKEM768, "x25519", "secp256r1"));
 
@@ -67,7 +75,7 @@ public final class FederationTls {
             this.groups = groups;
         }
 
-        public List<String> groups() {
+        List<String> groups() {
             return groups;
         }
     }
@@ -87,10 +95,11 @@ public final class FederationTls {
     }
 
     /**
-     * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once.
-     * It is given its own BouncyCastleProvider instance: the no-argument constructor fails when Jetty
-     * passes a null SecureRandom. No system property is set: named groups and early key shares are
-     * set per connection (BCJSSE honours {@link SSLParameters#setNamedGroups}).
+     * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once,
+     * with its own BouncyCastleProvider instance (the no-argument constructor fails when given a null
+     * SecureRandom, as Jetty does). No system property is set: groups, group order and early key
+     * shares are set per connection through {@link BCSSLParameters}, so neither the JDK's own TLS
+     * (OIDC, S3) nor other BCJSSE users are affected.
      */
     public static synchronized void installProvider() {
         if (Security.getProvider(PROVIDER) == null) {
@@ -117,9 +126,9 @@ public final class FederationTls {
         // PKIX: the SunX509 key manager algorithm fails BCJSSE handshakes.
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", PROVIDER);
         kmf.init(own, passphrase);
-        TrustManager[] trust = {new PinningTrustManager(pins)};
+        TrustManager[] trust = {new PinningTrustManager(pins, keyExchange == KeyExchange.HYBRID_ONLY)};
         SSLContext server = context(kmf.getKeyManagers(), trust);
-        SSLContext client = new EarlyKeySharesContext(context(kmf.getKeyManagers(), trust), List.of(X25519MLKEM768));
+        SSLContext client = new ClientContext(context(kmf.getKeyManagers(), trust), keyExchange.groups(), List.of(X25519MLKEM768));
         return new FederationTls(server, client, keyExchange);
     }
 
@@ -137,10 +146,14 @@ public final class FederationTls {
         List<String> groups = keyExchange.groups();
         SslContextFactory.Server factory = new SslContextFactory.Server() {
             @Override
-            public SSLParameters customize(SSLParameters parameters) {
-                SSLParameters customized = super.customize(parameters);
-                customized.setNamedGroups(groups.toArray(String[]::new));
-                return customized;
+            public void customize(SSLEngine engine) {
+                super.customize(engine);
+                // Our order, not the client's: a client that prefers x25519 still gets the hybrid group.
+                BCSSLEngine bc = (BCSSLEngine) engine;
+                BCSSLParameters parameters = bc.getParameters();
+                parameters.setNamedGroups(groups.toArray(String[]::new));
+                parameters.setUseNamedGroupsOrder(true);
+                bc.setParameters(parameters);
             }
         };
         factory.setSslContext(serverContext);
@@ -167,22 +180,22 @@ public final class FederationTls {
 
     /**
      * The client context, for {@code HttpClient.Builder.sslContext}: TLS 1.3, this node's certificate,
-     * pinned peers only, an early X25519MLKEM768 key share (so no HelloRetryRequest). Engines only.
+     * pinned peers only, this key exchange's groups with an early X25519MLKEM768 key share (so no
+     * HelloRetryRequest). Engines only.
      */
     public SSLContext clientContext() {
         return clientContext;
     }
 
     /**
-     * The parameters for {@code HttpClient.Builder.sslParameters}: TLS 1.3, this key exchange's groups.
-     * HttpClient still asks for HTTPS endpoint identification; the pinning trust manager answers
-     * that the pin decides.
+     * The parameters for {@code HttpClient.Builder.sslParameters}: TLS 1.3 only. The named groups are
+     * not here because HttpClient drops them (JDK 25 copies SSLParameters without that field); the
+     * {@link #clientContext} sets them on each engine instead. HttpClient still asks for HTTPS endpoint
+     * identification; the pinning trust manager answers that the pin decides.
      */
     public SSLParameters clientParameters() {
         SSLParameters parameters = new SSLParameters();
         parameters.setProtocols(new String[] {PROTOCOL});
-        parameters.setNamedGroups(keyExchange.groups().toArray(String[]::new));
-        parameters.setEndpointIdentificationAlgorithm(null);
         return parameters;
     }
 

@@ -1,8 +1,5 @@
 package io.bulwark.federation.internal;
 
-import org.bouncycastle.jsse.BCSSLEngine;
-import org.bouncycastle.jsse.BCSSLParameters;
-
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLContextSpi;
@@ -16,52 +13,41 @@ import java.security.SecureRandom;
 import java.util.List;
 
 /**
- * A BCJSSE client context whose engines send an early key share for the given groups.
- *
- * <p>Why: {@link SSLParameters} can name the groups a client offers but not which of them get a key
- * share in the first ClientHello; BCJSSE's own default shares x25519 when it is offered, and a server
- * that accepts x25519 then never gets to pick the hybrid group. BCJSSE takes early key shares per
- * connection ({@link BCSSLParameters#setEarlyKeyShares}) or JVM-wide (a system property); per connection
- * is the one that cannot leak into other code, and {@code java.net.http.HttpClient} only ever asks the
- * context for an engine, so this context sets them on each engine it makes. HttpClient's later
- * {@code setSSLParameters} leaves them in place (it carries no such field).
+ * A BCJSSE client context whose engines keep the federation's named groups and send an early
+ * X25519MLKEM768 key share, whatever {@code java.net.http.HttpClient} does to their parameters
+ * (see {@link ClientEngine}). Per connection, so nothing leaks into other TLS users of the JVM —
+ * unlike the {@code jdk.tls.namedGroups} and {@code org.bouncycastle.jsse.client.earlyKeyShares}
+ * system properties, which would also change the JDK's own TLS (OIDC, S3) or every BCJSSE client.
  *
  * <p>Engines only: federation clients are {@code java.net.http} clients. Socket factories are refused
- * rather than silently handing out sockets without the early share.
+ * rather than silently handing out sockets with BCJSSE's default groups.
  */
-public final class EarlyKeySharesContext extends SSLContext {
+public final class ClientContext extends SSLContext {
 
-    public EarlyKeySharesContext(SSLContext bcjsse, List<String> earlyKeyShares) {
-        super(new Spi(bcjsse, earlyKeyShares.toArray(String[]::new)), bcjsse.getProvider(), bcjsse.getProtocol());
+    public ClientContext(SSLContext bcjsse, List<String> namedGroups, List<String> earlyKeyShares) {
+        super(new Spi(bcjsse, namedGroups.toArray(String[]::new), earlyKeyShares.toArray(String[]::new)),
+                bcjsse.getProvider(), bcjsse.getProtocol());
     }
 
     private static final class Spi extends SSLContextSpi {
         private final SSLContext bcjsse;
+        private final String[] namedGroups;
         private final String[] earlyKeyShares;
 
-        Spi(SSLContext bcjsse, String[] earlyKeyShares) {
+        Spi(SSLContext bcjsse, String[] namedGroups, String[] earlyKeyShares) {
             this.bcjsse = bcjsse;
+            this.namedGroups = namedGroups;
             this.earlyKeyShares = earlyKeyShares;
-        }
-
-        private SSLEngine withEarlyKeyShares(SSLEngine engine) {
-            if (!(engine instanceof BCSSLEngine bc)) {
-                throw new IllegalStateException("not a BCJSSE engine: " + engine.getClass().getName());
-            }
-            BCSSLParameters parameters = bc.getParameters();
-            parameters.setEarlyKeyShares(earlyKeyShares);
-            bc.setParameters(parameters);
-            return engine;
         }
 
         @Override
         protected SSLEngine engineCreateSSLEngine() {
-            return withEarlyKeyShares(bcjsse.createSSLEngine());
+            return new ClientEngine(bcjsse.createSSLEngine(), namedGroups, earlyKeyShares);
         }
 
         @Override
         protected SSLEngine engineCreateSSLEngine(String host, int port) {
-            return withEarlyKeyShares(bcjsse.createSSLEngine(host, port));
+            return new ClientEngine(bcjsse.createSSLEngine(host, port), namedGroups, earlyKeyShares);
         }
 
         @Override
