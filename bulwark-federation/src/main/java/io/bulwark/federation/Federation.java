@@ -238,6 +238,11 @@ public final class Federation implements AutoCloseable {
         meters.counter("bulwark_federation_failures", Tags.of("peer", peer.nation())).increment();
     }
 
+    /** The link reached the peer and holds a standing request there. */
+    void linked(Peer peer) {
+        linkStates.put(peer.fingerprint(), "connected");
+    }
+
     void delivered(Peer peer, String cursor, int received, int rejected, Optional<String> lastRejection) {
         linkStates.put(peer.fingerprint(), "connected");
         state.delivered(peer.fingerprint(), cursor, received, rejected, lastRejection, clock.instant());

@@ -41,6 +41,7 @@ public final class Feed {
     /** The most change-log entries read per round; the most bytes of records per response (one record may exceed it). */
     static final int SCAN = 1000;
     static final long MAX_RESPONSE_BYTES = 8L * 1024 * 1024;
+    private static final long STATEMENT_SLACK_MILLIS = 60_000;
 
     private final String nation;
     private final String node;
@@ -173,7 +174,11 @@ public final class Feed {
     private List<EpochKeyStatement> statementsFor(String recipient, Instant created) {
         List<EpochKeyStatement> out = new ArrayList<>();
         for (EpochKeyStatement s : statements.get()) {
-            if (s.recipientNation().equals(recipient) && !created.isBefore(s.notBefore()) && !created.isAfter(s.notAfter())) {
+            // A record is stamped just before its epoch may start (sealing starts the epoch), so the
+            // window has slack: an extra statement costs the receiver one check, a missing one the record.
+            long t = created.toEpochMilli();
+            if (s.recipientNation().equals(recipient) && s.originNation().equals(nation) && s.originNode().equals(node)
+                    && t >= s.notBefore().toEpochMilli() - STATEMENT_SLACK_MILLIS && t <= s.notAfter().toEpochMilli() + STATEMENT_SLACK_MILLIS) {
                 out.add(s);
             }
         }

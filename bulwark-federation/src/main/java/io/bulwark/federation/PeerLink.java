@@ -69,6 +69,7 @@ final class PeerLink implements Runnable {
         while (running && federation.stillPeer(peer)) {
             try {
                 NodeIdentity origin = federation.identity(peer).isPresent() ? federation.identity(peer).get() : introduce();
+                federation.linked(peer);
                 pull(origin);
                 backoff = 100;
             } catch (InterruptedException e) {
@@ -83,7 +84,7 @@ final class PeerLink implements Runnable {
                 } catch (InterruptedException ie) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, 5_000);
+                backoff = Math.min(backoff * 2, 2_000);
             }
         }
     }

@@ -234,6 +234,11 @@ public final class Node implements AutoCloseable {
         return Optional.ofNullable(federation).map(Federation::url);
     }
 
+    /** Each peer's state (empty without federation). */
+    public List<io.bulwark.federation.PeerStatus> peers() {
+        return federation == null ? List.of() : federation.status();
+    }
+
     /** Writes the peers' state for {@code bulwark peer list} every two seconds while the node runs. */
     private void writePeersStatus() {
         while (!Thread.currentThread().isInterrupted()) {

@@ -69,10 +69,14 @@ final class Federated implements AutoCloseable {
                 Set.of(cois), Set.of(Role.ANALYST), "bulwark:test");
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+            if (System.nanoTime() > deadline) {
+                StringBuilder state = new StringBuilder();
+                nodes.forEach((n, node) -> state.append("\n").append(n).append(": ").append(node.peers()));
+                throw new AssertionError("timed out after " + timeout + " waiting until " + what + state);
+            }
             Thread.sleep(20);
         }
     }

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 
 import static io.bulwark.node.Federated.analyst;
-import static io.bulwark.node.Federated.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -35,7 +34,7 @@ class FederationTest {
         var p = nations.node("DEU").records().publish(analyst("DEU"), "NATO SECRET//REL TO DEU, FRA", "", "text/plain",
                 "hello".getBytes(StandardCharsets.UTF_8));
 
-        await("FRA can read it", Duration.ofSeconds(20), () -> nations.node("FRA").records().read(analyst("FRA"), p.id()).isPresent());
+        nations.await("FRA can read it", Duration.ofSeconds(20), () -> nations.node("FRA").records().read(analyst("FRA"), p.id()).isPresent());
         assertThat(nations.node("FRA").records().read(analyst("FRA"), p.id()).orElseThrow().payload()).asString().isEqualTo("hello");
         Thread.sleep(500);
         assertThat(nations.node("USA").records().read(analyst("USA"), p.id())).isEmpty();
