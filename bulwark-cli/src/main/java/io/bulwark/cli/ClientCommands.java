@@ -216,6 +216,27 @@ final class ClientCommands {
         }
     }
 
+    @Command(name = "relabel", mixinStandardHelpOptions = true,
+            description = "Give a record a new label (users of its origin nation only); peers no longer released to delete it.")
+    static final class Relabel implements Callable<Integer> {
+        @picocli.CommandLine.Mixin Connection connection;
+        @Option(names = "--label", required = true, paramLabel = "MARKING", description = "The new label, e.g. \"NATO SECRET//REL TO DEU\"") String label;
+        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            HttpResponse<byte[]> response = connection.send(
+                    connection.request("/api/v1/records/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/label")
+                            .header("Content-Type", "text/plain; charset=utf-8")
+                            .PUT(HttpRequest.BodyPublishers.ofString(label, StandardCharsets.UTF_8)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), response.body());
+            spec.commandLine().getOut().println("relabelled " + id);
+            return ExitCode.OK;
+        }
+    }
+
     @Command(name = "retract", mixinStandardHelpOptions = true, description = "Retract a record (users of its origin nation only).")
     static final class Retract implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;

@@ -54,6 +54,12 @@ import java.util.concurrent.Executors;
 public final class Node implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** Bouncy Castle's TLS logs every connection at INFO through java.util.logging; a node reports refusals itself. */
+    private static final java.util.logging.Logger BC_TLS_LOG = java.util.logging.Logger.getLogger("org.bouncycastle.jsse");
+
+    static {
+        BC_TLS_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     private final NodeHome home;
     private final NodeConfig config;

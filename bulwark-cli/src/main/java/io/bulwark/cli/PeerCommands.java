@@ -1,0 +1,136 @@
+package io.bulwark.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bulwark.federation.InvalidPeerException;
+import io.bulwark.federation.Peer;
+import io.bulwark.federation.PeerList;
+import io.bulwark.node.InvalidConfigException;
+import io.bulwark.node.NodeConfig;
+import io.bulwark.node.NodeHome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code bulwark peer add|list|remove}: the node's peer list, the only trust there is between nodes. */
+@Command(name = "peer", mixinStandardHelpOptions = true,
+        description = {"The nodes of other nations this node shares with. A running node picks changes up at once: "
+                + "a removed peer's next handshake or request is refused."},
+        subcommands = {PeerCommands.Add.class, PeerCommands.ListPeers.class, PeerCommands.Remove.class})
+final class PeerCommands {
+
+    private static NodeHome home(Path dir) {
+        try {
+            NodeHome home = NodeHome.open(dir);
+            NodeConfig config = home.loadConfig();
+            if (config.federationSettings().isEmpty()) {
+                throw new UserError(ExitCode.BAD_INPUT, dir + ": this node has no federation API (create it with "
+                        + "bulwark init --federation-listen HOST:PORT, or set federation.listen in bulwark.yaml)");
+            }
+            return home;
+        } catch (InvalidConfigException e) {
+            throw NodeCommands.configError(e);
+        }
+    }
+
+    private static PeerList read(NodeHome home) {
+        try {
+            return PeerList.read(home.peers());
+        } catch (InvalidPeerException e) {
+            throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Pin a peer: its nation, federation URL and TLS certificate fingerprint (from its 'bulwark node info', exchanged out of band).")
+    static final class Add implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--nation", required = true, paramLabel = "NATION", description = "The peer's nation, e.g. FRA") String nation;
+        @Option(names = "--url", required = true, paramLabel = "URL", description = "The peer's federation API, https://HOST:PORT") String url;
+        @Option(names = "--fingerprint", required = true, paramLabel = "HEX", description = "SHA-256 of the peer's TLS certificate (64 hex digits)") String fingerprint;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            NodeHome h = home(home);
+            try {
+                Peer peer = new Peer(nation, Peer.url(url), fingerprint, Instant.now());
+                read(h).with(peer, h.loadConfig().nation()).write(h.peers());
+                spec.commandLine().getOut().println("peer " + peer.nation() + " added: " + peer.url() + " pinned to " + peer.fingerprint());
+                return ExitCode.OK;
+            } catch (InvalidPeerException e) {
+                throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Unpin a peer: all exchange with it stops at once.")
+    static final class Remove implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Parameters(index = "0", paramLabel = "NATION") String nation;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            NodeHome h = home(home);
+            try {
+                read(h).without(nation.toUpperCase(Locale.ROOT)).write(h.peers());
+            } catch (InvalidPeerException e) {
+                throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
+            }
+            spec.commandLine().getOut().println("peer " + nation.toUpperCase(Locale.ROOT) + " removed");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List the peers with their state as the running node last saw it (every 2 s): connection, "
+                    + "acknowledged position, lag (records and seconds), last delivery, last error."})
+    static final class ListPeers implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--json", description = "Print the node's status JSON.") boolean json;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            NodeHome h = home(home);
+            PeerList peers = read(h);
+            PrintWriter out = spec.commandLine().getOut();
+            JsonNode status = Files.exists(h.peersStatus()) ? new ObjectMapper().readTree(h.peersStatus().toFile()) : null;
+            if (json) {
+                out.println(status == null ? "{\"peers\":[]}" : status.toPrettyString());
+                return ExitCode.OK;
+            }
+            if (peers.peers().isEmpty()) {
+                out.println("no peers (add one with bulwark peer add)");
+                return ExitCode.OK;
+            }
+            out.printf(Locale.ROOT, "%-6s %-28s %-11s %8s %8s %8s %-24s %s%n", "NATION", "URL", "STATE", "ACKED", "LAG", "LAG(s)",
+                    "LAST DELIVERY", "LAST ERROR");
+            for (Peer p : peers.peers()) {
+                JsonNode s = null;
+                if (status != null) for (JsonNode n : status.path("peers")) if (n.path("fingerprint").asText().equals(p.fingerprint())) s = n;
+                if (s == null) {
+                    out.printf(Locale.ROOT, "%-6s %-28s %-11s%n", p.nation(), p.url(), "(no status: is the node running?)");
+                    continue;
+                }
+                out.printf(Locale.ROOT, "%-6s %-28s %-11s %8d %8s %8d %-24s %s%n", p.nation(), p.url(), s.path("state").asText(),
+                        s.path("ackedSeq").asLong(), s.path("lagRecords").asLong() + (s.path("lagCapped").asBoolean() ? "+" : ""),
+                        s.path("lagSeconds").asLong(), s.path("lastDelivery").asText("-").equals("null") ? "-" : s.path("lastDelivery").asText("-"),
+                        s.path("lastError").isNull() ? "-" : s.path("lastError").asText("-"));
+            }
+            if (status != null) out.println("(as of " + status.path("asOf").asText() + ")");
+            return ExitCode.OK;
+        }
+    }
+}
