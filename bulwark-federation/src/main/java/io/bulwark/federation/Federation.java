@@ -70,6 +70,7 @@ public final class Federation implements AutoCloseable {
     private final MeterRegistry meters;
     private final Clock clock;
     private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
+    private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
     private final Map<String, String> linkStates = new ConcurrentHashMap<>();
     private volatile Inbox inbox;
@@ -90,9 +91,10 @@ public final class Federation implements AutoCloseable {
         this.peers = new PeerList.Watched(settings.peersFile());
         this.state = new FederationState(settings.stateFile());
         for (Peer p : peers.current().peers()) { // identities pinned before, for the peers still listed
-            state.pinnedIdentity(p.fingerprint()).ifPresent(wire -> {
+            state.pinnedIdentity(p.fingerprint()).ifPresent(pinned -> {
                 try {
-                    identities.put(p.fingerprint(), NodeIdentity.verify(wire, p));
+                    identities.put(p.fingerprint(), NodeIdentity.verify(pinned.wire(), p));
+                    introduced.put(p.fingerprint(), pinned.pinnedAt());
                 } catch (InvalidPeerException e) {
                     LOG.warn("peer {}: the pinned identity no longer matches the peer list ({}); it will be asked again", p.nation(), e.getMessage());
                 }
@@ -100,6 +102,7 @@ public final class Federation implements AutoCloseable {
         }
         this.feed = new Feed(settings.nation(), settings.node(), policies, metadata, blobs, statements, state,
                 FeedCursors.open(settings.cursorKeyFile()), signal, clock);
+        feed.introducedAt(this::introducedAt);
         this.tls = FederationTls.load(settings.tlsKeystore(), passphrase,
                 PeerPins.of(() -> peers.current().peers().stream().map(Peer::fingerprint).collect(Collectors.toSet())),
                 settings.keyExchange());
@@ -118,8 +121,9 @@ public final class Federation implements AutoCloseable {
     }
 
     /** Serves the federation API and starts a link to every listed peer (and to each one added later). */
-    public void start(Inbox inbox) throws Exception {
+    public void start(Inbox inbox, Inbox.AccessGranter granter) throws Exception {
         this.inbox = Objects.requireNonNull(inbox);
+        feed.granter(granter);
         server.start();
         running = true;
         supervisor = Thread.ofVirtual().name("bulwark-federation-peers").start(this::superviseLinks);
@@ -181,6 +185,11 @@ public final class Federation implements AutoCloseable {
         return inbox;
     }
 
+    /** When this node first pinned the peer: records sealed before may lack key access for its nation. */
+    Optional<Instant> introducedAt(String fingerprint) {
+        return Optional.ofNullable(introduced.get(fingerprint));
+    }
+
     byte[] ownIdentity() {
         return ownIdentity.clone();
     }
@@ -225,6 +234,7 @@ public final class Federation implements AutoCloseable {
         }
         state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, clock.instant());
         identities.put(peer.fingerprint(), id);
+        introduced.putIfAbsent(peer.fingerprint(), state.pinnedIdentity(peer.fingerprint()).orElseThrow().pinnedAt());
         LOG.info("peer {} introduced: node {}, signing key {}, KEM key {}", peer.nation(), id.node(),
                 id.signingKeys().getLast().fingerprint(), id.kemKey().fingerprint());
         return id;

@@ -82,12 +82,15 @@ public final class FederationState implements AutoCloseable {
 
     // ---- identities ----------------------------------------------------------------------------
 
-    public Optional<byte[]> pinnedIdentity(String fingerprint) {
+    /** A peer's signed identity as pinned, and when it was first pinned. */
+    public record Pinned(byte[] wire, Instant pinnedAt) {}
+
+    public Optional<Pinned> pinnedIdentity(String fingerprint) {
         return tx("read a pinned identity", () -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT identity FROM peer_identity WHERE fingerprint = ?")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT identity, pinned_at FROM peer_identity WHERE fingerprint = ?")) {
                 s.setString(1, fingerprint);
                 try (ResultSet rs = s.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+                    return rs.next() ? Optional.of(new Pinned(rs.getBytes(1), Instant.ofEpochMilli(rs.getLong(2)))) : Optional.empty();
                 }
             }
         });

@@ -4,6 +4,7 @@ import io.bulwark.label.CompiledLabel;
 import io.bulwark.label.LabelFormat;
 import io.bulwark.label.PolicySet;
 import io.bulwark.record.EpochKeyStatement;
+import io.bulwark.record.SealedRecord;
 import io.bulwark.record.Tombstone;
 import io.bulwark.store.BlobStore;
 import io.bulwark.store.ChangeEntry;
@@ -56,6 +57,8 @@ public final class Feed {
     private final Map<String, CompiledLabel> labels = new ConcurrentHashMap<>();
     private final Map<String, ResidencyPolicy> residencies = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile Inbox.AccessGranter granter;
+    private volatile java.util.function.Function<String, Optional<Instant>> introducedAt = fp -> Optional.empty();
 
     Feed(String nation, String node, PolicySet policies, MetadataStore metadata, BlobStore blobs,
          Supplier<List<EpochKeyStatement>> statements, FederationState state, FeedCursors cursors, ChangeSignal signal, Clock clock) {
@@ -78,12 +81,14 @@ public final class Feed {
      * The next response for a peer: everything for it after its cursor (acknowledging the cursor), or,
      * if there is nothing yet, whatever arrives within {@code wait}.
      */
-    Batch next(String fingerprint, NodeIdentity peer, String cursor, Duration wait) throws InterruptedException {
+    Batch next(String fingerprint, NodeIdentity peer, String cursor, Duration wait, java.util.function.BooleanSupplier stillPeer)
+            throws InterruptedException {
         long after = cursors.seq(fingerprint, cursor);
         if (after > 0) state.acknowledge(fingerprint, after, clock.instant());
         Instant deadline = clock.instant().plus(wait);
         while (true) {
             long seen = signal.version();
+            if (!stillPeer.getAsBoolean()) throw new InvalidPeerException("you are no longer a peer of this node");
             Scan scan = scan(fingerprint, peer, after);
             after = scan.last;
             if (!scan.frames.isEmpty() || scan.more) {
@@ -138,7 +143,7 @@ public final class Feed {
             } else if (m.state() == RecordState.ACTIVE) {
                 if (mayHold(peer, m)) {
                     if (scan.given.contains(id)) continue; // already in this response, as it is now
-                    byte[] sealed = read(m);
+                    byte[] sealed = withAccess(fingerprint, peer.nation(), m, read(m));
                     scan.frames.add(new FeedFrame.Record(sealed));
                     scan.statements.addAll(statementsFor(peer.nation(), m.createdAt()));
                     scan.given.add(id);
@@ -154,6 +159,14 @@ public final class Feed {
         }
         if (!entries.isEmpty() && !scan.more) scan.last = Math.max(scan.last, entries.getLast().seq());
         return scan;
+    }
+
+    void granter(Inbox.AccessGranter granter) {
+        this.granter = granter;
+    }
+
+    void introducedAt(java.util.function.Function<String, Optional<Instant>> introducedAt) {
+        this.introducedAt = introducedAt;
     }
 
     /** Standing requests answer at once from now on (the node is stopping). */
@@ -183,6 +196,18 @@ public final class Feed {
             }
         }
         return out;
+    }
+
+    /**
+     * The record's bytes with key access for the peer's nation: a record sealed before the peer was
+     * introduced may lack it (its KEM key was unknown then); the origin then seals it anew.
+     */
+    private byte[] withAccess(String fingerprint, String nation, RecordMetadata m, byte[] sealed) {
+        Optional<Instant> since = introducedAt.apply(fingerprint);
+        if (since.isPresent() && m.createdAt().isAfter(since.get().plusSeconds(1))) return sealed; // sealed with its key known
+        boolean hasAccess = SealedRecord.decode(sealed, policies).keyAccess().stream().anyMatch(k -> k.nation().equals(nation));
+        if (hasAccess || granter == null) return sealed;
+        return granter.grantAccess(m, nation);
     }
 
     private byte[] read(RecordMetadata m) {

@@ -65,9 +65,10 @@ final class FeedServer extends Handler.Abstract {
                 Feed.Batch batch;
                 try {
                     batch = federation.feed().next(peer.get().fingerprint(), identity.get(),
-                            Optional.ofNullable(query.getValue("cursor")).orElse(""), wait);
+                            Optional.ofNullable(query.getValue("cursor")).orElse(""), wait, () -> federation.stillPeer(peer.get()));
                 } catch (InvalidPeerException e) {
-                    return problem(response, callback, 400, "Bad cursor", e.getMessage());
+                    return federation.stillPeer(peer.get()) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
+                            : problem(response, callback, 403, "Not a peer", e.getMessage());
                 }
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 FeedFrame.writeHeader(out);

@@ -29,4 +29,14 @@ public interface Inbox {
 
     /** The origin relabelled a record so that this nation may no longer hold it: delete it and its blobs. */
     void withdraw(NodeIdentity origin, String recordId);
+
+    /**
+     * The origin's side: seals one of this node's records anew so that it carries key access for
+     * {@code nation} — for a record sealed before that nation's peer was introduced (its KEM key
+     * unknown then). Returns the new sealed bytes, already stored in the record's place.
+     */
+    @FunctionalInterface
+    interface AccessGranter {
+        byte[] grantAccess(io.bulwark.store.RecordMetadata record, String nation);
+    }
 }

@@ -18,6 +18,7 @@ import io.bulwark.record.OriginKeys;
 import io.bulwark.record.RecordOpener;
 import io.bulwark.record.RecordSealer;
 import io.bulwark.store.InvalidResidencyException;
+import io.bulwark.store.MetadataStore;
 import io.bulwark.store.OrphanSweeper;
 import io.bulwark.store.ResidencyPolicy;
 import io.bulwark.store.blob.FilesystemBlobStore;
@@ -210,7 +211,7 @@ public final class Node implements AutoCloseable {
         try {
             node.server.start();
             if (node.federation != null) {
-                node.federation.start(node.inbox);
+                node.federation.start(node.inbox, node.records::grantAccess);
                 node.statusWriter = Thread.ofVirtual().name("bulwark-peers-status").start(node::writePeersStatus);
             }
         } catch (Exception e) {
@@ -238,6 +239,16 @@ public final class Node implements AutoCloseable {
     /** The federation API's URL, if this node shares with peers. */
     public Optional<String> federationUrl() {
         return Optional.ofNullable(federation).map(Federation::url);
+    }
+
+    /** The metadata store, for tests that look at what a node holds beneath its API. */
+    MetadataStore metadata() {
+        return metadata;
+    }
+
+    /** Withdrawals and retractions peers owe or gave for a record (empty without federation). */
+    public List<io.bulwark.federation.FederationState.Confirmation> confirmations(String recordId) {
+        return federation == null ? List.of() : federation.confirmations(Optional.of(recordId));
     }
 
     /** Each peer's state (empty without federation). */

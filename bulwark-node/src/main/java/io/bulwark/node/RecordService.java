@@ -302,6 +302,36 @@ public final class RecordService {
                 meta.get().payloadSize(), meta.get().createdAt(), residency.toString());
     }
 
+    /**
+     * Seals one of this node's records anew, same id and label, with key access for every nation the
+     * label releases it to whose key is now known — for a peer introduced after the record was sealed.
+     * Returns the stored bytes.
+     */
+    public synchronized byte[] grantAccess(RecordMetadata m, String forNation) {
+        RecordMetadata current = metadata.find(m.id()).filter(r -> r.state() == RecordState.ACTIVE)
+                .orElseThrow(() -> new IllegalStateException("record " + m.id() + " is no longer active"));
+        SealedRecord old = opener.verify(readBlob(current));
+        if (old.keyAccess().stream().anyMatch(k -> k.nation().equals(forNation))) return old.encode();
+        SealedRecord sealed;
+        try {
+            sealed = signer.sign(sealer.prepareRelabel(old.header(), old.label(), old.residency(), opener.openAll(old)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("sealing failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sealing");
+        }
+        byte[] bytes = sealed.encode();
+        BlobRef blob = blobs.put(m.id() + ".r" + clock.millis(), new ByteArrayInputStream(bytes));
+        if (!(metadata.relabel(m.id(), current.label(), blob) instanceof StoreResult.Success<ChangeReceipt>)) {
+            blobs.delete(blob.key());
+            throw new IllegalStateException("record " + m.id() + " changed while it was sealed anew");
+        }
+        blobs.delete(current.blob().key());
+        changes.committed();
+        return bytes;
+    }
+
     private byte[] readBlob(RecordMetadata m) {
         try (InputStream in = blobs.open(m.blob().key()).orElseThrow(() ->
                 new IllegalStateException("record " + m.id() + " has metadata but no blob"))) {

@@ -1,12 +1,19 @@
 package io.bulwark.node;
 
+import io.bulwark.federation.FederationState;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.store.RecordState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,9 +21,12 @@ import java.util.List;
 import static io.bulwark.node.Federated.analyst;
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** Three real nodes in one JVM, each with its own home, ports and keys, peered over pinned mutual TLS. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FederationTest {
 
+    private static final Duration SHARE = Duration.ofSeconds(30);
     Federated nations;
 
     @BeforeAll
@@ -29,14 +39,119 @@ class FederationTest {
         nations.close();
     }
 
-    @Test
-    void aRecordReachesExactlyTheNationsItsLabelReleasesItTo() throws Exception {
-        var p = nations.node("DEU").records().publish(analyst("DEU"), "NATO SECRET//REL TO DEU, FRA", "", "text/plain",
-                "hello".getBytes(StandardCharsets.UTF_8));
+    private RecordService.Published publish(String origin, String label, String text) {
+        return nations.node(origin).records().publish(analyst(origin), label, "", "text/plain", text.getBytes(StandardCharsets.UTF_8));
+    }
 
-        nations.await("FRA can read it", Duration.ofSeconds(20), () -> nations.node("FRA").records().read(analyst("FRA"), p.id()).isPresent());
+    private boolean readable(String nation, String id) {
+        return nations.node(nation).records().read(analyst(nation), id).isPresent();
+    }
+
+    private boolean held(String nation, String id) {
+        return nations.node(nation).metadata().find(id).filter(m -> m.state() == RecordState.ACTIVE).isPresent();
+    }
+
+    private boolean knows(String nation, String id) {
+        return nations.node(nation).metadata().find(id).isPresent();
+    }
+
+    @Test
+    @Order(1)
+    void aRecordReachesExactlyTheNationsItsLabelReleasesItTo() throws Exception {
+        var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA", "hello");
+        var all = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "to all");
+
+        nations.await("FRA and USA read what they may", SHARE, () -> readable("FRA", p.id()) && readable("FRA", all.id()) && readable("USA", all.id()));
         assertThat(nations.node("FRA").records().read(analyst("FRA"), p.id()).orElseThrow().payload()).asString().isEqualTo("hello");
-        Thread.sleep(500);
-        assertThat(nations.node("USA").records().read(analyst("USA"), p.id())).isEmpty();
+        // USA has received a later record from DEU, so the earlier one was passed over, not delayed.
+        assertThat(knows("USA", p.id())).isFalse();
+    }
+
+    @Test
+    @Order(2)
+    void recordsFlowEveryWayAndCOIsStillDecideReading() throws Exception {
+        var p = nations.node("USA").records().publish(analyst("USA", "ISR"), "NATO SECRET//REL TO DEU, FRA, USA//COI ISR", "",
+                "text/plain", "isr".getBytes(StandardCharsets.UTF_8));
+        nations.await("DEU and FRA hold it", SHARE, () -> held("DEU", p.id()) && held("FRA", p.id()));
+        assertThat(readable("DEU", p.id())).isFalse(); // held, but the analyst lacks COI ISR
+        Principal isr = analyst("DEU", "ISR");
+        assertThat(nations.node("DEU").records().read(isr, p.id())).isPresent();
+    }
+
+    @Test
+    @Order(3)
+    void aRetractionReachesEveryHolderAndIsConfirmed() throws Exception {
+        var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "to be retracted");
+        nations.await("FRA and USA hold it", SHARE, () -> held("FRA", p.id()) && held("USA", p.id()));
+
+        assertThat(nations.node("DEU").records().retract(analyst("DEU"), p.id())).isTrue();
+
+        nations.await("FRA and USA drop it", SHARE, () -> !held("FRA", p.id()) && !held("USA", p.id()));
+        for (String n : List.of("FRA", "USA")) {
+            var meta = nations.node(n).metadata().find(p.id()).orElseThrow();
+            assertThat(meta.state()).isEqualTo(RecordState.RETRACTED);
+            assertThat(Files.exists(nations.homes.get(n).defaultSite())).isTrue();
+            assertThat(blobFiles(n, meta.blob().key())).isEmpty();
+            assertThat(readable(n, p.id())).isFalse();
+        }
+        nations.await("both confirm", SHARE, () -> nations.node("DEU").confirmations(p.id()).stream()
+                .filter(c -> c.confirmedAt().isPresent()).count() == 2);
+        assertThat(nations.node("DEU").confirmations(p.id())).extracting(FederationState.Confirmation::nation, FederationState.Confirmation::kind)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("FRA", "retraction"), org.assertj.core.groups.Tuple.tuple("USA", "retraction"));
+    }
+
+    @Test
+    @Order(4)
+    void aRelabelThatDropsANationMakesItDeleteTheRecordAndConfirm() throws Exception {
+        var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "relabel me");
+        nations.await("FRA and USA hold it", SHARE, () -> held("FRA", p.id()) && held("USA", p.id()));
+        String oldBlob = nations.node("FRA").metadata().find(p.id()).orElseThrow().blob().key();
+
+        nations.node("DEU").records().relabel(analyst("DEU"), p.id(), "NATO SECRET//REL TO DEU, USA");
+
+        nations.await("FRA deletes it", SHARE, () -> !held("FRA", p.id()));
+        assertThat(blobFiles("FRA", oldBlob)).isEmpty();
+        nations.await("USA holds the new label", SHARE, () -> nations.node("USA").metadata().find(p.id())
+                .filter(m -> m.label().json().contains("USA") && !m.label().json().contains("FRA")).isPresent());
+        assertThat(nations.node("USA").records().read(analyst("USA"), p.id()).orElseThrow().marking()).isEqualTo("NATO SECRET//REL TO DEU, USA");
+        nations.await("FRA confirms", SHARE, () -> nations.node("DEU").confirmations(p.id()).stream()
+                .anyMatch(c -> c.nation().equals("FRA") && c.kind().equals("withdrawal") && c.confirmedAt().isPresent()));
+        assertThat(nations.node("DEU").confirmations(p.id())).extracting(FederationState.Confirmation::nation).containsExactly("FRA");
+    }
+
+    @Test
+    @Order(5)
+    void removingAPeerStopsExchangeAtOnceAndReAddingCatchesUp() throws Exception {
+        nations.unpeer("DEU", "FRA");
+        Thread.sleep(500); // the node re-reads its peer list within one check
+        var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "while FRA is unpinned");
+        nations.await("USA holds it", SHARE, () -> held("USA", p.id()));
+        Thread.sleep(1000);
+        assertThat(knows("FRA", p.id())).isFalse();
+        assertThat(nations.node("DEU").peers()).extracting(s -> s.nation()).containsExactly("USA");
+
+        nations.peer("DEU", "FRA");
+        nations.await("FRA catches up", SHARE, () -> held("FRA", p.id()));
+    }
+
+    @Test
+    @Order(6)
+    void peerStatusShowsCursorLagAndDeliveries() throws Exception {
+        var p = publish("FRA", "NATO SECRET//REL TO DEU, FRA", "status");
+        nations.await("DEU holds it", SHARE, () -> held("DEU", p.id()));
+        nations.await("DEU's acknowledgement reaches FRA", SHARE, () -> nations.node("FRA").peers().stream()
+                .anyMatch(s -> s.nation().equals("DEU") && s.lagRecords() == 0 && s.ackedSeq() > 0));
+        var deuAtFra = nations.node("FRA").peers().stream().filter(s -> s.nation().equals("DEU")).findFirst().orElseThrow();
+        assertThat(deuAtFra.state()).isEqualTo("connected");
+        assertThat(deuAtFra.node()).contains("deu-1");
+        var fraAtDeu = nations.node("DEU").peers().stream().filter(s -> s.nation().equals("FRA")).findFirst().orElseThrow();
+        assertThat(fraAtDeu.received()).isGreaterThan(0);
+        assertThat(fraAtDeu.lastDelivery()).isPresent();
+    }
+
+    private List<Path> blobFiles(String nation, String key) throws Exception {
+        try (var files = Files.walk(nations.homes.get(nation).defaultSite())) {
+            return files.filter(f -> f.getFileName().toString().equals(key)).toList();
+        }
     }
 }
