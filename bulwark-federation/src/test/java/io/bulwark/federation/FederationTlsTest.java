@@ -116,6 +116,21 @@ class FederationTlsTest {
         assertThat(serverHello.keyShares()).containsExactly(new TlsHello.KeyShare(X25519MLKEM768, 1120));
     }
 
+    @Test
+    void theServerPrefersTheHybridGroupOverAClientsClassicalEarlyShare() throws Exception {
+        int port = serve(server(KeyExchange.HYBRID_PREFERRED), new PinCheckingHandler(PeerPins.of(() -> serverPins)));
+        TlsRelay relay = new TlsRelay(port);
+        cleanup.add(relay);
+
+        // A BCJSSE client that lists x25519 first shares x25519 early; the server asks for the hybrid share.
+        assertThat(rawRequest(relay.port(), "x25519", "X25519MLKEM768", "secp256r1")).startsWith("HTTP/1.1 200");
+
+        assertThat(TlsHello.parseFirst(relay.fromClient()).keyShares()).extracting(TlsHello.KeyShare::group).containsExactly(X25519);
+        TlsHello retry = TlsHello.parseFirst(relay.fromServer());
+        assertThat(retry.helloRetryRequest()).isTrue();
+        assertThat(retry.keyShares()).containsExactly(new TlsHello.KeyShare(X25519MLKEM768, -1));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"x25519,secp256r1", "secp256r1"})
     void aHybridOnlyServerRefusesAClientThatOffersOnlyClassicalGroups(String groups) throws Exception {

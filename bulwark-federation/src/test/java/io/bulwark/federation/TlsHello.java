@@ -18,6 +18,7 @@ record TlsHello(int handshakeType, boolean helloRetryRequest, List<Integer> exte
     static final int CLIENT_HELLO = 1;
     static final int SERVER_HELLO = 2;
     static final int SUPPORTED_GROUPS = 10;
+    static final int SUPPORTED_VERSIONS = 43;
     static final int KEY_SHARE = 51;
     private static final byte[] HRR_RANDOM = HexFormat.of().parseHex(
             "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c");
@@ -89,10 +90,10 @@ record TlsHello(int handshakeType, boolean helloRetryRequest, List<Integer> exte
         List<Integer> types = new ArrayList<>();
         List<KeyShare> shares = new ArrayList<>();
         extensions(r.vector(2), types, (type, data) -> {
-            if (type == 43) check(data.u16() == 0x0304, "supported_versions selects TLS 1.3");
-            if (type == KEY_SHARE) {
-                int group = data.u16();
-                shares.add(new KeyShare(group, retry ? -1 : data.vector(2).remaining()));
+            switch (type) {
+                case SUPPORTED_VERSIONS -> check(data.u16() == 0x0304, "supported_versions selects TLS 1.3");
+                case KEY_SHARE -> shares.add(new KeyShare(data.u16(), retry ? -1 : data.vector(2).remaining()));
+                default -> data.bytes(data.remaining()); // e.g. a HelloRetryRequest's cookie
             }
             data.end();
         });
