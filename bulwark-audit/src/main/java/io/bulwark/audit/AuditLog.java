@@ -363,7 +363,12 @@ public final class AuditLog implements AutoCloseable {
                         return Optional.empty();
                     }
                     byte[] leaf = rs.getBytes(1);
-                    return Optional.of(new AuditEntry(index, LeafCodec.decode(leaf).event(), leaf, rs.getBytes(2)));
+                    try {
+                        return Optional.of(new AuditEntry(index, LeafCodec.decode(leaf).event(), leaf, rs.getBytes(2)));
+                    } catch (InvalidAuditEventException e) {
+                        throw new AuditException("audit entry " + index + " in " + file + " is malformed (" + e.getMessage()
+                                + "): run bulwark audit verify");
+                    }
                 }
             }
         });

@@ -85,6 +85,7 @@ public final class AuditVerifier {
         private final List<SignedTreeHead> heads;
         private final List<HybridPublicSigningKey> keys;
         private final Frontier tree = new Frontier();
+        /** The indexes some leaf claims: n bits, 125 KB per million entries (tracked below 2^31). */
         private final BitSet claimed = new BitSet();
         private final Frontier.NodeSink ignore = (level, index, hash) -> { };
         private int nextHead;
@@ -111,7 +112,7 @@ public final class AuditVerifier {
                 return bad(Tampering.DELETED, expected, "entry " + expected + " is missing (the next stored entry is " + idx + ")");
             }
             expected++;
-            if (leafHash == null || !MessageDigest.isEqual(Hashes.leaf(leaf == null ? new byte[0] : leaf), leafHash)) {
+            if (leaf == null || leafHash == null || !MessageDigest.isEqual(Hashes.leaf(leaf), leafHash)) {
                 return bad(Tampering.EDITED, idx, "entry " + idx + " does not match its leaf hash");
             }
             long claim;
@@ -129,7 +130,9 @@ public final class AuditVerifier {
                 claim(idx, leaf);
                 return Optional.empty();
             }
-            claimed.set((int) Math.min(claim, Integer.MAX_VALUE - 1));
+            if (claim < Integer.MAX_VALUE) {
+                claimed.set((int) claim);
+            }
             tree.append(leafHash, ignore);
             return checkHeads();
         }
@@ -141,7 +144,7 @@ public final class AuditVerifier {
                     claimed.set((int) claim);
                 }
             } catch (InvalidAuditEventException | NullPointerException e) {
-                // an unreadable leaf claims nothing
+                // an unreadable (or missing) leaf claims nothing
             }
         }
 
