@@ -21,6 +21,11 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +40,8 @@ import java.util.stream.Stream;
 
 /**
  * The audit log: durable appends (each waits for its group commit's fsync) from 1 and 4 threads, with
- * the background signer on as in a node; and proof generation over a large log built once per trial.
+ * the background signer on as in a node, beside the floor — one plain SQLite insert and commit with the
+ * same pragmas; and proof generation over a 1M-entry log built once per trial.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -63,6 +69,34 @@ public class AuditLogBenchmark {
         @TearDown(Level.Trial)
         public void close() throws IOException {
             log.close();
+            deleteTree(dir);
+        }
+    }
+
+    /** The floor: one row of the same size inserted and committed per operation, same pragmas. */
+    @State(Scope.Benchmark)
+    public static class PlainSqlite {
+        Path dir;
+        Connection connection;
+        PreparedStatement insert;
+        long next;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException, SQLException {
+            dir = Files.createTempDirectory("audit-bench");
+            connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("floor.db"));
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("PRAGMA synchronous = FULL");
+                s.execute("CREATE TABLE entry (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL)");
+            }
+            connection.setAutoCommit(false);
+            insert = connection.prepareStatement("INSERT INTO entry (idx, leaf, leaf_hash) VALUES (?, ?, ?)");
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException, SQLException {
+            connection.close();
             deleteTree(dir);
         }
     }
@@ -108,6 +142,17 @@ public class AuditLogBenchmark {
     @Threads(4)
     public long append4Threads(Appending s) {
         return s.log.append(event(ThreadLocalRandom.current().nextLong(1 << 30)));
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long sqliteInsertCommitFloor(PlainSqlite s) throws SQLException {
+        s.insert.setLong(1, s.next++);
+        s.insert.setBytes(2, new byte[200]);
+        s.insert.setBytes(3, new byte[32]);
+        s.insert.executeUpdate();
+        s.connection.commit();
+        return s.next;
     }
 
     @Benchmark
