@@ -100,18 +100,18 @@ class AuditLogTest {
         ConcurrentLinkedQueue<Long> indexes = new ConcurrentLinkedQueue<>();
         int threads = 64;
         int each = 50;
-        try (AuditLog log = new AuditLog(file, KEYS, Duration.ofMillis(20), Clock.systemUTC());
-             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                executor.submit(() -> {
-                    for (int i = 0; i < each; i++) {
-                        indexes.add(log.append(event(thread * each + i)));
-                    }
-                    return null;
-                });
-            }
-            executor.close();
+        try (AuditLog log = new AuditLog(file, KEYS, Duration.ofMillis(20), Clock.systemUTC())) {
+            try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    executor.submit(() -> {
+                        for (int i = 0; i < each; i++) {
+                            indexes.add(log.append(event(thread * each + i)));
+                        }
+                        return null;
+                    });
+                }
+            } // waits for every appender
             assertThat(log.size()).isEqualTo((long) threads * each);
         }
         assertThat(indexes).containsExactlyInAnyOrderElementsOf(LongStream.range(0, threads * each).boxed().toList());
