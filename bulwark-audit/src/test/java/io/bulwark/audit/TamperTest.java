@@ -155,6 +155,18 @@ class TamperTest {
     }
 
     @Test
+    void aLogWhoseEntriesNoLongerMatchItsLatestHeadRefusesToOpen() throws Exception {
+        byte[] forged = LeafCodec.encode(39, AuditEvent.of(AuditEvent.Type.READ, AuditLogTest.T0, "nobody", AuditEvent.Outcome.SUCCESS));
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement("UPDATE audit_entry SET leaf = ?, leaf_hash = ? WHERE idx = 39")) {
+            s.setBytes(1, forged);
+            s.setBytes(2, AuditProofs.leafHash(forged));
+            s.executeUpdate();
+        }
+        assertThatThrownBy(() -> AuditLogTest.open(file)).isInstanceOf(AuditException.class)
+                .hasMessageEndingWith("no longer match its tree head at size 40: run bulwark audit verify");
+    }
+
+    @Test
     void editsBeyondTheLatestHeadAreCoveredOnlyByLeafHashes() throws Exception {
         // An entry forged after the last head, self-consistent: nothing signed covers it. Documented limit.
         byte[] forged = LeafCodec.encode(ENTRIES, AuditEvent.of(AuditEvent.Type.READ, AuditLogTest.T0, "x", AuditEvent.Outcome.SUCCESS));
