@@ -85,12 +85,14 @@ public final class AuditLog implements AutoCloseable {
     private final GroupCommitter<Write> committer;
     private final Connection reader;
     private final AuditDb.HashReader hashes;
-    private final ReentrantLock readLock = new ReentrantLock();
+    /** Guards the one reader connection that proofs and entry reads share. */
+    private final ReentrantLock readerLock = new ReentrantLock();
     private final ReentrantLock signLock = new ReentrantLock();
     private final ReentrantReadWriteLock intake = new ReentrantReadWriteLock();
     private final ScheduledExecutorService scheduler;
     private volatile Committed committed;
     private volatile Optional<SignedTreeHead> latestHead;
+    /** Guarded by {@link #intake}: appends hold its read lock, close() its write lock. */
     private boolean closing;
     private volatile boolean closed;
 
@@ -576,13 +578,13 @@ public final class AuditLog implements AutoCloseable {
             LOG.warn("closing the audit log {} without a final tree head: {}", file, e.getMessage(), e);
         }
         committer.close();
-        readLock.lock();
+        readerLock.lock();
         try {
             closed = true;
             closeQuietly(hashes);
             closeQuietly(reader);
         } finally {
-            readLock.unlock();
+            readerLock.unlock();
         }
         closeQuietly(writer);
     }
@@ -610,7 +612,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private <R> R read(String what, SqlRead<R> body) {
-        readLock.lock();
+        readerLock.lock();
         try {
             if (closed) {
                 throw new AuditException("could not " + what + ": the audit log is closed");
@@ -619,7 +621,7 @@ public final class AuditLog implements AutoCloseable {
         } catch (SQLException e) {
             throw new AuditException("could not " + what + " from the audit log " + file, e);
         } finally {
-            readLock.unlock();
+            readerLock.unlock();
         }
     }
 
