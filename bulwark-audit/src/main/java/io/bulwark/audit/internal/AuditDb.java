@@ -1,0 +1,183 @@
+package io.bulwark.audit.internal;
+
+import io.bulwark.audit.AuditException;
+import io.bulwark.audit.SignedTreeHead;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The audit database: connections and schema (docs/formats/audit-log.md, "Storage"). */
+public final class AuditDb {
+
+    public static final int SCHEMA_VERSION = 1;
+    /**
+     * Perfect subtrees of 2^4 = 16 leaves and more are kept in {@code audit_node}: about one row per 16
+     * entries, and a proof then reads at most 15 leaf hashes per level below the cache.
+     */
+    public static final int CACHE_LEVEL = 4;
+
+    private AuditDb() {}
+
+    /** A connection with WAL and synchronous=FULL, checked: a commit returns only once it is on disk. */
+    public static Connection connect(Path file, boolean readOnly) throws SQLException {
+        if (readOnly && !Files.isRegularFile(file)) {
+            throw new AuditException("there is no audit log at " + file);
+        }
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try {
+            execute(c, "PRAGMA busy_timeout = 10000");
+            if (!readOnly) {
+                String mode = pragma(c, "PRAGMA journal_mode = WAL");
+                if (!"wal".equalsIgnoreCase(mode)) {
+                    throw new AuditException("the audit log " + file + " cannot use WAL mode (journal mode is " + mode
+                            + "); put it on a local filesystem");
+                }
+            }
+            execute(c, "PRAGMA synchronous = FULL");
+            if (!"2".equals(pragma(c, "PRAGMA synchronous"))) {
+                throw new AuditException("the audit log " + file + " refused synchronous=FULL; appends would not be durable");
+            }
+            if (readOnly) {
+                execute(c, "PRAGMA query_only = ON");
+            }
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** Creates the tables in a new file; refuses a file of another schema version. */
+    public static void migrate(Connection c, Path file) throws SQLException {
+        c.setAutoCommit(false);
+        int version = Integer.parseInt(pragma(c, "PRAGMA user_version"));
+        if (version == 0) {
+            execute(c, """
+                    CREATE TABLE audit_entry (
+                      idx INTEGER PRIMARY KEY,
+                      leaf BLOB NOT NULL,
+                      leaf_hash BLOB NOT NULL)""");
+            execute(c, """
+                    CREATE TABLE audit_tree_head (
+                      tree_size INTEGER PRIMARY KEY,
+                      root_hash BLOB NOT NULL,
+                      timestamp_ms INTEGER NOT NULL,
+                      signature BLOB NOT NULL)""");
+            execute(c, """
+                    CREATE TABLE audit_node (
+                      level INTEGER NOT NULL,
+                      idx INTEGER NOT NULL,
+                      hash BLOB NOT NULL,
+                      PRIMARY KEY (level, idx)) WITHOUT ROWID""");
+            execute(c, "PRAGMA user_version = " + SCHEMA_VERSION);
+        } else if (version != SCHEMA_VERSION) {
+            c.rollback();
+            throw new AuditException("the audit log " + file + " has schema version " + version
+                    + "; this version of Bulwark reads version " + SCHEMA_VERSION);
+        }
+        c.commit();
+    }
+
+    /** Every tree head, smallest tree first. */
+    public static List<SignedTreeHead> treeHeads(Connection c) throws SQLException {
+        List<SignedTreeHead> heads = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tree_size, root_hash, timestamp_ms, signature FROM audit_tree_head ORDER BY tree_size")) {
+            while (rs.next()) {
+                heads.add(head(rs));
+            }
+        }
+        return heads;
+    }
+
+    public static SignedTreeHead head(ResultSet rs) throws SQLException {
+        byte[] root = rs.getBytes(2);
+        if (root == null || root.length != Hashes.LENGTH) {
+            root = new byte[Hashes.LENGTH]; // a damaged head is reported by the verifier, not here
+        }
+        byte[] signature = rs.getBytes(4);
+        return new SignedTreeHead(rs.getLong(1), root, Instant.ofEpochMilli(rs.getLong(3)),
+                signature == null ? new byte[0] : signature);
+    }
+
+    public static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static String pragma(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : "";
+        }
+    }
+
+    /** Reads perfect-subtree hashes for proofs: cached nodes, or leaf hashes below the cache. */
+    public static final class HashReader implements Proofs.Source, AutoCloseable {
+        private final PreparedStatement node;
+        private final PreparedStatement leaves;
+
+        public HashReader(Connection c) throws SQLException {
+            node = c.prepareStatement("SELECT hash FROM audit_node WHERE level = ? AND idx = ?");
+            leaves = c.prepareStatement("SELECT leaf_hash FROM audit_entry WHERE idx >= ? AND idx < ? ORDER BY idx");
+        }
+
+        @Override
+        public byte[] perfect(int level, long index) {
+            try {
+                if (level < CACHE_LEVEL) {
+                    return fromLeaves(level, index);
+                }
+                node.setInt(1, level);
+                node.setLong(2, index);
+                try (ResultSet rs = node.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getBytes(1);
+                    }
+                }
+                // Not cached (a cache row lost): derive it; the proof is checked by its recipient anyway.
+                return Hashes.node(perfect(level - 1, 2 * index), perfect(level - 1, 2 * index + 1));
+            } catch (SQLException e) {
+                throw new AuditException("could not read the audit log's hashes", e);
+            }
+        }
+
+        private byte[] fromLeaves(int level, long index) throws SQLException {
+            int n = 1 << level;
+            byte[][] hashes = new byte[n][];
+            leaves.setLong(1, index << level);
+            leaves.setLong(2, (index + 1) << level);
+            int i = 0;
+            try (ResultSet rs = leaves.executeQuery()) {
+                while (rs.next() && i < n) {
+                    hashes[i++] = rs.getBytes(1);
+                }
+            }
+            if (i != n) {
+                throw new AuditException("the audit log lacks entries from " + (index << level) + " to "
+                        + (((index + 1) << level) - 1) + ": run bulwark audit verify");
+            }
+            for (; n > 1; n /= 2) {
+                for (int j = 0; j < n / 2; j++) {
+                    hashes[j] = Hashes.node(hashes[2 * j], hashes[2 * j + 1]);
+                }
+            }
+            return hashes[0];
+        }
+
+        @Override
+        public void close() throws SQLException {
+            node.close();
+            leaves.close();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.bulwark.audit.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Group commit, as the metadata store does it: callers queue one write each; a single writer thread
+ * takes everything queued and hands it to the handler as one transaction (one commit, one fsync),
+ * then completes each caller's future. Under load one fsync serves every write that arrived while the
+ * previous one ran; at rest a write waits for no one. The single writer also fixes the order of the
+ * log's entries.
+ */
+public final class GroupCommitter<T> implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
+
+    /** One queued write; the handler fills in its result. */
+    public static final class Pending<T> {
+        private final T item;
+        private final CompletableFuture<Object> future = new CompletableFuture<>();
+        private Object result;
+
+        private Pending(T item) {
+            this.item = item;
+        }
+
+        public T item() {
+            return item;
+        }
+
+        public void succeed(Object value) {
+            result = value;
+        }
+    }
+
+    /** Applies and commits a batch; throwing means it was rolled back and every write in it fails. */
+    @FunctionalInterface
+    public interface BatchHandler<T> {
+        void commit(List<Pending<T>> batch) throws Exception;
+    }
+
+    private final int maxBatch;
+    private final BatchHandler<T> handler;
+    private final LinkedBlockingQueue<Pending<T>> queue = new LinkedBlockingQueue<>();
+    private final Pending<T> stop = new Pending<>(null);
+    private final Thread writer;
+    private boolean closed;
+
+    public GroupCommitter(String name, int maxBatch, BatchHandler<T> handler) {
+        this.maxBatch = maxBatch;
+        this.handler = handler;
+        // A platform thread: it lives as long as the log and spends its time in native SQLite calls.
+        this.writer = Thread.ofPlatform().name(name).daemon(true).start(this::run);
+    }
+
+    /** Queues a write; the future completes after its transaction commits, or exceptionally. */
+    public synchronized CompletableFuture<Object> submit(T item) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+        }
+        Pending<T> p = new Pending<>(item);
+        queue.add(p);
+        return p.future;
+    }
+
+    /** Commits what is queued, then stops the writer. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(stop);
+        }
+        // Uninterruptible: returning early would let the caller close the database under queued writes.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                writer.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        List<Pending<T>> batch = new ArrayList<>(maxBatch);
+        while (true) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // nobody interrupts the writer on purpose; close() queues the stop marker
+            }
+            queue.drainTo(batch, maxBatch - 1);
+            boolean stopping = batch.remove(stop);
+            if (!batch.isEmpty()) {
+                commit(batch);
+            }
+            batch.clear();
+            if (stopping) {
+                return;
+            }
+        }
+    }
+
+    private void commit(List<Pending<T>> batch) {
+        try {
+            handler.commit(batch);
+        } catch (Exception | Error e) {
+            LOG.error("a batch of {} audit writes was rolled back", batch.size(), e);
+            batch.forEach(p -> p.future.completeExceptionally(e));
+            return;
+        }
+        batch.forEach(p -> p.future.complete(p.result));
+    }
+}
