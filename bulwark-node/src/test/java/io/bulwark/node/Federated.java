@@ -25,15 +25,25 @@ final class Federated implements AutoCloseable {
     final Map<String, String> federationUrls = new LinkedHashMap<>();
 
     Federated(Path dir, List<String> nations) throws Exception {
+        this(dir, nations, (a, b) -> true);
+    }
+
+    /** Nodes of these nations; {@code peered(a, b)} (asked once per pair) says whether a and b pin each other. */
+    Federated(Path dir, List<String> nations, java.util.function.BiPredicate<String, String> peered) throws Exception {
         for (String nation : nations) {
             String listen = "127.0.0.1:" + freePort();
             NodeHome home = NodeHome.init(dir.resolve(nation), nation, nation.toLowerCase() + "-1", "127.0.0.1:0", Optional.of(listen));
             homes.put(nation, home);
             federationUrls.put(nation, "https://" + listen);
         }
-        for (String nation : nations) {
-            for (String other : nations) {
-                if (!other.equals(nation)) peer(nation, other);
+        for (int i = 0; i < nations.size(); i++) {
+            for (int j = i + 1; j < nations.size(); j++) {
+                String a = nations.get(i);
+                String b = nations.get(j);
+                if (peered.test(a, b)) {
+                    peer(a, b);
+                    peer(b, a);
+                }
             }
         }
         for (String nation : nations) nodes.put(nation, Node.start(homes.get(nation)));
