@@ -67,7 +67,13 @@ public record Tombstone(String originNation, String originNode, RecordId id, Ins
         String nation = r.ascii(r.raw(3, "origin nation"), at, "origin nation", SealedRecord.NATION, "an alpha-3 code");
         at = r.position();
         String node = r.ascii(r.sized(1, 1, 63, "origin node"), at, "origin node", SealedRecord.NODE, "a node name");
-        RecordId id = RecordId.fromBytes(r.raw(16, "record id"));
+        at = r.position();
+        RecordId id;
+        try {
+            id = RecordId.fromBytes(r.raw(16, "record id"));
+        } catch (IllegalArgumentException e) {
+            throw r.error(at, "record id", "a UUID version 7");
+        }
         Instant when = Instant.ofEpochMilli(r.u64("retracted at"));
         String by = new String(r.sized(1, 1, 255, "retracted by"), StandardCharsets.UTF_8);
         byte[] signature = r.sized(2, 1, SealedRecord.MAX_SIGNATURE, "signature");
