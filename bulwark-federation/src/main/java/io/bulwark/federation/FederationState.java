@@ -23,7 +23,10 @@ import java.util.Optional;
  */
 public final class FederationState implements AutoCloseable {
 
-    private final Connection c;
+    /** Holdings and pins must survive power loss (a retraction must reach every holder); FULL. */
+    private final Connection durable;
+    /** Acknowledgements and cursors may roll back on power loss — the peer re-acknowledges, the feed redelivers (idempotent); NORMAL. */
+    private final Connection relaxed;
 
     /** How far a peer has acknowledged this node's feed. */
     public record Outbound(long ackedSeq, Optional<Instant> ackedAt) {}
@@ -38,11 +41,9 @@ public final class FederationState implements AutoCloseable {
 
     public FederationState(Path file) {
         try {
-            c = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA busy_timeout=5000");
+            durable = open(file, "FULL");
+            relaxed = open(file, "NORMAL");
+            try (Statement s = durable.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS peer_identity (fingerprint TEXT PRIMARY KEY, nation TEXT NOT NULL, "
                         + "node TEXT NOT NULL, identity BLOB NOT NULL, pinned_at BIGINT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS outbound (fingerprint TEXT PRIMARY KEY, acked_seq BIGINT NOT NULL, acked_at BIGINT)");
@@ -54,20 +55,39 @@ public final class FederationState implements AutoCloseable {
                         + "nation TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, requested_at BIGINT NOT NULL, "
                         + "confirmed_at BIGINT, PRIMARY KEY (record_id, fingerprint, seq))");
             }
-            c.setAutoCommit(false);
+            durable.setAutoCommit(false);
+            relaxed.setAutoCommit(false);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the federation state " + file + ": " + e.getMessage(), e);
         }
     }
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run() throws SQLException;
+    private static Connection open(Path file, String synchronous) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=" + synchronous);
+            s.execute("PRAGMA busy_timeout=5000");
+        }
+        return c;
     }
 
-    private synchronized <T> T tx(String what, Work<T> work) {
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T tx(String what, Work<T> work) {
+        return tx(durable, what, work);
+    }
+
+    private <T> T relaxedTx(String what, Work<T> work) {
+        return tx(relaxed, what, work);
+    }
+
+    private synchronized <T> T tx(Connection c, String what, Work<T> work) {
         try {
-            T t = work.run();
+            T t = work.run(c);
             c.commit();
             return t;
         } catch (SQLException e) {
@@ -86,7 +106,7 @@ public final class FederationState implements AutoCloseable {
     public record Pinned(byte[] wire, Instant pinnedAt) {}
 
     public Optional<Pinned> pinnedIdentity(String fingerprint) {
-        return tx("read a pinned identity", () -> {
+        return tx("read a pinned identity", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT identity, pinned_at FROM peer_identity WHERE fingerprint = ?")) {
                 s.setString(1, fingerprint);
                 try (ResultSet rs = s.executeQuery()) {
@@ -97,7 +117,7 @@ public final class FederationState implements AutoCloseable {
     }
 
     public void pinIdentity(String fingerprint, String nation, String node, byte[] wire, Instant now) {
-        tx("pin an identity", () -> {
+        tx("pin an identity", c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO peer_identity (fingerprint, nation, node, identity, pinned_at) "
                     + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET nation = excluded.nation, node = excluded.node, "
                     + "identity = excluded.identity")) {
@@ -114,7 +134,7 @@ public final class FederationState implements AutoCloseable {
     // ---- outbound: what peers acknowledged and hold ---------------------------------------------
 
     public Outbound outbound(String fingerprint) {
-        return tx("read a peer's acknowledgement", () -> {
+        return tx("read a peer's acknowledgement", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT acked_seq, acked_at FROM outbound WHERE fingerprint = ?")) {
                 s.setString(1, fingerprint);
                 try (ResultSet rs = s.executeQuery()) {
@@ -128,7 +148,7 @@ public final class FederationState implements AutoCloseable {
 
     /** The peer has applied everything of its feed up to {@code seq}: remember it and confirm what that covers. */
     public void acknowledge(String fingerprint, long seq, Instant now) {
-        tx("record an acknowledgement", () -> {
+        relaxedTx("record an acknowledgement", c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO outbound (fingerprint, acked_seq, acked_at) VALUES (?, ?, ?) "
                     + "ON CONFLICT (fingerprint) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq), acked_at = excluded.acked_at")) {
                 s.setString(1, fingerprint);
@@ -147,7 +167,7 @@ public final class FederationState implements AutoCloseable {
     }
 
     public boolean holds(String fingerprint, String recordId) {
-        return tx("read a holding", () -> {
+        return tx("read a holding", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM holdings WHERE fingerprint = ? AND record_id = ?")) {
                 s.setString(1, fingerprint);
                 s.setString(2, recordId);
@@ -160,7 +180,7 @@ public final class FederationState implements AutoCloseable {
 
     /** The peers (by fingerprint) that were sent this record and not told to drop it. */
     public List<String> holders(String recordId) {
-        return tx("read holders", () -> {
+        return tx("read holders", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT fingerprint FROM holdings WHERE record_id = ? ORDER BY fingerprint")) {
                 s.setString(1, recordId);
                 List<String> out = new ArrayList<>();
@@ -175,7 +195,7 @@ public final class FederationState implements AutoCloseable {
     /** Durably notes what a feed response gives and takes, before the response is sent. */
     public void sent(String fingerprint, Collection<String> given, Collection<String> taken) {
         if (given.isEmpty() && taken.isEmpty()) return;
-        tx("record what a peer was sent", () -> {
+        tx("record what a peer was sent", c -> {
             try (PreparedStatement add = c.prepareStatement("INSERT OR IGNORE INTO holdings (fingerprint, record_id) VALUES (?, ?)");
                  PreparedStatement del = c.prepareStatement("DELETE FROM holdings WHERE fingerprint = ? AND record_id = ?")) {
                 for (String id : given) {
@@ -197,7 +217,7 @@ public final class FederationState implements AutoCloseable {
 
     /** Notes that a peer holding the record has to confirm a withdrawal or retraction made at {@code seq}. */
     public void expectConfirmation(String recordId, String fingerprint, String nation, String kind, long seq, Instant now) {
-        tx("record an expected confirmation", () -> {
+        tx("record an expected confirmation", c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO confirmations "
                     + "(record_id, fingerprint, nation, kind, seq, requested_at) VALUES (?, ?, ?, ?, ?, ?)")) {
                 s.setString(1, recordId);
@@ -213,7 +233,7 @@ public final class FederationState implements AutoCloseable {
 
     /** Confirmations, newest first; for one record if {@code recordId} is given. */
     public List<Confirmation> confirmations(Optional<String> recordId, int limit) {
-        return tx("read confirmations", () -> {
+        return tx("read confirmations", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT record_id, fingerprint, nation, kind, seq, requested_at, confirmed_at "
                     + "FROM confirmations WHERE (? IS NULL OR record_id = ?) ORDER BY seq DESC, nation LIMIT ?")) {
                 s.setString(1, recordId.orElse(null));
@@ -235,7 +255,7 @@ public final class FederationState implements AutoCloseable {
     // ---- inbound: this node's cursor at each peer ----------------------------------------------
 
     public Optional<Inbound> inbound(String fingerprint) {
-        return tx("read a cursor", () -> {
+        return tx("read a cursor", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT cursor, received, rejected, delivered_at, last_error, last_error_at "
                     + "FROM inbound WHERE fingerprint = ?")) {
                 s.setString(1, fingerprint);
@@ -250,7 +270,7 @@ public final class FederationState implements AutoCloseable {
 
     /** After a feed response is applied: the new cursor and what it brought. */
     public void delivered(String fingerprint, String cursor, int received, int rejected, Optional<String> rejection, Instant now) {
-        tx("record a delivery", () -> {
+        relaxedTx("record a delivery", c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO inbound (fingerprint, cursor, received, rejected, delivered_at, "
                     + "last_error, last_error_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET "
                     + "cursor = excluded.cursor, received = received + excluded.received, rejected = rejected + excluded.rejected, "
@@ -270,7 +290,7 @@ public final class FederationState implements AutoCloseable {
 
     /** A failed exchange with a peer (unreachable, refused, malformed answer). */
     public void failed(String fingerprint, String error, Instant now) {
-        tx("record an error", () -> {
+        relaxedTx("record an error", c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO inbound (fingerprint, cursor, received, rejected, last_error, last_error_at) "
                     + "VALUES (?, '', 0, 0, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET last_error = excluded.last_error, "
                     + "last_error_at = excluded.last_error_at")) {
@@ -290,7 +310,8 @@ public final class FederationState implements AutoCloseable {
     @Override
     public synchronized void close() {
         try {
-            c.close();
+            relaxed.close();
+            durable.close();
         } catch (SQLException e) {
             // closing: nothing left to lose
         }
