@@ -219,13 +219,16 @@ public final class FederationState implements AutoCloseable {
     public void expectConfirmation(String recordId, String fingerprint, String nation, String kind, long seq, Instant now) {
         tx("record an expected confirmation", c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO confirmations "
-                    + "(record_id, fingerprint, nation, kind, seq, requested_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    + "(record_id, fingerprint, nation, kind, seq, requested_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, "
+                    + "(SELECT acked_at FROM outbound WHERE fingerprint = ? AND acked_seq >= ?))")) {
                 s.setString(1, recordId);
                 s.setString(2, fingerprint);
                 s.setString(3, nation);
                 s.setString(4, kind);
                 s.setLong(5, seq);
                 s.setLong(6, now.toEpochMilli());
+                s.setString(7, fingerprint);
+                s.setLong(8, seq);
                 return s.executeUpdate();
             }
         });

@@ -249,8 +249,8 @@ public final class RecordService {
         StoreResult<ChangeReceipt> result = metadata.retract(id, tombstone.encode(), tombstone.at());
         if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) return false;
         blobs.delete(meta.get().blob().key());
+        changes.dropping(id, "retraction", done.value().seq(), n -> false); // owed before any peer can hear of it
         changes.committed();
-        changes.dropping(id, "retraction", done.value().seq(), n -> false);
         return true;
     }
 
@@ -295,9 +295,9 @@ public final class RecordService {
             throw Problem.notFound();
         }
         if (!meta.get().blob().key().equals(blob.key())) blobs.delete(meta.get().blob().key());
+        changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo); // owed before any peer can hear of it
         changes.committed();
         ResidencyPolicy residency = ResidencyPolicy.parse(old.residency(), policies);
-        changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo);
         return new Published(id, sealed.label(), policies.canonicalMarking(sealed.label()), meta.get().contentType(),
                 meta.get().payloadSize(), meta.get().createdAt(), residency.toString());
     }
