@@ -73,6 +73,8 @@ public final class Federation implements AutoCloseable {
     private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
     private final Map<String, String> linkStates = new ConcurrentHashMap<>();
+    private final Map<String, PeerStatus> lastStatus = new ConcurrentHashMap<>();
+    private final java.util.Set<String> gauged = ConcurrentHashMap.newKeySet();
     private volatile Inbox inbox;
     private volatile boolean running;
     private Thread supervisor;
@@ -292,8 +294,30 @@ public final class Federation implements AutoCloseable {
         return state.confirmations(recordId, 1000);
     }
 
-    /** Every listed peer's state. */
+    /** Every listed peer's state, computed now (and kept for the Prometheus gauges). */
     public List<PeerStatus> status() {
+        List<PeerStatus> now = computeStatus();
+        for (PeerStatus s : now) {
+            lastStatus.put(s.nation(), s);
+            if (gauged.add(s.nation())) gauges(s.nation());
+        }
+        lastStatus.keySet().retainAll(now.stream().map(PeerStatus::nation).toList());
+        return now;
+    }
+
+    /** Gauges read the status last computed (the node computes it every 2 s), so a scrape costs nothing. */
+    private void gauges(String nation) {
+        Tags tags = Tags.of("peer", nation);
+        java.util.function.ToDoubleFunction<Map<String, PeerStatus>> connected = m -> m.containsKey(nation) && m.get(nation).state().equals("connected") ? 1 : 0;
+        meters.gauge("bulwark_federation_peer_connected", tags, lastStatus, connected);
+        meters.gauge("bulwark_federation_peer_acked_seq", tags, lastStatus, m -> m.containsKey(nation) ? m.get(nation).ackedSeq() : Double.NaN);
+        meters.gauge("bulwark_federation_peer_lag_records", tags, lastStatus, m -> m.containsKey(nation) ? m.get(nation).lagRecords() : Double.NaN);
+        meters.gauge("bulwark_federation_peer_lag_seconds", tags, lastStatus, m -> m.containsKey(nation) ? m.get(nation).lagSeconds() : Double.NaN);
+        meters.gauge("bulwark_federation_peer_last_delivery_seconds", tags, lastStatus, m -> m.containsKey(nation)
+                ? m.get(nation).lastDelivery().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN) : Double.NaN);
+    }
+
+    private List<PeerStatus> computeStatus() {
         List<PeerStatus> out = new ArrayList<>();
         Instant now = clock.instant();
         for (Peer p : peers.current().peers()) {

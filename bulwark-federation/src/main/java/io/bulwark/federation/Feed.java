@@ -43,6 +43,8 @@ public final class Feed {
     static final int SCAN = 1000;
     static final long MAX_RESPONSE_BYTES = 8L * 1024 * 1024;
     private static final long STATEMENT_SLACK_MILLIS = 60_000;
+    /** How far the lag count reads past a peer's acknowledgement (status is computed every 2 s). */
+    static final int LAG_SCAN = 10_000;
 
     private final String nation;
     private final String node;
@@ -228,7 +230,7 @@ public final class Feed {
         long count = 0;
         Optional<Instant> oldest = Optional.empty();
         int scanned = 0;
-        while (scanned < 100_000) {
+        while (scanned < LAG_SCAN) {
             List<ChangeEntry> entries = metadata.changesSince(after, SCAN);
             if (entries.isEmpty()) return new Lag(count, oldest, false);
             for (ChangeEntry e : entries) {

@@ -147,6 +147,19 @@ class FederationTest {
         var fraAtDeu = nations.node("DEU").peers().stream().filter(s -> s.nation().equals("FRA")).findFirst().orElseThrow();
         assertThat(fraAtDeu.received()).isGreaterThan(0);
         assertThat(fraAtDeu.lastDelivery()).isPresent();
+
+        var http = java.net.http.HttpClient.newHttpClient();
+        var metrics = java.net.http.HttpRequest.newBuilder(java.net.URI.create(nations.node("FRA").url() + "/metrics")).build();
+        nations.await("FRA's metrics show DEU connected and caught up", SHARE, () -> {
+            try {
+                String body = http.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                return body.contains("bulwark_federation_peer_connected{peer=\"DEU\"} 1.0")
+                        && body.contains("bulwark_federation_peer_lag_records{peer=\"DEU\"} 0.0")
+                        && body.contains("bulwark_federation_sent_total{peer=\"DEU\"}");
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     private List<Path> blobFiles(String nation, String key) throws Exception {
