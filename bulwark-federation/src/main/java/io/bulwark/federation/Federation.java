@@ -71,6 +71,8 @@ public final class Federation implements AutoCloseable {
     private final Clock clock;
     private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
     private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
+    private final Map<String, String> identityDigests = new ConcurrentHashMap<>();
+    private final String ownIdentityDigest;
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
     private final Map<String, String> linkStates = new ConcurrentHashMap<>();
     private final Map<String, PeerStatus> lastStatus = new ConcurrentHashMap<>();
@@ -88,6 +90,7 @@ public final class Federation implements AutoCloseable {
             throws IOException, GeneralSecurityException {
         this.settings = settings;
         this.ownIdentity = ownIdentity.clone();
+        this.ownIdentityDigest = digest(ownIdentity);
         this.meters = meters;
         this.clock = clock;
         this.peers = new PeerList.Watched(settings.peersFile());
@@ -96,6 +99,7 @@ public final class Federation implements AutoCloseable {
             state.pinnedIdentity(p.fingerprint()).ifPresent(pinned -> {
                 try {
                     identities.put(p.fingerprint(), NodeIdentity.verify(pinned.wire(), p));
+                    identityDigests.put(p.fingerprint(), digest(pinned.wire()));
                     introduced.put(p.fingerprint(), pinned.pinnedAt());
                 } catch (InvalidPeerException e) {
                     LOG.warn("peer {}: the pinned identity no longer matches the peer list ({}); it will be asked again", p.nation(), e.getMessage());
@@ -225,21 +229,53 @@ public final class Federation implements AutoCloseable {
     }
 
     /**
-     * Pins a peer's identity the first time; later, accepts a new identity (a new KEM key, other
-     * storage) only if it lists the same signing keys — anything else needs a rotation statement.
+     * Pins a peer's identity the first time; later, accepts a new identity (new KEM key, other
+     * storage, rotated keys) only if every signing key it lists is the pinned one or reached from it
+     * along the rotation statements it carries (each signed by the key before). Keys once pinned stay
+     * pinned, so records signed before a rotation still verify.
      */
     NodeIdentity pin(Peer peer, byte[] wire) {
         NodeIdentity id = NodeIdentity.verify(wire, peer);
         NodeIdentity earlier = identities.get(peer.fingerprint());
-        if (earlier != null && !earlier.signingKeys().equals(id.signingKeys())) {
-            throw new InvalidPeerException("identity: the peer's signing keys changed from the pinned ones; refused");
+        if (earlier != null) {
+            if (!earlier.node().equals(id.node())) {
+                throw new InvalidPeerException("identity: the peer now calls itself " + id.node() + ", pinned as " + earlier.node() + "; refused");
+            }
+            var accepted = KeyRotation.accepted(earlier.signingKeys(), id.rotations(), id.nation(), id.node());
+            for (HybridPublicSigningKey k : id.signingKeys()) {
+                if (!accepted.contains(k)) {
+                    throw new InvalidPeerException("identity: signing key " + k.fingerprint() + " is neither pinned nor reached from a "
+                            + "pinned key by a rotation statement; refused");
+                }
+            }
+            List<HybridPublicSigningKey> keys = new ArrayList<>(earlier.signingKeys());
+            for (HybridPublicSigningKey k : accepted) if (!keys.contains(k)) keys.add(k);
+            id = new NodeIdentity(id.nation(), id.node(), id.tlsFingerprint(), keys, id.kemKey(), id.storage(), id.rotations());
         }
         state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, clock.instant());
         identities.put(peer.fingerprint(), id);
+        identityDigests.put(peer.fingerprint(), digest(wire));
         introduced.putIfAbsent(peer.fingerprint(), state.pinnedIdentity(peer.fingerprint()).orElseThrow().pinnedAt());
         LOG.info("peer {} introduced: node {}, signing key {}, KEM key {}", peer.nation(), id.node(),
                 id.signingKeys().getLast().fingerprint(), id.kemKey().fingerprint());
         return id;
+    }
+
+    /** Whether the identity a peer now serves (its digest, from a feed response) differs from the pinned one. */
+    boolean identityChanged(Peer peer, String digest) {
+        return digest != null && !digest.equals(identityDigests.get(peer.fingerprint()));
+    }
+
+    static String digest(byte[] wire) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(wire));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String ownIdentityDigest() {
+        return ownIdentityDigest;
     }
 
     // ---- what happened, for status and metrics ---------------------------------------------------

@@ -23,6 +23,8 @@ final class FeedServer extends Handler.Abstract {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration MAX_WAIT = Duration.ofSeconds(30);
+    /** SHA-256 of the node's signed identity, on every feed response. */
+    static final String IDENTITY_HEADER = "Bulwark-Identity";
 
     private final Federation federation;
 
@@ -75,6 +77,7 @@ final class FeedServer extends Handler.Abstract {
                 for (FeedFrame f : batch.frames()) FeedFrame.write(f, out);
                 federation.sent(peer.get(), batch.records());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, FeedFrame.MEDIA_TYPE);
+                response.getHeaders().put(IDENTITY_HEADER, federation.ownIdentityDigest()); // a peer re-reads it when it changes
                 response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
                 return true;
             }

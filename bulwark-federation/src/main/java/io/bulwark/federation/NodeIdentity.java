@@ -27,7 +27,7 @@ import java.util.List;
  * signature over {@code "bulwark-node-identity-v1\0" || JSON bytes}.
  */
 public record NodeIdentity(String nation, String node, String tlsFingerprint, List<HybridPublicSigningKey> signingKeys,
-                           HybridPublicKemKey kemKey, List<StorageSite> storage) {
+                           HybridPublicKemKey kemKey, List<StorageSite> storage, List<KeyRotation> rotations) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] DOMAIN = "bulwark-node-identity-v1\0".getBytes(StandardCharsets.US_ASCII);
@@ -35,6 +35,13 @@ public record NodeIdentity(String nation, String node, String tlsFingerprint, Li
     public NodeIdentity {
         signingKeys = List.copyOf(signingKeys);
         storage = List.copyOf(storage);
+        rotations = List.copyOf(rotations);
+    }
+
+    /** An identity whose keys have never been rotated. */
+    public NodeIdentity(String nation, String node, String tlsFingerprint, List<HybridPublicSigningKey> signingKeys,
+                        HybridPublicKemKey kemKey, List<StorageSite> storage) {
+        this(nation, node, tlsFingerprint, signingKeys, kemKey, storage, List.of());
     }
 
     /** A place where the node keeps sealed records, as residency policies judge it. */
@@ -54,6 +61,8 @@ public record NodeIdentity(String nation, String node, String tlsFingerprint, Li
                 .put("tlsFingerprint", tlsFingerprint).put("kemKey", b64(kemKey.encode()));
         var signing = body.putArray("signingKeys");
         signingKeys.forEach(k -> signing.add(b64(k.encode())));
+        var chain = body.putArray("rotations");
+        rotations.forEach(r -> chain.add(b64(r.encode())));
         var sites = body.putArray("storage");
         storage.forEach(s -> sites.addObject().put("id", s.id()).put("provider", s.provider())
                 .put("jurisdiction", s.jurisdiction()).put("operator", s.operator()));
@@ -83,8 +92,11 @@ public record NodeIdentity(String nation, String node, String tlsFingerprint, Li
                 sites.add(new StorageSite(s.path("id").asText(""), s.path("provider").asText(""),
                         s.path("jurisdiction").asText(""), s.path("operator").asText("")));
             }
+            List<KeyRotation> rotations = new ArrayList<>();
+            for (JsonNode r : b.path("rotations")) rotations.add(KeyRotation.decode(unb64(r.asText(""), "rotations")));
             NodeIdentity id = new NodeIdentity(b.path("nation").asText(""), b.path("node").asText(""),
-                    b.path("tlsFingerprint").asText(""), keys, HybridPublicKemKey.parse(unb64(b.path("kemKey").asText(""), "kemKey")), sites);
+                    b.path("tlsFingerprint").asText(""), keys, HybridPublicKemKey.parse(unb64(b.path("kemKey").asText(""), "kemKey")), sites,
+                    rotations);
             if (!id.nation().equals(expected.nation())) {
                 throw new InvalidPeerException("identity: the peer says it is " + id.nation() + "; it was added as " + expected.nation());
             }

@@ -101,6 +101,11 @@ final class PeerLink implements Runnable {
         URI uri = peer.url().resolve("/federation/v1/feed?wait=" + WAIT.toMillis() + "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII));
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(WAIT.plusSeconds(30))
                 .header("Accept", FeedFrame.MEDIA_TYPE).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (federation.identityChanged(peer, r.headers().firstValue(FeedServer.IDENTITY_HEADER).orElse(null))) {
+            r.body().close();
+            introduce(); // keys rotated or storage changed: pin the new identity first (or refuse it)
+            return;
+        }
         List<FeedFrame> frames;
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) throw new InvalidPeerException("feed: the peer answered " + r.statusCode() + problem(in.readNBytes(2048)));
