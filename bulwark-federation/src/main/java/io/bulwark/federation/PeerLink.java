@@ -28,6 +28,7 @@ import java.util.Optional;
 final class PeerLink implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     static final Duration WAIT = Duration.ofSeconds(20);
 
     private final Federation federation;
@@ -165,12 +166,14 @@ final class PeerLink implements Runnable {
         federation.delivered(peer, cursor, received, rejected, lastRejection);
     }
 
+    /** The detail of a problem+json answer, if it is one. */
     private static String problem(byte[] body) {
-        String s = new String(body, StandardCharsets.UTF_8);
-        int i = s.indexOf("\"detail\":\"");
-        if (i < 0) return "";
-        int j = s.indexOf('"', i + 10);
-        return ": " + (j < 0 ? s.substring(i + 10) : s.substring(i + 10, j));
+        try {
+            String detail = JSON.readTree(body).path("detail").asText("");
+            return detail.isEmpty() ? "" : ": " + detail;
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static String describe(Throwable e) {
