@@ -59,6 +59,8 @@ public final class Feed {
     private final Map<String, CompiledLabel> labels = new ConcurrentHashMap<>();
     private final Map<String, ResidencyPolicy> residencies = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Per peer: how far a feed has read past the peer's acknowledged position and found nothing for it (lag starts there). */
+    private final Map<String, Long> quietUpTo = new ConcurrentHashMap<>();
     private volatile Inbox.AccessGranter granter;
     private volatile java.util.function.Function<String, Optional<Instant>> introducedAt = fp -> Optional.empty();
 
@@ -87,12 +89,18 @@ public final class Feed {
             throws InterruptedException {
         long after = cursors.seq(fingerprint, cursor);
         if (after > 0) state.acknowledge(fingerprint, after, clock.instant());
+        long acknowledged = after;
         Instant deadline = clock.instant().plus(wait);
         while (true) {
             long seen = signal.version();
             if (!stillPeer.getAsBoolean()) throw new InvalidPeerException("you are no longer a peer of this node");
+            long from = after;
             Scan scan = scan(fingerprint, peer, after);
             after = scan.last;
+            if (scan.frames.isEmpty() && from == acknowledged) {
+                quietUpTo.merge(fingerprint, after, Math::max); // nothing for this peer in (acknowledged, after]
+                acknowledged = after;
+            }
             if (!scan.frames.isEmpty() || scan.more) {
                 if (scan.frames.isEmpty()) continue; // a long stretch with nothing for this peer: read on
                 state.sent(fingerprint, scan.given, scan.taken); // durable before the peer can act on it
@@ -135,9 +143,10 @@ public final class Feed {
             RecordMetadata m = seen.computeIfAbsent(e.recordId(), id -> metadata.find(id).orElse(null));
             if (m == null || !m.originNation().equals(nation) || !m.originNode().equals(node)) continue; // not this node's own
             String id = m.id();
-            boolean held = scan.given.contains(id) || (!scan.taken.contains(id) && state.holds(fingerprint, id));
+            // Asked only where it decides something: it reads the state database.
+            java.util.function.BooleanSupplier held = () -> scan.given.contains(id) || (!scan.taken.contains(id) && state.holds(fingerprint, id));
             if (e.kind() == ChangeKind.RETRACTED) {
-                if (held && m.retraction().isPresent()) {
+                if (m.retraction().isPresent() && held.getAsBoolean()) {
                     scan.frames.add(new FeedFrame.Retract(Tombstone.decode(m.retraction().get().tombstone())));
                     scan.given.remove(id);
                     scan.taken.add(id);
@@ -152,7 +161,7 @@ public final class Feed {
                     scan.taken.remove(id);
                     scan.bytes += sealed.length;
                     scan.records++;
-                } else if (held) {
+                } else if (held.getAsBoolean()) {
                     scan.frames.add(new FeedFrame.Withdraw(id));
                     scan.given.remove(id);
                     scan.taken.add(id);
@@ -226,7 +235,7 @@ public final class Feed {
     record Lag(long records, Optional<Instant> oldest, boolean capped) {}
 
     Lag lag(String fingerprint, NodeIdentity peer) {
-        long after = state.outbound(fingerprint).ackedSeq();
+        long after = Math.max(state.outbound(fingerprint).ackedSeq(), quietUpTo.getOrDefault(fingerprint, 0L));
         long count = 0;
         Optional<Instant> oldest = Optional.empty();
         int scanned = 0;

@@ -17,7 +17,11 @@ import java.util.stream.Stream;
  *       store.</li>
  *   <li><b>All or nothing.</b> When {@link #put} returns, the blob is durable (it survives a crash
  *       of the process or the machine) and visible under its key in full. Until then, readers see
- *       the previous blob under that key or none — never a partial one, even after a crash.</li>
+ *       the previous blob under that key or none — never a partial one, even after a process
+ *       crash. After a power cut, a key that held no blob before and whose put had not returned
+ *       may hold a partial blob: nothing refers to such a key (metadata is written after put
+ *       returns), and the orphan sweep removes it. A key that held a blob holds the old one or the
+ *       new one, whole.</li>
  *   <li><b>Integrity.</b> {@link #put} returns the size and SHA-256 of exactly the bytes stored.</li>
  *   <li><b>Faults</b> are {@link StoreException}s naming the key.</li>
  *   <li><b>Thread safety.</b> Every method may be called from many threads at once.</li>

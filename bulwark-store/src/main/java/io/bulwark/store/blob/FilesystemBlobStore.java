@@ -127,12 +127,21 @@ public final class FilesystemBlobStore implements BlobStore {
                     size += n;
                 }
             }
-            // The data must be on disk before the rename makes it visible under the key.
-            sync.force(temp);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            temp = null;
-            // The rename is only durable once the directory entry is.
-            if (!WINDOWS) sync.force(dir); // NTFS: see fsyncDirectory
+            if (WINDOWS || Files.exists(target)) {
+                // Replacing a blob: the new data must be on disk before the rename makes it visible,
+                // so that a power cut leaves the old blob or the new one, never a part.
+                sync.force(temp);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                temp = null;
+                if (!WINDOWS) sync.force(dir); // the rename is durable once the directory entry is (NTFS: see fsyncDirectory)
+            } else {
+                // A new key: rename first, then the data and the directory entry in one flush round.
+                // Until put returns nothing refers to the key, so a power cut in between leaves at
+                // worst an unreferenced partial blob, which the orphan sweep removes.
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                temp = null;
+                sync.force(target, dir);
+            }
             return new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
         } catch (IOException | UncheckedIOException e) {
             throw new StoreException("could not store blob " + Checks.quote(key) + " in " + root, e);

@@ -22,7 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 public final class GroupSync implements AutoCloseable {
 
-    private record Job(Path path, CompletableFuture<Void> done) {}
+    private record Job(List<Path> paths, CompletableFuture<Void> done) {}
 
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final Thread worker;
@@ -32,18 +32,18 @@ public final class GroupSync implements AutoCloseable {
         worker = Thread.ofPlatform().name(name).daemon().start(this::run);
     }
 
-    /** Forces the file or directory at {@code path} to disk, with whatever else is waiting. */
-    public void force(Path path) throws IOException {
+    /** Forces the files or directories at {@code paths} to disk in one round, with whatever else is waiting. */
+    public void force(Path... paths) throws IOException {
         if (!open) throw new IOException("the store is closed");
-        Job job = new Job(path, new CompletableFuture<>());
+        Job job = new Job(List.of(paths), new CompletableFuture<>());
         queue.add(job);
         try {
             job.done.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for fsync of " + path, e);
+            throw new IOException("interrupted while waiting for fsync of " + job.paths(), e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException("fsync of " + path + " failed", e.getCause());
+            throw e.getCause() instanceof IOException io ? io : new IOException("fsync of " + job.paths() + " failed", e.getCause());
         }
     }
 
@@ -58,10 +58,10 @@ public final class GroupSync implements AutoCloseable {
             queue.drainTo(batch);
             Map<Path, IOException> results = new LinkedHashMap<>();
             for (Job job : batch) {
-                results.computeIfAbsent(job.path, GroupSync::forceNow);
+                for (Path p : job.paths) results.computeIfAbsent(p, GroupSync::forceNow);
             }
             for (Job job : batch) {
-                IOException failure = results.get(job.path);
+                IOException failure = job.paths.stream().map(results::get).filter(java.util.Objects::nonNull).findFirst().orElse(null);
                 if (failure == null) job.done.complete(null); else job.done.completeExceptionally(failure);
             }
             batch.clear();
