@@ -1,0 +1,559 @@
+package io.bulwark.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bulwark.crypto.Keystore;
+import io.bulwark.federation.FederationTls;
+import io.bulwark.federation.Peer;
+import io.bulwark.federation.PeerList;
+import io.bulwark.federation.PeerPins;
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.Node;
+import io.bulwark.node.NodeHome;
+import io.bulwark.node.identity.LocalTokens;
+import io.bulwark.node.identity.LocalUsers;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
+import io.bulwark.node.identity.User;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Federation end to end: three nodes (DEU, FRA, USA) in this JVM, each with its own home, embedded
+ * storage, client API and federation port, fully peered over pinned mutual TLS 1.3 with
+ * X25519MLKEM768 — the {@code Federated} test fixture's wiring. Measures, in one run:
+ * <ul>
+ *   <li>the floor: an HTTPS POST round trip (1 KiB, keep-alive) over the same mutual-TLS hybrid
+ *       setup — DEU's and FRA's own certificates and pins — to a trivial Jetty handler;</li>
+ *   <li>share latency at a fixed offered rate (open loop): from the publish request leaving the
+ *       driver for DEU's client API until the record is readable through FRA's and USA's client APIs;</li>
+ *   <li>sustained replicated throughput: N records published at DEU as fast as it accepts them
+ *       (in process, 64 virtual threads) until both peers hold all N, beside DEU's own publish rate;</li>
+ *   <li>catch-up: FRA and USA stopped, N records published at DEU, the peers started again; how fast
+ *       they pull all N.</li>
+ * </ul>
+ * Usage: {@code java --enable-native-access=ALL-UNNAMED -cp bulwark-bench/target/benchmarks.jar
+ * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N]}. Prints a Markdown table.
+ * Talks only to 127.0.0.1; every loop is bounded in time or count.
+ */
+public final class FederationLoadDriver {
+
+    static final String LABEL = NodeLoadDriver.LABEL;
+    private static final List<String> NATIONS = List.of("DEU", "FRA", "USA");
+    private static final List<String> PEERS = List.of("FRA", "USA");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Publishes in flight at most: the node's own limit (maxConcurrentRequests); a slot that finds them all busy is missed. */
+    private static final int MAX_IN_FLIGHT = 256;
+    /** The watcher's pause between two list requests: its resolution is this plus one list round trip. */
+    private static final long POLL_PAUSE_MICROS = 1000;
+    /** Records per list page: enough for any gap between two polls at 1,000 records/s. */
+    private static final int PAGE = 100;
+    /** One detected record in this many is also read with GET /api/v1/records/{id}, to show the list tells the truth. */
+    private static final int VALIDATE_EVERY = 10;
+    /** How long after its 201 a record not yet listed at a peer is looked for with GET instead (see {@link Watcher}). */
+    private static final long STALE_NANOS = 20_000_000L;
+
+    private final Path dir;
+    private final Map<String, NodeHome> homes = new LinkedHashMap<>();
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<String, String> tokens = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private final byte[] payload = new byte[1024];
+
+    private FederationLoadDriver(Path dir) {
+        this.dir = dir;
+        new Random(3).nextBytes(payload);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = 25;
+        int records = 20_000;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--records" -> records = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N]");
+            }
+        }
+        FederationLoadDriver driver = new FederationLoadDriver(Files.createTempDirectory("bulwark-federation-load"));
+        System.out.printf("machine: %d cores, %s, %s; homes under %s; load average before: %s%n",
+                Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.vm.version"), driver.dir, loadAverage());
+        System.out.println("three nodes in this JVM (not child processes); driver, watchers and nodes share the same cores");
+        try {
+            driver.run(seconds, records);
+        } finally {
+            driver.nodes.values().forEach(Node::close);
+            System.out.println("load average after: " + loadAverage());
+        }
+    }
+
+    private void run(int seconds, int records) throws Exception {
+        setUp();
+        Histogram floor = tlsFloor(Math.min(seconds, 10));
+        List<String> rows = new ArrayList<>();
+        rows.add(String.format(Locale.ROOT, "| floor: HTTPS POST 1 KiB round trip, mutual TLS 1.3 X25519MLKEM768, keep-alive, sequential "
+                + "| p50 %s, p99 %s, max %s (%d round trips) | — |", ms(floor, 50), ms(floor, 99), ms(floor, 100), floor.getTotalCount()));
+        for (int rate : new int[] {100, 1000}) {
+            shareLatency(rate, 5, false); // warm-up: JIT, connections, epoch keys; not reported
+            rows.addAll(shareLatency(rate, seconds, true));
+        }
+        rows.add(sustained(records));
+        rows.add(catchUp(records));
+        System.out.println();
+        System.out.println("| what | measured | budget |");
+        System.out.println("|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    // ---- set-up -------------------------------------------------------------------------------
+
+    private void setUp() throws Exception {
+        Map<String, String> federationUrls = new LinkedHashMap<>();
+        for (String nation : NATIONS) {
+            String listen = "127.0.0.1:" + freePort();
+            homes.put(nation, NodeHome.init(dir.resolve(nation), nation, nation.toLowerCase(Locale.ROOT) + "-1", "127.0.0.1:0", Optional.of(listen)));
+            federationUrls.put(nation, "https://" + listen);
+        }
+        for (String nation : NATIONS) { // each pins the others' certificates, as operators do out of band
+            PeerList peers = PeerList.EMPTY;
+            for (String other : NATIONS) {
+                if (!other.equals(nation)) {
+                    peers = peers.with(new Peer(other, URI.create(federationUrls.get(other)), homes.get(other).tlsFingerprint(), Instant.now()), nation);
+                }
+            }
+            peers.write(homes.get(nation).peers());
+            tokens.put(nation, token(homes.get(nation), nation));
+        }
+        for (String nation : NATIONS) nodes.put(nation, Node.start(homes.get(nation)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!nodes.values().stream().allMatch(n -> n.peers().size() == 2
+                && n.peers().stream().allMatch(p -> p.node().isPresent() && p.state().equals("connected")))) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the nodes did not peer within 30 s");
+            Thread.sleep(50);
+        }
+    }
+
+    /** A local analyst of the nation (NATO SECRET, no COI) and a token for it, as {@code bulwark demo} makes them. */
+    private static String token(NodeHome home, String nation) throws Exception {
+        String name = "analyst-" + nation.toLowerCase(Locale.ROOT);
+        LocalUsers users = LocalUsers.open(home.dir(), PolicySet.defaults());
+        users.add(new User(name, nation, List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        var config = home.loadConfig();
+        LocalTokens issuer = new LocalTokens(config.nation(), config.node(), Files.readAllBytes(home.dir().resolve("secrets/token.key")));
+        return issuer.issue(users.find(name).orElseThrow().toPrincipal(issuer.issuer()), Duration.ofHours(8));
+    }
+
+    private static char[] passphrase(NodeHome home) throws Exception {
+        String env = System.getenv(Keystore.PASSPHRASE_VARIABLE);
+        return env != null && !env.isEmpty() ? env.toCharArray() : Files.readString(home.dir().resolve("secrets/keystore.pass")).strip().toCharArray();
+    }
+
+    // ---- floor --------------------------------------------------------------------------------
+
+    /**
+     * Sequential 1 KiB POSTs from FRA's TLS identity to a Jetty handler behind DEU's, each pinning
+     * the other, hybrid group only — the handshake and record layer a feed request uses, without
+     * the feed. Keep-alive: one connection, so this is the per-request cost, not the handshake's.
+     */
+    private Histogram tlsFloor(int seconds) throws Exception {
+        NodeHome deu = homes.get("DEU");
+        NodeHome fra = homes.get("FRA");
+        String deuPin = deu.tlsFingerprint();
+        String fraPin = fra.tlsFingerprint();
+        FederationTls serverTls = FederationTls.load(deu.tlsKeystore(), passphrase(deu), PeerPins.of(() -> Set.of(fraPin)),
+                FederationTls.KeyExchange.HYBRID_ONLY);
+        FederationTls clientTls = FederationTls.load(fra.tlsKeystore(), passphrase(fra), PeerPins.of(() -> Set.of(deuPin)),
+                FederationTls.KeyExchange.HYBRID_ONLY);
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor()); // as the federation API's server
+        Server server = new Server(threads);
+        ServerConnector connector = serverTls.connector(server, "127.0.0.1", 0);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                try (InputStream in = Request.asInputStream(request)) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+                response.setStatus(200);
+                callback.succeeded();
+                return true;
+            }
+        });
+        server.start();
+        try {
+            HttpClient client = HttpClient.newBuilder().sslContext(clientTls.clientContext()).sslParameters(clientTls.clientParameters())
+                    .version(HttpClient.Version.HTTP_1_1).build();
+            URI uri = URI.create("https://127.0.0.1:" + connector.getLocalPort() + "/floor");
+            Histogram h = new Histogram(60_000_000L, 3);
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            for (int i = 0; System.nanoTime() < end && i < 200_000; i++) {
+                long t = System.nanoTime();
+                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                long us = (System.nanoTime() - t) / 1000;
+                if (r.statusCode() != 200) throw new IllegalStateException("floor: HTTP " + r.statusCode());
+                if (i >= 500) h.recordValue(Math.max(1, us)); // the first ones warm the handshake and TLS paths
+            }
+            return h;
+        } finally {
+            server.stop();
+        }
+    }
+
+    // ---- share latency ------------------------------------------------------------------------
+
+    /**
+     * Publishes at DEU over HTTP on an open-loop schedule of {@code rate} per second for
+     * {@code seconds}; a {@link Watcher} per peer notes when each record first shows in that peer's
+     * list. Returns table rows if {@code report}.
+     */
+    private List<String> shareLatency(int rate, int seconds, boolean report) throws Exception {
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Map<String, Long> ackedAt = new ConcurrentHashMap<>();
+        Map<String, Watcher> watchers = new LinkedHashMap<>();
+        for (String nation : PEERS) watchers.put(nation, new Watcher(nation, nodes.get(nation).url(), tokens.get(nation), ackedAt));
+        ConcurrentHistogram publish = new ConcurrentHistogram(60_000_000L, 3);
+        Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+        AtomicLong failed = new AtomicLong();
+        long slots = (long) rate * seconds;
+        long missed = 0;
+        long period = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        AtomicLong lastAck = new AtomicLong(start);
+        for (long i = 0; i < slots; i++) {
+            long wait = start + i * period - System.nanoTime();
+            if (wait > 0) LockSupport.parkNanos(wait);
+            if (!inFlight.tryAcquire()) {
+                missed++; // the origin is this far behind: the slot is not sent (open loop, no queue in the driver)
+                continue;
+            }
+            Thread.startVirtualThread(() -> {
+                try {
+                    long sent = System.nanoTime();
+                    HttpResponse<String> r = http.send(publishRequest(), HttpResponse.BodyHandlers.ofString());
+                    long acked = System.nanoTime();
+                    if (r.statusCode() != 201) throw new IllegalStateException("HTTP " + r.statusCode() + " " + r.body());
+                    String id = JSON.readTree(r.body()).path("id").asText();
+                    sentAt.put(id, sent);
+                    ackedAt.put(id, acked);
+                    watchers.values().forEach(w -> w.pending.add(id));
+                    publish.recordValue(Math.max(1, (acked - sent) / 1000));
+                    lastAck.accumulateAndGet(acked, Math::max);
+                } catch (Exception e) {
+                    if (failed.getAndIncrement() == 0) System.err.println("publish failed: " + e);
+                } finally {
+                    inFlight.release();
+                }
+            });
+        }
+        inFlight.acquire(MAX_IN_FLIGHT); // every publish answered
+        inFlight.release(MAX_IN_FLIGHT);
+        double achieved = sentAt.size() / ((lastAck.get() - start) / 1e9);
+        // Everything published arrives within seconds; give stragglers up to 30 s.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && !watchers.values().stream().allMatch(w -> w.firstSeen.keySet().containsAll(sentAt.keySet()))) {
+            Thread.sleep(50);
+        }
+        watchers.values().forEach(Watcher::close);
+        if (!report) return List.of();
+        List<String> rows = new ArrayList<>();
+        rows.add(String.format(Locale.ROOT, "| %,d records/s offered for %d s: publish at DEU (HTTP 201) | achieved %,.0f records/s; "
+                        + "%,d of %,d slots missed (%d publishes in flight); %d failed; publish p50 %s, p99 %s | — |",
+                rate, seconds, achieved, missed, slots, MAX_IN_FLIGHT, failed.get(), ms(publish, 50), ms(publish, 99)));
+        for (Watcher w : watchers.values()) {
+            Histogram listed = new Histogram(600_000_000L, 3);
+            Histogram read = new Histogram(600_000_000L, 3);
+            long undetected = 0;
+            for (Map.Entry<String, Long> e : sentAt.entrySet()) {
+                Long seen = w.firstSeen.get(e.getKey());
+                if (seen == null) {
+                    undetected++;
+                    continue;
+                }
+                listed.recordValue(Math.max(1, (seen - e.getValue()) / 1000));
+                Long got = w.readAt.get(e.getKey());
+                if (got != null) read.recordValue(Math.max(1, (got - e.getValue()) / 1000));
+            }
+            String budget = rate == 1000 ? (listed.getValueAtPercentile(99) <= 20_000 && missed == 0 && undetected == 0
+                    ? "p99 ≤ 20 ms at 1,000/s: **met**" : "p99 ≤ 20 ms at 1,000/s: **not met**") : "—";
+            rows.add(String.format(Locale.ROOT, "| %,d/s: share DEU → %s, publish sent until listed by %s's API | p50 %s, p99 %s, max %s (%,d records; "
+                            + "%,d of them found by GET, not in the list; %d never found) — GET 200 on a 1-in-%d sample: p50 %s, p99 %s "
+                            + "(%,d reads, %d not 200); watcher cycle p50 %s, p99 %s | %s |",
+                    rate, w.nation, w.nation, ms(listed, 50), ms(listed, 99), ms(listed, 100), listed.getTotalCount(), w.foundByGet.get(), undetected,
+                    VALIDATE_EVERY, ms(read, 50), ms(read, 99), read.getTotalCount(), w.notReadable.get(),
+                    ms(w.cycle, 50), ms(w.cycle, 99), budget));
+        }
+        return rows;
+    }
+
+    private HttpRequest publishRequest() {
+        return HttpRequest.newBuilder(URI.create(nodes.get("DEU").url() + "/api/v1/records")).header("Authorization", "Bearer " + tokens.get("DEU"))
+                .header("Bulwark-Label", LABEL).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build();
+    }
+
+    /**
+     * Watches one peer's client API: lists the newest {@value #PAGE} records back to back with a
+     * {@value #POLL_PAUSE_MICROS} µs pause, one request at a time, and notes when each id first
+     * shows (the time the list response arrived: the record became visible at most one cycle
+     * earlier). Polling a GET per pending record would cost a request per record per poll; this
+     * costs one list per cycle whatever the rate. The list reads metadata only, so one detected
+     * record in {@value #VALIDATE_EVERY} is also read in full (GET, 200, 1 KiB) right away.
+     *
+     * <p>The list is newest first by the origin's creation time, and records arrive in the origin's
+     * commit order: a record sealed early but committed late (publishes in flight overtake each other
+     * under load) can arrive already below the newest {@value #PAGE} and never show. So each cycle
+     * also reads, with GET, the oldest acknowledged records not yet seen here once they are
+     * {@code STALE_NANOS} past their 201 — a few requests per cycle, only while something is late.
+     */
+    private final class Watcher implements AutoCloseable {
+        final String nation;
+        /** Ids DEU acknowledged, in that order, that this watcher has not yet dropped as seen. */
+        final java.util.Queue<String> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final AtomicLong foundByGet = new AtomicLong();
+        final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+        final Map<String, Long> readAt = new ConcurrentHashMap<>();
+        final AtomicLong notReadable = new AtomicLong();
+        final Histogram cycle = new Histogram(60_000_000L, 3); // written by the watcher thread only, read after close
+        private final String url;
+        private final String token;
+        private final Map<String, Long> ackedAt;
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        Watcher(String nation, String url, String token, Map<String, Long> ackedAt) {
+            this.nation = nation;
+            this.url = url;
+            this.token = token;
+            this.ackedAt = ackedAt;
+            this.thread = Thread.ofVirtual().name("watch-" + nation).start(this::watch);
+        }
+
+        private void watch() {
+            HttpRequest list = HttpRequest.newBuilder(URI.create(url + "/api/v1/records?limit=" + PAGE))
+                    .header("Authorization", "Bearer " + token).GET().build();
+            long detected = 0;
+            long previous = System.nanoTime();
+            while (running) {
+                try {
+                    HttpResponse<byte[]> r = http.send(list, HttpResponse.BodyHandlers.ofByteArray());
+                    long now = System.nanoTime();
+                    if (r.statusCode() != 200) throw new IllegalStateException("list at " + nation + ": HTTP " + r.statusCode());
+                    for (JsonNode item : JSON.readTree(r.body()).path("items")) {
+                        String id = item.path("id").asText();
+                        if (firstSeen.putIfAbsent(id, now) == null && ++detected % VALIDATE_EVERY == 0) {
+                            Thread.startVirtualThread(() -> validate(id));
+                        }
+                    }
+                    for (int gets = 0; gets < 4 && !pending.isEmpty(); ) {
+                        String head = pending.peek();
+                        if (firstSeen.containsKey(head)) {
+                            pending.poll();
+                        } else if (System.nanoTime() - ackedAt.get(head) < STALE_NANOS || !readable(head)) {
+                            break; // not late yet, or not here yet: the next cycle looks again
+                        } else {
+                            gets++;
+                            if (firstSeen.putIfAbsent(head, System.nanoTime()) == null) foundByGet.incrementAndGet();
+                        }
+                    }
+                    cycle.recordValue(Math.max(1, (now - previous) / 1000));
+                    previous = now;
+                    LockSupport.parkNanos(POLL_PAUSE_MICROS * 1000);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    System.err.println("watcher " + nation + ": " + e);
+                    LockSupport.parkNanos(100_000_000L);
+                }
+            }
+        }
+
+        private void validate(String id) {
+            try {
+                if (readable(id)) readAt.put(id, System.nanoTime());
+                else notReadable.incrementAndGet();
+            } catch (Exception e) {
+                notReadable.incrementAndGet();
+            }
+        }
+
+        private boolean readable(String id) throws Exception {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/records/" + id))
+                    .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200 && r.body().length == payload.length;
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---- throughput ---------------------------------------------------------------------------
+
+    /**
+     * N records published at DEU in process as fast as it takes them (64 virtual threads calling
+     * {@code records().publish}, the HTTP layer skipped so the origin is as fast as it gets), until
+     * both peers have stored all N — read from each peer's {@code /metrics}
+     * ({@code bulwark_federation_received_total}, counted after the records are durable), polled
+     * every 20 ms; then every id is read through both peers' APIs.
+     */
+    private String sustained(int n) throws Exception {
+        Map<String, Double> before = new LinkedHashMap<>();
+        for (String nation : PEERS) before.put(nation, received(nation));
+        long t0 = System.nanoTime();
+        List<String> ids = publishInProcess(n);
+        long published = System.nanoTime();
+        Map<String, Long> done = awaitReceived(before, n, Duration.ofMinutes(5));
+        long last = done.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        String verified = verifyAll(ids);
+        return String.format(Locale.ROOT, "| replicated to two peers: %,d records published at DEU in process, until both hold all | "
+                        + "**%,.0f records/s** (first publish to last arrival; FRA %.1f s, USA %.1f s); DEU's own publish rate in the run: "
+                        + "%,.0f records/s; %s | ≥ 3,000/s: **%s** |",
+                n, n / ((last - t0) / 1e9), (done.get("FRA") - t0) / 1e9, (done.get("USA") - t0) / 1e9,
+                n / ((published - t0) / 1e9), verified, n / ((last - t0) / 1e9) >= 3000 ? "met" : "not met");
+    }
+
+    /**
+     * FRA and USA stopped; N records published at DEU; the two started again (each start opens its
+     * storage and sweeps it first); timed from the restart until both hold all N.
+     */
+    private String catchUp(int n) throws Exception {
+        for (String nation : PEERS) nodes.remove(nation).close();
+        List<String> ids = publishInProcess(n);
+        long t0 = System.nanoTime();
+        for (String nation : PEERS) nodes.put(nation, Node.start(homes.get(nation)));
+        long started = System.nanoTime();
+        Map<String, Double> before = Map.of("FRA", 0.0, "USA", 0.0); // a restarted node's counters start at 0
+        Map<String, Long> done = awaitReceived(before, n, Duration.ofMinutes(5));
+        long last = done.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        String verified = verifyAll(ids);
+        return String.format(Locale.ROOT, "| catch-up: FRA and USA restarted after DEU published %,d records without them | "
+                        + "**%,.0f records/s** per peer, both pulling (restart to last arrival %.1f s, of which starting both nodes %.1f s; "
+                        + "FRA %.1f s, USA %.1f s); %s | — |",
+                n, n / ((last - t0) / 1e9), (last - t0) / 1e9, (started - t0) / 1e9, (done.get("FRA") - t0) / 1e9,
+                (done.get("USA") - t0) / 1e9, verified);
+    }
+
+    private List<String> publishInProcess(int n) throws Exception {
+        Node deu = nodes.get("DEU");
+        Principal analyst = new Principal("analyst-deu", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), "bulwark:bench");
+        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>(n));
+        AtomicLong next = new AtomicLong();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < 64; c++) {
+                pool.submit(() -> {
+                    while (next.getAndIncrement() < n) {
+                        ids.add(deu.records().publish(analyst, LABEL, null, "application/octet-stream", payload).id());
+                    }
+                    return null;
+                });
+            }
+        }
+        if (ids.size() != n) throw new IllegalStateException("published " + ids.size() + " of " + n);
+        return ids;
+    }
+
+    /** When each peer's received counter first reached {@code before + n}. */
+    private Map<String, Long> awaitReceived(Map<String, Double> before, int n, Duration timeout) throws Exception {
+        Map<String, Long> done = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (done.size() < PEERS.size()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("peers did not receive " + n + " records within " + timeout + ": " + done);
+            for (String nation : PEERS) {
+                if (!done.containsKey(nation) && received(nation) >= before.get(nation) + n) done.put(nation, System.nanoTime());
+            }
+            Thread.sleep(20);
+        }
+        return done;
+    }
+
+    /** The peer's {@code bulwark_federation_received_total} for records from DEU, from its /metrics. */
+    private double received(String nation) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.get(nation).url() + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.body().lines().filter(l -> l.startsWith("bulwark_federation_received_total{") && l.contains("peer=\"DEU\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** Reads every id through both peers' client APIs (after the timing): proves the counters meant readable records. */
+    private String verifyAll(List<String> ids) throws Exception {
+        AtomicLong bad = new AtomicLong();
+        AtomicLong next = new AtomicLong();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < 16; c++) {
+                pool.submit(() -> {
+                    for (long i; (i = next.getAndIncrement()) < 2L * ids.size(); ) {
+                        String peer = PEERS.get((int) (i % 2));
+                        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(nodes.get(peer).url() + "/api/v1/records/" + ids.get((int) (i / 2))))
+                                .header("Authorization", "Bearer " + tokens.get(peer)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                        if (r.statusCode() != 200 || r.body().length != payload.length) bad.incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+        }
+        return String.format(Locale.ROOT, "afterwards all %,d × 2 read through the peers' APIs: %d not 200", ids.size(), bad.get());
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private static String ms(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? "—" : String.format(Locale.ROOT, "%.2f ms", h.getValueAtPercentile(percentile) / 1e3);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String loadAverage() throws Exception {
+        return Files.readString(Path.of("/proc/loadavg")).strip();
+    }
+
+    private static String cpuModel() throws Exception {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+    }
+}
