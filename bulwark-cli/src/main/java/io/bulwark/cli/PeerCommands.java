@@ -61,10 +61,14 @@ final class PeerCommands {
         @Spec CommandSpec spec;
 
         @Override
-        public Integer call() throws IOException {
+        public Integer call() throws Exception {
             NodeHome h = home(home);
             try {
                 Peer peer = new Peer(nation, Peer.url(url), fingerprint, Instant.now());
+                if (peer.fingerprint().equals(h.tlsFingerprint())) {
+                    throw new UserError(ExitCode.BAD_INPUT, "fingerprint: " + peer.fingerprint() + " is this node's own certificate; "
+                            + "pin the peer's (its 'bulwark node info')");
+                }
                 read(h).with(peer, h.loadConfig().nation()).write(h.peers());
                 spec.commandLine().getOut().println("peer " + peer.nation() + " added: " + peer.url() + " pinned to " + peer.fingerprint());
                 return ExitCode.OK;
