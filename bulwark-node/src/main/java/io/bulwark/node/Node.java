@@ -246,6 +246,15 @@ public final class Node implements AutoCloseable {
         return metadata;
     }
 
+    /** Where records from peers go, and the pinned identity of a peer: for tests that play a peer. */
+    io.bulwark.federation.Inbox inbox() {
+        return inbox;
+    }
+
+    Optional<io.bulwark.federation.NodeIdentity> peerIdentity(String nation) {
+        return federation == null ? Optional.empty() : federation.identity(nation);
+    }
+
     /** Withdrawals and retractions peers owe or gave for a record (empty without federation). */
     public List<io.bulwark.federation.FederationState.Confirmation> confirmations(String recordId) {
         return federation == null ? List.of() : federation.confirmations(Optional.of(recordId));

@@ -1,0 +1,104 @@
+package io.bulwark.node;
+
+import io.bulwark.federation.NodeIdentity;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import static io.bulwark.node.Federated.analyst;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A receiver checks everything a peer sends and stores nothing it rejects: records are handed to
+ * FRA's inbox directly, as a misbehaving or compromised peer link would.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReplicaInboxTest {
+
+    Federated nations;
+    NodeIdentity deuAtFra;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        nations = new Federated(dir, List.of("DEU", "FRA", "USA"));
+        nations.await("FRA has pinned DEU and USA", Duration.ofSeconds(60),
+                () -> nations.node("FRA").peerIdentity("DEU").isPresent() && nations.node("FRA").peerIdentity("USA").isPresent());
+        deuAtFra = nations.node("FRA").peerIdentity("DEU").orElseThrow();
+    }
+
+    @AfterAll
+    void stop() {
+        nations.close();
+    }
+
+    private byte[] sealedAt(String nation, String id) throws Exception {
+        var meta = nations.node(nation).metadata().find(id).orElseThrow();
+        Path site = nations.homes.get(nation).defaultSite();
+        try (var files = java.nio.file.Files.walk(site); InputStream in = java.nio.file.Files.newInputStream(
+                files.filter(f -> f.getFileName().toString().equals(meta.blob().key())).findFirst().orElseThrow())) {
+            return in.readAllBytes();
+        }
+    }
+
+    private String publish(String origin, String label) {
+        return nations.node(origin).records().publish(analyst(origin), label, "", "text/plain",
+                "payload".getBytes(StandardCharsets.UTF_8)).id();
+    }
+
+    private Optional<String> deliver(NodeIdentity from, byte[] sealed) {
+        return nations.node("FRA").inbox().records(from, List.of(sealed)).getFirst();
+    }
+
+    @Test
+    void aRecordNotReleasedToThisNationIsRejectedAndStoredNowhere() throws Exception {
+        String id = publish("DEU", "NATO SECRET//REL TO DEU, USA");
+        assertThat(deliver(deuAtFra, sealedAt("DEU", id))).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("FRA");
+        assertThat(nations.node("FRA").metadata().find(id)).isEmpty();
+    }
+
+    @Test
+    void aTamperedRecordIsRejected() throws Exception {
+        String id = publish("DEU", "NATO SECRET//REL TO DEU, FRA");
+        byte[] sealed = sealedAt("DEU", id);
+        sealed[sealed.length / 2] ^= 0x40;
+        assertThat(deliver(deuAtFra, sealed)).isPresent();
+        nations.await("the genuine one arrives", Duration.ofSeconds(60), () -> nations.node("FRA").metadata().find(id).isPresent());
+        assertThat(nations.node("FRA").records().read(analyst("FRA"), id).orElseThrow().payload()).asString().isEqualTo("payload");
+    }
+
+    @Test
+    void aRecordRelayedByAnotherPeerIsRejected() throws Exception {
+        String id = publish("USA", "NATO SECRET//REL TO DEU, FRA, USA");
+        nations.await("DEU holds USA's record", Duration.ofSeconds(60), () -> nations.node("DEU").metadata().find(id).isPresent());
+        byte[] relayed = sealedAt("DEU", id); // DEU passes on USA's record as if it were its own delivery
+        assertThat(deliver(deuAtFra, relayed)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("not by the peer that sent it");
+    }
+
+    @Test
+    void aRecordSignedWithAKeyThatIsNotPinnedIsRejected() throws Exception {
+        // Someone with DEU's name but not DEU's key seals a record for FRA.
+        var forger = io.bulwark.crypto.SigningKeyset.generate();
+        var fraKem = nations.homes.get("FRA").openKeystore().kem().primary();
+        var ownKem = io.bulwark.crypto.KemKeyset.generate().primary();
+        var epochs = new io.bulwark.record.EpochKeyring(forger, "DEU", "deu-1",
+                n -> Optional.of(n.equals("FRA") ? fraKem : ownKem), Duration.ofHours(1), java.time.Clock.systemUTC());
+        var sealer = new io.bulwark.record.RecordSealer(io.bulwark.label.PolicySet.defaults(), forger, epochs, "DEU", "deu-1",
+                java.time.Clock.systemUTC());
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
+        var forged = sealer.seal(new io.bulwark.record.RecordDraft(label, "", "text/plain", 6), "forged".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(deliver(deuAtFra, forged.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("pinned");
+        assertThat(nations.node("FRA").metadata().find(forged.id().toString())).isEmpty();
+    }
+}
