@@ -51,6 +51,9 @@ public final class FederationState implements AutoCloseable {
                         + "received BIGINT NOT NULL, rejected BIGINT NOT NULL, delivered_at BIGINT, last_error TEXT, last_error_at BIGINT)");
                 s.execute("CREATE TABLE IF NOT EXISTS holdings (fingerprint TEXT NOT NULL, record_id TEXT NOT NULL, "
                         + "PRIMARY KEY (fingerprint, record_id))");
+                // A holding a response took away (a retraction, a withdrawal): dropped once the peer acknowledges up to seq.
+                s.execute("CREATE TABLE IF NOT EXISTS pending_drops (fingerprint TEXT NOT NULL, record_id TEXT NOT NULL, "
+                        + "seq BIGINT NOT NULL, PRIMARY KEY (fingerprint, record_id))");
                 s.execute("CREATE TABLE IF NOT EXISTS confirmations (record_id TEXT NOT NULL, fingerprint TEXT NOT NULL, "
                         + "nation TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, requested_at BIGINT NOT NULL, "
                         + "confirmed_at BIGINT, PRIMARY KEY (record_id, fingerprint, seq))");
@@ -156,6 +159,17 @@ public final class FederationState implements AutoCloseable {
                 s.setLong(3, now.toEpochMilli());
                 s.executeUpdate();
             }
+            try (PreparedStatement drop = c.prepareStatement("DELETE FROM holdings WHERE fingerprint = ? AND record_id IN "
+                    + "(SELECT record_id FROM pending_drops WHERE fingerprint = ? AND seq <= ?)");
+                 PreparedStatement done = c.prepareStatement("DELETE FROM pending_drops WHERE fingerprint = ? AND seq <= ?")) {
+                drop.setString(1, fingerprint);
+                drop.setString(2, fingerprint);
+                drop.setLong(3, seq);
+                drop.executeUpdate();
+                done.setString(1, fingerprint);
+                done.setLong(2, seq);
+                done.executeUpdate();
+            }
             try (PreparedStatement s = c.prepareStatement("UPDATE confirmations SET confirmed_at = ? "
                     + "WHERE fingerprint = ? AND seq <= ? AND confirmed_at IS NULL")) {
                 s.setLong(1, now.toEpochMilli());
@@ -178,7 +192,7 @@ public final class FederationState implements AutoCloseable {
         });
     }
 
-    /** The peers (by fingerprint) that were sent this record and not told to drop it. */
+    /** The peers (by fingerprint) that were sent this record and have not acknowledged a response telling them to drop it. */
     public List<String> holders(String recordId) {
         return tx("read holders", c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT fingerprint FROM holdings WHERE record_id = ? ORDER BY fingerprint")) {
@@ -192,24 +206,36 @@ public final class FederationState implements AutoCloseable {
         });
     }
 
-    /** Durably notes what a feed response gives and takes, before the response is sent. */
-    public void sent(String fingerprint, Collection<String> given, Collection<String> taken) {
+    /**
+     * Durably notes what a feed response ending at {@code seq} gives and takes, before the response is
+     * sent. What it gives counts as held at once; what it takes stays held until the peer acknowledges
+     * {@code seq} — a response lost on the way (the peer died) is scanned again from the peer's cursor,
+     * and the retraction or withdrawal must then be sent again.
+     */
+    public void sent(String fingerprint, Collection<String> given, Collection<String> taken, long seq) {
         if (given.isEmpty() && taken.isEmpty()) return;
         tx("record what a peer was sent", c -> {
             try (PreparedStatement add = c.prepareStatement("INSERT OR IGNORE INTO holdings (fingerprint, record_id) VALUES (?, ?)");
-                 PreparedStatement del = c.prepareStatement("DELETE FROM holdings WHERE fingerprint = ? AND record_id = ?")) {
+                 PreparedStatement keep = c.prepareStatement("DELETE FROM pending_drops WHERE fingerprint = ? AND record_id = ?");
+                 PreparedStatement drop = c.prepareStatement("INSERT INTO pending_drops (fingerprint, record_id, seq) VALUES (?, ?, ?) "
+                         + "ON CONFLICT (fingerprint, record_id) DO UPDATE SET seq = excluded.seq")) {
                 for (String id : given) {
                     add.setString(1, fingerprint);
                     add.setString(2, id);
                     add.addBatch();
+                    keep.setString(1, fingerprint);
+                    keep.setString(2, id);
+                    keep.addBatch();
                 }
                 for (String id : taken) {
-                    del.setString(1, fingerprint);
-                    del.setString(2, id);
-                    del.addBatch();
+                    drop.setString(1, fingerprint);
+                    drop.setString(2, id);
+                    drop.setLong(3, seq);
+                    drop.addBatch();
                 }
                 add.executeBatch();
-                del.executeBatch();
+                keep.executeBatch();
+                drop.executeBatch();
             }
             return null;
         });

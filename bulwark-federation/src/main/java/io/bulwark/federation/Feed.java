@@ -103,7 +103,7 @@ public final class Feed {
             }
             if (!scan.frames.isEmpty() || scan.more) {
                 if (scan.frames.isEmpty()) continue; // a long stretch with nothing for this peer: read on
-                state.sent(fingerprint, scan.given, scan.taken); // durable before the peer can act on it
+                state.sent(fingerprint, scan.given, scan.taken, after); // durable before the peer can act on it
                 List<FeedFrame> frames = new ArrayList<>(scan.statements.size() + scan.frames.size() + 1);
                 scan.statements.forEach(s -> frames.add(new FeedFrame.Statement(s)));
                 frames.addAll(scan.frames);
