@@ -154,7 +154,14 @@ public final class Feed {
             } else if (m.state() == RecordState.ACTIVE) {
                 if (mayHold(peer, m)) {
                     if (scan.given.contains(id)) continue; // already in this response, as it is now
-                    byte[] sealed = withAccess(fingerprint, peer.nation(), m, read(m));
+                    Optional<byte[]> current = read(m);
+                    if (current.isEmpty()) { // moved by a relabel or re-seal since it was looked up: take it as it is now
+                        m = metadata.find(id).filter(r -> r.state() == RecordState.ACTIVE).orElse(null);
+                        current = m == null ? Optional.empty() : read(m);
+                        if (current.isEmpty()) continue; // retracted meanwhile; its own entry follows
+                        if (!mayHold(peer, m)) continue; // relabelled meanwhile; its own entry follows
+                    }
+                    byte[] sealed = withAccess(fingerprint, peer.nation(), m, current.get());
                     scan.frames.add(new FeedFrame.Record(sealed));
                     scan.statements.addAll(statementsFor(peer.nation(), m.createdAt()));
                     scan.given.add(id);
@@ -221,11 +228,11 @@ public final class Feed {
         return granter.grantAccess(m, nation);
     }
 
-    private byte[] read(RecordMetadata m) {
+    private Optional<byte[]> read(RecordMetadata m) {
         Optional<InputStream> in = blobs.open(m.blob().key());
-        if (in.isEmpty()) throw new IllegalStateException("record " + m.id() + " has metadata but no blob");
+        if (in.isEmpty()) return Optional.empty();
         try (InputStream s = in.get()) {
-            return s.readAllBytes();
+            return Optional.of(s.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read record " + m.id(), e);
         }

@@ -185,10 +185,20 @@ public final class RecordService {
     public Optional<Opened> read(Principal principal, String id) {
         requireRole(principal, Role.ANALYST, "read records");
         Optional<RecordMetadata> meta = visible(principal, id);
+        Optional<byte[]> bytes = Optional.empty();
+        // A relabel or re-seal moves a record to a new blob and deletes the old one: a read that
+        // looked up the old place asks again (the decision is made again, too).
+        for (int attempt = 0; meta.isPresent() && bytes.isEmpty(); attempt++) {
+            bytes = tryReadBlob(meta.get());
+            if (bytes.isEmpty()) {
+                if (attempt == 2) throw new IllegalStateException("record " + id + " has metadata but no blob");
+                meta = visible(principal, id);
+            }
+        }
         if (meta.isEmpty()) {
             return Optional.empty();
         }
-        SealedRecord record = opener.verify(readBlob(meta.get())); // storage is not trusted: the binding is checked on every read
+        SealedRecord record = opener.verify(bytes.get()); // storage is not trusted: the binding is checked on every read
         if (!record.id().toString().equals(id)) {
             throw new IllegalStateException("storage returned another record for " + id);
         }
@@ -330,6 +340,16 @@ public final class RecordService {
         blobs.delete(current.blob().key());
         changes.committed();
         return bytes;
+    }
+
+    private Optional<byte[]> tryReadBlob(RecordMetadata m) {
+        Optional<InputStream> in = blobs.open(m.blob().key());
+        if (in.isEmpty()) return Optional.empty();
+        try (InputStream s = in.get()) {
+            return Optional.of(s.readAllBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read record " + m.id() + " from storage", e);
+        }
     }
 
     private byte[] readBlob(RecordMetadata m) {
