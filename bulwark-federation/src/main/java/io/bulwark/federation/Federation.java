@@ -1,5 +1,7 @@
 package io.bulwark.federation;
 
+import io.bulwark.audit.AuditEvent;
+import io.bulwark.audit.AuditLog;
 import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.HybridPublicSigningKey;
 import io.bulwark.label.PolicySet;
@@ -69,6 +71,7 @@ public final class Federation implements AutoCloseable {
     private final HttpClient http;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final Optional<AuditLog> auditLog;
     private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
     private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
@@ -80,11 +83,16 @@ public final class Federation implements AutoCloseable {
     /**
      * @param ownIdentity this node's signed identity ({@link NodeIdentity#sign})
      * @param statements  every epoch key statement this node has announced, oldest first
+     * @param audit       where the feed reports each record it hands a peer ({@code record.shared})
+     * @param auditLog    the log whose heads and proofs peers may ask for (empty: the federation API
+     *                    answers 404 to audit questions)
      */
     public Federation(Settings settings, char[] passphrase, byte[] ownIdentity, PolicySet policies, MetadataStore metadata,
-                      BlobStore blobs, Supplier<List<EpochKeyStatement>> statements, MeterRegistry meters, Clock clock)
+                      BlobStore blobs, Supplier<List<EpochKeyStatement>> statements, MeterRegistry meters, Clock clock,
+                      java.util.function.Consumer<AuditEvent> audit, Optional<AuditLog> auditLog)
             throws IOException, GeneralSecurityException {
         this.settings = settings;
+        this.auditLog = auditLog;
         this.ownIdentity = ownIdentity.clone();
         this.meters = meters;
         this.clock = clock;
@@ -101,7 +109,7 @@ public final class Federation implements AutoCloseable {
             });
         }
         this.feed = new Feed(settings.nation(), settings.node(), policies, metadata, blobs, statements, state,
-                FeedCursors.open(settings.cursorKeyFile()), signal, clock);
+                FeedCursors.open(settings.cursorKeyFile()), signal, clock, audit);
         feed.introducedAt(this::introducedAt);
         this.tls = FederationTls.load(settings.tlsKeystore(), passphrase,
                 PeerPins.of(() -> peers.current().peers().stream().map(Peer::fingerprint).collect(Collectors.toSet())),
@@ -183,6 +191,10 @@ public final class Federation implements AutoCloseable {
 
     Inbox inbox() {
         return inbox;
+    }
+
+    Optional<AuditLog> auditLog() {
+        return auditLog;
     }
 
     /** When this node first pinned the peer: records sealed before may lack key access for its nation. */
