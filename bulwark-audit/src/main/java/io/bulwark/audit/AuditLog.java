@@ -112,11 +112,22 @@ public final class AuditLog implements AutoCloseable {
      *                        or its entries no longer match its latest signed tree head
      */
     public AuditLog(Path file, SigningKeyset signer, Duration signInterval, Clock clock) {
+        this(file, signer, signInterval, clock, Duration.ZERO);
+    }
+
+    /**
+     * As above, with a commit delay: the writer waits this long after the first queued event before
+     * it commits, so that events arriving meanwhile share the commit. For a log fed through
+     * {@link #appendLater} by callers that do not wait: fewer fsyncs compete with the callers' own
+     * writes, at the price of events staying in memory up to this much longer (and {@link #append}
+     * returning up to this much later).
+     */
+    public AuditLog(Path file, SigningKeyset signer, Duration signInterval, Clock clock, Duration commitDelay) {
         this.file = file.toAbsolutePath().normalize();
         this.signer = Objects.requireNonNull(signer, "signer");
         this.clock = Objects.requireNonNull(clock, "clock");
-        if (signInterval.isNegative()) {
-            throw new IllegalArgumentException("signInterval must not be negative: " + signInterval);
+        if (signInterval.isNegative() || commitDelay.isNegative()) {
+            throw new IllegalArgumentException("signInterval and commitDelay must not be negative: " + signInterval + ", " + commitDelay);
         }
         Connection w = null;
         Connection r = null;
@@ -144,7 +155,7 @@ public final class AuditLog implements AutoCloseable {
         this.writer = w;
         this.reader = r;
         this.committed = new Committed(frontier.size(), frontier.root());
-        this.committer = new GroupCommitter<>("bulwark-audit-writer " + this.file.getFileName(), MAX_BATCH, this::commit);
+        this.committer = new GroupCommitter<>("bulwark-audit-writer " + this.file.getFileName(), MAX_BATCH, commitDelay, this::commit);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("bulwark-audit-signer").daemon(true).factory());
         if (signInterval.isPositive()) {

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -19,14 +20,23 @@ import java.util.function.Consumer;
  *
  * <p>Events are queued with {@link AuditLog#appendLater}, not appended synchronously: the act that
  * caused one (a publish, a read) does not wait for the audit log's fsync on top of its own. The log's
- * single writer keeps the order in which events were queued and commits them within one group-commit
- * window, so a crash may lose the last few milliseconds of events but never reorders or alters one
+ * single writer keeps the order in which events were queued and commits them together every
+ * {@link #COMMIT_DELAY} at most, so a crash may lose the last ~200 ms of events but never reorders or alters one
  * (docs/decisions/2026-11-27-audit-in-the-node.md). A failed append is logged as an error: the act
  * it records has already happened and is not undone.
  */
 final class Auditor implements Consumer<AuditEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Auditor.class);
+
+    /**
+     * How long the log's writer gathers events before it commits them. Nobody waits for that commit,
+     * and publishing is bound by fsyncs (4–5 ms each on the build machines): without the delay a busy
+     * node made about one audit fsync per publish, competing with the publishes' own; with it, at most
+     * five a second (docs/BENCHMARKS.md, "Auditing cost"). Less than the one second of entries that a
+     * crash leaves unsigned anyway.
+     */
+    static final Duration COMMIT_DELAY = Duration.ofMillis(200);
 
     /** Audits nothing: only for the benchmark that measures what auditing costs ({@link Node#startUnaudited}). */
     static final Auditor NONE = new Auditor(Optional.empty(), Clock.systemUTC());

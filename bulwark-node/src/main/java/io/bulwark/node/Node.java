@@ -83,7 +83,8 @@ public final class Node implements AutoCloseable {
         PolicySet policies = home.policies(config);
         TokenVerifier tokens = verifiers(home, config); // a bad identity setting fails before storage opens
         Clock clock = Clock.systemUTC();
-        audit = audited ? new Auditor(Optional.of(new AuditLog(home.auditLog(), keys.signing())), clock) : Auditor.NONE;
+        audit = audited ? new Auditor(Optional.of(new AuditLog(home.auditLog(), keys.signing(), AuditLog.DEFAULT_SIGN_INTERVAL,
+                clock, Auditor.COMMIT_DELAY)), clock) : Auditor.NONE;
         metadata = new SqliteMetadataStore(home.database());
         blobs = new FilesystemBlobStore(home.defaultSite());
         // At startup no write is in progress (one process owns a home), so nothing needs a grace
