@@ -273,9 +273,11 @@ public final class RecordService {
         StoreResult<ChangeReceipt> result = metadata.retract(id, tombstone.encode(), tombstone.at());
         if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) return false;
         blobs.delete(meta.get().blob().key());
-        changes.committed();
         audit.record(Type.RETRACT, Auditor.actor(principal), id, Outcome.SUCCESS, Map.of());
+        // Expect the holders' confirmations before waking the feed: once it has sent the retraction,
+        // the holdings no longer name them, and a quick acknowledgement would find nothing to confirm.
         changes.dropping(id, "retraction", done.value().seq(), n -> false);
+        changes.committed();
         return true;
     }
 
@@ -320,12 +322,12 @@ public final class RecordService {
             throw Problem.notFound();
         }
         if (!meta.get().blob().key().equals(blob.key())) blobs.delete(meta.get().blob().key());
-        changes.committed();
         String marking = policies.canonicalMarking(sealed.label());
         audit.record(Type.RELABEL, Auditor.actor(principal), id, Outcome.SUCCESS,
                 Map.of("old", policies.canonicalMarking(old.label()), "new", marking));
+        changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo); // before the feed wakes, as in retract
+        changes.committed();
         ResidencyPolicy residency = ResidencyPolicy.parse(old.residency(), policies);
-        changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo);
         return new Published(id, sealed.label(), marking, meta.get().contentType(),
                 meta.get().payloadSize(), meta.get().createdAt(), residency.toString());
     }
