@@ -72,6 +72,7 @@ public final class Federation implements AutoCloseable {
     private final MeterRegistry meters;
     private final Clock clock;
     private final Optional<AuditLog> auditLog;
+    private final java.util.function.Consumer<AuditEvent> audit;
     private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
     private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
@@ -93,6 +94,7 @@ public final class Federation implements AutoCloseable {
             throws IOException, GeneralSecurityException {
         this.settings = settings;
         this.auditLog = auditLog;
+        this.audit = audit;
         this.ownIdentity = ownIdentity.clone();
         this.meters = meters;
         this.clock = clock;
@@ -147,6 +149,7 @@ public final class Federation implements AutoCloseable {
                     PeerLink link = new PeerLink(this, p, http, clock);
                     linkStates.put(fp, "connecting");
                     link.start();
+                    auditPeer("peer.linked", p);
                     return link;
                 });
             }
@@ -155,6 +158,7 @@ public final class Federation implements AutoCloseable {
                     link.stop();
                     links.remove(link.peer().fingerprint());
                     linkStates.remove(link.peer().fingerprint());
+                    auditPeer("peer.unlinked", link.peer());
                     LOG.info("peer {} removed: exchange stopped", link.peer().nation());
                 }
             }
@@ -164,6 +168,17 @@ public final class Federation implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * An {@code admin} event for a change of the peer list as this node acts on it: a link started
+     * (at start, or for a peer added to peers.json) or stopped (the peer was removed). Who edited the
+     * file is not known here; the node is the actor.
+     */
+    private void auditPeer(String action, Peer p) {
+        audit.accept(new AuditEvent(AuditEvent.Type.ADMIN, clock.instant(), "node:" + settings.nation() + "/" + settings.node(),
+                Optional.of("peer:" + p.nation()), AuditEvent.Outcome.SUCCESS,
+                Map.of("action", action, "url", p.url().toString(), "fingerprint", p.fingerprint())));
     }
 
     /** The federation API's URL, e.g. {@code https://127.0.0.1:40124}. */

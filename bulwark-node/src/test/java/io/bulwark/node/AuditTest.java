@@ -125,7 +125,8 @@ class AuditTest {
                 "record.relabel analyst-deu@DEU " + other.id(),
                 "record.retract analyst-deu@DEU " + other.id(),
                 "auth.failed anonymous -");
-        assertThat(entries).map(AuditTest::describe).contains("record.received peer:FRA " + fromFra.id());
+        assertThat(entries).map(AuditTest::describe).contains("record.received peer:FRA " + fromFra.id(),
+                "admin node:DEU/deu-1 peer:FRA", "admin node:DEU/deu-1 peer:USA"); // the links started
         JsonNode relabel = entries.stream().filter(e -> e.at("/event/type").asText().equals("record.relabel")).findFirst().orElseThrow();
         assertThat(relabel.at("/event/details/old").asText()).isEqualTo("NATO SECRET//REL TO DEU");
         assertThat(relabel.at("/event/details/new").asText()).isEqualTo("NATO CONFIDENTIAL//REL TO DEU");
