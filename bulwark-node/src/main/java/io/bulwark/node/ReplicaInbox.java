@@ -94,20 +94,19 @@ final class ReplicaInbox implements Inbox {
         List<Integer> positions = new ArrayList<>();
         List<String> ids = new ArrayList<>(sealed.size()); // for the audit: null where the bytes name no record
         for (byte[] bytes : sealed) {
-            ids.add(idOf(bytes));
             try {
-                accepted.add(check(origin, bytes));
+                Accepted a = check(origin, bytes);
+                accepted.add(a);
+                ids.add(a.record().id().toString());
                 positions.add(outcomes.size());
                 outcomes.add(Optional.empty());
             } catch (InvalidRecordException e) {
+                ids.add(idOf(bytes));
                 outcomes.add(Optional.of(e.getMessage()));
             }
         }
-        try {
-            store(accepted, positions, outcomes);
-        } finally {
-            audit(origin, ids, outcomes);
-        }
+        store(accepted, positions, outcomes);
+        audit(origin, ids, outcomes); // only once stored: a delivery that fails here comes again, and is audited then
         return outcomes;
     }
 
