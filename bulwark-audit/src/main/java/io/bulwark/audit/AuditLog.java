@@ -112,11 +112,22 @@ public final class AuditLog implements AutoCloseable {
      *                        or its entries no longer match its latest signed tree head
      */
     public AuditLog(Path file, SigningKeyset signer, Duration signInterval, Clock clock) {
+        this(file, signer, signInterval, clock, Duration.ZERO);
+    }
+
+    /**
+     * As above, with a commit delay: the writer waits this long after the first queued event before
+     * it commits, so that events arriving meanwhile share the commit. For a log fed through
+     * {@link #appendLater} by callers that do not wait: fewer fsyncs compete with the callers' own
+     * writes, at the price of events staying in memory up to this much longer (and {@link #append}
+     * returning up to this much later).
+     */
+    public AuditLog(Path file, SigningKeyset signer, Duration signInterval, Clock clock, Duration commitDelay) {
         this.file = file.toAbsolutePath().normalize();
         this.signer = Objects.requireNonNull(signer, "signer");
         this.clock = Objects.requireNonNull(clock, "clock");
-        if (signInterval.isNegative()) {
-            throw new IllegalArgumentException("signInterval must not be negative: " + signInterval);
+        if (signInterval.isNegative() || commitDelay.isNegative()) {
+            throw new IllegalArgumentException("signInterval and commitDelay must not be negative: " + signInterval + ", " + commitDelay);
         }
         Connection w = null;
         Connection r = null;
@@ -144,7 +155,7 @@ public final class AuditLog implements AutoCloseable {
         this.writer = w;
         this.reader = r;
         this.committed = new Committed(frontier.size(), frontier.root());
-        this.committer = new GroupCommitter<>("bulwark-audit-writer " + this.file.getFileName(), MAX_BATCH, this::commit);
+        this.committer = new GroupCommitter<>("bulwark-audit-writer " + this.file.getFileName(), MAX_BATCH, commitDelay, this::commit);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("bulwark-audit-signer").daemon(true).factory());
         if (signInterval.isPositive()) {
@@ -297,6 +308,28 @@ public final class AuditLog implements AutoCloseable {
             intake.readLock().unlock();
         }
         return (Long) await(done, "append to the audit log " + file);
+    }
+
+    /**
+     * Queues an event and returns at once; the future completes with its index once it is durable
+     * (within one group commit, normally a few milliseconds). Entries take the order of the calls, so
+     * a caller that queues A before B finds A before B in the log. For callers that must not wait for
+     * the audit fsync (the node's publish path): a crash may lose events queued in the last commit
+     * window, never reorder or alter them.
+     *
+     * @throws AuditException if the log is closed
+     */
+    public CompletableFuture<Long> appendLater(AuditEvent event) {
+        Objects.requireNonNull(event, "event");
+        intake.readLock().lock();
+        try {
+            if (closing) {
+                throw new AuditException("could not append to the audit log " + file + ": it is closed");
+            }
+            return committer.submit(new Append(List.of(event))).thenApply(index -> (Long) index);
+        } finally {
+            intake.readLock().unlock();
+        }
     }
 
     private void commit(List<Pending<Write>> batch) throws SQLException {
@@ -455,6 +488,59 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
+     * Up to {@code limit} durable entries from index {@code from} on, oldest first; with {@code since},
+     * only those whose event time is at or after it.
+     */
+    public List<AuditEntry> entries(long from, int limit, Optional<Instant> since) {
+        long upTo = committed.size();
+        return read("read audit entries from " + from, () -> {
+            try (PreparedStatement s = reader.prepareStatement("SELECT idx, leaf, leaf_hash FROM audit_entry WHERE idx >= ? AND idx < ? "
+                    + "AND json_extract(CAST(leaf AS TEXT), '$.time') >= ? ORDER BY idx LIMIT ?")) {
+                s.setLong(1, Math.max(0, from));
+                s.setLong(2, upTo);
+                s.setLong(3, since.map(Instant::toEpochMilli).orElse(0L));
+                s.setInt(4, Math.max(0, limit));
+                return entries(s);
+            }
+        });
+    }
+
+    /**
+     * The durable entries whose subject is {@code subject} (a record id, ...), oldest first, at most
+     * {@code limit}. Served by an index on the leaves' subject, so a partner's question about one
+     * record does not read the whole log.
+     */
+    public List<AuditEntry> entriesAbout(String subject, int limit) {
+        long upTo = committed.size();
+        return read("read the audit entries about " + subject, () -> {
+            try (PreparedStatement s = reader.prepareStatement("SELECT idx, leaf, leaf_hash FROM audit_entry WHERE "
+                    + AuditDb.SUBJECT + " = ? AND idx < ? ORDER BY idx LIMIT ?")) {
+                s.setString(1, subject);
+                s.setLong(2, upTo);
+                s.setInt(3, Math.max(0, limit));
+                return entries(s);
+            }
+        });
+    }
+
+    private List<AuditEntry> entries(PreparedStatement s) throws SQLException {
+        List<AuditEntry> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                long index = rs.getLong(1);
+                byte[] leaf = rs.getBytes(2);
+                try {
+                    out.add(new AuditEntry(index, LeafCodec.decode(leaf).event(), leaf, rs.getBytes(3)));
+                } catch (InvalidAuditEventException e) {
+                    throw new AuditException("audit entry " + index + " in " + file + " is malformed (" + e.getMessage()
+                            + "): run bulwark audit verify");
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * The RFC 9162 inclusion proof of entry {@code index} in the tree of the first {@code treeSize}
      * entries.
      *
@@ -506,10 +592,24 @@ public final class AuditLog implements AutoCloseable {
      * @throws UncheckedIOException if {@code out} fails
      */
     public long export(OutputStream out, Optional<Instant> since) {
-        long upTo = committed.size();
+        return export(file, committed.size(), out, since);
+    }
+
+    /**
+     * As {@link #export(OutputStream, Optional)}, from the file alone: one read-only snapshot, safe
+     * while the node that owns the log is running (SQLite WAL lets readers beside the one writer).
+     *
+     * @throws AuditException if there is no log at {@code file} or it cannot be read
+     */
+    public static long export(Path file, OutputStream out, Optional<Instant> since) {
+        return export(file, Long.MAX_VALUE, out, since);
+    }
+
+    private static long export(Path file, long upTo, OutputStream out, Optional<Instant> since) {
         HexFormat hex = HexFormat.of();
         try (Connection c = AuditDb.connect(file, true);
              PreparedStatement s = c.prepareStatement("SELECT idx, leaf, leaf_hash FROM audit_entry WHERE idx < ? ORDER BY idx")) {
+            c.setAutoCommit(false); // one read transaction: one snapshot, however long the export takes
             s.setLong(1, upTo);
             s.setFetchSize(4096);
             long lines = 0;
@@ -528,6 +628,7 @@ public final class AuditLog implements AutoCloseable {
                     lines++;
                 }
             }
+            c.rollback();
             out.flush();
             return lines;
         } catch (IOException e) {

@@ -7,6 +7,8 @@ public final class ExitCode {
     public static final int BAD_INPUT = 2;
     public static final int DENIED_OR_NOT_FOUND = 3;
     public static final int UNREACHABLE = 4;
+    /** {@code bulwark audit verify}: the audit log is not intact. */
+    public static final int TAMPERED = 5;
 
     private ExitCode() {}
 }

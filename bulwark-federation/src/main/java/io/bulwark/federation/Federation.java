@@ -1,5 +1,7 @@
 package io.bulwark.federation;
 
+import io.bulwark.audit.AuditEvent;
+import io.bulwark.audit.AuditLog;
 import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.HybridPublicSigningKey;
 import io.bulwark.label.PolicySet;
@@ -69,6 +71,8 @@ public final class Federation implements AutoCloseable {
     private final HttpClient http;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final Optional<AuditLog> auditLog;
+    private final java.util.function.Consumer<AuditEvent> audit;
     private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
     private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
     private final Map<String, String> identityDigests = new ConcurrentHashMap<>();
@@ -84,11 +88,17 @@ public final class Federation implements AutoCloseable {
     /**
      * @param ownIdentity this node's signed identity ({@link NodeIdentity#sign})
      * @param statements  every epoch key statement this node has announced, oldest first
+     * @param audit       where the feed reports each record it hands a peer ({@code record.shared})
+     * @param auditLog    the log whose heads and proofs peers may ask for (empty: the federation API
+     *                    answers 404 to audit questions)
      */
     public Federation(Settings settings, char[] passphrase, byte[] ownIdentity, PolicySet policies, MetadataStore metadata,
-                      BlobStore blobs, Supplier<List<EpochKeyStatement>> statements, MeterRegistry meters, Clock clock)
+                      BlobStore blobs, Supplier<List<EpochKeyStatement>> statements, MeterRegistry meters, Clock clock,
+                      java.util.function.Consumer<AuditEvent> audit, Optional<AuditLog> auditLog)
             throws IOException, GeneralSecurityException {
         this.settings = settings;
+        this.auditLog = auditLog;
+        this.audit = audit;
         this.ownIdentity = ownIdentity.clone();
         this.ownIdentityDigest = digest(ownIdentity);
         this.meters = meters;
@@ -107,7 +117,7 @@ public final class Federation implements AutoCloseable {
             });
         }
         this.feed = new Feed(settings.nation(), settings.node(), policies, metadata, blobs, statements, state,
-                FeedCursors.open(settings.cursorKeyFile()), signal, clock);
+                FeedCursors.open(settings.cursorKeyFile()), signal, clock, audit);
         feed.introducedAt(this::introducedAt);
         this.tls = FederationTls.load(settings.tlsKeystore(), passphrase,
                 PeerPins.of(() -> peers.current().peers().stream().map(Peer::fingerprint).collect(Collectors.toSet())),
@@ -145,6 +155,7 @@ public final class Federation implements AutoCloseable {
                     PeerLink link = new PeerLink(this, p, http, clock);
                     linkStates.put(fp, "connecting");
                     link.start();
+                    auditPeer("peer.linked", p);
                     return link;
                 });
             }
@@ -153,6 +164,7 @@ public final class Federation implements AutoCloseable {
                     link.stop();
                     links.remove(link.peer().fingerprint());
                     linkStates.remove(link.peer().fingerprint());
+                    auditPeer("peer.unlinked", link.peer());
                     LOG.info("peer {} removed: exchange stopped", link.peer().nation());
                 }
             }
@@ -162,6 +174,17 @@ public final class Federation implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * An {@code admin} event for a change of the peer list as this node acts on it: a link started
+     * (at start, or for a peer added to peers.json) or stopped (the peer was removed). Who edited the
+     * file is not known here; the node is the actor.
+     */
+    private void auditPeer(String action, Peer p) {
+        audit.accept(new AuditEvent(AuditEvent.Type.ADMIN, clock.instant(), "node:" + settings.nation() + "/" + settings.node(),
+                Optional.of("peer:" + p.nation()), AuditEvent.Outcome.SUCCESS,
+                Map.of("action", action, "url", p.url().toString(), "fingerprint", p.fingerprint())));
     }
 
     /** The federation API's URL, e.g. {@code https://127.0.0.1:40124}. */
@@ -189,6 +212,10 @@ public final class Federation implements AutoCloseable {
 
     Inbox inbox() {
         return inbox;
+    }
+
+    Optional<AuditLog> auditLog() {
+        return auditLog;
     }
 
     /** When this node first pinned the peer: records sealed before may lack key access for its nation. */

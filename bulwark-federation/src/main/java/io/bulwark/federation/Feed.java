@@ -1,5 +1,6 @@
 package io.bulwark.federation;
 
+import io.bulwark.audit.AuditEvent;
 import io.bulwark.label.CompiledLabel;
 import io.bulwark.label.LabelFormat;
 import io.bulwark.label.PolicySet;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -56,6 +58,7 @@ public final class Feed {
     private final FeedCursors cursors;
     private final ChangeSignal signal;
     private final Clock clock;
+    private final Consumer<AuditEvent> audit;
     private final Map<String, CompiledLabel> labels = new ConcurrentHashMap<>();
     private final Map<String, ResidencyPolicy> residencies = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -65,7 +68,9 @@ public final class Feed {
     private volatile java.util.function.Function<String, Optional<Instant>> introducedAt = fp -> Optional.empty();
 
     Feed(String nation, String node, PolicySet policies, MetadataStore metadata, BlobStore blobs,
-         Supplier<List<EpochKeyStatement>> statements, FederationState state, FeedCursors cursors, ChangeSignal signal, Clock clock) {
+         Supplier<List<EpochKeyStatement>> statements, FederationState state, FeedCursors cursors, ChangeSignal signal, Clock clock,
+         Consumer<AuditEvent> audit) {
+        this.audit = audit;
         this.nation = nation;
         this.node = node;
         this.policies = policies;
@@ -104,6 +109,7 @@ public final class Feed {
             if (!scan.frames.isEmpty() || scan.more) {
                 if (scan.frames.isEmpty()) continue; // a long stretch with nothing for this peer: read on
                 state.sent(fingerprint, scan.given, scan.taken, after); // durable before the peer can act on it
+                audit(peer, scan);
                 List<FeedFrame> frames = new ArrayList<>(scan.statements.size() + scan.frames.size() + 1);
                 scan.statements.forEach(s -> frames.add(new FeedFrame.Statement(s)));
                 frames.addAll(scan.frames);
@@ -114,6 +120,23 @@ public final class Feed {
             if (closed || left.isNegative() || left.isZero() || !signal.await(seen, left)) {
                 return new Batch(List.of(new FeedFrame.End(cursors.token(fingerprint, after))), 0);
             }
+        }
+    }
+
+    /**
+     * One {@code record.shared} event per record handed to the peer or told to it to drop, with the
+     * record as subject (so every event about a record is found by its id) and the peer as actor.
+     */
+    private void audit(NodeIdentity peer, Scan scan) {
+        Instant now = clock.instant();
+        String actor = "peer:" + peer.nation();
+        for (String id : scan.given) {
+            audit.accept(new AuditEvent(AuditEvent.Type.SHARED, now, actor, Optional.of(id), AuditEvent.Outcome.SUCCESS,
+                    Map.of("peer", peer.nation(), "node", peer.node(), "kind", "record")));
+        }
+        for (String id : scan.taken) {
+            audit.accept(new AuditEvent(AuditEvent.Type.SHARED, now, actor, Optional.of(id), AuditEvent.Outcome.SUCCESS,
+                    Map.of("peer", peer.nation(), "node", peer.node(), "kind", "drop")));
         }
     }
 

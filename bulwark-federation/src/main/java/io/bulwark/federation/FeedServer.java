@@ -1,6 +1,11 @@
 package io.bulwark.federation;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bulwark.audit.AuditEntry;
+import io.bulwark.audit.AuditEvent;
+import io.bulwark.audit.AuditJson;
+import io.bulwark.audit.AuditLog;
+import io.bulwark.audit.SignedTreeHead;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -11,11 +16,17 @@ import org.eclipse.jetty.util.Fields;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The federation API (docs/federation.md), served only over the pinned mutual-TLS connector:
- * {@code GET /federation/v1/identity} and {@code GET /federation/v1/feed?cursor=&wait=}. Every request
+ * {@code GET /federation/v1/identity}, {@code GET /federation/v1/feed?cursor=&wait=}, and for a
+ * partner's verification of what concerns it (docs/audit.md) {@code GET /federation/v1/audit/head} and
+ * {@code GET /federation/v1/audit/proof?record=ID}. Every request
  * is authorised by the client certificate's fingerprint against the peer list as it is <em>now</em>:
  * a removed peer's open connection is refused at its next request.
  */
@@ -81,10 +92,68 @@ final class FeedServer extends Handler.Abstract {
                 response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
                 return true;
             }
+            case "/federation/v1/audit/head" -> {
+                Optional<AuditLog> log = federation.auditLog();
+                if (log.isEmpty()) return noAuditLog(response, callback);
+                // The head the log signed last (every second while it grows); one is signed only if there is none.
+                SignedTreeHead head = log.get().latestTreeHead().orElseGet(log.get()::signTreeHead);
+                return json(response, callback, AuditJson.head(head));
+            }
+            case "/federation/v1/audit/proof" -> {
+                Optional<AuditLog> log = federation.auditLog();
+                if (log.isEmpty()) return noAuditLog(response, callback);
+                String record = Request.extractQueryParameters(request).getValue("record");
+                if (record == null || record.isBlank()) {
+                    return problem(response, callback, 400, "Bad request", "record: the id of a record this node shared with you or received from you");
+                }
+                return auditProof(response, callback, log.get(), peer.get(), record);
+            }
             default -> {
                 return problem(response, callback, 404, "Not found", "no federation resource " + path);
             }
         }
+    }
+
+    /** The most entries about one record a partner is given: far more than a record's sharing ever makes. */
+    private static final int MAX_PROOF_ENTRIES = 1000;
+
+    /**
+     * The entries about {@code record} that concern this peer — the record's {@code record.shared}
+     * events to it and {@code record.received} events from it — each with its inclusion proof against
+     * one signed tree head. Nothing else: for any other record, or one shared only with other nations,
+     * the answer is the same 404 as for a record that does not exist.
+     */
+    private static boolean auditProof(Response response, Callback callback, AuditLog log, Peer peer, String record) throws Exception {
+        List<AuditEntry> concerning = log.entriesAbout(record, MAX_PROOF_ENTRIES).stream()
+                .filter(e -> e.event().type() == AuditEvent.Type.SHARED || e.event().type() == AuditEvent.Type.RECEIVED)
+                .filter(e -> peer.nation().equals(e.event().details().get("peer")))
+                .toList();
+        if (concerning.isEmpty()) {
+            return problem(response, callback, 404, "Not found", "this node's audit log holds nothing about record " + record
+                    + " that concerns you");
+        }
+        long needed = concerning.getLast().index() + 1;
+        SignedTreeHead head = log.latestTreeHead().filter(h -> h.treeSize() >= needed).orElseGet(log::signTreeHead);
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (AuditEntry e : concerning) {
+            Map<String, Object> m = AuditJson.entry(e);
+            m.put("inclusion", AuditJson.inclusion(log.inclusionProof(e.index(), head.treeSize())));
+            entries.add(m);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("head", AuditJson.head(head));
+        body.put("entries", entries);
+        return json(response, callback, body);
+    }
+
+    private static boolean noAuditLog(Response response, Callback callback) throws Exception {
+        return problem(response, callback, 404, "Not found", "this node keeps no audit log");
+    }
+
+    private static boolean json(Response response, Callback callback, Object body) throws Exception {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);
+        return true;
     }
 
     private static boolean problem(Response response, Callback callback, int status, String title, String detail) throws Exception {

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.bulwark.audit.AuditEntry;
+import io.bulwark.audit.AuditEvent;
+import io.bulwark.audit.AuditEvent.Outcome;
+import io.bulwark.audit.AuditEvent.Type;
+import io.bulwark.audit.AuditJson;
+import io.bulwark.audit.AuditLog;
 import io.bulwark.node.identity.AuthResult;
 import io.bulwark.node.identity.IdentityProviderException;
 import io.bulwark.federation.Federation;
@@ -42,13 +48,15 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
 /**
- * The client API (OpenAPI 3.1 at {@code /openapi.json}): records, health and metrics. Every error
- * is {@code application/problem+json} (RFC 9457); a request that fails stores nothing.
+ * The client API (OpenAPI 3.1 at {@code /openapi.json}): records, health, metrics, federation state
+ * and the audit log. Every error is {@code application/problem+json} (RFC 9457); a request that fails
+ * stores nothing. A refused bearer token is audited ({@code auth.failed}, with the reason, never the token).
  */
 final class HttpApi extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     static final String RECORDS = "/api/v1/records";
+    static final int MAX_AUDIT_ENTRIES = 1000;
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
@@ -60,10 +68,12 @@ final class HttpApi extends Handler.Abstract {
     private final NodeConfig config;
     private final Semaphore inFlight;
     private final byte[] openApi;
+    private final Auditor audit;
 
     HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config,
-            Optional<Federation> federation) throws IOException {
+            Optional<Federation> federation, Auditor audit) throws IOException {
         this.federation = federation;
+        this.audit = audit;
         this.records = records;
         this.users = users;
         this.tokens = tokens;
@@ -131,6 +141,22 @@ final class HttpApi extends Handler.Abstract {
                 only(method, "GET");
                 confirmations(request, response, callback);
             }
+            case "/api/v1/audit/head" -> {
+                only(method, "GET");
+                json(response, callback, 200, AuditJson.head(auditLog(authenticate(request)).signTreeHead()));
+            }
+            case "/api/v1/audit/entries" -> {
+                only(method, "GET");
+                auditEntries(request, response, callback);
+            }
+            case "/api/v1/audit/proof/inclusion" -> {
+                only(method, "GET");
+                inclusionProof(request, response, callback);
+            }
+            case "/api/v1/audit/proof/consistency" -> {
+                only(method, "GET");
+                consistencyProof(request, response, callback);
+            }
             default -> {
                 if (path.startsWith(RECORDS + "/") && path.endsWith("/label") && path.indexOf('/', RECORDS.length() + 1) == path.length() - 6) {
                     only(method, "PUT");
@@ -160,14 +186,132 @@ final class HttpApi extends Handler.Abstract {
     private Principal authenticate(Request request) {
         String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw Problem.unauthorized("a bearer token is required: Authorization: Bearer <token> (bulwark token prints one)");
+            throw authFailed(request, "anonymous", "no bearer token",
+                    "a bearer token is required: Authorization: Bearer <token> (bulwark token prints one)");
         }
         Principal fromToken = switch (tokens.verify(header.substring(7).strip())) {
             case AuthResult.Authenticated a -> a.principal();
-            case AuthResult.Rejected r -> throw Problem.unauthorized("the bearer token was refused: " + r.reason());
+            // The reason names the failed check and never contains the token (AuthResult.Rejected).
+            case AuthResult.Rejected r -> throw authFailed(request, "anonymous", r.reason(), "the bearer token was refused: " + r.reason());
         };
-        return users.current(fromToken).orElseThrow(() -> Problem.unauthorized(
+        return users.current(fromToken).orElseThrow(() -> authFailed(request, Auditor.actor(fromToken), "local user no longer exists",
                 "the bearer token was refused: local user '" + fromToken.name() + "' no longer exists on this node"));
+    }
+
+    private Problem authFailed(Request request, String actor, String reason, String detail) {
+        audit.record(Type.AUTH_FAILED, actor, null, Outcome.DENIED, Map.of("reason", Auditor.detail(reason),
+                "remote", Request.getRemoteAddr(request), "path", Auditor.detail(Request.getPathInContext(request))));
+        return Problem.unauthorized(detail);
+    }
+
+    // ---- the audit log ---------------------------------------------------------------------------
+
+    private AuditLog auditLog(Principal principal) {
+        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role operator or officer is needed to read the audit log; you have " + principal.roles());
+        }
+        return audit.log().orElseThrow(() -> new Problem(404, "Not found", "this node keeps no audit log"));
+    }
+
+    /** {@code ?from=INDEX&since=ISO-8601&limit=N}: entries oldest first, and {@code next} (the index to ask from) if there may be more. */
+    private void auditEntries(Request request, Response response, Callback callback) {
+        AuditLog log = auditLog(authenticate(request));
+        Fields q = Request.extractQueryParameters(request);
+        long from = 0;
+        Optional<Instant> since = Optional.empty();
+        int limit = 100;
+        for (Fields.Field f : q) {
+            switch (f.getName()) {
+                case "from" -> from = longParam("from", f.getValue());
+                case "since" -> since = Optional.of(time("since", f.getValue()));
+                case "limit" -> {
+                    limit = number("limit", f.getValue());
+                    if (limit < 1 || limit > MAX_AUDIT_ENTRIES) {
+                        throw Problem.badRequest("limit: between 1 and " + MAX_AUDIT_ENTRIES + ", not " + limit);
+                    }
+                }
+                default -> throw Problem.badRequest("unknown query parameter '" + f.getName() + "'; known: from, since, limit");
+            }
+        }
+        List<AuditEntry> entries = log.entries(from, limit, since);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (AuditEntry e : entries) {
+            Map<String, Object> item = AuditJson.entry(e);
+            item.put("event", event(e.event()));
+            items.add(item);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("size", log.size());
+        body.put("entries", items);
+        if (entries.size() == limit) body.put("next", entries.getLast().index() + 1);
+        json(response, callback, 200, body);
+    }
+
+    private static Map<String, Object> event(AuditEvent e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", e.type().wireName());
+        m.put("time", e.time().toString());
+        m.put("actor", e.actor());
+        m.put("subject", e.subject().orElse(null));
+        m.put("outcome", e.outcome().wireName());
+        m.put("details", e.details());
+        return m;
+    }
+
+    /** {@code ?index=&size=}; without {@code size}, against a tree head signed now (returned beside the proof). */
+    private void inclusionProof(Request request, Response response, Callback callback) {
+        AuditLog log = auditLog(authenticate(request));
+        Fields q = Request.extractQueryParameters(request);
+        known(q, "index", "size");
+        long index = longParam("index", required(q, "index"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        long size;
+        if (q.getValue("size") == null) {
+            var head = log.signTreeHead();
+            size = head.treeSize();
+            body.put("head", AuditJson.head(head));
+        } else {
+            size = longParam("size", q.getValue("size"));
+        }
+        try {
+            body.putAll(AuditJson.inclusion(log.inclusionProof(index, size)));
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest(e.getMessage());
+        }
+        json(response, callback, 200, body);
+    }
+
+    /** {@code ?from=&to=}: that the tree of {@code from} entries is a prefix of the tree of {@code to}. */
+    private void consistencyProof(Request request, Response response, Callback callback) {
+        AuditLog log = auditLog(authenticate(request));
+        Fields q = Request.extractQueryParameters(request);
+        known(q, "from", "to");
+        long from = longParam("from", required(q, "from"));
+        long to = longParam("to", required(q, "to"));
+        try {
+            json(response, callback, 200, AuditJson.consistency(log.consistencyProof(from, to)));
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest(e.getMessage());
+        }
+    }
+
+    private static void known(Fields q, String... names) {
+        for (Fields.Field f : q) {
+            if (!List.of(names).contains(f.getName())) {
+                throw Problem.badRequest("unknown query parameter '" + f.getName() + "'; known: " + String.join(", ", names));
+            }
+        }
+    }
+
+    private static String required(Fields q, String name) {
+        String v = q.getValue(name);
+        if (v == null) throw Problem.badRequest(name + ": required");
+        return v;
+    }
+
+    private static long longParam(String name, String v) {
+        if (v == null || !v.matches("[0-9]{1,18}")) throw Problem.badRequest(name + ": a whole number, not '" + v + "'");
+        return Long.parseLong(v);
     }
 
     private void publish(Request request, Response response, Callback callback) throws IOException {

@@ -1,5 +1,6 @@
 package io.bulwark.node;
 
+import io.bulwark.audit.AuditLog;
 import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.Keystore;
 import io.bulwark.federation.Federation;
@@ -70,17 +71,20 @@ public final class Node implements AutoCloseable {
     private final RecordService records;
     private final Federation federation;
     private final ReplicaInbox inbox;
+    private final Auditor audit;
     private Thread statusWriter;
     private final Server server;
     private final ServerConnector connector;
 
-    private Node(NodeHome home) throws IOException, GeneralSecurityException {
+    private Node(NodeHome home, boolean audited) throws IOException, GeneralSecurityException {
         this.home = home;
         this.config = home.loadConfig();
         Keystore keys = home.openKeystore();
         PolicySet policies = home.policies(config);
         TokenVerifier tokens = verifiers(home, config); // a bad identity setting fails before storage opens
         Clock clock = Clock.systemUTC();
+        audit = audited ? new Auditor(Optional.of(new AuditLog(home.auditLog(), keys.signing(), AuditLog.DEFAULT_SIGN_INTERVAL,
+                clock, Auditor.COMMIT_DELAY)), clock) : Auditor.NONE;
         metadata = new SqliteMetadataStore(home.database());
         blobs = new FilesystemBlobStore(home.defaultSite());
         // At startup no write is in progress (one process owns a home), so nothing needs a grace
@@ -130,8 +134,9 @@ public final class Node implements AutoCloseable {
                     @Override public void dropping(String id, String kind, long seq, java.util.function.Predicate<String> mayStillHold) {
                         federation.expectConfirmations(id, kind, seq, mayStillHold);
                     }
-                });
-        inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, storage, received, clock);
+                }, audit);
+        inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, storage, received,
+                clock, audit);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("bulwark-http");
@@ -158,7 +163,7 @@ public final class Node implements AutoCloseable {
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
-                Optional.ofNullable(federation))));
+                Optional.ofNullable(federation), audit)));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
     }
@@ -173,7 +178,7 @@ public final class Node implements AutoCloseable {
         return new Federation(new Federation.Settings(config.nation(), config.node(), f.host(), f.port(),
                 f.hybridOnly() ? FederationTls.KeyExchange.HYBRID_ONLY : FederationTls.KeyExchange.HYBRID_PREFERRED,
                 home.peers(), home.federationState(), home.cursorKey(), home.tlsKeystore()),
-                home.passphrase(), identity, policies, metadata, blobs, statements, meters, clock);
+                home.passphrase(), identity, policies, metadata, blobs, statements, meters, clock, audit, audit.log());
     }
 
     private static ResidencyPolicy defaultResidency(NodeConfig config, PolicySet policies) {
@@ -207,7 +212,19 @@ public final class Node implements AutoCloseable {
 
     /** Opens the node in this home and starts serving. */
     public static Node start(NodeHome home) throws Exception {
-        Node node = new Node(home);
+        return start(home, true);
+    }
+
+    /**
+     * As {@link #start}, but with no audit log: <b>for the benchmark that measures what auditing costs
+     * only</b> (docs/BENCHMARKS.md) — a node in service is always audited, so there is no setting for it.
+     */
+    public static Node startUnaudited(NodeHome home) throws Exception {
+        return start(home, false);
+    }
+
+    private static Node start(NodeHome home, boolean audited) throws Exception {
+        Node node = new Node(home, audited);
         try {
             node.server.start();
             if (node.federation != null) {
@@ -312,5 +329,6 @@ public final class Node implements AutoCloseable {
         }
         blobs.close();
         metadata.close();
+        audit.log().ifPresent(AuditLog::close); // last: everything above may still audit; signs a final tree head
     }
 }

@@ -50,6 +50,7 @@ import java.util.List;
  *   data/metadata.db          metadata and change log (SQLite, WAL)
  *   data/epochs.log           epoch key statements this node made or received
  *   data/federation.db        pinned peer identities, acknowledgements, cursors (SQLite)
+ *   data/audit.db             the tamper-evident audit log (SQLite, WAL; docs/audit.md)
  *   data/peers-status.json    the peers' state as the running node last saw it
  *   secrets/cursor.key        seals the cursors this node hands its peers
  *   sites/default/            the default filesystem site: sealed records
@@ -67,6 +68,7 @@ public record NodeHome(Path dir) {
     public Path defaultSite() { return dir.resolve("sites/default"); }
     public Path peers() { return dir.resolve("peers.json"); }
     public Path federationState() { return dir.resolve("data/federation.db"); }
+    public Path auditLog() { return dir.resolve("data/audit.db"); }
     public Path peersStatus() { return dir.resolve("data/peers-status.json"); }
     Path cursorKey() { return dir.resolve("secrets/cursor.key"); }
 

@@ -1,5 +1,7 @@
 package io.bulwark.node;
 
+import io.bulwark.audit.AuditEvent.Outcome;
+import io.bulwark.audit.AuditEvent.Type;
 import io.bulwark.crypto.SigningKeyset;
 import io.bulwark.label.Category;
 import io.bulwark.label.CompiledLabel;
@@ -44,6 +46,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -53,7 +56,9 @@ import java.util.Optional;
  * <p><b>Security guarantees.</b> A caller reads a record only when its label permits the caller's
  * subject; otherwise the answer is the same as for a missing record. A caller cannot publish a label
  * it could not read itself. Storage holds only sealed records (ciphertext); a record is acknowledged
- * only after its blob and its metadata are durable.
+ * only after its blob and its metadata are durable. Publish, read, denied read, retraction and
+ * relabel are audited (docs/audit.md); listing is not — it would log every page a client scrolls,
+ * and what a list reveals is only what the caller may read anyway.
  */
 public final class RecordService {
 
@@ -73,6 +78,7 @@ public final class RecordService {
     private final Timer publishTime;
     private final java.util.Map<String, CompiledLabel> labelsByJson = new java.util.concurrent.ConcurrentHashMap<>();
     private final Changes changes;
+    private final Auditor audit;
 
     /** What the rest of the node hears of committed changes: federation answers its peers at once. */
     interface Changes {
@@ -90,8 +96,9 @@ public final class RecordService {
 
     RecordService(PolicySet policies, String nation, RecordSealer sealer, RecordOpener opener, SigningKeyset signingKeys,
                   MetadataStore metadata, BlobStore blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters,
-                  Changes changes) {
+                  Changes changes, Auditor audit) {
         this.changes = changes;
+        this.audit = audit;
         this.policies = policies;
         this.nation = nation;
         this.sealer = sealer;
@@ -134,8 +141,10 @@ public final class RecordService {
         CompiledLabel compiled = policies.compile(label);
         CompiledSubject subject = subject(principal);
         if (!compiled.permits(subject)) {
-            throw Problem.forbidden("you may not publish a record you could not read yourself: "
-                    + compiled.decide(subject).reason());
+            String reason = compiled.decide(subject).reason();
+            audit.record(Type.PUBLISH, Auditor.actor(principal), null, Outcome.DENIED,
+                    Map.of("label", policies.canonicalMarking(label), "reason", Auditor.detail(reason)));
+            throw Problem.forbidden("you may not publish a record you could not read yourself: " + reason);
         }
         if (!compiled.releasableTo(nation)) {
             throw Problem.unprocessable("Label not releasable here", "the label does not release the record to this node's nation "
@@ -175,16 +184,17 @@ public final class RecordService {
             throw new IllegalStateException("the store refused a new record: " + result);
         }
         changes.committed();
+        String marking = policies.canonicalMarking(sealed.label());
+        audit.record(Type.PUBLISH, Auditor.actor(principal), id, Outcome.SUCCESS, Map.of("label", marking));
         published.increment();
         sample.stop(publishTime);
-        return new Published(id, sealed.label(), policies.canonicalMarking(sealed.label()), type, payload.length,
-                sealed.header().created(), residency.toString());
+        return new Published(id, sealed.label(), marking, type, payload.length, sealed.header().created(), residency.toString());
     }
 
     /** The record if it exists, is not retracted and the caller may read it; else empty (never says which). */
     public Optional<Opened> read(Principal principal, String id) {
         requireRole(principal, Role.ANALYST, "read records");
-        Optional<RecordMetadata> meta = visible(principal, id);
+        Optional<RecordMetadata> meta = visible(principal, id, "read");
         Optional<byte[]> bytes = Optional.empty();
         // A relabel or re-seal moves a record to a new blob and deletes the old one: a read that
         // looked up the old place asks again (the decision is made again, too).
@@ -192,7 +202,7 @@ public final class RecordService {
             bytes = tryReadBlob(meta.get());
             if (bytes.isEmpty()) {
                 if (attempt == 2) throw new IllegalStateException("record " + id + " has metadata but no blob");
-                meta = visible(principal, id);
+                meta = visible(principal, id, "read");
             }
         }
         if (meta.isEmpty()) {
@@ -202,20 +212,34 @@ public final class RecordService {
         if (!record.id().toString().equals(id)) {
             throw new IllegalStateException("storage returned another record for " + id);
         }
+        byte[] payload = opener.openAll(record);
+        String marking = policies.canonicalMarking(record.label());
+        audit.record(Type.READ, Auditor.actor(principal), id, Outcome.SUCCESS, Map.of("label", marking));
         reads.increment();
-        return Optional.of(new Opened(meta.get(), policies.canonicalMarking(record.label()), opener.openAll(record)));
+        return Optional.of(new Opened(meta.get(), marking, payload));
     }
 
-    private Optional<RecordMetadata> visible(Principal principal, String id) {
+    /**
+     * The record if it is active and the caller may read it. A refusal is audited as
+     * {@code record.read_denied} ({@code operation}: what the caller tried), though the caller is told
+     * only "not found".
+     */
+    private Optional<RecordMetadata> visible(Principal principal, String id, String operation) {
         try {
             RecordId.parse(id);
         } catch (IllegalArgumentException e) {
             return Optional.empty(); // a malformed id is a missing record, too
         }
         Optional<RecordMetadata> meta = metadata.find(id).filter(m -> m.state() == RecordState.ACTIVE);
-        if (meta.isPresent() && !compiledLabel(meta.get()).permits(subject(principal))) {
-            denied.increment();
-            return Optional.empty();
+        if (meta.isPresent()) {
+            CompiledLabel label = compiledLabel(meta.get());
+            CompiledSubject subject = subject(principal);
+            if (!label.permits(subject)) {
+                denied.increment();
+                audit.record(Type.READ_DENIED, Auditor.actor(principal), id, Outcome.DENIED, Map.of("operation", operation,
+                        "label", policies.canonicalMarking(label.label()), "reason", Auditor.detail(label.decide(subject).reason())));
+                return Optional.empty();
+            }
         }
         return meta;
     }
@@ -245,7 +269,7 @@ public final class RecordService {
      */
     public boolean retract(Principal principal, String id) {
         requireRole(principal, Role.ANALYST, "retract records");
-        Optional<RecordMetadata> meta = visible(principal, id);
+        Optional<RecordMetadata> meta = visible(principal, id, "retract");
         if (meta.isEmpty()) return false;
         if (!meta.get().originNation().equals(nation) || !principal.nationality().equals(nation)) {
             throw Problem.forbidden("only users of the origin nation " + meta.get().originNation() + " may retract this record");
@@ -259,7 +283,10 @@ public final class RecordService {
         StoreResult<ChangeReceipt> result = metadata.retract(id, tombstone.encode(), tombstone.at());
         if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) return false;
         blobs.delete(meta.get().blob().key());
-        changes.dropping(id, "retraction", done.value().seq(), n -> false); // owed before any peer can hear of it
+        audit.record(Type.RETRACT, Auditor.actor(principal), id, Outcome.SUCCESS, Map.of());
+        // Expect the holders' confirmations before waking the feed: once it has sent the retraction,
+        // the holdings no longer name them, and a quick acknowledgement would find nothing to confirm.
+        changes.dropping(id, "retraction", done.value().seq(), n -> false);
         changes.committed();
         return true;
     }
@@ -271,7 +298,7 @@ public final class RecordService {
      */
     public Published relabel(Principal principal, String id, String labelText) {
         requireRole(principal, Role.ANALYST, "relabel records");
-        Optional<RecordMetadata> meta = visible(principal, id);
+        Optional<RecordMetadata> meta = visible(principal, id, "relabel");
         if (meta.isEmpty()) throw Problem.notFound();
         if (!meta.get().originNation().equals(nation) || !principal.nationality().equals(nation)) {
             throw Problem.forbidden("only users of the origin nation " + meta.get().originNation() + " may relabel this record");
@@ -305,10 +332,13 @@ public final class RecordService {
             throw Problem.notFound();
         }
         if (!meta.get().blob().key().equals(blob.key())) blobs.delete(meta.get().blob().key());
-        changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo); // owed before any peer can hear of it
+        String marking = policies.canonicalMarking(sealed.label());
+        audit.record(Type.RELABEL, Auditor.actor(principal), id, Outcome.SUCCESS,
+                Map.of("old", policies.canonicalMarking(old.label()), "new", marking));
+        changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo); // before the feed wakes, as in retract
         changes.committed();
         ResidencyPolicy residency = ResidencyPolicy.parse(old.residency(), policies);
-        return new Published(id, sealed.label(), policies.canonicalMarking(sealed.label()), meta.get().contentType(),
+        return new Published(id, sealed.label(), marking, meta.get().contentType(),
                 meta.get().payloadSize(), meta.get().createdAt(), residency.toString());
     }
 

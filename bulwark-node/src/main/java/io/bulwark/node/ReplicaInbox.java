@@ -1,5 +1,7 @@
 package io.bulwark.node;
 
+import io.bulwark.audit.AuditEvent.Outcome;
+import io.bulwark.audit.AuditEvent.Type;
 import io.bulwark.federation.Inbox;
 import io.bulwark.federation.NodeIdentity;
 import io.bulwark.label.PolicySet;
@@ -37,7 +39,8 @@ import java.util.concurrent.Future;
  * comes from the peer that sent it, that its label releases it to this nation, that this node can
  * open it and that this node's storage meets its residency — before its blob and metadata are
  * stored (all durable before the feed's cursor moves). Anything else is rejected with the reason
- * and stored nowhere.
+ * and stored nowhere. Each record stored is audited as {@code record.received}, each rejected as
+ * {@code record.rejected} with the reason, the sending peer as actor.
  */
 final class ReplicaInbox implements Inbox {
 
@@ -52,10 +55,12 @@ final class ReplicaInbox implements Inbox {
     private final List<? extends ResidencyPolicy.Site> storage;
     private final Clock clock;
     private final Set<Long> knownEpochKeys = ConcurrentHashMap.newKeySet();
+    private final Auditor audit;
 
     ReplicaInbox(String nation, PolicySet policies, RecordOpener opener, OriginKeys origins, RecordService records,
                  MetadataStore metadata, BlobStore blobs, EpochLog epochLog, List<? extends ResidencyPolicy.Site> storage,
-                 List<EpochKeyStatement> accepted, Clock clock) {
+                 List<EpochKeyStatement> accepted, Clock clock, Auditor audit) {
+        this.audit = audit;
         this.nation = nation;
         this.policies = policies;
         this.opener = opener;
@@ -87,15 +92,46 @@ final class ReplicaInbox implements Inbox {
         List<Optional<String>> outcomes = new ArrayList<>(sealed.size());
         List<Accepted> accepted = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
+        List<String> ids = new ArrayList<>(sealed.size()); // for the audit: null where the bytes name no record
         for (byte[] bytes : sealed) {
             try {
-                accepted.add(check(origin, bytes));
+                Accepted a = check(origin, bytes);
+                accepted.add(a);
+                ids.add(a.record().id().toString());
                 positions.add(outcomes.size());
                 outcomes.add(Optional.empty());
             } catch (InvalidRecordException e) {
+                ids.add(idOf(bytes));
                 outcomes.add(Optional.of(e.getMessage()));
             }
         }
+        store(accepted, positions, outcomes);
+        audit(origin, ids, outcomes); // only once stored: a delivery that fails here comes again, and is audited then
+        return outcomes;
+    }
+
+    /** One {@code record.received} or {@code record.rejected} event per record of a delivery. */
+    private void audit(NodeIdentity origin, List<String> ids, List<Optional<String>> outcomes) {
+        String actor = "peer:" + origin.nation();
+        for (int i = 0; i < ids.size(); i++) {
+            Optional<String> rejection = outcomes.get(i);
+            audit.record(rejection.isEmpty() ? Type.RECEIVED : Type.REJECTED, actor, ids.get(i),
+                    rejection.isEmpty() ? Outcome.SUCCESS : Outcome.FAILURE,
+                    rejection.map(r -> Map.of("peer", origin.nation(), "node", origin.node(), "reason", Auditor.detail(r)))
+                            .orElse(Map.of("peer", origin.nation(), "node", origin.node())));
+        }
+    }
+
+    /** The id a sealed record claims (unverified, for the audit only), or null if the bytes do not decode. */
+    private String idOf(byte[] bytes) {
+        try {
+            return SealedRecord.decode(bytes, policies).id().toString();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void store(List<Accepted> accepted, List<Integer> positions, List<Optional<String>> outcomes) {
         // Blobs in parallel (their flushes are shared), then every new record's metadata in one commit.
         Map<Integer, BlobRef> placed = new ConcurrentHashMap<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -139,7 +175,6 @@ final class ReplicaInbox implements Inbox {
                 }
             }
         }
-        return outcomes;
     }
 
     private Accepted check(NodeIdentity origin, byte[] bytes) {
@@ -203,6 +238,8 @@ final class ReplicaInbox implements Inbox {
         StoreResult<ChangeReceipt> r = metadata.retract(id, tombstone.encode(), tombstone.at());
         if (r instanceof StoreResult.Success<ChangeReceipt>) {
             blobs.delete(meta.get().blob().key());
+            audit.record(Type.RETRACT, "peer:" + origin.nation(), id, Outcome.SUCCESS,
+                    Map.of("peer", origin.nation(), "node", origin.node(), "kind", "retraction"));
             return Optional.empty();
         }
         return meta.get().state() == RecordState.RETRACTED ? Optional.empty() : Optional.of(tombstone + ": " + r);
@@ -220,6 +257,8 @@ final class ReplicaInbox implements Inbox {
                 .getBytes(StandardCharsets.UTF_8);
         if (metadata.retract(recordId, marker, clock.instant()) instanceof StoreResult.Success<ChangeReceipt>) {
             blobs.delete(meta.get().blob().key());
+            audit.record(Type.RETRACT, "peer:" + origin.nation(), recordId, Outcome.SUCCESS,
+                    Map.of("peer", origin.nation(), "node", origin.node(), "kind", "withdrawal"));
         }
     }
 }

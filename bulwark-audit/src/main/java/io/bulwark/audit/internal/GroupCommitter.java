@@ -45,14 +45,21 @@ public final class GroupCommitter<T> implements AutoCloseable {
     }
 
     private final int maxBatch;
+    private final long lingerNanos;
     private final BatchHandler<T> handler;
     private final LinkedBlockingQueue<Pending<T>> queue = new LinkedBlockingQueue<>();
     private final Pending<T> stop = new Pending<>(null);
     private final Thread writer;
     private boolean closed;
 
-    public GroupCommitter(String name, int maxBatch, BatchHandler<T> handler) {
+    /**
+     * @param linger how long the writer waits after the first write of a batch for more to arrive:
+     *               fewer, larger commits (fewer fsyncs competing with the caller's own) for callers
+     *               that do not wait for the commit; zero commits at once
+     */
+    public GroupCommitter(String name, int maxBatch, java.time.Duration linger, BatchHandler<T> handler) {
         this.maxBatch = maxBatch;
+        this.lingerNanos = linger.toNanos();
         this.handler = handler;
         // A platform thread: it lives as long as the log and spends its time in native SQLite calls.
         this.writer = Thread.ofPlatform().name(name).daemon(true).start(this::run);
@@ -100,6 +107,9 @@ public final class GroupCommitter<T> implements AutoCloseable {
                 batch.add(queue.take());
             } catch (InterruptedException e) {
                 continue; // nobody interrupts the writer on purpose; close() queues the stop marker
+            }
+            if (lingerNanos > 0 && batch.getFirst() != stop) {
+                java.util.concurrent.locks.LockSupport.parkNanos(lingerNanos); // an interrupt only shortens it
             }
             queue.drainTo(batch, maxBatch - 1);
             boolean stopping = batch.remove(stop);
