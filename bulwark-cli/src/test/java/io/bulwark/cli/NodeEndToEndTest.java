@@ -425,7 +425,7 @@ class NodeEndToEndTest {
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, "--residency", "operator=FRA,GBR", payload), 2))
                 .contains("breaks operator: operator nationality DEU is not allowed (HTTP 422)");
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, "--residency", "in=Germany", payload), 2))
-                .startsWith("bulwark: Bad request: residency: in= takes nations (ISO 3166-1 alpha-3) and groups (")
+                .startsWith("bulwark: Bad request: residency 'in=Germany': in= takes nations (ISO 3166-1 alpha-3) and groups (")
                 .contains("'Germany' is neither");
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, "--residency", "in=DEU\n", payload), 2))
                 .isEqualTo("bulwark: --residency: 'in=DEU?' cannot be sent in an HTTP header (printable ASCII only)");
