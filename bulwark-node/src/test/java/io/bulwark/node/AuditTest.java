@@ -73,14 +73,16 @@ class AuditTest {
     }
 
     /** DEU's entries through the API, once at least {@code atLeast} are durable (appends are queued). */
-    private List<JsonNode> entries(String officer, int atLeast) throws Exception {
+    /** The log's entries once it holds at least {@code atLeast} and every event described in {@code awaited} (events are written in batches). */
+    private List<JsonNode> entries(String officer, int atLeast, String... awaited) throws Exception {
         List<JsonNode> all = new ArrayList<>();
-        nations.await(atLeast + " audit entries", SHARE, () -> {
+        nations.await(atLeast + " audit entries including " + List.of(awaited), SHARE, () -> {
             try {
                 JsonNode body = JSON.readTree(get("/api/v1/audit/entries?limit=1000", officer).body());
                 all.clear();
                 body.get("entries").forEach(all::add);
-                return all.size() >= atLeast;
+                List<String> seen = all.stream().map(AuditTest::describe).toList();
+                return all.size() >= atLeast && seen.containsAll(List.of(awaited));
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
@@ -112,7 +114,8 @@ class AuditTest {
 
         String officer = token("olga");
         assertThat(get("/api/v1/audit/head", token("ana")).statusCode()).isEqualTo(403);
-        List<JsonNode> entries = entries(officer, 8);
+        List<JsonNode> entries = entries(officer, 8, "record.received peer:FRA " + fromFra.id(), "auth.failed anonymous -",
+                "record.retract analyst-deu@DEU " + other.id());
         // This test's own acts (the other test's, and sharing between the nodes, interleave).
         List<String> local = entries.stream().map(AuditTest::describe)
                 .filter(d -> d.startsWith("auth.failed") || (!d.startsWith("record.shared")
