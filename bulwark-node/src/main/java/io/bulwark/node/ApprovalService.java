@@ -156,7 +156,7 @@ final class ApprovalService {
             }
         }
         for (String name : op.parameters()) {
-            if (parameters.get(name) == null || parameters.get(name).isBlank()) throw Problem.badRequest("parameters." + name + ": required");
+            if (parameters.get(name) == null) throw Problem.badRequest("parameters." + name + ": required");
         }
         Map<String, String> canonical = op.check(parameters);
         Instant now = now();
