@@ -90,6 +90,8 @@ public final class FederationLoadDriver {
     private final Map<String, NodeHome> homes = new LinkedHashMap<>();
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, String> tokens = new LinkedHashMap<>();
+    /** Operators' tokens: /metrics is for those who run a node, not for analysts. */
+    private final Map<String, String> operatorTokens = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private final byte[] payload = new byte[1024];
@@ -156,7 +158,8 @@ public final class FederationLoadDriver {
                 }
             }
             peers.write(homes.get(nation).peers());
-            tokens.put(nation, token(homes.get(nation), nation));
+            tokens.put(nation, token(homes.get(nation), nation, Role.ANALYST));
+            operatorTokens.put(nation, token(homes.get(nation), nation, Role.OPERATOR));
         }
         for (String nation : NATIONS) nodes.put(nation, Node.start(homes.get(nation)));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -167,11 +170,11 @@ public final class FederationLoadDriver {
         }
     }
 
-    /** A local analyst of the nation (NATO SECRET, no COI) and a token for it, as {@code bulwark demo} makes them. */
-    private static String token(NodeHome home, String nation) throws Exception {
-        String name = "analyst-" + nation.toLowerCase(Locale.ROOT);
+    /** A local user of the nation with this role (NATO SECRET, no COI) and a token for it, as {@code bulwark demo} makes them. */
+    private static String token(NodeHome home, String nation, Role role) throws Exception {
+        String name = role.id() + "-" + nation.toLowerCase(Locale.ROOT);
         LocalUsers users = LocalUsers.open(home.dir(), PolicySet.defaults());
-        users.add(new User(name, nation, List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        users.add(new User(name, nation, List.of("NATO SECRET"), Set.of(), Set.of(role)));
         var config = home.loadConfig();
         LocalTokens issuer = new LocalTokens(config.nation(), config.node(), Files.readAllBytes(home.dir().resolve("secrets/token.key")));
         return issuer.issue(users.find(name).orElseThrow().toPrincipal(issuer.issuer()), Duration.ofHours(8));
@@ -510,7 +513,8 @@ public final class FederationLoadDriver {
 
     /** The peer's {@code bulwark_federation_received_total} for records from DEU, from its /metrics. */
     private double received(String nation) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.get(nation).url() + "/metrics")).GET().build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.get(nation).url() + "/metrics"))
+                        .header("Authorization", "Bearer " + operatorTokens.get(nation)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return r.body().lines().filter(l -> l.startsWith("bulwark_federation_received_total{") && l.contains("peer=\"DEU\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

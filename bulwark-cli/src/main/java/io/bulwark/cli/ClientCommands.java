@@ -86,6 +86,7 @@ final class ClientCommands {
             int code = switch (status) {
                 case 400, 413, 415, 422, 431 -> ExitCode.BAD_INPUT;
                 case 401, 403, 404 -> ExitCode.DENIED_OR_NOT_FOUND;
+                case 409 -> ExitCode.DENIED_OR_NOT_FOUND; // a refused approval: expired, decided, or the same officer again
                 case 502, 503, 504 -> ExitCode.UNREACHABLE;
                 default -> ExitCode.OTHER;
             };

@@ -51,6 +51,19 @@ final class PeerCommands {
         }
     }
 
+    /**
+     * In production mode trust changes only through M-of-N approval (docs/approvals.md): editing
+     * peers.json from the node's own machine would bypass it. The one exception is a node's very first
+     * peer, which has to come from somewhere: {@code --bootstrap}, accepted only while there is none.
+     */
+    private static void approvalRequired(NodeHome home, String what, String request, boolean bootstrap) {
+        if (home.loadConfig().mode() != NodeConfig.Mode.PRODUCTION) return;
+        if (bootstrap && read(home).peers().isEmpty()) return;
+        throw new UserError(ExitCode.DENIED_OR_NOT_FOUND, home.dir() + " runs in production mode: " + what + " needs the approval of officers "
+                + "(bulwark " + request + " --url URL --token T ...)" + (request.startsWith("request peer-add")
+                ? (bootstrap ? "; --bootstrap is only for a node without peers" : ", or --bootstrap for a node's first peer") : ""));
+    }
+
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Pin a peer: its nation, federation URL and TLS certificate fingerprint (from its 'bulwark node info', exchanged out of band).")
     static final class Add implements Callable<Integer> {
@@ -58,11 +71,14 @@ final class PeerCommands {
         @Option(names = "--nation", required = true, paramLabel = "NATION", description = "The peer's nation, e.g. FRA") String nation;
         @Option(names = "--url", required = true, paramLabel = "URL", description = "The peer's federation API, https://HOST:PORT") String url;
         @Option(names = "--fingerprint", required = true, paramLabel = "HEX", description = "SHA-256 of the peer's TLS certificate (64 hex digits)") String fingerprint;
+        @Option(names = "--bootstrap", description = "In production mode: pin the node's first peer without approval (refused once it has one).")
+        boolean bootstrap;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             NodeHome h = home(home);
+            approvalRequired(h, "adding a peer", "request peer-add", bootstrap);
             try {
                 Peer peer = new Peer(nation, Peer.url(url), fingerprint, Instant.now());
                 if (peer.fingerprint().equals(h.tlsFingerprint())) {
@@ -87,6 +103,7 @@ final class PeerCommands {
         @Override
         public Integer call() throws IOException {
             NodeHome h = home(home);
+            approvalRequired(h, "removing a peer", "request peer-remove", false);
             try {
                 read(h).without(nation.toUpperCase(Locale.ROOT)).write(h.peers());
             } catch (InvalidPeerException e) {

@@ -69,9 +69,11 @@ final class HttpApi extends Handler.Abstract {
     private final Semaphore inFlight;
     private final byte[] openApi;
     private final Auditor audit;
+    private final ApprovalService approvals;
 
     HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config,
-            Optional<Federation> federation, Auditor audit) throws IOException {
+            Optional<Federation> federation, Auditor audit, ApprovalService approvals) throws IOException {
+        this.approvals = approvals;
         this.federation = federation;
         this.audit = audit;
         this.records = records;
@@ -120,6 +122,8 @@ final class HttpApi extends Handler.Abstract {
             }
             case "/metrics" -> {
                 only(method, "GET");
+                // What a node stores and exchanges, in numbers: operating data, not for every token holder.
+                operatorOrOfficer(authenticate(request), "read the metrics");
                 write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape().getBytes(StandardCharsets.UTF_8));
             }
             case "/openapi.json" -> {
@@ -157,8 +161,17 @@ final class HttpApi extends Handler.Abstract {
                 only(method, "GET");
                 consistencyProof(request, response, callback);
             }
+            case APPROVALS -> {
+                switch (method) {
+                    case "POST" -> requestApproval(request, response, callback);
+                    case "GET" -> listApprovals(request, response, callback);
+                    default -> throw methodNotAllowed(method, "GET, POST");
+                }
+            }
             default -> {
-                if (path.startsWith(RECORDS + "/") && path.endsWith("/label") && path.indexOf('/', RECORDS.length() + 1) == path.length() - 6) {
+                if (path.startsWith(APPROVALS + "/")) {
+                    approvalResource(request, response, callback, path.substring(APPROVALS.length() + 1), method);
+                } else if (path.startsWith(RECORDS + "/") && path.endsWith("/label") && path.indexOf('/', RECORDS.length() + 1) == path.length() - 6) {
                     only(method, "PUT");
                     relabel(request, response, callback, path.substring(RECORDS.length() + 1, path.length() - 6));
                 } else if (path.startsWith(RECORDS + "/") && path.indexOf('/', RECORDS.length() + 1) < 0) {
@@ -204,12 +217,122 @@ final class HttpApi extends Handler.Abstract {
         return Problem.unauthorized(detail);
     }
 
+    private static void operatorOrOfficer(Principal principal, String what) {
+        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role operator or officer is needed to " + what + "; you have " + principal.roles());
+        }
+    }
+
+    // ---- approvals (docs/approvals.md) -----------------------------------------------------------
+
+    static final String APPROVALS = "/api/v1/approvals";
+
+    /** {@code {id}}, {@code {id}/approve} or {@code {id}/reject}. */
+    private void approvalResource(Request request, Response response, Callback callback, String rest, String method) throws IOException {
+        String[] parts = rest.split("/", -1);
+        if (parts.length == 1 && !parts[0].isEmpty()) {
+            only(method, "GET");
+            json(response, callback, 200, approval(approvals.get(authenticate(request), parts[0])));
+        } else if (parts.length == 2 && parts[1].equals("approve")) {
+            only(method, "POST");
+            json(response, callback, 200, approval(approvals.approve(authenticate(request), parts[0])));
+        } else if (parts.length == 2 && parts[1].equals("reject")) {
+            only(method, "POST");
+            Principal principal = authenticate(request);
+            var body = jsonBody(request);
+            for (var names = body.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!name.equals("reason")) throw Problem.badRequest("unknown field '" + name + "'; known: reason");
+            }
+            if (body.has("reason") && !body.get("reason").isTextual()) throw Problem.badRequest("reason: a string");
+            json(response, callback, 200, approval(approvals.reject(principal, parts[0], body.path("reason").asText(null))));
+        } else {
+            throw new Problem(404, "Not found", "no such resource: " + APPROVALS + "/" + rest + " (see /openapi.json)");
+        }
+    }
+
+    private void requestApproval(Request request, Response response, Callback callback) throws IOException {
+        Principal principal = authenticate(request);
+        var body = jsonBody(request);
+        for (var names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("operation") && !name.equals("parameters")) {
+                throw Problem.badRequest("unknown field '" + name + "'; known: operation, parameters");
+            }
+        }
+        if (!body.path("operation").isTextual()) throw Problem.badRequest("operation: required, a string such as peer.add");
+        Map<String, String> parameters = new LinkedHashMap<>();
+        var p = body.path("parameters");
+        if (!p.isMissingNode() && !p.isObject()) throw Problem.badRequest("parameters: an object of strings");
+        for (var fields = p.fields(); fields.hasNext(); ) {
+            var f = fields.next();
+            if (!f.getValue().isTextual()) throw Problem.badRequest("parameters." + f.getKey() + ": a string");
+            parameters.put(f.getKey(), f.getValue().asText());
+        }
+        ApprovalService.Request r = approvals.request(principal, body.get("operation").asText(), parameters);
+        response.getHeaders().put(HttpHeader.LOCATION, APPROVALS + "/" + r.id());
+        json(response, callback, 202, approval(r));
+    }
+
+    private void listApprovals(Request request, Response response, Callback callback) {
+        Principal principal = authenticate(request);
+        Fields q = Request.extractQueryParameters(request);
+        known(q, "state");
+        Optional<ApprovalService.State> state = Optional.ofNullable(q.getValue("state")).map(v -> {
+            for (ApprovalService.State s : ApprovalService.State.values()) if (s.id().equals(v)) return s;
+            throw Problem.badRequest("state: pending, executed, failed, rejected or expired, not '" + v + "'");
+        });
+        json(response, callback, 200, Map.of("requests", approvals.list(principal, state).stream().map(this::approval).toList()));
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode jsonBody(Request request) throws IOException {
+        byte[] bytes;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            bytes = in.readNBytes(64 * 1024 + 1);
+        }
+        if (bytes.length > 64 * 1024) throw new Problem(413, "Payload too large", "a request body here is at most 64 KiB");
+        if (bytes.length == 0) return JSON.createObjectNode();
+        try {
+            var node = JSON.readTree(bytes);
+            if (node == null || !node.isObject()) throw Problem.badRequest("the body is a JSON object");
+            return node;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw Problem.badRequest("the body is not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private Map<String, Object> approval(ApprovalService.Request r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("operation", r.operation());
+        m.put("parameters", r.parameters());
+        m.put("digest", r.digest());
+        m.put("requester", r.requester());
+        m.put("created", r.created().toString());
+        m.put("expires", r.expires().toString());
+        m.put("state", r.state(approvals.now()).id());
+        m.put("required", r.required());
+        m.put("approvals", r.approvals().stream().map(HttpApi::decision).toList());
+        m.put("rejection", r.rejection().map(HttpApi::decision).orElse(null));
+        m.put("result", r.result().orElse(null));
+        return m;
+    }
+
+    private static Map<String, Object> decision(ApprovalService.Decision d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("officer", d.officer());
+        m.put("time", d.time().toString());
+        m.put("timeMillis", d.time().toEpochMilli());
+        d.reason().ifPresent(reason -> m.put("reason", reason));
+        m.put("signature", d.signature());
+        m.put("publicKey", d.publicKey());
+        return m;
+    }
+
     // ---- the audit log ---------------------------------------------------------------------------
 
     private AuditLog auditLog(Principal principal) {
-        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
-            throw Problem.forbidden("the role operator or officer is needed to read the audit log; you have " + principal.roles());
-        }
+        operatorOrOfficer(principal, "read the audit log");
         return audit.log().orElseThrow(() -> new Problem(404, "Not found", "this node keeps no audit log"));
     }
 
@@ -384,9 +507,7 @@ final class HttpApi extends Handler.Abstract {
     }
 
     private Federation federation(Principal principal) {
-        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
-            throw Problem.forbidden("the role operator or officer is needed to see federation state; you have " + principal.roles());
-        }
+        operatorOrOfficer(principal, "see federation state");
         return federation.orElseThrow(() -> new Problem(404, "Not found",
                 "this node has no federation API (set federation.listen in bulwark.yaml, or init with --federation-listen)"));
     }

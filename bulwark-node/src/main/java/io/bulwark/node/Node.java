@@ -72,6 +72,7 @@ public final class Node implements AutoCloseable {
     private final Federation federation;
     private final ReplicaInbox inbox;
     private final Auditor audit;
+    private final ApprovalService approvals;
     private Thread statusWriter;
     private final Server server;
     private final ServerConnector connector;
@@ -138,6 +139,14 @@ public final class Node implements AutoCloseable {
         inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, storage, received,
                 clock, audit);
 
+        approvals = new ApprovalService(home.approvals(), List.of(
+                new Operations.PeerAdd(home.peers(), config.nation(), home.tlsFingerprint(), clock),
+                new Operations.PeerRemove(home.peers()),
+                new Operations.ResidencyDefault(home, records, policies, config.nation()),
+                // The hook for key rotation: this build has none, so keys.rotate is refused when requested (501).
+                new Operations.KeysRotate(Optional.empty())),
+                config.approvals().required(config.mode()), config.approvals().expiryDuration(), keys.signing(), audit, clock);
+
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("bulwark-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -163,7 +172,7 @@ public final class Node implements AutoCloseable {
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
-                Optional.ofNullable(federation), audit)));
+                Optional.ofNullable(federation), audit, approvals)));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
     }

@@ -31,17 +31,83 @@ import java.util.Optional;
  * @param oidc       external identity providers whose bearer tokens are accepted
  * @param residency  the default residency policy of records published without one
  * @param federation the federation API, if this node shares with peers
+ * @param mode       dev or production: sets the default number of approvals (docs/approvals.md) and
+ *                   whether the local {@code peer add|remove --home} commands may change trust
+ * @param approvals  M-of-N approvals of sensitive operations
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(String nation, String node, String listen, boolean tls, List<String> policies,
-                         Limits limits, List<Oidc> oidc, String residency, Federation federation) {
+                         Limits limits, List<Oidc> oidc, String residency, Federation federation, Mode mode,
+                         Approvals approvals) {
 
     public NodeConfig {
         policies = policies == null ? List.of() : List.copyOf(policies);
         limits = limits == null ? Limits.DEFAULTS : limits;
         oidc = oidc == null ? List.of() : List.copyOf(oidc);
         residency = residency == null ? "" : residency;
+        mode = mode == null ? Mode.DEV : mode;
+        approvals = approvals == null ? Approvals.DEFAULTS : approvals;
+    }
+
+    /** As above, in dev mode with default approvals: the form of every configuration before modes existed. */
+    public NodeConfig(String nation, String node, String listen, boolean tls, List<String> policies,
+                      Limits limits, List<Oidc> oidc, String residency, Federation federation) {
+        this(nation, node, listen, tls, policies, limits, oidc, residency, federation, Mode.DEV, Approvals.DEFAULTS);
+    }
+
+    /** How a node is run. Production is stricter: more approvals by default, no local changes of trust. */
+    public enum Mode {
+        DEV, PRODUCTION;
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        @JsonCreator
+        static Mode parse(String text) {
+            for (Mode m : values()) if (m.id().equals(text)) return m;
+            throw new InvalidConfigException("mode: dev or production, not '" + text + "'");
+        }
+    }
+
+    /**
+     * M-of-N approvals of sensitive operations (docs/approvals.md).
+     *
+     * @param required M, distinct officers other than the requester; absent means the mode's default
+     *                 (2 in production, 1 in dev) so that switching the mode switches the default too
+     * @param expiry   how long a request waits for its approvals, ISO 8601 ({@code PT24H})
+     */
+    public record Approvals(Integer required, String expiry) {
+        public static final Approvals DEFAULTS = new Approvals(null, null);
+
+        public Approvals {
+            expiry = expiry == null ? "PT24H" : expiry;
+        }
+
+        @JsonCreator
+        static Approvals fromYaml(@JsonProperty("required") Integer required, @JsonProperty("expiry") String expiry) {
+            return new Approvals(required, expiry);
+        }
+
+        /** The M in force for this mode. */
+        public int required(Mode mode) {
+            return required != null ? required : mode == Mode.PRODUCTION ? 2 : 1;
+        }
+
+        public java.time.Duration expiryDuration() {
+            try {
+                return java.time.Duration.parse(expiry);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new InvalidConfigException("approvals.expiry: an ISO 8601 duration such as PT24H, not '" + expiry + "'");
+            }
+        }
+    }
+
+    /** This configuration with another default residency (an approved {@code residency.default}). */
+    NodeConfig withResidency(String newResidency) {
+        return new NodeConfig(nation, node, listen, tls, policies, limits, oidc, newResidency, federation, mode, approvals);
     }
 
     /**
@@ -53,8 +119,10 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
                                @JsonProperty("listen") String listen, @JsonProperty("tls") Boolean tls,
                                @JsonProperty("policies") List<String> policies, @JsonProperty("limits") Limits limits,
                                @JsonProperty("oidc") List<Oidc> oidc, @JsonProperty("residency") String residency,
-                               @JsonProperty("federation") Federation federation) {
-        return new NodeConfig(nation, node, listen, Boolean.TRUE.equals(tls), policies, limits, oidc, residency, federation);
+                               @JsonProperty("federation") Federation federation, @JsonProperty("mode") Mode mode,
+                               @JsonProperty("approvals") Approvals approvals) {
+        return new NodeConfig(nation, node, listen, Boolean.TRUE.equals(tls), policies, limits, oidc, residency, federation,
+                mode, approvals);
     }
 
     /**
@@ -110,6 +178,16 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     public static NodeConfig load(Path file) {
+        NodeConfig c = read(file);
+        String listen = Optional.ofNullable(System.getenv("BULWARK_LISTEN")).filter(s -> !s.isBlank()).orElse(c.listen());
+        c = new NodeConfig(c.nation(), c.node(), listen, c.tls(), c.policies(), c.limits(), c.oidc(), c.residency(), c.federation(),
+                c.mode(), c.approvals());
+        c.validate(file.toString());
+        return c;
+    }
+
+    /** The file as it is, without environment overrides: what a change to the file starts from. */
+    static NodeConfig read(Path file) {
         NodeConfig c;
         try {
             c = YAML.readValue(file.toFile(), NodeConfig.class);
@@ -122,9 +200,6 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         } catch (IOException e) {
             throw new InvalidConfigException(file + ": cannot be read (" + e.getMessage() + ")");
         }
-        String listen = Optional.ofNullable(System.getenv("BULWARK_LISTEN")).filter(s -> !s.isBlank()).orElse(c.listen());
-        c = new NodeConfig(c.nation(), c.node(), listen, c.tls(), c.policies(), c.limits(), c.oidc(), c.residency(), c.federation());
-        c.validate(file.toString());
         return c;
     }
 
@@ -152,6 +227,13 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         if (limits.maxPayloadBytes() < 1 || limits.maxConcurrentRequests() < 1 || limits.requestTimeoutSeconds() < 1
                 || limits.maxHeaderBytes() < 1024) {
             throw new InvalidConfigException(source + ": limits: every limit is positive (and maxHeaderBytes at least 1024)");
+        }
+        if (approvals.required() != null && approvals.required() < 1) {
+            throw new InvalidConfigException(source + ": approvals.required: at least 1, not " + approvals.required());
+        }
+        java.time.Duration expiry = approvals.expiryDuration();
+        if (expiry.isNegative() || expiry.isZero()) {
+            throw new InvalidConfigException(source + ": approvals.expiry: positive, not " + approvals.expiry());
         }
         if (!tls && !isLoopback(host())) {
             throw new InvalidConfigException(source + ": listen " + listen + " is not a loopback address; serving it "

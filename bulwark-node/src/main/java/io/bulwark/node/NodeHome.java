@@ -52,6 +52,7 @@ import java.util.List;
  *   data/federation.db        pinned peer identities, acknowledgements, cursors (SQLite)
  *   data/audit.db             the tamper-evident audit log (SQLite, WAL; docs/audit.md)
  *   data/peers-status.json    the peers' state as the running node last saw it
+ *   data/approvals.json       requests for sensitive operations and their signed approvals (docs/approvals.md)
  *   secrets/cursor.key        seals the cursors this node hands its peers
  *   sites/default/            the default filesystem site: sealed records
  * </pre>
@@ -70,6 +71,7 @@ public record NodeHome(Path dir) {
     public Path federationState() { return dir.resolve("data/federation.db"); }
     public Path auditLog() { return dir.resolve("data/audit.db"); }
     public Path peersStatus() { return dir.resolve("data/peers-status.json"); }
+    public Path approvals() { return dir.resolve("data/approvals.json"); }
     Path cursorKey() { return dir.resolve("secrets/cursor.key"); }
 
     /**

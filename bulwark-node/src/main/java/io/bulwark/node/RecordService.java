@@ -70,7 +70,8 @@ public final class RecordService {
     private final SigningKeyset signingKeys;
     private final MetadataStore metadata;
     private final BlobStore blobs;
-    private final ResidencyPolicy defaultResidency;
+    /** Changed at runtime by an approved {@code residency.default} (docs/approvals.md). */
+    private volatile ResidencyPolicy defaultResidency;
     private final Clock clock;
     private final Counter published;
     private final Counter reads;
@@ -117,6 +118,15 @@ public final class RecordService {
 
     PolicySet policies() {
         return policies;
+    }
+
+    /** The residency of records published from now on without one. */
+    void defaultResidency(ResidencyPolicy residency) {
+        this.defaultResidency = residency;
+    }
+
+    ResidencyPolicy defaultResidency() {
+        return defaultResidency;
     }
 
     /** What a publish returns. */

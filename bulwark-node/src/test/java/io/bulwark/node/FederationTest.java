@@ -2,6 +2,7 @@ package io.bulwark.node;
 
 import io.bulwark.federation.FederationState;
 import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
 import io.bulwark.store.RecordState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,7 +150,13 @@ class FederationTest {
         assertThat(fraAtDeu.lastDelivery()).isPresent();
 
         var http = java.net.http.HttpClient.newHttpClient();
-        var metrics = java.net.http.HttpRequest.newBuilder(java.net.URI.create(nations.node("FRA").url() + "/metrics")).build();
+        io.bulwark.node.identity.LocalUsers.open(nations.homes.get("FRA").dir(), io.bulwark.label.PolicySet.defaults())
+                .add(new io.bulwark.node.identity.User("otto", "FRA", List.of("NATO SECRET"), java.util.Set.of(), java.util.Set.of(Role.OPERATOR)));
+        String operator = new io.bulwark.node.identity.LocalTokens("FRA", "fra-1", nations.homes.get("FRA").tokenSecret()).issue(
+                new Principal("otto", "FRA", List.of("NATO SECRET"), java.util.Set.of(), java.util.Set.of(Role.OPERATOR), "bulwark:FRA:fra-1"),
+                Duration.ofMinutes(10));
+        var metrics = java.net.http.HttpRequest.newBuilder(java.net.URI.create(nations.node("FRA").url() + "/metrics"))
+                .header("Authorization", "Bearer " + operator).build(); // metrics are for operators and officers
         nations.await("FRA's metrics show DEU connected and caught up", SHARE, () -> {
             try {
                 String body = http.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString()).body();

@@ -1,0 +1,356 @@
+package io.bulwark.node;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.bulwark.audit.AuditEvent.Outcome;
+import io.bulwark.audit.AuditEvent.Type;
+import io.bulwark.crypto.SigningKeyset;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * M-of-N approval of sensitive operations (docs/approvals.md). An operator or officer requests an
+ * operation; it runs once {@code required} distinct officers other than the requester have approved
+ * it before it expires; one rejection ends it. Every approval and rejection is signed with the node's
+ * hybrid signing key over {@link #signedBytes}; every step is audited. The requests live in
+ * {@code data/approvals.json}, rewritten atomically after each change, so they survive a restart.
+ *
+ * <p>Synchronized as a whole: approvals are rare and human-paced, and one lock makes "count the
+ * approvals, then execute once" trivially race-free.
+ */
+final class ApprovalService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    static final String SIGNATURE_CONTEXT = "bulwark-approval-v1";
+    static final String DIGEST_CONTEXT = "bulwark-operation-v1";
+    static final int MAX_REASON = 1024;
+
+    /** Where a request stands. {@link #EXPIRED} is never stored: a pending request past its expiry is expired. */
+    enum State {
+        PENDING, EXECUTED, FAILED, REJECTED, EXPIRED;
+
+        String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    enum Verdict {
+        APPROVE, REJECT;
+
+        String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * An officer's signed approval or rejection.
+     *
+     * @param signature  base64 hybrid signature over {@link #signedBytes}
+     * @param publicKey  base64 encoding of the public key that signed; its SHA-256 is the {@code signingKey} of {@code bulwark node info}
+     */
+    record Decision(Verdict verdict, String officer, Instant time, Optional<String> reason, String signature, String publicKey) {}
+
+    /**
+     * A request and what became of it.
+     *
+     * @param digest   hex SHA-256 of the operation and its canonical parameters ({@link #digest})
+     * @param required M at the time of the request (a later change of the setting does not move the goalposts)
+     * @param result   what the execution did, or why it failed
+     */
+    record Request(String id, String operation, Map<String, String> parameters, String digest, String requester,
+                   Instant created, Instant expires, int required, List<Decision> approvals, Optional<Decision> rejection,
+                   State state, Optional<String> result) {
+
+        Request {
+            parameters = new TreeMap<>(parameters);
+            approvals = List.copyOf(approvals);
+        }
+
+        State state(Instant now) {
+            return state == State.PENDING && !now.isBefore(expires) ? State.EXPIRED : state;
+        }
+
+        private Request with(List<Decision> approvals, Optional<Decision> rejection, State state, Optional<String> result) {
+            return new Request(id, operation, parameters, digest, requester, created, expires, required, approvals, rejection, state, result);
+        }
+    }
+
+    record Stored(List<Request> requests) {}
+
+    private final Path file;
+    private final Map<String, SensitiveOperation> operations = new TreeMap<>();
+    private final int required;
+    private final Duration expiry;
+    private final SigningKeyset keys;
+    private final Auditor audit;
+    private final Clock clock;
+    private final Map<String, Request> requests = new LinkedHashMap<>();
+
+    ApprovalService(Path file, List<SensitiveOperation> operations, int required, Duration expiry, SigningKeyset keys,
+                    Auditor audit, Clock clock) throws IOException {
+        this.file = file;
+        for (SensitiveOperation o : operations) this.operations.put(o.name(), o);
+        this.required = required;
+        this.expiry = expiry;
+        this.keys = keys;
+        this.audit = audit;
+        this.clock = clock;
+        if (Files.exists(file)) {
+            for (Request r : JSON.readValue(file.toFile(), Stored.class).requests()) requests.put(r.id(), r);
+        }
+    }
+
+    Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /** Files a request; nothing happens until it is approved. */
+    synchronized Request request(Principal principal, String operation, Map<String, String> parameters) {
+        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role operator or officer is needed to request a sensitive operation; you have " + principal.roles());
+        }
+        SensitiveOperation op = operations.get(operation);
+        if (op == null) {
+            throw Problem.badRequest("operation: unknown '" + operation + "'; known: " + String.join(", ", operations.keySet()));
+        }
+        for (String name : parameters.keySet()) {
+            if (!op.parameters().contains(name)) {
+                throw Problem.badRequest("parameters." + name + ": not a parameter of " + operation
+                        + (op.parameters().isEmpty() ? ", which takes none" : "; its parameters: " + String.join(", ", op.parameters())));
+            }
+        }
+        for (String name : op.parameters()) {
+            if (parameters.get(name) == null) throw Problem.badRequest("parameters." + name + ": required");
+        }
+        Map<String, String> canonical = op.check(parameters);
+        Instant now = now();
+        Request r = new Request(UUID.randomUUID().toString(), operation, canonical, HexFormat.of().formatHex(digest(operation, canonical)),
+                Auditor.actor(principal), now, now.plus(expiry), required, List.of(), Optional.empty(), State.PENDING, Optional.empty());
+        requests.put(r.id(), r);
+        save();
+        Map<String, String> details = new TreeMap<>(Map.of("action", "request", "operation", operation, "digest", r.digest(),
+                "required", String.valueOf(required), "expires", r.expires().toString()));
+        canonical.forEach((k, v) -> details.put("param." + k, Auditor.detail(v)));
+        audit.record(Type.APPROVAL, r.requester(), r.id(), Outcome.SUCCESS, details);
+        return r;
+    }
+
+    synchronized List<Request> list(Principal principal, Optional<State> state) {
+        mayRead(principal);
+        Instant now = now();
+        return requests.values().stream().filter(r -> state.isEmpty() || r.state(now) == state.get()).toList().reversed();
+    }
+
+    synchronized Request get(Principal principal, String id) {
+        mayRead(principal);
+        return find(id);
+    }
+
+    /**
+     * Adds an officer's approval; the request executes on the approval that makes {@code required}.
+     * A failed execution is recorded on the request ({@link State#FAILED}), not thrown: the approval
+     * itself stands.
+     */
+    synchronized Request approve(Principal principal, String id) {
+        Request r = decidable(principal, id, Verdict.APPROVE);
+        String officer = Auditor.actor(principal);
+        if (officer.equals(r.requester())) {
+            throw refused(r, officer, Verdict.APPROVE, Problem.forbidden("you requested " + r.id()
+                    + "; its approvals must come from other officers"));
+        }
+        if (r.approvals().stream().anyMatch(d -> d.officer().equals(officer))) {
+            throw refused(r, officer, Verdict.APPROVE, new Problem(409, "Duplicate approval", officer + " has already approved "
+                    + r.id() + "; it needs " + r.required() + " distinct officers (" + r.approvals().size() + " so far)"));
+        }
+        List<Decision> approvals = new ArrayList<>(r.approvals());
+        approvals.add(sign(r, officer, Verdict.APPROVE, Optional.empty()));
+        r = r.with(approvals, Optional.empty(), State.PENDING, Optional.empty());
+        requests.put(id, r);
+        save();
+        audit.record(Type.APPROVAL, officer, id, Outcome.SUCCESS, Map.of("action", "approve", "operation", r.operation(),
+                "digest", r.digest(), "approvals", approvals.size() + "/" + r.required()));
+        if (approvals.size() >= r.required()) r = execute(r);
+        return r;
+    }
+
+    /** Ends a request: one officer's rejection is enough. */
+    synchronized Request reject(Principal principal, String id, String reason) {
+        Request r = decidable(principal, id, Verdict.REJECT);
+        if (reason == null || reason.isBlank()) throw Problem.badRequest("reason: required (why the request is rejected)");
+        if (reason.length() > MAX_REASON) throw Problem.badRequest("reason: at most " + MAX_REASON + " characters");
+        String officer = Auditor.actor(principal);
+        r = r.with(r.approvals(), Optional.of(sign(r, officer, Verdict.REJECT, Optional.of(Auditor.detail(reason)))), State.REJECTED,
+                Optional.empty());
+        requests.put(id, r);
+        save();
+        audit.record(Type.APPROVAL, officer, id, Outcome.SUCCESS, Map.of("action", "reject", "operation", r.operation(),
+                "digest", r.digest(), "reason", Auditor.detail(reason)));
+        return r;
+    }
+
+    private Request decidable(Principal principal, String id, Verdict verdict) {
+        if (!principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role officer is needed to " + verdict.id() + " a request; you have " + principal.roles());
+        }
+        Request r = find(id);
+        String officer = Auditor.actor(principal);
+        State state = r.state(now());
+        if (state == State.EXPIRED) {
+            throw refused(r, officer, verdict, new Problem(409, "Request expired", "request " + id + " expired at " + r.expires()
+                    + " with " + r.approvals().size() + " of " + r.required() + " approvals; it can no longer run (request it again)"));
+        }
+        if (state != State.PENDING) {
+            throw refused(r, officer, verdict, new Problem(409, "Already decided", "request " + id + " is " + state.id()
+                    + "; nothing more can be decided on it"));
+        }
+        return r;
+    }
+
+    /** Audits a refused decision and hands back the problem to throw. */
+    private Problem refused(Request r, String officer, Verdict verdict, Problem p) {
+        audit.record(Type.APPROVAL, officer, r.id(), Outcome.DENIED, Map.of("action", verdict.id(), "operation", r.operation(),
+                "reason", Auditor.detail(p.detail())));
+        return p;
+    }
+
+    private Request execute(Request r) {
+        SensitiveOperation op = operations.get(r.operation());
+        Request done;
+        try {
+            if (op == null) throw new Problem(501, "Not implemented", r.operation() + " is not an operation of this build");
+            String what = op.execute(r.parameters());
+            done = r.with(r.approvals(), Optional.empty(), State.EXECUTED, Optional.of(what));
+            audit.record(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.SUCCESS, Map.of("request", r.id(),
+                    "digest", r.digest(), "result", Auditor.detail(what)));
+        } catch (Problem e) {
+            done = failed(r, e.detail());
+        } catch (Exception e) {
+            LOG.error("approved request {} ({}) failed", r.id(), r.operation(), e);
+            done = failed(r, "the node could not carry it out: " + e.getMessage());
+        }
+        requests.put(r.id(), done);
+        save();
+        return done;
+    }
+
+    private Request failed(Request r, String why) {
+        audit.record(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.FAILURE, Map.of("request", r.id(),
+                "digest", r.digest(), "reason", Auditor.detail(why)));
+        return r.with(r.approvals(), Optional.empty(), State.FAILED, Optional.of(why));
+    }
+
+    private Decision sign(Request r, String officer, Verdict verdict, Optional<String> reason) {
+        Instant time = now();
+        try {
+            byte[] signature = keys.sign(signedBytes(r.id(), HexFormat.of().parseHex(r.digest()), officer, time, verdict));
+            Base64.Encoder b64 = Base64.getEncoder();
+            return new Decision(verdict, officer, time, reason, b64.encodeToString(signature), b64.encodeToString(keys.primary().encode()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the node's signing key failed", e);
+        }
+    }
+
+    private Request find(String id) {
+        Request r = requests.get(id);
+        if (r == null) throw new Problem(404, "Not found", "no approval request " + id);
+        return r;
+    }
+
+    private static void mayRead(Principal principal) {
+        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role operator or officer is needed to see approval requests; you have " + principal.roles());
+        }
+    }
+
+    /** Writes every request to a temporary file, forces it, and renames it over the old one: a crash leaves one or the other. */
+    private void save() {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, JSON.writeValueAsBytes(new Stored(List.copyOf(requests.values()))));
+            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
+     * What identifies an operation: SHA-256 of {@code str("bulwark-operation-v1") || str(operation) ||
+     * u32 count || (str(name) || str(value))*} with the parameters sorted by name, where {@code str} is a
+     * u32 big-endian byte length and the UTF-8 bytes.
+     */
+    static byte[] digest(String operation, Map<String, String> parameters) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        str(out, DIGEST_CONTEXT);
+        str(out, operation);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(parameters.size()).array());
+        new TreeMap<>(parameters).forEach((k, v) -> {
+            str(out, k);
+            str(out, v);
+        });
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(out.toByteArray());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * What an officer's decision signs: {@code str("bulwark-approval-v1") || str(request id) ||
+     * digest (32 bytes) || str(officer) || u64 time in milliseconds since the epoch || str("approve" | "reject")}.
+     */
+    static byte[] signedBytes(String requestId, byte[] digest, String officer, Instant time, Verdict verdict) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        str(out, SIGNATURE_CONTEXT);
+        str(out, requestId);
+        out.writeBytes(digest);
+        str(out, officer);
+        out.writeBytes(ByteBuffer.allocate(8).putLong(time.toEpochMilli()).array());
+        str(out, verdict.id());
+        return out.toByteArray();
+    }
+
+    private static void str(ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
+        out.writeBytes(b);
+    }
+}

@@ -1,0 +1,37 @@
+package io.bulwark.node;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An operation that takes effect only after M-of-N approval by officers ({@link ApprovalService}).
+ * Each has a name ({@code peer.add}) and string parameters. Adding one — {@code sites.*} or
+ * {@code provider.evacuate} for storage — is writing an implementation and listing it where
+ * {@link Node} builds the {@link ApprovalService}; the API, the CLI's {@code bulwark request}, the
+ * signatures and the audit trail need no change.
+ */
+interface SensitiveOperation {
+
+    /** The name requests carry, e.g. {@code peer.add}. */
+    String name();
+
+    /** The parameters, every one required; no other is accepted. */
+    List<String> parameters();
+
+    /**
+     * Checks a request at the time it is made, so that officers approve only what can run, and
+     * returns the parameters in canonical form (what is digested and signed).
+     *
+     * @param parameters exactly {@link #parameters()}, each a string
+     * @throws Problem naming the parameter and the rule (400), or why this node cannot do it (409, 501)
+     */
+    Map<String, String> check(Map<String, String> parameters);
+
+    /**
+     * Carries the operation out once approved. The world may have changed since {@link #check}, so it
+     * checks again and throws a {@link Problem} if the operation no longer applies.
+     *
+     * @return what was done, one line for the audit log and the requester
+     */
+    String execute(Map<String, String> parameters) throws Exception;
+}

@@ -1,0 +1,122 @@
+package io.bulwark.node;
+
+import io.bulwark.crypto.SigningKeyset;
+import io.bulwark.node.identity.Principal;
+import io.bulwark.node.identity.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The approval rules on their own, with a clock the test moves: counting, expiry, who may decide. */
+class ApprovalServiceTest {
+
+    /** A clock that stands still until the test moves it. */
+    static final class TestClock extends Clock {
+        Instant now = Instant.parse("2026-11-27T10:00:00Z");
+        @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public Instant instant() { return now; }
+    }
+
+    final List<Map<String, String>> executed = new ArrayList<>();
+    final SensitiveOperation op = new SensitiveOperation() {
+        @Override public String name() { return "test.op"; }
+        @Override public List<String> parameters() { return List.of("x"); }
+        @Override public Map<String, String> check(Map<String, String> p) { return Map.copyOf(p); }
+        @Override public String execute(Map<String, String> p) {
+            executed.add(p);
+            return "done " + p.get("x");
+        }
+    };
+    final TestClock clock = new TestClock();
+
+    static Principal user(String name, Role... roles) {
+        return new Principal(name, "DEU", List.of("NATO SECRET"), Set.of(), Set.of(roles), "bulwark:DEU:deu-1");
+    }
+
+    ApprovalService service(Path dir, int required) throws Exception {
+        return new ApprovalService(dir.resolve("approvals.json"), List.of(op), required, Duration.ofHours(24), SigningKeyset.generate(),
+                Auditor.NONE, clock);
+    }
+
+    @Test
+    void runsOnlyOnTheMthApprovalOfDistinctOfficers(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 2);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        assertThat(s.approve(user("olga", Role.OFFICER), r.id()).state()).isEqualTo(ApprovalService.State.PENDING);
+        assertThat(executed).as("too few approvals: nothing happens").isEmpty();
+        assertThatThrownBy(() -> s.approve(user("olga", Role.OFFICER), r.id()))
+                .isInstanceOf(Problem.class).hasMessageContaining("olga@DEU has already approved")
+                .extracting(e -> ((Problem) e).status()).isEqualTo(409);
+        assertThat(executed).isEmpty();
+        var done = s.approve(user("omar", Role.OFFICER), r.id());
+        assertThat(done.state()).isEqualTo(ApprovalService.State.EXECUTED);
+        assertThat(done.result()).contains("done 1");
+        assertThat(executed).containsExactly(Map.of("x", "1"));
+        assertThatThrownBy(() -> s.approve(user("oleg", Role.OFFICER), r.id())).hasMessageContaining("is executed")
+                .extracting(e -> ((Problem) e).status()).isEqualTo(409);
+    }
+
+    @Test
+    void anExpiredRequestCanNeitherBeApprovedNorRun(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 2);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        s.approve(user("olga", Role.OFFICER), r.id());
+        clock.now = clock.now.plus(Duration.ofHours(24));
+        assertThatThrownBy(() -> s.approve(user("omar", Role.OFFICER), r.id()))
+                .isInstanceOf(Problem.class).hasMessageContaining("expired at 2026-11-28T10:00:00Z with 1 of 2 approvals")
+                .extracting(e -> ((Problem) e).title()).isEqualTo("Request expired");
+        assertThat(executed).isEmpty();
+        assertThat(s.list(user("otto", Role.OPERATOR), java.util.Optional.of(ApprovalService.State.EXPIRED))).hasSize(1);
+    }
+
+    @Test
+    void theRequesterCannotApproveEvenAsAnOfficerAndOneRejectionEndsIt(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 1);
+        Principal both = user("oscar", Role.OPERATOR, Role.OFFICER);
+        var r = s.request(both, "test.op", Map.of("x", "1"));
+        assertThatThrownBy(() -> s.approve(both, r.id())).hasMessageContaining("you requested")
+                .extracting(e -> ((Problem) e).status()).isEqualTo(403);
+        assertThatThrownBy(() -> s.approve(user("otto", Role.OPERATOR), r.id())).hasMessageContaining("the role officer is needed")
+                .extracting(e -> ((Problem) e).status()).isEqualTo(403);
+        assertThatThrownBy(() -> s.reject(user("olga", Role.OFFICER), r.id(), " ")).hasMessageContaining("reason: required");
+        assertThat(s.reject(user("olga", Role.OFFICER), r.id(), "not agreed with FRA").state()).isEqualTo(ApprovalService.State.REJECTED);
+        assertThatThrownBy(() -> s.approve(user("omar", Role.OFFICER), r.id())).hasMessageContaining("is rejected");
+        assertThat(executed).isEmpty();
+    }
+
+    @Test
+    void requestsNameWhatIsWrong(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 1);
+        Principal otto = user("otto", Role.OPERATOR);
+        assertThatThrownBy(() -> s.request(otto, "peer.ad", Map.of())).hasMessage("operation: unknown 'peer.ad'; known: test.op");
+        assertThatThrownBy(() -> s.request(otto, "test.op", Map.of())).hasMessage("parameters.x: required");
+        assertThatThrownBy(() -> s.request(otto, "test.op", Map.of("x", "1", "y", "2")))
+                .hasMessage("parameters.y: not a parameter of test.op; its parameters: x");
+        assertThatThrownBy(() -> s.request(user("ana", Role.ANALYST), "test.op", Map.of("x", "1")))
+                .hasMessageContaining("the role operator or officer is needed");
+    }
+
+    @Test
+    void pendingRequestsAndTheirApprovalsSurviveARestart(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 2);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        s.approve(user("olga", Role.OFFICER), r.id());
+        ApprovalService again = service(dir, 2);
+        var back = again.get(user("otto", Role.OPERATOR), r.id());
+        assertThat(back).isEqualTo(s.get(user("otto", Role.OPERATOR), r.id()));
+        assertThat(again.approve(user("omar", Role.OFFICER), r.id()).state()).isEqualTo(ApprovalService.State.EXECUTED);
+    }
+}
