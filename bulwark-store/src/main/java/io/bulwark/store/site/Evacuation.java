@@ -178,7 +178,7 @@ public final class Evacuation {
                     case Placement.Refused r when r.unavailable() ->
                             throw new StoreException("no compliant site is available now (" + r + "); retry when it is");
                     case Placement.Refused r -> {
-                        progress.done(provider, new Done(recordId, Outcome.IMPOSSIBLE, ref.size(), "no compliant place without " + provider + ": " + r));
+                        progress.done(provider, new Done(recordId, Outcome.IMPOSSIBLE, ref.size(), policy + ": " + r.reason()));
                         counter.record(0, onProgress);
                         return;
                     }

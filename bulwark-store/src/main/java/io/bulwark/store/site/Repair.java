@@ -101,7 +101,7 @@ public final class Repair {
         var result = replicas.put(ref.key(), new ResidencyPolicy(policy.in(), policy.operator(), need),
                 () -> replicas.open(live).orElseThrow(() -> new IOException("no replica holds blob " + ref.key())), avoid);
         return switch (result) {
-            case Placement.Refused r -> new Short("only " + liveProviders.size() + " provider(s) hold a replica that answers; " + r);
+            case Placement.Refused r -> new Short(policy + ": " + liveProviders.size() + " provider(s) hold a replica that answers; " + r.reason());
             case ReplicatedBlobStore.Stored s -> {
                 SortedMap<String, BlobRef> next = new TreeMap<>(e.placements());
                 next.putAll(s.placements());

@@ -178,7 +178,13 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             switch (Placement.choose(new ResidencyPolicy(policy.in(), policy.operator(), need), candidates)) {
                 case Placement.Refused r -> {
                     delete(stored);
-                    return r.rule().startsWith("providers>=") ? new Placement.Refused("providers>=" + policy.providers(), r.reason(), r.unavailable()) : r;
+                    Set<String> excluded = new java.util.TreeSet<>(avoid);
+                    excluded.addAll(used);
+                    if (excluded.isEmpty() && !r.rule().startsWith("providers>=")) return r;
+                    // Candidates were narrowed to other providers: say so, or "no site in FRA" would be false.
+                    String reason = (r.rule().startsWith("providers>=") ? r.reason() : "no compliant site")
+                            + (excluded.isEmpty() ? "" : " outside providers " + String.join(", ", excluded));
+                    return new Placement.Refused("providers>=" + policy.providers(), reason, r.unavailable());
                 }
                 case Placement.Chosen(List<Site> chosen) -> {
                     Map<String, BlobRef> written = writeAll(key, chosen, content, failed);
