@@ -182,8 +182,11 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                     excluded.addAll(used);
                     if (excluded.isEmpty() && !r.rule().startsWith("providers>=")) return r;
                     // Candidates were narrowed to other providers: say so, or "no site in FRA" would be false.
-                    String reason = (r.rule().startsWith("providers>=") ? r.reason() : "no compliant site")
-                            + (excluded.isEmpty() ? "" : " outside providers " + String.join(", ", excluded));
+                    String reason = r.rule().startsWith("providers>=") ? r.reason() : "no compliant site";
+                    if (!excluded.isEmpty()) {
+                        int details = reason.contains("; ") ? reason.indexOf("; ") : reason.length();
+                        reason = reason.substring(0, details) + " outside providers " + String.join(", ", excluded) + reason.substring(details);
+                    }
                     return new Placement.Refused("providers>=" + policy.providers(), reason, r.unavailable());
                 }
                 case Placement.Chosen(List<Site> chosen) -> {
