@@ -95,11 +95,11 @@ public final class EvacuationLoadDriver {
         Files.writeString(secret, "aws_access_key_id=" + ACCESS + "\naws_secret_access_key=" + SECRET + "\n");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         try (S3Client rawA = client(endpointA); S3Client rawB = client(endpointB)) {
-            rawA.createBucket(r -> r.bucket("a"));
-            rawB.createBucket(r -> r.bucket("b"));
+            rawA.createBucket(r -> r.bucket("src-a"));
+            rawB.createBucket(r -> r.bucket("dst-b"));
             rawB.createBucket(r -> r.bucket("floor"));
-            Site siteA = new Site("a-1", "a", "FRA", "FRA", new Site.S3(S3Location.of(endpointA, "a"), Optional.of(secret)));
-            Site siteB = new Site("b-1", "b", "DEU", "DEU", new Site.S3(S3Location.of(endpointB, "b"), Optional.of(secret)));
+            Site siteA = new Site("a-1", "a", "FRA", "FRA", new Site.S3(S3Location.of(endpointA, "src-a"), Optional.of(secret)));
+            Site siteB = new Site("b-1", "b", "DEU", "DEU", new Site.S3(S3Location.of(endpointB, "dst-b"), Optional.of(secret)));
             InMemoryPlacementIndex index = new InMemoryPlacementIndex();
             try (ReplicatedBlobStore replicas = ReplicatedBlobStore.open(List.of(siteA, siteB), new SiteHealth())) {
                 List<String> keys = fill(replicas.store("a-1"), index, "a-1", "rec-", records, size, parallelism);
@@ -107,8 +107,8 @@ public final class EvacuationLoadDriver {
                 double mb = (double) records * size / 1e6;
                 System.out.printf(Locale.ROOT, "load average before: %s%n", loadAverage());
 
-                copyLoop(rawA, "a", rawB, "floor", keys, parallelism); // warm-up of the floor's code path
-                double floor1 = mb / copyLoop(rawA, "a", rawB, "floor", keys, parallelism);
+                copyLoop(rawA, "src-a", rawB, "floor", keys, parallelism); // warm-up of the floor's code path
+                double floor1 = mb / copyLoop(rawA, "src-a", rawB, "floor", keys, parallelism);
                 System.out.printf(Locale.ROOT, "floor (plain GET+PUT copy, %d parallel): %.1f MB/s%n", parallelism, floor1);
 
                 Histogram idle = readLatency(replicas, index, readKeys, new AtomicBoolean(true), 500);
@@ -133,7 +133,7 @@ public final class EvacuationLoadDriver {
                         during[0].getValueAtPercentile(50) / 1e3, during[0].getValueAtPercentile(99) / 1e3, during[0].getTotalCount());
 
                 // The sources are gone from A now: copy the floor's objects back from B to A, between the same two servers.
-                double floor2 = mb / copyLoop(rawB, "floor", rawA, "a", keys, parallelism);
+                double floor2 = mb / copyLoop(rawB, "floor", rawA, "src-a", keys, parallelism);
                 System.out.printf(Locale.ROOT, "floor again (plain GET+PUT copy, B to A): %.1f MB/s%n", floor2);
                 System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
             }

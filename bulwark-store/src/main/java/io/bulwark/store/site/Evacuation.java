@@ -14,10 +14,12 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -83,6 +85,8 @@ public final class Evacuation {
     private final EvacuationProgress progress;
     private final int parallelism;
     private final Consumer<Progress> onProgress;
+    /** Source deletions per batch; small only in tests, to crash between batches. */
+    int deleteBatch = 128;
 
     /**
      * @param parallelism records worked on at once; at least 1
@@ -127,6 +131,7 @@ public final class Evacuation {
         AtomicReference<RuntimeException> crash = new AtomicReference<>();
         Semaphore slots = new Semaphore(parallelism);
         int tried = 0;
+        Deletions deletions = new Deletions(provider);
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             String after = "";
             for (List<PlacementIndex.Entry> page; crash.get() == null && !(page = index.page(siteIds, after, PAGE)).isEmpty(); ) {
@@ -137,7 +142,7 @@ public final class Evacuation {
                     slots.acquireUninterruptibly();
                     threads.submit(() -> {
                         try {
-                            evacuate(provider, siteIds, e.recordId(), counter);
+                            evacuate(provider, siteIds, e.recordId(), counter, deletions);
                         } catch (StoreException ex) {
                             failed.add(e.recordId() + ": " + ex.getMessage());
                         } catch (RuntimeException ex) {
@@ -150,10 +155,52 @@ public final class Evacuation {
             }
         }
         if (crash.get() != null) throw crash.get();
+        deletions.flush(counter);
         return tried;
     }
 
-    private void evacuate(String provider, Set<String> siteIds, String recordId, Counter counter) {
+    /**
+     * Source replicas whose placements were switched, deleted in batches: one multi-object delete
+     * per site and one progress commit per batch, instead of requests and a disk sync per record.
+     * Until a batch is flushed its records stay pending in the progress file, so a crash loses
+     * nothing: the resumed run deletes them.
+     */
+    private final class Deletions {
+        private final String provider;
+        private final List<Pending> batch = new ArrayList<>();
+
+        Deletions(String provider) {
+            this.provider = provider;
+        }
+
+        synchronized void add(Pending p, Counter counter) {
+            batch.add(p);
+            if (batch.size() >= deleteBatch) flush(counter);
+        }
+
+        synchronized void flush(Counter counter) {
+            if (batch.isEmpty()) return;
+            Map<String, List<String>> bySite = new TreeMap<>();
+            for (Pending p : batch) {
+                p.sources().forEach(site -> bySite.computeIfAbsent(site, s -> new ArrayList<>()).add(p.key()));
+            }
+            Set<String> unreached = new TreeSet<>();
+            bySite.forEach((site, keys) -> {
+                if (!replicas.deleteAll(site, keys)) unreached.add(site);
+            });
+            List<Done> done = new ArrayList<>();
+            for (Pending p : batch) {
+                List<String> left = p.sources().stream().filter(unreached::contains).toList();
+                done.add(new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0,
+                        left.isEmpty() ? "" : "source replica not deleted, site unreachable: " + String.join(", ", left)));
+            }
+            progress.done(provider, done);
+            for (Done d : done) counter.record(d.bytes(), onProgress);
+            batch.clear();
+        }
+    }
+
+    private void evacuate(String provider, Set<String> siteIds, String recordId, Counter counter, Deletions deletions) {
         while (true) {
             Optional<PlacementIndex.Entry> current = index.get(recordId);
             if (current.isEmpty()) return; // retracted meanwhile: nothing left to move
@@ -201,10 +248,7 @@ public final class Evacuation {
                 replicas.delete(ours);
                 continue;
             }
-            List<String> unreached = replicas.delete(sources);
-            progress.done(provider, new Done(recordId, outcome, outcome == Outcome.MOVED ? ref.size() : 0,
-                    unreached.isEmpty() ? "" : "source replica not deleted, site unreachable: " + String.join(", ", unreached)));
-            counter.record(outcome == Outcome.MOVED ? ref.size() : 0, onProgress);
+            deletions.add(new Pending(recordId, outcome, sources.keySet(), ref.key(), ref.size()), counter);
             return;
         }
     }
@@ -216,7 +260,7 @@ public final class Evacuation {
             progress.forget(provider, p.recordId()); // the switch never happened: do it again
             return;
         }
-        replicas.delete(p.key(), p.sources());
+        p.sources().forEach(site -> replicas.deleteAll(site, List.of(p.key())));
         if (e.isPresent()) {
             progress.done(provider, new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0, ""));
         } else {

@@ -111,10 +111,26 @@ public final class EvacuationProgress implements AutoCloseable {
     }
 
     /** Records a record's final outcome. */
-    public synchronized void done(String provider, Done d) {
+    public void done(String provider, Done d) {
+        done(provider, List.of(d));
+    }
+
+    /** Records final outcomes in one transaction: one disk sync for a batch of records. */
+    public synchronized void done(String provider, List<Done> batch) {
         try {
-            update("INSERT OR REPLACE INTO evacuation_record VALUES (?, ?, ?, 0, '', '', ?, ?)",
-                    provider, d.recordId(), d.outcome().name(), d.bytes(), d.reason());
+            db.setAutoCommit(false);
+            try {
+                for (Done d : batch) {
+                    update("INSERT OR REPLACE INTO evacuation_record VALUES (?, ?, ?, 0, '', '', ?, ?)",
+                            provider, d.recordId(), d.outcome().name(), d.bytes(), d.reason());
+                }
+                db.commit();
+            } catch (SQLException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             throw fault(e);
         }

@@ -322,9 +322,23 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         return unreached;
     }
 
-    /** Deletes the blob under {@code key} at each of these sites; see {@link #delete(Map)}. */
-    public List<String> delete(String key, Collection<String> siteIds) {
-        return siteIds.stream().sorted().filter(id -> !deleteQuietly(id, key)).toList();
+    /**
+     * Deletes these blobs from one site, in as few requests as the site allows
+     * ({@link BlobStore#deleteAll}).
+     *
+     * @return whether the site was reached; if not, the blobs are orphans for its sweep
+     */
+    public boolean deleteAll(String siteId, Collection<String> keys) {
+        BlobStore store = stores.get(siteId);
+        if (store == null) return false;
+        try {
+            store.deleteAll(keys);
+            health.succeeded(siteId);
+            return true;
+        } catch (StoreException e) {
+            health.failed(siteId);
+            return false;
+        }
     }
 
     private boolean deleteQuietly(String siteId, String key) {

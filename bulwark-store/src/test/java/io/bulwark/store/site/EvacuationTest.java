@@ -183,14 +183,16 @@ class EvacuationTest {
     void aCrashedEvacuationResumesWithoutRecopyingFinishedRecordsAndWithoutLoss() throws IOException {
         List<String> ids = publishInitial(30);
         Path progressFile = dir.resolve("evacuation.db");
-        // Crash on the 8th source deletion: after a switch of placements, before its source is gone — the worst moment.
+        // Crash on the 8th source deletion (the third batch): after a switch of placements, before its source is gone — the worst moment.
         WrappedBlobStore alphaStore = (WrappedBlobStore) replicas.store(ALPHA);
         AtomicInteger deletes = new AtomicInteger();
         alphaStore.beforeDelete = () -> {
             if (deletes.incrementAndGet() == 8) throw new IllegalStateException("simulated crash");
         };
         EvacuationProgress first = new EvacuationProgress(progressFile);
-        assertThatThrownBy(() -> new Evacuation(replicas, index, first, 2, p -> { }).run("alpha")).hasMessage("simulated crash");
+        Evacuation crashing = new Evacuation(replicas, index, first, 2, p -> { });
+        crashing.deleteBatch = 3;
+        assertThatThrownBy(() -> crashing.run("alpha")).hasMessage("simulated crash");
         Set<String> finished = first.done("alpha").stream().map(EvacuationProgress.Done::recordId).collect(Collectors.toSet());
         first.close();
         Map<String, Integer> copiesBefore = copies(replicas);

@@ -41,6 +41,12 @@ final class WrappedBlobStore implements BlobStore {
     }
 
     @Override
+    public void deleteAll(java.util.Collection<String> keys) {
+        keys.forEach(k -> beforeDelete.run());
+        real.deleteAll(keys);
+    }
+
+    @Override
     public boolean exists(String key) {
         return real.exists(key);
     }
