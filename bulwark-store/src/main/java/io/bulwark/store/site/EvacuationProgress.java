@@ -1,7 +1,6 @@
 package io.bulwark.store.site;
 
 import io.bulwark.store.StoreException;
-import io.bulwark.store.internal.GroupCommitter;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletionException;
 
 /**
  * An evacuation's progress, kept durably in a small SQLite file of its own so a crash or Ctrl-C
@@ -53,7 +51,6 @@ public final class EvacuationProgress implements AutoCloseable {
 
     private final Connection db;
     private final Path file;
-    private final GroupCommitter<PendingWrite> pendingWrites;
 
     /** Opens (creating if need be) the progress file. */
     public EvacuationProgress(Path file) {
@@ -74,7 +71,6 @@ public final class EvacuationProgress implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("could not open the evacuation progress file " + file, e);
         }
-        pendingWrites = new GroupCommitter<>("bulwark-evacuation-progress", 256, this::commitPending);
     }
 
     /**
@@ -105,42 +101,16 @@ public final class EvacuationProgress implements AutoCloseable {
     }
 
     /**
-     * Records that the placements are about to be switched and these sources must then be deleted;
-     * returns once that is durable. Concurrent callers share one commit (group commit), so workers
-     * do not queue behind one disk sync each.
+     * Records, in one transaction, that these records' placements are about to be switched and
+     * their sources must then be deleted.
      */
-    public void pending(String provider, Pending p) {
-        try {
-            pendingWrites.submit(new PendingWrite(provider, p)).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof StoreException se ? new StoreException(se.getMessage(), se)
-                    : new StoreException("could not update the evacuation progress file " + file, e.getCause());
-        }
-    }
-
-    private record PendingWrite(String provider, Pending pending) {
-    }
-
-    private synchronized void commitPending(List<GroupCommitter.Pending<PendingWrite>> batch) {
-        try {
-            db.setAutoCommit(false);
-            try {
-                for (GroupCommitter.Pending<PendingWrite> w : batch) {
-                    Pending p = w.item().pending();
-                    update("INSERT OR REPLACE INTO evacuation_record VALUES (?, ?, ?, 1, ?, ?, ?, '')",
-                            w.item().provider(), p.recordId(), p.outcome().name(), String.join(",", p.sources()), p.key(), p.bytes());
-                    w.succeed(Boolean.TRUE);
-                }
-                db.commit();
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
+    public void pending(String provider, List<Pending> batch) {
+        transaction(() -> {
+            for (Pending p : batch) {
+                update("INSERT OR REPLACE INTO evacuation_record VALUES (?, ?, ?, 1, ?, ?, ?, '')",
+                        provider, p.recordId(), p.outcome().name(), String.join(",", p.sources()), p.key(), p.bytes());
             }
-        } catch (SQLException e) {
-            throw fault(e);
-        }
+        });
     }
 
     /** Records a record's final outcome. */
@@ -149,14 +119,24 @@ public final class EvacuationProgress implements AutoCloseable {
     }
 
     /** Records final outcomes in one transaction: one disk sync for a batch of records. */
-    public synchronized void done(String provider, List<Done> batch) {
+    public void done(String provider, List<Done> batch) {
+        transaction(() -> {
+            for (Done d : batch) {
+                update("INSERT OR REPLACE INTO evacuation_record VALUES (?, ?, ?, 0, '', '', ?, ?)",
+                        provider, d.recordId(), d.outcome().name(), d.bytes(), d.reason());
+            }
+        });
+    }
+
+    private interface Work {
+        void run() throws SQLException;
+    }
+
+    private synchronized void transaction(Work work) {
         try {
             db.setAutoCommit(false);
             try {
-                for (Done d : batch) {
-                    update("INSERT OR REPLACE INTO evacuation_record VALUES (?, ?, ?, 0, '', '', ?, ?)",
-                            provider, d.recordId(), d.outcome().name(), d.bytes(), d.reason());
-                }
+                work.run();
                 db.commit();
             } catch (SQLException e) {
                 db.rollback();
@@ -209,14 +189,11 @@ public final class EvacuationProgress implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        pendingWrites.close();
-        synchronized (this) {
-            try {
-                db.close();
-            } catch (SQLException e) {
-                throw fault(e);
-            }
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw fault(e);
         }
     }
 

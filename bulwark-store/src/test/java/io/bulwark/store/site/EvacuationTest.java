@@ -191,7 +191,7 @@ class EvacuationTest {
         };
         EvacuationProgress first = new EvacuationProgress(progressFile);
         Evacuation crashing = new Evacuation(replicas, index, first, 2, p -> { });
-        crashing.deleteBatch = 3;
+        crashing.batchSize = 3;
         assertThatThrownBy(() -> crashing.run("alpha")).hasMessage("simulated crash");
         Set<String> finished = first.done("alpha").stream().map(EvacuationProgress.Done::recordId).collect(Collectors.toSet());
         first.close();
