@@ -50,10 +50,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       same parallelism, through the same SDK and HTTP client;</li>
  *   <li>evacuation of provider A onto B ({@link Evacuation}: placement, copy, SHA-256 check,
  *       durable progress, placement switch, source delete), in MB/s;</li>
- *   <li>GET latency (p50/p99) of 4 KiB records while idle and during a second evacuation (B back to
- *       A), the throughput run being left undisturbed like the floor's.</li>
+ *   <li>GET latency (p50/p99) of 4 KiB records on B, idle and during a further evacuation; the
+ *       throughput rounds run without readers, like the floor.</li>
  * </ul>
- * The floor runs before and after the evacuation, so drift in a shared machine's load shows.
+ * Both code paths are warmed up first (one copy loop; one evacuation of a smaller set). Three rounds
+ * each measure the floor and then the evacuation on the same fresh records, and the median ratio is
+ * reported, because a shared machine's load moves both by tens of percent between rounds.
  * Usage: {@code java -cp bulwark-bench/target/benchmarks.jar io.bulwark.bench.EvacuationLoadDriver
  * [--records N] [--size BYTES] [--parallelism P]}; the S3Proxy jar is taken from
  * {@code bulwark-bench/target/s3proxy/s3proxy.jar}.
@@ -103,43 +105,48 @@ public final class EvacuationLoadDriver {
             Site siteB = new Site("b-1", "b", "DEU", "DEU", new Site.S3(S3Location.of(endpointB, "dst-b"), Optional.of(secret)));
             InMemoryPlacementIndex index = new InMemoryPlacementIndex();
             try (ReplicatedBlobStore replicas = ReplicatedBlobStore.open(List.of(siteA, siteB), new SiteHealth())) {
-                List<String> keys = fill(replicas.store("a-1"), index, "a-1", "rec-", records, size, parallelism);
+                // Warm-up of the evacuation's code path, as the floor's gets one: a smaller set moved A to B first.
+                fill(replicas.store("a-1"), index, "a-1", "warm-", records / 2, size, parallelism);
+                evacuate(replicas, index, dir.resolve("evacuation-0.db"), parallelism);
+                replicas.openToWrites("a");
                 List<String> readKeys = fill(replicas.store("b-1"), index, "b-1", "read-", 50, 4096, parallelism);
                 double mb = (double) records * size / 1e6;
                 System.out.printf(Locale.ROOT, "load average before: %s%n", loadAverage());
+                copyLoop(rawB, "dst-b", rawA, "src-a", readKeys, parallelism); // warm-up of the floor's code path
 
-                copyLoop(rawA, "src-a", rawB, "floor", keys, parallelism); // warm-up of the floor's code path
-                double floor1 = mb / copyLoop(rawA, "src-a", rawB, "floor", keys, parallelism);
-                System.out.printf(Locale.ROOT, "floor (plain GET+PUT copy, %d parallel): %.1f MB/s%n", parallelism, floor1);
+                // Rounds of: fresh records on A; the floor copies them A to B; then evacuation moves them A to B.
+                // Each evacuation is compared with the floor measured just before it, on the same records.
+                List<Double> ratios = new ArrayList<>();
+                for (int round = 1; round <= 3; round++) {
+                    List<String> keys = fill(replicas.store("a-1"), index, "a-1", "r" + round + "-", records, size, parallelism);
+                    double floor = mb / copyLoop(rawA, "src-a", rawB, "floor", keys, parallelism);
+                    long start = System.nanoTime();
+                    Evacuation.Report report = evacuate(replicas, index, dir.resolve("evacuation-" + round + ".db"), parallelism);
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    replicas.openToWrites("a");
+                    if (report.moved() != records) throw new IllegalStateException("moved " + report.moved() + " of " + records + ": " + report);
+                    double rate = report.bytesMoved() / 1e6 / seconds;
+                    ratios.add(rate / floor);
+                    System.out.printf(Locale.ROOT, "round %d: floor (plain GET+PUT copy, %d parallel) %.1f MB/s; evacuation %d records, %.1f MB in %.2f s: %.1f MB/s (%.0f%% of the floor); load %s%n",
+                            round, parallelism, floor, report.moved(), report.bytesMoved() / 1e6, seconds, rate, 100 * rate / floor, loadAverage());
+                }
+                ratios.sort(null);
+                System.out.printf(Locale.ROOT, "evacuation / floor, median of 3 rounds: %.0f%%%n", 100 * ratios.get(1));
 
                 Histogram idle = readLatency(replicas, index, readKeys, new AtomicBoolean(true), 500);
                 System.out.printf(Locale.ROOT, "GET 4 KiB idle: p50 %.2f ms, p99 %.2f ms%n", idle.getValueAtPercentile(50) / 1e3, idle.getValueAtPercentile(99) / 1e3);
-
-                // Throughput alone, as the floor was measured: nothing else runs.
-                long start = System.nanoTime();
-                Evacuation.Report report = evacuate(replicas, index, dir.resolve("evacuation-1.db"), parallelism);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                if (report.moved() != records) throw new IllegalStateException("moved " + report.moved() + " of " + records + ": " + report);
-                System.out.printf(Locale.ROOT, "evacuation (%d parallel): %d records, %.1f MB in %.2f s: %.1f MB/s (%.0f%% of the floor)%n",
-                        parallelism, report.moved(), report.bytesMoved() / 1e6, seconds, report.bytesMoved() / 1e6 / seconds,
-                        100 * report.bytesMoved() / 1e6 / seconds / floor1);
-
-                // GET latency during a second evacuation (B back to A) of the same records.
-                replicas.openToWrites("a");
+                fill(replicas.store("a-1"), index, "a-1", "lat-", records, size, parallelism);
                 AtomicBoolean evacuating = new AtomicBoolean(true);
                 Histogram[] during = new Histogram[1];
                 Thread reader = Thread.ofVirtual().start(() -> during[0] = readLatency(replicas, index, readKeys, evacuating, Integer.MAX_VALUE));
                 try {
-                    evacuateOnly(replicas, index, dir.resolve("evacuation-2.db"), parallelism, keys);
+                    evacuate(replicas, index, dir.resolve("evacuation-latency.db"), parallelism);
                 } finally {
                     evacuating.set(false);
                     reader.join();
                 }
                 System.out.printf(Locale.ROOT, "GET 4 KiB during evacuation: p50 %.2f ms, p99 %.2f ms (%d reads)%n",
                         during[0].getValueAtPercentile(50) / 1e3, during[0].getValueAtPercentile(99) / 1e3, during[0].getTotalCount());
-
-                double floor2 = mb / copyLoop(rawA, "src-a", rawB, "floor", keys, parallelism);
-                System.out.printf(Locale.ROOT, "floor again (plain GET+PUT copy, A to B): %.1f MB/s%n", floor2);
                 System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
             }
         }
@@ -148,14 +155,6 @@ public final class EvacuationLoadDriver {
     private static Evacuation.Report evacuate(ReplicatedBlobStore replicas, PlacementIndex index, Path progressFile, int parallelism) {
         try (EvacuationProgress progress = new EvacuationProgress(progressFile)) {
             return new Evacuation(replicas, index, progress, parallelism, p -> { }).run("a");
-        }
-    }
-
-    /** Moves the records back from B to A (the read set, also on B, is moved too — reads follow their placements). */
-    private static void evacuateOnly(ReplicatedBlobStore replicas, PlacementIndex index, Path progressFile, int parallelism, List<String> keys) {
-        try (EvacuationProgress progress = new EvacuationProgress(progressFile)) {
-            Evacuation.Report r = new Evacuation(replicas, index, progress, parallelism, p -> { }).run("b");
-            if (r.moved() < keys.size()) throw new IllegalStateException("moved back " + r.moved() + " of " + keys.size());
         }
     }
 
