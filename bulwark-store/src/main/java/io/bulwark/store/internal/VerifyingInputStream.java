@@ -61,7 +61,8 @@ public final class VerifyingInputStream extends FilterInputStream {
     @Override
     public long skip(long n) throws IOException {
         // Skipped bytes must still be hashed, or the check at the end would be meaningless.
-        return n <= 0 ? 0 : Math.max(0, read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192)));
+        int len = (int) Math.min(Math.max(n, 0), 8192);
+        return len == 0 ? 0 : Math.max(0, read(new byte[len], 0, len));
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.bulwark.store.site;
 
 import io.bulwark.store.BlobEntry;
 import io.bulwark.store.BlobStore;
-import io.bulwark.store.blob.s3.S3Location;
 import io.bulwark.store.blob.s3.S3Server;
 
 import java.io.IOException;
@@ -35,24 +34,14 @@ final class SiteFixture {
     SiteFixture(Path dir, URI alphaEndpoint, URI betaEndpoint) {
         Path secret = dir.resolve("s3.secret");
         try {
-            if (!Files.exists(secret)) {
-                Files.writeString(secret, "aws_access_key_id=" + S3Server.ACCESS + "\naws_secret_access_key=" + S3Server.SECRET + "\n");
-                Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-            }
+            Files.writeString(secret, "aws_access_key_id=" + S3Server.ACCESS + "\naws_secret_access_key=" + S3Server.SECRET + "\n");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        alpha = new Site(ALPHA, "alpha", "FRA", "FRA", new Site.S3(bucket(alphaEndpoint, "alpha"), Optional.of(secret)));
-        beta = new Site(BETA, "beta", "DEU", "DEU", new Site.S3(bucket(betaEndpoint, "beta"), Optional.of(secret)));
+        alpha = new Site(ALPHA, "alpha", "FRA", "FRA", new Site.S3(S3Server.bucket(alphaEndpoint, "alpha"), Optional.of(secret)));
+        beta = new Site(BETA, "beta", "DEU", "DEU", new Site.S3(S3Server.bucket(betaEndpoint, "beta"), Optional.of(secret)));
         home = new Site(HOME, "home", "FRA", "FRA", new Site.Filesystem(dir.resolve("home")));
-    }
-
-    private static S3Location bucket(URI endpoint, String name) {
-        try {
-            return S3Server.bucket(endpoint, name);
-        } catch (RuntimeException e) {
-            return S3Location.of(endpoint, name); // already made by an earlier fixture on the same server
-        }
     }
 
     List<Site> sites() {
