@@ -52,6 +52,17 @@ public interface BlobStore extends AutoCloseable {
      */
     boolean delete(String key);
 
+    /**
+     * Deletes the blobs under these keys; keys with no blob are skipped. Stores that can delete many
+     * objects in one request (S3's {@code DeleteObjects}) do so, which is what makes moving many
+     * blobs cheap.
+     *
+     * @throws StoreException naming a key that could not be deleted; the others may have been
+     */
+    default void deleteAll(java.util.Collection<String> keys) {
+        keys.forEach(this::delete);
+    }
+
     /** Whether a blob is stored under the key. */
     boolean exists(String key);
 

@@ -10,7 +10,8 @@ import java.util.Optional;
  * 3}) and the rule that was broken.
  */
 public abstract sealed class InvalidInputException extends IllegalArgumentException
-        permits InvalidRecordException, InvalidQueryException, InvalidBlobKeyException, InvalidResidencyException {
+        permits InvalidRecordException, InvalidQueryException, InvalidBlobKeyException, InvalidResidencyException,
+        InvalidSiteException {
 
     private final String input;
     private final String position;

@@ -13,8 +13,10 @@
  * {@link io.bulwark.store.InvalidInputException} naming the input, the position and the rule;
  * infrastructure faults are an unchecked {@link io.bulwark.store.StoreException}.
  *
- * <p>Implementations: {@link io.bulwark.store.sqlite.SqliteMetadataStore} and
- * {@link io.bulwark.store.blob.FilesystemBlobStore}. The durability protocol that ties the two
+ * <p>Implementations: {@link io.bulwark.store.sqlite.SqliteMetadataStore},
+ * {@link io.bulwark.store.blob.FilesystemBlobStore} and {@link io.bulwark.store.blob.s3.S3BlobStore}.
+ * Storage sites, residency placement, replication over sites, provider evacuation and repair are in
+ * {@code io.bulwark.store.site} ({@code docs/storage.md}). The durability protocol that ties the two
  * together is described on {@link io.bulwark.store.OrphanSweeper} and in
  * {@code docs/decisions/2026-11-26-store-durability.md}.
  */

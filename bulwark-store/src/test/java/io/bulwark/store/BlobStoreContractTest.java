@@ -219,6 +219,16 @@ public abstract class BlobStoreContractTest {
         }
 
         @Test
+        void deleteAllRemovesEveryListedBlobAndSkipsAbsentOnes() {
+            for (String k : List.of("a", "b", "c")) {
+                blobs.put(k, new ByteArrayInputStream(bytes(10)));
+            }
+            blobs.deleteAll(List.of("a", "c", "never-there"));
+            assertThat(listed(blobs)).extracting(BlobEntry::key).containsExactly("b");
+            assertThatThrownBy(() -> blobs.deleteAll(List.of("b", "../x"))).isInstanceOf(InvalidBlobKeyException.class);
+        }
+
+        @Test
         void anOpenStreamReadsTheBlobAsItWasWhenReplaced() throws IOException {
             byte[] first = bytes(200_000);
             blobs.put("k", new ByteArrayInputStream(first));

@@ -1,0 +1,116 @@
+package io.bulwark.store.site;
+
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.StoreException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Restores each record's minimum: after a provider is lost (or a replica is), adds replicas on
+ * compliant sites of other providers until the replicas that <em>answer</em> span the record's
+ * {@code providers>=} again.
+ *
+ * <p>A replica counts only if its site is compliant and answers that it holds the blob now; one on
+ * a down site does not, so repair acts during an outage rather than after it. The index keeps the
+ * down site's placement (the provider may come back), so a record may end up with more replicas
+ * than its minimum; that is safe, and evacuation or a later trim can remove them. New copies are
+ * read from a replica that answers, checked against the record's SHA-256 on the way, and added with
+ * a conditional {@link PlacementIndex#replace}; if the record changed meanwhile the copies are
+ * deleted and the record is left to the next run.
+ */
+public final class Repair {
+
+    /**
+     * What a repair run found and did.
+     *
+     * @param checked         records examined
+     * @param repaired        records given the replicas they lacked
+     * @param underReplicated records still below their minimum, each with the reason
+     */
+    public record Report(long checked, long repaired, List<String> underReplicated) {
+    }
+
+    private static final int PAGE = 256;
+
+    private final ReplicatedBlobStore replicas;
+    private final PlacementIndex index;
+
+    public Repair(ReplicatedBlobStore replicas, PlacementIndex index) {
+        this.replicas = Objects.requireNonNull(replicas, "replicas");
+        this.index = Objects.requireNonNull(index, "index");
+    }
+
+    /** Checks every record once. */
+    public Report run() {
+        long checked = 0;
+        long repaired = 0;
+        List<String> under = new ArrayList<>();
+        String after = "";
+        for (List<PlacementIndex.Entry> page; !(page = index.page(Set.of(), after, PAGE)).isEmpty(); ) {
+            for (PlacementIndex.Entry e : page) {
+                after = e.recordId();
+                checked++;
+                try {
+                    switch (repair(e)) {
+                        case Ok ok -> { }
+                        case Repaired r -> repaired++;
+                        case Short(String reason) -> under.add(e.recordId() + ": " + reason);
+                    }
+                } catch (StoreException ex) {
+                    under.add(e.recordId() + ": " + ex.getMessage());
+                }
+            }
+        }
+        return new Report(checked, repaired, List.copyOf(under));
+    }
+
+    private sealed interface Outcome permits Ok, Repaired, Short {
+    }
+
+    private record Ok() implements Outcome {
+    }
+
+    private record Repaired() implements Outcome {
+    }
+
+    private record Short(String reason) implements Outcome {
+    }
+
+    private Outcome repair(PlacementIndex.Entry e) {
+        ResidencyPolicy policy = e.residency();
+        SortedMap<String, BlobRef> live = new TreeMap<>();
+        e.placements().forEach((id, ref) -> replicas.site(id)
+                .filter(s -> policy.violation(s.jurisdiction(), s.operator()).isEmpty())
+                .filter(s -> replicas.present(id, ref.key()))
+                .ifPresent(s -> live.put(id, ref)));
+        Set<String> liveProviders = live.keySet().stream().map(id -> replicas.site(id).orElseThrow().provider()).collect(Collectors.toSet());
+        int need = policy.providers() - liveProviders.size();
+        if (need <= 0) return new Ok();
+        if (live.isEmpty()) return new Short("no replica answers; it can be restored only when a site holding one is back");
+        Set<String> avoid = new HashSet<>(liveProviders);
+        BlobRef ref = e.ref();
+        var result = replicas.put(ref.key(), new ResidencyPolicy(policy.in(), policy.operator(), need),
+                () -> replicas.open(live).orElseThrow(() -> new IOException("no replica holds blob " + ref.key())), avoid);
+        return switch (result) {
+            case Placement.Refused r -> new Short(policy + ": " + liveProviders.size() + " provider(s) hold a replica that answers; " + r.reason());
+            case ReplicatedBlobStore.Stored s -> {
+                SortedMap<String, BlobRef> next = new TreeMap<>(e.placements());
+                next.putAll(s.placements());
+                if (!index.replace(e.recordId(), e.placements(), next)) {
+                    replicas.delete(s.placements());
+                    yield new Short("changed during repair; left to the next run");
+                }
+                yield new Repaired();
+            }
+        };
+    }
+}

@@ -1,0 +1,397 @@
+package io.bulwark.store.site;
+
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.InvalidBlobKeyException;
+import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.StoreException;
+import io.bulwark.store.internal.Checks;
+import io.bulwark.store.internal.VerifyingInputStream;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+/**
+ * A record's sealed bytes replicated over storage sites: written where {@link Placement} says, read
+ * from whichever replica answers, deleted everywhere.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>Acknowledged means durable on the minimum.</b> {@link #put} returns {@link Stored} only
+ *       once every chosen site has the blob durably (its own {@link BlobStore#put} returned) and the
+ *       sites span at least {@code providers} distinct compliant providers. A site that fails is
+ *       marked down and placement is asked again for a replacement on another provider; if none
+ *       exists, the replicas already written are deleted and the answer is a
+ *       {@link Placement.Refused}. Nothing is ever written to a non-compliant site.</li>
+ *   <li><b>Identical replicas.</b> Every replica's size and SHA-256 must match; if the content
+ *       yields different bytes twice, the put fails.</li>
+ *   <li><b>Reads fail over.</b> {@link #open} tries replicas on sites believed up first, then the
+ *       others, and checks the bytes against the recorded digest at the end of the stream.</li>
+ * </ul>
+ * Site health is learnt from calls ({@link SiteHealth}). Thread-safe.
+ */
+public final class ReplicatedBlobStore implements AutoCloseable {
+
+    /** The outcome of a {@link #put}. */
+    public sealed interface PutResult permits Stored, Placement.Refused {
+    }
+
+    /**
+     * The blob is durable on these sites.
+     *
+     * @param placements site id → what was stored there; all the same size and digest
+     */
+    public record Stored(SortedMap<String, BlobRef> placements) implements PutResult {
+        public Stored {
+            placements = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(placements));
+        }
+
+        /** The stored blob (the same at every site). */
+        public BlobRef ref() {
+            return placements.values().iterator().next();
+        }
+    }
+
+    /** The bytes to write, opened once per replica. */
+    @FunctionalInterface
+    public interface Content {
+        InputStream open() throws IOException;
+
+        static Content of(byte[] bytes) {
+            return () -> new ByteArrayInputStream(bytes);
+        }
+    }
+
+    private final Map<String, Site> sites;
+    private final Map<String, BlobStore> stores;
+    private final SiteHealth health;
+    private final Set<String> closedProviders = ConcurrentHashMap.newKeySet();
+
+    /** Replicates over these sites, each with its open store; this object closes them. */
+    public ReplicatedBlobStore(Map<Site, BlobStore> stores, SiteHealth health) {
+        this.sites = new LinkedHashMap<>();
+        this.stores = new LinkedHashMap<>();
+        stores.keySet().stream().sorted(Comparator.comparing(Site::id)).forEach(site -> {
+            if (this.sites.put(site.id(), site) != null) {
+                throw new IllegalArgumentException("two sites have the id " + site.id());
+            }
+            this.stores.put(site.id(), stores.get(site));
+        });
+        this.health = Objects.requireNonNull(health, "health");
+    }
+
+    /** Opens every site's store ({@link Site#open}). */
+    public static ReplicatedBlobStore open(Collection<Site> sites, SiteHealth health) {
+        Map<Site, BlobStore> stores = new LinkedHashMap<>();
+        try {
+            for (Site s : sites) stores.put(s, s.open());
+        } catch (RuntimeException e) {
+            stores.values().forEach(BlobStore::close);
+            throw e;
+        }
+        return new ReplicatedBlobStore(stores, health);
+    }
+
+    /** The sites, by id. */
+    public List<Site> sites() {
+        return List.copyOf(sites.values());
+    }
+
+    /** The site with this id. */
+    public Optional<Site> site(String id) {
+        return Optional.ofNullable(sites.get(id));
+    }
+
+    /** The site's blob store, for direct use (sweeping, listing, status). */
+    public BlobStore store(String siteId) {
+        return Objects.requireNonNull(stores.get(siteId), () -> "no site " + siteId);
+    }
+
+    public SiteHealth health() {
+        return health;
+    }
+
+    /**
+     * Stops new replicas going to a provider (it is being evacuated or left). Not persisted here:
+     * the node keeps the provider's state in its site configuration and calls this at start.
+     */
+    public void closeToWrites(String provider) {
+        closedProviders.add(provider);
+    }
+
+    /** Lets new replicas go to the provider again. */
+    public void openToWrites(String provider) {
+        closedProviders.remove(provider);
+    }
+
+    /** Every site as placement sees it now. */
+    public List<Placement.Candidate> candidates() {
+        return sites.values().stream()
+                .map(s -> new Placement.Candidate(s, health.isUp(s.id()), !closedProviders.contains(s.provider())))
+                .toList();
+    }
+
+    /** Writes the blob to sites that meet the policy; see the class comment. */
+    public PutResult put(String key, ResidencyPolicy policy, Content content) {
+        return put(key, policy, content, Set.of());
+    }
+
+    /**
+     * Writes the blob to {@code policy.providers()} more distinct providers, none of them in
+     * {@code avoid}: how evacuation and repair add replicas beside those a record already has.
+     */
+    public PutResult put(String key, ResidencyPolicy policy, Content content, Set<String> avoid) {
+        Checks.blobKey(key).ifPresent(v -> {
+            throw new InvalidBlobKeyException("blob key " + Checks.quote(key), v.position(), v.rule());
+        });
+        SortedMap<String, BlobRef> stored = new TreeMap<>();
+        Set<String> failed = new HashSet<>();
+        while (true) {
+            Set<String> used = stored.keySet().stream().map(id -> sites.get(id).provider()).collect(Collectors.toSet());
+            int need = policy.providers() - used.size();
+            if (need <= 0) {
+                return new Stored(stored);
+            }
+            List<Placement.Candidate> candidates = candidates().stream()
+                    .filter(c -> !avoid.contains(c.site().provider()) && !used.contains(c.site().provider()) && !failed.contains(c.site().id()))
+                    .toList();
+            switch (Placement.choose(new ResidencyPolicy(policy.in(), policy.operator(), need), candidates)) {
+                case Placement.Refused r -> {
+                    delete(stored);
+                    Set<String> excluded = new java.util.TreeSet<>(avoid);
+                    excluded.addAll(used);
+                    if (excluded.isEmpty() && !r.rule().startsWith("providers>=")) return r;
+                    // Candidates were narrowed to other providers: say so, or "no site in FRA" would be false.
+                    String reason = r.rule().startsWith("providers>=") ? r.reason() : "no compliant site";
+                    if (!excluded.isEmpty()) {
+                        int details = reason.contains("; ") ? reason.indexOf("; ") : reason.length();
+                        reason = reason.substring(0, details) + " outside providers " + String.join(", ", excluded) + reason.substring(details);
+                    }
+                    return new Placement.Refused("providers>=" + policy.providers(), reason, r.unavailable());
+                }
+                case Placement.Chosen(List<Site> chosen) -> {
+                    Map<String, BlobRef> written = writeAll(key, chosen, content, failed);
+                    stored.putAll(written);
+                    if (stored.values().stream().map(r -> r.size() + ":" + r.sha256()).distinct().count() > 1) {
+                        delete(stored);
+                        throw new StoreException("could not store blob " + Checks.quote(key) + ": the content gave different bytes to different sites");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes to every chosen site in parallel; a site that fails is marked down and added to {@code failed}. */
+    private Map<String, BlobRef> writeAll(String key, List<Site> chosen, Content content, Set<String> failed) {
+        Map<String, BlobRef> written = new TreeMap<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Map<Site, Future<BlobRef>> futures = new LinkedHashMap<>();
+            for (Site s : chosen) {
+                futures.put(s, threads.submit(() -> writeOne(key, s, content)));
+            }
+            for (var f : futures.entrySet()) {
+                try {
+                    written.put(f.getKey().id(), f.getValue().get());
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof ContentFailed c) {
+                        // The source failed, not the site: nothing to fail over to.
+                        for (Future<BlobRef> other : futures.values()) other.cancel(true);
+                        written.forEach((id, ref) -> deleteQuietly(id, ref.key()));
+                        throw new StoreException("could not read the content of blob " + Checks.quote(key), c.getCause());
+                    }
+                    if (!(e.getCause() instanceof StoreException)) {
+                        throw new IllegalStateException("unexpected failure storing blob " + Checks.quote(key), e.getCause());
+                    }
+                    failed.add(f.getKey().id());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while storing blob " + Checks.quote(key), e);
+        }
+        return written;
+    }
+
+    private BlobRef writeOne(String key, Site site, Content content) {
+        SourceStream source;
+        try {
+            source = new SourceStream(content.open());
+        } catch (IOException e) {
+            throw new ContentFailed(e);
+        }
+        try {
+            BlobRef ref = stores.get(site.id()).put(key, source);
+            health.succeeded(site.id());
+            return ref;
+        } catch (StoreException e) {
+            if (source.failure != null) throw new ContentFailed(source.failure);
+            health.failed(site.id());
+            throw e;
+        } finally {
+            try {
+                source.close();
+            } catch (IOException ignored) {
+                // the bytes were read (or the put failed already); a failing close changes neither
+            }
+        }
+    }
+
+    /**
+     * Opens the blob from one of its replicas: sites believed up first, in id order, then the others
+     * (they may have come back). The stream checks the bytes against the recorded size and SHA-256
+     * at its end.
+     *
+     * @param placements site id → the replica there
+     * @return empty if no replica holds the blob and every site answered
+     * @throws StoreException naming every site tried, if none could be read
+     */
+    public Optional<InputStream> open(Map<String, BlobRef> placements) {
+        List<String> order = new ArrayList<>(new TreeMap<>(placements).keySet());
+        order.sort(Comparator.comparing(id -> !health.isUp(id)));
+        List<String> errors = new ArrayList<>();
+        for (String id : order) {
+            BlobRef ref = placements.get(id);
+            BlobStore store = stores.get(id);
+            if (store == null) {
+                errors.add("site " + id + ": not configured");
+                continue;
+            }
+            try {
+                Optional<InputStream> in = store.open(ref.key());
+                health.succeeded(id);
+                if (in.isPresent()) {
+                    return Optional.of(new VerifyingInputStream(in.get(), ref.size(), ref.sha256(), "blob " + Checks.quote(ref.key()) + " at site " + id));
+                }
+                errors.add("site " + id + ": missing");
+            } catch (StoreException e) {
+                health.failed(id);
+                errors.add("site " + id + ": unreachable");
+            }
+        }
+        if (errors.stream().allMatch(e -> e.endsWith(": missing"))) {
+            return Optional.empty();
+        }
+        String key = placements.values().stream().findFirst().map(BlobRef::key).orElse("");
+        throw new StoreException("could not read blob " + Checks.quote(key) + " from any replica (" + String.join("; ", errors) + ")");
+    }
+
+    /** Whether the site answers that it holds the blob; {@code false} if it is down or does not answer. */
+    public boolean present(String siteId, String key) {
+        if (!health.isUp(siteId) || !stores.containsKey(siteId)) return false;
+        try {
+            boolean present = stores.get(siteId).exists(key);
+            health.succeeded(siteId);
+            return present;
+        } catch (StoreException e) {
+            health.failed(siteId);
+            return false;
+        }
+    }
+
+    /**
+     * Deletes every replica it can reach.
+     *
+     * @return the ids of the sites it could not reach: their replicas are now orphans, for the
+     *         orphan sweep of that site
+     */
+    public List<String> delete(Map<String, BlobRef> placements) {
+        List<String> unreached = new ArrayList<>();
+        new TreeMap<>(placements).forEach((id, ref) -> {
+            if (!deleteQuietly(id, ref.key())) unreached.add(id);
+        });
+        return unreached;
+    }
+
+    /**
+     * Deletes these blobs from one site, in as few requests as the site allows
+     * ({@link BlobStore#deleteAll}).
+     *
+     * @return whether the site was reached; if not, the blobs are orphans for its sweep
+     */
+    public boolean deleteAll(String siteId, Collection<String> keys) {
+        BlobStore store = stores.get(siteId);
+        if (store == null) return false;
+        try {
+            store.deleteAll(keys);
+            health.succeeded(siteId);
+            return true;
+        } catch (StoreException e) {
+            health.failed(siteId);
+            return false;
+        }
+    }
+
+    private boolean deleteQuietly(String siteId, String key) {
+        BlobStore store = stores.get(siteId);
+        if (store == null) return false;
+        try {
+            store.delete(key);
+            health.succeeded(siteId);
+            return true;
+        } catch (StoreException e) {
+            health.failed(siteId);
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        stores.values().forEach(BlobStore::close);
+    }
+
+    /** The content source failed (not the site being written). */
+    private static final class ContentFailed extends RuntimeException {
+        ContentFailed(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /** Remembers whether an I/O error came from the source, so a site is not blamed for it. */
+    private static final class SourceStream extends FilterInputStream {
+        IOException failure;
+
+        SourceStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.bulwark.store.site;
+
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.TestRecords;
+import io.bulwark.store.blob.s3.S3Server;
+import io.bulwark.store.site.EvacuationProgress.Outcome;
+import io.bulwark.store.site.ReplicatedBlobStore.Content;
+import io.bulwark.store.site.ReplicatedBlobStore.Stored;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import static io.bulwark.store.site.SiteFixture.ALPHA;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Evacuating provider alpha (a real S3 server) onto beta (another) and home (a directory), while the node keeps working. */
+class EvacuationTest {
+
+    /** Mostly two providers anywhere; some single-replica; some FRA-only (alpha and home are the FRA providers). */
+    private static final List<ResidencyPolicy> POLICIES = List.of(
+            new ResidencyPolicy(Set.of(), Set.of(), 2),
+            new ResidencyPolicy(Set.of(), Set.of(), 1),
+            new ResidencyPolicy(Set.of("FRA"), Set.of(), 1),
+            new ResidencyPolicy(Set.of("FRA", "DEU"), Set.of("FRA", "DEU"), 2));
+    /** Cannot leave alpha: the only FRA providers are alpha and home, and it needs two. */
+    private static final ResidencyPolicy STUCK = new ResidencyPolicy(Set.of("FRA"), Set.of(), 2);
+
+    @TempDir
+    Path dir;
+    private S3Server alphaServer;
+    private S3Server betaServer;
+    private SiteFixture sites;
+    private ReplicatedBlobStore replicas;
+    private final InMemoryPlacementIndex index = new InMemoryPlacementIndex();
+    private final Map<String, byte[]> contents = new ConcurrentHashMap<>();
+    private final Random random = new Random(7);
+
+    @BeforeEach
+    void start() {
+        alphaServer = S3Server.start(dir.resolve("alpha"), 0);
+        betaServer = S3Server.start(dir.resolve("beta"), 0);
+        sites = new SiteFixture(dir, alphaServer.endpoint(), betaServer.endpoint());
+        replicas = openReplicas();
+    }
+
+    private ReplicatedBlobStore openReplicas() {
+        return new ReplicatedBlobStore(sites.stores(), new SiteHealth(Duration.ofMillis(200), Duration.ofSeconds(1), Clock.systemUTC()));
+    }
+
+    @AfterEach
+    void stop() {
+        replicas.close();
+        alphaServer.close();
+        betaServer.close();
+    }
+
+    /** Publishes a record as the node would: replicas first, then its placements in the index. */
+    private void publish(ReplicatedBlobStore to, String id, ResidencyPolicy policy, int size) {
+        byte[] content = new byte[size];
+        synchronized (random) {
+            random.nextBytes(content);
+        }
+        Stored s = (Stored) to.put(id, policy, Content.of(content));
+        contents.put(id, content);
+        index.put(new PlacementIndex.Entry(id, policy, s.placements()));
+    }
+
+    /** Reads a record as the node would: if its replicas moved under the read, read the placements again. */
+    private byte[] read(ReplicatedBlobStore from, String id) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Optional<InputStream> in = from.open(index.get(id).orElseThrow().placements());
+            if (in.isPresent()) {
+                try (InputStream s = in.get()) {
+                    return s.readAllBytes();
+                }
+            }
+            if (attempt == 2) throw new AssertionError("record " + id + " has no replica");
+        }
+    }
+
+    private List<String> publishInitial(int n) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = String.format("rec-%03d", i);
+            publish(replicas, id, i == 5 || i == 17 ? STUCK : POLICIES.get(i % POLICIES.size()), 1_000 + 4_000 * (i % 13));
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private void assertEvacuated(ReplicatedBlobStore r, Set<String> stuck) throws IOException {
+        for (String id : contents.keySet()) {
+            PlacementIndex.Entry e = index.get(id).orElseThrow();
+            assertThat(read(r, id)).as(id).isEqualTo(contents.get(id));
+            if (!stuck.contains(id)) {
+                assertThat(e.placements()).as(id).doesNotContainKey(ALPHA);
+                long providers = e.placements().keySet().stream().map(s -> r.site(s).orElseThrow())
+                        .filter(s -> e.residency().violation(s.jurisdiction(), s.operator()).isEmpty())
+                        .map(Site::provider).distinct().count();
+                assertThat(providers).as(id + " keeps its minimum").isGreaterThanOrEqualTo(e.residency().providers());
+            }
+        }
+        assertThat(SiteFixture.keys(r.store(ALPHA))).as("only the records that cannot leave stay on alpha").containsExactlyElementsOf(stuck.stream().sorted().toList());
+    }
+
+    @Test
+    void evacuatesUnderConcurrentReadsAndWritesAndReportsWhatCannotLeave() throws Exception {
+        publishInitial(40);
+        List<Evacuation.Progress> progress = new CopyOnWriteArrayList<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        AtomicInteger reads = new AtomicInteger();
+        AtomicInteger writes = new AtomicInteger();
+        List<Thread> load = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            load.add(Thread.ofVirtual().start(() -> {
+                Random r = new Random();
+                while (running.get()) {
+                    String id = String.format("rec-%03d", r.nextInt(40));
+                    try {
+                        assertThat(read(replicas, id)).isEqualTo(contents.get(id));
+                        reads.incrementAndGet();
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }
+            }));
+        }
+        load.add(Thread.ofVirtual().start(() -> {
+            while (running.get()) {
+                try {
+                    publish(replicas, "new-" + writes.incrementAndGet(), POLICIES.get(writes.get() % 2), 3_000);
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }
+        }));
+
+        Evacuation.Report report;
+        try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+            report = new Evacuation(replicas, index, file, 4, progress::add).run("alpha");
+        } finally {
+            running.set(false);
+            for (Thread t : load) t.join();
+        }
+
+        assertThat(errors).isEmpty();
+        assertThat(reads.get()).isPositive();
+        assertThat(report.complete()).isTrue();
+        assertThat(report.impossible()).extracting(EvacuationProgress.Done::recordId).containsExactly("rec-005", "rec-017");
+        assertThat(report.impossible().getFirst().reason())
+                .isEqualTo("in=FRA;providers>=2: no compliant site outside providers alpha, home");
+        // Every record on alpha had one outcome: the 40 published before, and the new ones written before alpha closed to writes.
+        assertThat(report.moved() + report.alreadyElsewhere() + report.impossible().size()).isGreaterThanOrEqualTo(40);
+        assertThat(report.moved()).isPositive();
+        assertThat(report.bytesMoved()).isPositive();
+        assertThat(progress.getLast().records()).isEqualTo(progress.getLast().totalRecords());
+        assertThat(replicas.store(ALPHA).exists("new-" + writes.get())).as("no new writes go to an evacuated provider").isFalse();
+        assertEvacuated(replicas, Set.of("rec-005", "rec-017"));
+    }
+
+    @Test
+    void aCrashedEvacuationResumesWithoutRecopyingFinishedRecordsAndWithoutLoss() throws IOException {
+        List<String> ids = publishInitial(30);
+        Path progressFile = dir.resolve("evacuation.db");
+        // Crash on the 8th source deletion (the third batch): after a switch of placements, before its source is gone — the worst moment.
+        WrappedBlobStore alphaStore = (WrappedBlobStore) replicas.store(ALPHA);
+        AtomicInteger deletes = new AtomicInteger();
+        alphaStore.beforeDelete = () -> {
+            if (deletes.incrementAndGet() == 8) throw new IllegalStateException("simulated crash");
+        };
+        EvacuationProgress first = new EvacuationProgress(progressFile);
+        Evacuation crashing = new Evacuation(replicas, index, first, 2, p -> { });
+        crashing.batchSize = 3;
+        assertThatThrownBy(() -> crashing.run("alpha")).hasMessage("simulated crash");
+        Set<String> finished = first.done("alpha").stream().map(EvacuationProgress.Done::recordId).collect(Collectors.toSet());
+        first.close();
+        Map<String, Integer> copiesBefore = copies(replicas);
+        replicas.close();
+        assertThat(finished).isNotEmpty().hasSizeLessThan(ids.size());
+
+        // A new process: new stores, the same progress file and index.
+        replicas = openReplicas();
+        Evacuation.Report report;
+        try (EvacuationProgress again = new EvacuationProgress(progressFile)) {
+            report = new Evacuation(replicas, index, again, 2, p -> { }).run("alpha");
+        }
+        Map<String, Integer> copiesAfter = copies(replicas);
+        for (String id : finished) {
+            assertThat(copiesAfter.getOrDefault(id, 0)).as(id + " was finished before the crash: not copied again").isZero();
+        }
+        assertThat(report.complete()).isTrue();
+        assertThat(report.moved() + report.alreadyElsewhere() + report.impossible().size()).isEqualTo(ids.size());
+        assertThat(copiesBefore.values().stream().mapToInt(Integer::intValue).sum() + copiesAfter.values().stream().mapToInt(Integer::intValue).sum())
+                .isGreaterThanOrEqualTo((int) report.moved());
+        assertEvacuated(replicas, Set.of("rec-005", "rec-017"));
+    }
+
+    @Test
+    void runningAgainAfterAFinishedEvacuationRetriesWhatWasImpossible() {
+        publish(replicas, "rec-1", STUCK, 100);
+        try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+            assertThat(new Evacuation(replicas, index, file, 1, p -> { }).run("alpha").impossible()).hasSize(1);
+            var again = new Evacuation(replicas, index, file, 1, p -> { }).run("alpha");
+            assertThat(again.impossible()).extracting(EvacuationProgress.Done::outcome).containsExactly(Outcome.IMPOSSIBLE);
+        }
+        assertThat(TestRecords.sha256(contents.get("rec-1"))).isEqualTo(index.get("rec-1").orElseThrow().ref().sha256());
+    }
+
+    /** Puts each target site received per record key, from the counting wrappers. */
+    private static Map<String, Integer> copies(ReplicatedBlobStore r) {
+        Map<String, Integer> copies = new java.util.HashMap<>();
+        for (Site s : r.sites()) {
+            if (s.id().equals(ALPHA)) continue;
+            BlobStore store = r.store(s.id());
+            ((WrappedBlobStore) store).puts.forEach((k, n) -> copies.merge(k, n.get(), Integer::sum));
+        }
+        return copies;
+    }
+}

@@ -1,0 +1,164 @@
+package io.bulwark.store.site;
+
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.StoreException;
+import io.bulwark.store.TestRecords;
+import io.bulwark.store.blob.s3.S3Server;
+import io.bulwark.store.site.ReplicatedBlobStore.Content;
+import io.bulwark.store.site.ReplicatedBlobStore.Stored;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static io.bulwark.store.site.SiteFixture.ALPHA;
+import static io.bulwark.store.site.SiteFixture.BETA;
+import static io.bulwark.store.site.SiteFixture.HOME;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Replication over two real S3 servers (two providers) and a directory (a third). */
+class ReplicatedBlobStoreTest {
+
+    @TempDir
+    Path dir;
+    private S3Server alphaServer;
+    private S3Server betaServer;
+    private SiteFixture sites;
+    private ReplicatedBlobStore replicas;
+    private final Random random = new Random(66);
+
+    @BeforeEach
+    void start() {
+        alphaServer = S3Server.start(dir.resolve("alpha"), 0);
+        betaServer = S3Server.start(dir.resolve("beta"), 0);
+        sites = new SiteFixture(dir, alphaServer.endpoint(), betaServer.endpoint());
+        replicas = new ReplicatedBlobStore(sites.stores(), new SiteHealth(Duration.ofMillis(200), Duration.ofSeconds(1), java.time.Clock.systemUTC()));
+    }
+
+    @AfterEach
+    void stop() {
+        replicas.close();
+        alphaServer.close();
+        betaServer.close();
+    }
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static ResidencyPolicy policy(Set<String> in, int providers) {
+        return new ResidencyPolicy(in, Set.of(), providers);
+    }
+
+    private static byte[] read(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void writesToDistinctCompliantProvidersAndReadsBack() {
+        byte[] content = bytes(70_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of("FRA"), 2), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys(ALPHA, HOME);
+        assertThat(s.ref()).isEqualTo(new BlobRef("rec-1", content.length, TestRecords.sha256(content)));
+        assertThat(replicas.store(BETA).exists("rec-1")).as("DEU is not allowed").isFalse();
+        assertThat(read(replicas.open(s.placements()).orElseThrow())).isEqualTo(content);
+    }
+
+    @Test
+    void aResidencyNoSiteMeetsIsRefusedAndNothingIsWritten() {
+        assertThat(replicas.put("rec-1", policy(Set.of("USA"), 1), Content.of(bytes(10))).toString()).isEqualTo("in=USA: no site in USA");
+        var r = (Placement.Refused) replicas.put("rec-2", policy(Set.of("DEU", "FRA"), 4), Content.of(bytes(10)));
+        assertThat(r).hasToString("providers>=4: only 3 compliant providers are available (alpha, beta, home)");
+        assertThat(r.unavailable()).isFalse();
+        for (Site s : sites.sites()) {
+            assertThat(SiteFixture.keys(replicas.store(s.id()))).isEmpty();
+        }
+    }
+
+    @Test
+    void readsFailOverWhenAServerStopsAndUseItAgainWhenItIsBack() throws Exception {
+        byte[] content = bytes(20_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 2), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys(ALPHA, BETA);
+        int port = alphaServer.port();
+        alphaServer.close();
+
+        assertThat(read(replicas.open(s.placements()).orElseThrow())).isEqualTo(content);
+        assertThat(replicas.health().isUp(ALPHA)).isFalse();
+        assertThat(read(replicas.open(s.placements()).orElseThrow())).as("the down site is skipped").isEqualTo(content);
+
+        alphaServer = S3Server.start(dir.resolve("alpha"), port);
+        Thread.sleep(250); // one backoff
+        assertThat(replicas.health().isUp(ALPHA)).isTrue();
+        assertThat(read(replicas.open(Map.of(ALPHA, s.placements().get(ALPHA))).orElseThrow())).isEqualTo(content);
+    }
+
+    @Test
+    void aWriteWhoseSiteFailsGoesToAnotherCompliantProvider() {
+        alphaServer.close();
+        byte[] content = bytes(1000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 2), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys(BETA, HOME);
+        var r = (Placement.Refused) replicas.put("rec-2", policy(Set.of("FRA"), 2), Content.of(content));
+        assertThat(r).hasToString("providers>=2: only 1 compliant provider is available (home); down: alpha");
+        assertThat(r.unavailable()).isTrue();
+        assertThat(replicas.store(HOME).exists("rec-2")).as("the replica already written is removed").isFalse();
+    }
+
+    @Test
+    void noReplicaAnsweringIsAStoreExceptionNamingEachSite() {
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of("DEU", "FRA"), 2), Content.of(bytes(10)));
+        alphaServer.close();
+        betaServer.close();
+        assertThatThrownBy(() -> replicas.open(s.placements())).isInstanceOf(StoreException.class)
+                .hasMessage("could not read blob \"rec-1\" from any replica (site alpha-1: unreachable; site beta-1: unreachable)");
+    }
+
+    @Test
+    void aCorruptReplicaFailsTheReadAtTheEnd() {
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of("FRA"), 1), Content.of(bytes(100)));
+        replicas.store(ALPHA).put("rec-1", new ByteArrayInputStream(bytes(100)));
+        assertThatThrownBy(() -> read(replicas.open(s.placements()).orElseThrow()))
+                .hasRootCauseMessage("blob \"rec-1\" at site alpha-1 does not match its recorded size and SHA-256 (100 bytes read, 100 recorded)");
+    }
+
+    @Test
+    void deleteRemovesEveryReplicaAndNamesTheSitesItCouldNotReach() {
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 3), Content.of(bytes(10)));
+        betaServer.close();
+        assertThat(replicas.delete(s.placements())).containsExactly(BETA);
+        assertThat(replicas.store(ALPHA).exists("rec-1")).isFalse();
+        assertThat(replicas.store(HOME).exists("rec-1")).isFalse();
+    }
+
+    @Test
+    void aFailingSourceFailsThePutWithoutBlamingTheSites() {
+        Content broken = () -> new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("source gone");
+            }
+        };
+        assertThatThrownBy(() -> replicas.put("rec-1", policy(Set.of(), 2), broken)).isInstanceOf(StoreException.class)
+                .hasMessage("could not read the content of blob \"rec-1\"");
+        assertThat(replicas.health().isUp(ALPHA)).isTrue();
+        assertThat(replicas.health().isUp(BETA)).isTrue();
+    }
+}
