@@ -139,12 +139,15 @@ public final class Node implements AutoCloseable {
         inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, storage, received,
                 clock, audit);
 
-        approvals = new ApprovalService(home.approvals(), List.of(
-                new Operations.PeerAdd(home.peers(), config.nation(), home.tlsFingerprint(), clock),
-                new Operations.PeerRemove(home.peers()),
-                new Operations.ResidencyDefault(home, records, policies, config.nation()),
-                // The hook for key rotation: this build has none, so keys.rotate is refused when requested (501).
-                new Operations.KeysRotate(Optional.empty())),
+        List<SensitiveOperation> operations = new ArrayList<>();
+        if (federation != null) { // a node without a federation API has no peers to change
+            operations.add(new Operations.PeerAdd(home.peers(), config.nation(), home.tlsFingerprint(), clock));
+            operations.add(new Operations.PeerRemove(home.peers()));
+        }
+        operations.add(new Operations.ResidencyDefault(home, records, policies, config.nation()));
+        // The hook for key rotation: this build has none, so keys.rotate is refused when requested (501).
+        operations.add(new Operations.KeysRotate(Optional.empty()));
+        approvals = new ApprovalService(home.approvals(), List.copyOf(operations),
                 config.approvals().required(config.mode()), config.approvals().expiryDuration(), keys.signing(), audit, clock);
 
         QueuedThreadPool threads = new QueuedThreadPool();
