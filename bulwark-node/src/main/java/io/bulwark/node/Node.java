@@ -180,7 +180,7 @@ public final class Node implements AutoCloseable {
         return new Federation(new Federation.Settings(config.nation(), config.node(), f.host(), f.port(),
                 f.hybridOnly() ? FederationTls.KeyExchange.HYBRID_ONLY : FederationTls.KeyExchange.HYBRID_PREFERRED,
                 home.peers(), home.federationState(), home.cursorKey(), home.tlsKeystore()),
-                home.passphrase(), ownIdentity(), policies, metadata, blobs, statements, meters, clock, audit, audit.log());
+                home.passphrase(), ownIdentity(keys.keystore(), keys.rotations()), policies, metadata, blobs, statements, meters, clock, audit, audit.log());
     }
 
     /**
@@ -188,9 +188,10 @@ public final class Node implements AutoCloseable {
      * (its old records verify), its current KEM key, and the rotations that chain the keys together
      * (a peer accepts a new key only along them).
      */
-    private byte[] ownIdentity() throws IOException, GeneralSecurityException {
+    private byte[] ownIdentity(io.bulwark.crypto.Keystore keys, List<io.bulwark.federation.KeyRotation> rotations)
+            throws IOException, GeneralSecurityException {
         return new NodeIdentity(config.nation(), config.node(), home.tlsFingerprint(), keys.signing().publicKeys(),
-                keys.kem().primary(), storage, keys.rotations()).sign(keys.signing());
+                keys.kem().primary(), storage, rotations).sign(keys.signing());
     }
 
     /** Rotates this node's keys while it serves; the approval flow calls it once a rotation is approved. */
@@ -206,8 +207,12 @@ public final class Node implements AutoCloseable {
      * response. One rotation at a time, so identities are served in the order the keys changed.
      */
     public synchronized RotationResult rotateKeys(String requestedBy) throws IOException, GeneralSecurityException {
-        RotationResult result = keys.rotate(clock.instant());
-        if (federation != null) federation.replaceOwnIdentity(ownIdentity());
+        keys.checkAuditable(requestedBy, clock.instant());
+        // The new identity is served just before the new keys are used: a peer that re-pins meanwhile
+        // accepts both keys, and one that has not yet sees nothing signed by the new key.
+        RotationResult result = keys.rotate(clock.instant(), (next, rotations) -> {
+            if (federation != null) federation.replaceOwnIdentity(ownIdentity(next, rotations));
+        });
         audit.accept(keys.rotated(requestedBy, result, clock.instant()));
         LOG.info("keys rotated at the request of {}: signing key {} (was {}), KEM key {}", requestedBy, result.newSigningKey(),
                 result.previousSigningKey(), result.newKemKey());

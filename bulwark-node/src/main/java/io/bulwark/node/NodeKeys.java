@@ -63,6 +63,19 @@ public final class NodeKeys {
         return new NodeKeys(home, config.nation(), config.node(), new Snapshot(keystore, List.copyOf(chain)));
     }
 
+    /**
+     * Runs once the new keys are durable and before anything uses them: a running node serves its new
+     * identity there, so that no peer sees a record signed by a key its identity does not list yet.
+     */
+    @FunctionalInterface
+    public interface BeforeUse {
+        void accept(Keystore next, List<KeyRotation> rotations) throws IOException, GeneralSecurityException;
+    }
+
+    Keystore keystore() {
+        return now.keystore();
+    }
+
     public SigningKeyset signing() {
         return now.keystore().signing();
     }
@@ -79,9 +92,9 @@ public final class NodeKeys {
     /**
      * Rotates both keysets (new primaries; the old keys stay, to verify and to decapsulate what they
      * made), signs the statement with the old and the new signing key, makes it and the keystore
-     * durable, then swaps. Rotations run one at a time.
+     * durable, runs {@code beforeUse}, then swaps. Rotations run one at a time.
      */
-    public synchronized RotationResult rotate(Instant at) throws IOException, GeneralSecurityException {
+    public synchronized RotationResult rotate(Instant at, BeforeUse beforeUse) throws IOException, GeneralSecurityException {
         Snapshot before = now;
         Keystore next = new Keystore(before.keystore().signing().rotate(), before.keystore().kem().rotate());
         KeyRotation statement = KeyRotation.sign(before.keystore().signing(), next.signing(), next.kem().primary(), nation, node, at);
@@ -89,6 +102,7 @@ public final class NodeKeys {
         chain.add(statement);
         writeChain(home.rotations(), chain);
         next.write(home.keystore(), home.passphrase());
+        beforeUse.accept(next, List.copyOf(chain));
         now = new Snapshot(next, List.copyOf(chain));
         return new RotationResult(before.keystore().signing().primary().fingerprint().toString(),
                 next.signing().primary().fingerprint().toString(), next.kem().primary().fingerprint().toString());
@@ -104,7 +118,8 @@ public final class NodeKeys {
         try (HomeLock lock = HomeLock.acquire(home)) {
             NodeKeys keys = open(home);
             Clock clock = Clock.systemUTC();
-            RotationResult result = keys.rotate(clock.instant());
+            keys.checkAuditable(requestedBy, clock.instant());
+            RotationResult result = keys.rotate(clock.instant(), (next, rotations) -> { });
             try (AuditLog log = new AuditLog(home.auditLog(), keys::signing, Duration.ZERO, clock, Duration.ZERO)) {
                 log.append(keys.rotated(requestedBy, result, clock.instant()));
             }
@@ -112,11 +127,16 @@ public final class NodeKeys {
         }
     }
 
+    /** Refuses (InvalidAuditEventException) a requester the audit log cannot name, before any key changes. */
+    void checkAuditable(String requestedBy, Instant at) {
+        rotated(requestedBy, new RotationResult("", "", ""), at);
+    }
+
     /** The audit event of a rotation: the node's keys are the subject, who asked for it the actor. */
     AuditEvent rotated(String requestedBy, RotationResult r, Instant at) {
         return new AuditEvent(AuditEvent.Type.ADMIN, at, requestedBy, Optional.of("node:" + nation + "/" + node),
-                AuditEvent.Outcome.SUCCESS, Map.of("action", "keys.rotate", "previousSigningKey", r.previousSigningKey(),
-                "signingKey", r.newSigningKey(), "kemKey", r.newKemKey()));
+                AuditEvent.Outcome.SUCCESS, Map.of("action", "keys.rotate", "previous_signing_key", r.previousSigningKey(),
+                "signing_key", r.newSigningKey(), "kem_key", r.newKemKey()));
     }
 
     // ---- data/rotations.log: u32 length || statement, repeated; rewritten whole, atomically ----------
