@@ -1,8 +1,10 @@
 package io.bulwark.node;
 
 import io.bulwark.audit.AuditLog;
+import io.bulwark.crypto.Keystore;
 import io.bulwark.federation.Federation;
 import io.bulwark.federation.FederationTls;
+import io.bulwark.federation.KeyRotation;
 import io.bulwark.federation.NodeIdentity;
 import io.bulwark.label.PolicySet;
 import io.bulwark.node.identity.InvalidIdentityException;
@@ -188,10 +190,9 @@ public final class Node implements AutoCloseable {
      * (its old records verify), its current KEM key, and the rotations that chain the keys together
      * (a peer accepts a new key only along them).
      */
-    private byte[] ownIdentity(io.bulwark.crypto.Keystore keys, List<io.bulwark.federation.KeyRotation> rotations)
-            throws IOException, GeneralSecurityException {
-        return new NodeIdentity(config.nation(), config.node(), home.tlsFingerprint(), keys.signing().publicKeys(),
-                keys.kem().primary(), storage, rotations).sign(keys.signing());
+    private byte[] ownIdentity(Keystore keystore, List<KeyRotation> rotations) throws IOException, GeneralSecurityException {
+        return new NodeIdentity(config.nation(), config.node(), home.tlsFingerprint(), keystore.signing().publicKeys(),
+                keystore.kem().primary(), storage, rotations).sign(keystore.signing());
     }
 
     /** Rotates this node's keys while it serves; the approval flow calls it once a rotation is approved. */
