@@ -38,6 +38,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +78,7 @@ public final class AuditLog implements AutoCloseable {
     private record Committed(long size, byte[] root) {}
 
     private final Path file;
-    private final SigningKeyset signer;
+    private final Supplier<SigningKeyset> signer;
     private final Clock clock;
     private final Connection writer;
     /** The writer thread's own; others read {@link #committed}. */
@@ -123,6 +124,19 @@ public final class AuditLog implements AutoCloseable {
      * returning up to this much later).
      */
     public AuditLog(Path file, SigningKeyset signer, Duration signInterval, Clock clock, Duration commitDelay) {
+        this(file, fixed(signer), signInterval, clock, commitDelay);
+    }
+
+    private static Supplier<SigningKeyset> fixed(SigningKeyset signer) {
+        Objects.requireNonNull(signer, "signer");
+        return () -> signer;
+    }
+
+    /**
+     * As above, each tree head signed with the primary of whatever keyset {@code signer} gives then:
+     * a node whose keys rotate while it runs (its keyset keeps the old keys, so earlier heads verify).
+     */
+    public AuditLog(Path file, Supplier<SigningKeyset> signer, Duration signInterval, Clock clock, Duration commitDelay) {
         this.file = file.toAbsolutePath().normalize();
         this.signer = Objects.requireNonNull(signer, "signer");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -439,7 +453,7 @@ public final class AuditLog implements AutoCloseable {
             Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
             byte[] signature;
             try {
-                signature = signer.sign(SignedTreeHead.signingInput(now.size(), now.root(), at));
+                signature = signer.get().sign(SignedTreeHead.signingInput(now.size(), now.root(), at));
             } catch (GeneralSecurityException e) {
                 throw new AuditException("could not sign the audit log's tree head at size " + now.size(), e);
             }
@@ -643,7 +657,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** Checks this log's file against this log's signing keys; see {@link AuditVerifier}. */
     public AuditVerification verify() {
-        return AuditVerifier.verify(file, signer.publicKeys());
+        return AuditVerifier.verify(file, signer.get().publicKeys());
     }
 
     /** The database file. */

@@ -12,7 +12,7 @@ import java.io.PrintWriter;
         subcommands = {LabelCommand.class, PolicyCommand.class, NodeCommands.Init.class, NodeCommands.NodeGroup.class,
                 NodeCommands.Start.class, NodeCommands.UserGroup.class, NodeCommands.Token.class, ClientCommands.Publish.class,
                 ClientCommands.Get.class, ClientCommands.ListRecords.class, ClientCommands.Retract.class,
-                ClientCommands.Relabel.class, PeerCommands.class, AuditCommands.class,
+                ClientCommands.Relabel.class, PeerCommands.class, AuditCommands.class, KeyCommands.class,
                 ApprovalCommands.ApprovalGroup.class, ApprovalCommands.RequestGroup.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  other failure", "  2  bad input (the message names the input, position and rule)",

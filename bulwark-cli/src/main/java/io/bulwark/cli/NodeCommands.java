@@ -2,13 +2,13 @@ package io.bulwark.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.bulwark.crypto.Keystore;
 import io.bulwark.label.InvalidLabelException;
 import io.bulwark.label.PolicySet;
 import io.bulwark.node.InvalidConfigException;
 import io.bulwark.node.Node;
 import io.bulwark.node.NodeConfig;
 import io.bulwark.node.NodeHome;
+import io.bulwark.node.NodeKeys;
 import io.bulwark.node.identity.InvalidIdentityException;
 import io.bulwark.node.identity.LocalTokens;
 import io.bulwark.node.identity.LocalUsers;
@@ -84,7 +84,7 @@ final class NodeCommands {
             try {
                 NodeHome h = NodeHome.open(home);
                 NodeConfig c = h.loadConfig();
-                Keystore keys = h.openKeystore();
+                NodeKeys keys = NodeKeys.open(h);
                 Map<String, Object> info = new LinkedHashMap<>();
                 info.put("nation", c.nation());
                 info.put("node", c.node());
@@ -94,17 +94,53 @@ final class NodeCommands {
                 info.put("fingerprint", h.tlsFingerprint());
                 info.put("signingKey", keys.signing().primary().fingerprint().toString());
                 info.put("kemKey", keys.kem().primary().fingerprint().toString());
+                info.put("keyHistory", history(keys));
                 PrintWriter out = spec.commandLine().getOut();
                 if (json) {
                     out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
                 } else {
-                    info.forEach((k, v) -> out.println(k + ": " + v));
+                    info.forEach((k, v) -> {
+                        if (!(v instanceof Map)) out.println(k + ": " + v);
+                    });
+                    printHistory(keys, out);
                 }
                 return ExitCode.OK;
             } catch (InvalidConfigException e) {
                 throw configError(e);
             }
         }
+    }
+
+    /**
+     * Every key the node ever had, oldest first, the current primary marked, and the rotations that
+     * link the signing keys (what peers follow).
+     */
+    private static Map<String, Object> history(NodeKeys keys) {
+        var signingPrimary = keys.signing().primary();
+        var kemPrimary = keys.kem().primary();
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("signingKeys", keys.signing().publicKeys().stream().map(k -> Map.of("fingerprint", k.fingerprint().toString(),
+                "primary", k.equals(signingPrimary))).toList());
+        h.put("kemKeys", keys.kem().publicKeys().stream().map(k -> Map.of("fingerprint", k.fingerprint().toString(),
+                "primary", k.equals(kemPrimary))).toList());
+        h.put("rotations", keys.rotations().stream().map(r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("at", r.at().toString());
+            m.put("previousSigningKey", r.previous().fingerprint().toString());
+            m.put("signingKey", r.next().fingerprint().toString());
+            m.put("kemKey", r.nextKem().fingerprint().toString());
+            return m;
+        }).toList());
+        return h;
+    }
+
+    private static void printHistory(NodeKeys keys, PrintWriter out) {
+        out.println("signing keys (oldest first):");
+        keys.signing().publicKeys().forEach(k -> out.println("  " + k.fingerprint() + (k.equals(keys.signing().primary()) ? "  primary" : "")));
+        out.println("KEM keys (oldest first):");
+        keys.kem().publicKeys().forEach(k -> out.println("  " + k.fingerprint() + (k.equals(keys.kem().primary()) ? "  primary" : "")));
+        out.println("rotations: " + keys.rotations().size());
+        keys.rotations().forEach(r -> out.println("  " + r.at() + "  " + r.previous().fingerprint() + " -> " + r.next().fingerprint()));
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,

@@ -60,7 +60,10 @@ public final class Federation implements AutoCloseable {
                            Path peersFile, Path stateFile, Path cursorKeyFile, Path tlsKeystore) {}
 
     private final Settings settings;
-    private final byte[] ownIdentity;
+    /** This node's signed identity and its digest, replaced together when the node rotates its keys. */
+    private record Own(byte[] wire, String digest) {}
+
+    private volatile Own own;
     private final PeerList.Watched peers;
     private final FederationState state;
     private final Feed feed;
@@ -76,7 +79,6 @@ public final class Federation implements AutoCloseable {
     private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
     private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
     private final Map<String, String> identityDigests = new ConcurrentHashMap<>();
-    private final String ownIdentityDigest;
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
     private final Map<String, String> linkStates = new ConcurrentHashMap<>();
     private final Map<String, PeerStatus> lastStatus = new ConcurrentHashMap<>();
@@ -99,8 +101,7 @@ public final class Federation implements AutoCloseable {
         this.settings = settings;
         this.auditLog = auditLog;
         this.audit = audit;
-        this.ownIdentity = ownIdentity.clone();
-        this.ownIdentityDigest = digest(ownIdentity);
+        this.own = new Own(ownIdentity.clone(), digest(ownIdentity));
         this.meters = meters;
         this.clock = clock;
         this.peers = new PeerList.Watched(settings.peersFile());
@@ -224,7 +225,18 @@ public final class Federation implements AutoCloseable {
     }
 
     byte[] ownIdentity() {
-        return ownIdentity.clone();
+        return own.wire().clone();
+    }
+
+    /**
+     * Serves {@code signed} ({@link NodeIdentity#sign}) as this node's identity from now on — after a
+     * key rotation, with the new keys and the chain of rotation statements. Every feed response
+     * carries its digest, so each peer re-reads it with its next response; standing requests are
+     * woken so that this happens at once.
+     */
+    public void replaceOwnIdentity(byte[] signed) {
+        own = new Own(signed.clone(), digest(signed));
+        feed.wake();
     }
 
     boolean stillPeer(Peer peer) {
@@ -302,7 +314,7 @@ public final class Federation implements AutoCloseable {
     }
 
     String ownIdentityDigest() {
-        return ownIdentityDigest;
+        return own.digest();
     }
 
     // ---- what happened, for status and metrics ---------------------------------------------------

@@ -62,6 +62,8 @@ public final class Feed {
     private final Map<String, CompiledLabel> labels = new ConcurrentHashMap<>();
     private final Map<String, ResidencyPolicy> residencies = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Bumped by {@link #wake}: standing requests that began before answer (empty) at once. */
+    private final java.util.concurrent.atomic.AtomicLong wakes = new java.util.concurrent.atomic.AtomicLong();
     /** Per peer: how far a feed has read past the peer's acknowledged position and found nothing for it (lag starts there). */
     private final Map<String, Long> quietUpTo = new ConcurrentHashMap<>();
     private volatile Inbox.AccessGranter granter;
@@ -95,6 +97,7 @@ public final class Feed {
         long after = cursors.seq(fingerprint, cursor);
         if (after > 0) state.acknowledge(fingerprint, after, clock.instant());
         long acknowledged = after;
+        long woken = wakes.get();
         Instant deadline = clock.instant().plus(wait);
         while (true) {
             long seen = signal.version();
@@ -117,7 +120,7 @@ public final class Feed {
                 return new Batch(frames, scan.records);
             }
             Duration left = Duration.between(clock.instant(), deadline);
-            if (closed || left.isNegative() || left.isZero() || !signal.await(seen, left)) {
+            if (closed || wakes.get() != woken || left.isNegative() || left.isZero() || !signal.await(seen, left)) {
                 return new Batch(List.of(new FeedFrame.End(cursors.token(fingerprint, after))), 0);
             }
         }
@@ -208,6 +211,12 @@ public final class Feed {
 
     void introducedAt(java.util.function.Function<String, Optional<Instant>> introducedAt) {
         this.introducedAt = introducedAt;
+    }
+
+    /** Standing requests answer now (this node's identity changed: the response tells the peer so). */
+    void wake() {
+        wakes.incrementAndGet();
+        signal.signal();
     }
 
     /** Standing requests answer at once from now on (the node is stopping). */

@@ -44,6 +44,18 @@ class KeyRotationTest {
     }
 
     @Test
+    void aChainWithAMissingLinkReachesNothingBeyondTheGap() throws Exception {
+        SigningKeyset k0 = SigningKeyset.generate();
+        SigningKeyset k1 = k0.rotate();
+        SigningKeyset k2 = k1.rotate();
+        SigningKeyset k3 = k2.rotate();
+        KeyRotation r1 = KeyRotation.sign(k0, k1, KemKeyset.generate().primary(), "FRA", "fra-1", T);
+        KeyRotation r3 = KeyRotation.sign(k2, k3, KemKeyset.generate().primary(), "FRA", "fra-1", T.plusSeconds(120));
+        // k1 -> k2 is left out: k2 and k3 are not reached from the pinned k0, so a peer refuses an identity listing them.
+        assertThat(KeyRotation.accepted(List.of(k0.primary()), List.of(r1, r3), "FRA", "fra-1")).containsExactly(k0.primary(), k1.primary());
+    }
+
+    @Test
     void aStatementWhoseSignaturesDoNotVerifyIsRefused() throws Exception {
         SigningKeyset k0 = SigningKeyset.generate();
         SigningKeyset k1 = k0.rotate();

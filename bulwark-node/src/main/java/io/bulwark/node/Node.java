@@ -1,10 +1,10 @@
 package io.bulwark.node;
 
 import io.bulwark.audit.AuditLog;
-import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.Keystore;
 import io.bulwark.federation.Federation;
 import io.bulwark.federation.FederationTls;
+import io.bulwark.federation.KeyRotation;
 import io.bulwark.federation.NodeIdentity;
 import io.bulwark.label.PolicySet;
 import io.bulwark.node.identity.InvalidIdentityException;
@@ -64,7 +64,11 @@ public final class Node implements AutoCloseable {
     }
 
     private final NodeHome home;
+    private final HomeLock lock;
     private final NodeConfig config;
+    private final NodeKeys keys;
+    private final List<NodeIdentity.StorageSite> storage;
+    private final Clock clock;
     private final SqliteMetadataStore metadata;
     private final FilesystemBlobStore blobs;
     private final EpochLog epochLog;
@@ -77,14 +81,16 @@ public final class Node implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
 
-    private Node(NodeHome home, boolean audited) throws IOException, GeneralSecurityException {
+    private Node(NodeHome home, HomeLock lock, boolean audited) throws IOException, GeneralSecurityException {
         this.home = home;
+        this.lock = lock;
         this.config = home.loadConfig();
-        Keystore keys = home.openKeystore();
+        // Everything that signs, seals or opens reads the keys through this holder: a rotation swaps them for all.
+        this.keys = NodeKeys.open(home);
         PolicySet policies = home.policies(config);
         TokenVerifier tokens = verifiers(home, config); // a bad identity setting fails before storage opens
-        Clock clock = Clock.systemUTC();
-        audit = audited ? new Auditor(Optional.of(new AuditLog(home.auditLog(), keys.signing(), AuditLog.DEFAULT_SIGN_INTERVAL,
+        clock = Clock.systemUTC();
+        audit = audited ? new Auditor(Optional.of(new AuditLog(home.auditLog(), keys::signing, AuditLog.DEFAULT_SIGN_INTERVAL,
                 clock, Auditor.COMMIT_DELAY)), clock) : Auditor.NONE;
         metadata = new SqliteMetadataStore(home.database());
         blobs = new FilesystemBlobStore(home.defaultSite());
@@ -93,18 +99,17 @@ public final class Node implements AutoCloseable {
         OrphanSweeper.Report swept = new OrphanSweeper(metadata, blobs, Duration.ZERO, clock).sweep();
         LOG.info("storage opened; swept {}", swept);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        HybridPublicKemKey ownKem = keys.kem().primary();
-        var ownSigningKeys = keys.signing().publicKeys();
-        List<NodeIdentity.StorageSite> storage = List.of(new NodeIdentity.StorageSite("default", "local", config.nation(), config.nation()));
+        storage = List.of(new NodeIdentity.StorageSite("default", "local", config.nation(), config.nation()));
         // Federation first: the identities it pinned verify the peers' epoch statements read below.
         List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
         EpochKeyring[] epochsHolder = new EpochKeyring[1];
         federation = config.federationSettings().isPresent()
-                ? federation(home, config, keys, storage, policies, () -> epochsHolder[0].statements(), meters, clock) : null;
-        OriginKeys origins = (nation, node) -> nation.equals(config.nation()) && node.equals(config.node()) ? ownSigningKeys
+                ? federation(policies, () -> epochsHolder[0].statements(), meters) : null;
+        // This node's own records verify with every key it ever had, old ones included.
+        OriginKeys origins = (nation, node) -> nation.equals(config.nation()) && node.equals(config.node()) ? keys.signing().publicKeys()
                 : federation == null ? List.of() : federation.signingKeys(nation, node);
         epochLog = new EpochLog(home.epochLog());
-        RecordOpener opener = new RecordOpener(policies, config.nation(), keys.kem(), origins);
+        RecordOpener opener = new RecordOpener(policies, config.nation(), keys::kem, origins);
         List<EpochKeyStatement> own = new ArrayList<>();
         List<EpochKeyStatement> received = new ArrayList<>();
         for (EpochKeyStatement s : statements) {
@@ -119,8 +124,10 @@ public final class Node implements AutoCloseable {
             }
         }
         // Epoch keys for this node's records: every statement is on disk before its key is used.
-        EpochKeyring epochs = new EpochKeyring(keys.signing(), config.nation(), config.node(),
-                nation -> nation.equals(config.nation()) ? Optional.of(ownKem)
+        // Peers' epochs go to their pinned KEM keys; this nation's own to this node's current primary,
+        // so after a rotation the next epoch uses the new key (the keyring notices the change).
+        EpochKeyring epochs = new EpochKeyring(keys::signing, config.nation(), config.node(),
+                nation -> nation.equals(config.nation()) ? Optional.of(keys.kem().primary())
                         : federation == null ? Optional.empty() : federation.kemKey(nation),
                 Duration.ofHours(1), clock, statement -> {
                     epochLog.append(statement); // durable before the epoch key wraps anything
@@ -128,8 +135,8 @@ public final class Node implements AutoCloseable {
                 });
         epochs.announced(own);
         epochsHolder[0] = epochs;
-        RecordSealer sealer = new RecordSealer(policies, keys.signing(), epochs, config.nation(), config.node(), clock);
-        records = new RecordService(policies, config.nation(), sealer, opener, keys.signing(), metadata, blobs,
+        RecordSealer sealer = new RecordSealer(policies, keys::signing, epochs, config.nation(), config.node(), clock);
+        records = new RecordService(policies, config.nation(), sealer, opener, keys::signing, metadata, blobs,
                 defaultResidency(config, policies), clock, meters, federation == null ? RecordService.Changes.NONE : new RecordService.Changes() {
                     @Override public void committed() { federation.signal().signal(); }
                     @Override public void dropping(String id, String kind, long seq, java.util.function.Predicate<String> mayStillHold) {
@@ -145,8 +152,7 @@ public final class Node implements AutoCloseable {
             operations.add(new Operations.PeerRemove(home.peers()));
         }
         operations.add(new Operations.ResidencyDefault(home, records, policies, config.nation()));
-        // The hook for key rotation: this build has none, so keys.rotate is refused when requested (501).
-        operations.add(new Operations.KeysRotate(Optional.empty()));
+        operations.add(new Operations.KeysRotate(Optional.of(this::rotateKeys))); // runs once officers approve
         approvals = new ApprovalService(home.approvals(), List.copyOf(operations),
                 config.approvals().required(config.mode()), config.approvals().expiryDuration(), keys.signing(), audit, clock);
 
@@ -181,16 +187,48 @@ public final class Node implements AutoCloseable {
     }
 
     /** The federation of a node whose metadata and blob stores are open. */
-    private Federation federation(NodeHome home, NodeConfig config, Keystore keys, List<NodeIdentity.StorageSite> storage,
-                                  PolicySet policies, java.util.function.Supplier<List<EpochKeyStatement>> statements,
-                                  PrometheusMeterRegistry meters, Clock clock) throws IOException, GeneralSecurityException {
+    private Federation federation(PolicySet policies, java.util.function.Supplier<List<EpochKeyStatement>> statements,
+                                  PrometheusMeterRegistry meters) throws IOException, GeneralSecurityException {
         NodeConfig.Federation f = config.federationSettings().orElseThrow();
-        byte[] identity = new NodeIdentity(config.nation(), config.node(), home.tlsFingerprint(), keys.signing().publicKeys(),
-                keys.kem().primary(), storage).sign(keys.signing());
         return new Federation(new Federation.Settings(config.nation(), config.node(), f.host(), f.port(),
                 f.hybridOnly() ? FederationTls.KeyExchange.HYBRID_ONLY : FederationTls.KeyExchange.HYBRID_PREFERRED,
                 home.peers(), home.federationState(), home.cursorKey(), home.tlsKeystore()),
-                home.passphrase(), identity, policies, metadata, blobs, statements, meters, clock, audit, audit.log());
+                home.passphrase(), ownIdentity(keys.keystore(), keys.rotations()), policies, metadata, blobs, statements, meters, clock, audit, audit.log());
+    }
+
+    /**
+     * This node's identity as peers pin it, signed with its current key: every signing key it ever had
+     * (its old records verify), its current KEM key, and the rotations that chain the keys together
+     * (a peer accepts a new key only along them).
+     */
+    private byte[] ownIdentity(Keystore keystore, List<KeyRotation> rotations) throws IOException, GeneralSecurityException {
+        return new NodeIdentity(config.nation(), config.node(), home.tlsFingerprint(), keystore.signing().publicKeys(),
+                keystore.kem().primary(), storage, rotations).sign(keystore.signing());
+    }
+
+    /** Rotates this node's keys while it serves; the approval flow calls it once a rotation is approved. */
+    public KeyRotator keyRotator() {
+        return this::rotateKeys;
+    }
+
+    /**
+     * Rotates this node's signing and KEM keys without a restart ({@link NodeKeys#rotate}): from the
+     * next use on, records, epoch statements, tombstones and audit tree heads are signed with the new
+     * key, and this nation's next epoch is encapsulated to the new KEM key; everything made before
+     * still verifies and opens. Peers learn the new keys from the new identity with their next feed
+     * response. One rotation at a time, so identities are served in the order the keys changed.
+     */
+    public synchronized RotationResult rotateKeys(String requestedBy) throws IOException, GeneralSecurityException {
+        keys.checkAuditable(requestedBy, clock.instant());
+        // The new identity is served just before the new keys are used: a peer that re-pins meanwhile
+        // accepts both keys, and one that has not yet sees nothing signed by the new key.
+        RotationResult result = keys.rotate(clock.instant(), (next, rotations) -> {
+            if (federation != null) federation.replaceOwnIdentity(ownIdentity(next, rotations));
+        });
+        audit.accept(keys.rotated(requestedBy, result, clock.instant()));
+        LOG.info("keys rotated at the request of {}: signing key {} (was {}), KEM key {}", requestedBy, result.newSigningKey(),
+                result.previousSigningKey(), result.newKemKey());
+        return result;
     }
 
     private static ResidencyPolicy defaultResidency(NodeConfig config, PolicySet policies) {
@@ -236,7 +274,14 @@ public final class Node implements AutoCloseable {
     }
 
     private static Node start(NodeHome home, boolean audited) throws Exception {
-        Node node = new Node(home, audited);
+        HomeLock lock = HomeLock.acquire(home); // one process owns a home; an offline key rotation refuses while it runs
+        Node node;
+        try {
+            node = new Node(home, lock, audited);
+        } catch (Exception | Error e) {
+            lock.close();
+            throw e;
+        }
         try {
             node.server.start();
             if (node.federation != null) {
@@ -341,6 +386,7 @@ public final class Node implements AutoCloseable {
         }
         blobs.close();
         metadata.close();
-        audit.log().ifPresent(AuditLog::close); // last: everything above may still audit; signs a final tree head
+        audit.log().ifPresent(AuditLog::close); // everything above may still audit; signs a final tree head
+        lock.close(); // last: the home is free for offline commands once nothing here writes to it
     }
 }

@@ -49,6 +49,8 @@ import java.util.List;
  *   peers.json                peers: nation, federation URL, pinned TLS certificate fingerprint
  *   data/metadata.db          metadata and change log (SQLite, WAL)
  *   data/epochs.log           epoch key statements this node made or received
+ *   data/rotations.log        this node's key rotation statements, oldest first (docs/federation.md, "Key rotation")
+ *   data/node.lock            locked by the running node ({@link HomeLock})
  *   data/federation.db        pinned peer identities, acknowledgements, cursors (SQLite)
  *   data/audit.db             the tamper-evident audit log (SQLite, WAL; docs/audit.md)
  *   data/peers-status.json    the peers' state as the running node last saw it
@@ -66,6 +68,8 @@ public record NodeHome(Path dir) {
     public Path tlsKeystore() { return dir.resolve("tls/node.p12"); }
     public Path database() { return dir.resolve("data/metadata.db"); }
     public Path epochLog() { return dir.resolve("data/epochs.log"); }
+    public Path rotations() { return dir.resolve("data/rotations.log"); }
+    Path lockFile() { return dir.resolve("data/node.lock"); }
     public Path defaultSite() { return dir.resolve("sites/default"); }
     public Path peers() { return dir.resolve("peers.json"); }
     public Path federationState() { return dir.resolve("data/federation.db"); }

@@ -146,7 +146,8 @@ final class Operations {
 
         @Override
         public String execute(Map<String, String> p) throws Exception {
-            return rotator.orElseThrow().rotate();
+            RotationResult r = rotator.orElseThrow().rotate("approved keys.rotate request");
+            return "keys rotated: signing key " + r.previousSigningKey() + " -> " + r.newSigningKey() + ", KEM key " + r.newKemKey();
         }
     }
 }

@@ -67,7 +67,7 @@ public final class RecordService {
     private final RecordSealer sealer;
     private final BatchSigner signer;
     private final RecordOpener opener;
-    private final SigningKeyset signingKeys;
+    private final java.util.function.Supplier<SigningKeyset> signingKeys;
     private final MetadataStore metadata;
     private final BlobStore blobs;
     /** Changed at runtime by an approved {@code residency.default} (docs/approvals.md). */
@@ -95,7 +95,7 @@ public final class RecordService {
         void dropping(String id, String kind, long seq, java.util.function.Predicate<String> mayStillHold);
     }
 
-    RecordService(PolicySet policies, String nation, RecordSealer sealer, RecordOpener opener, SigningKeyset signingKeys,
+    RecordService(PolicySet policies, String nation, RecordSealer sealer, RecordOpener opener, java.util.function.Supplier<SigningKeyset> signingKeys,
                   MetadataStore metadata, BlobStore blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters,
                   Changes changes, Auditor audit) {
         this.changes = changes;
@@ -286,7 +286,7 @@ public final class RecordService {
         }
         Tombstone tombstone;
         try {
-            tombstone = Tombstone.sign(signingKeys, nation, meta.get().originNode(), RecordId.parse(id), clock.instant(), principal.name());
+            tombstone = Tombstone.sign(signingKeys.get(), nation, meta.get().originNode(), RecordId.parse(id), clock.instant(), principal.name());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot sign the tombstone", e);
         }

@@ -170,10 +170,20 @@ class ApprovalsTest {
     }
 
     @Test
+    void anApprovedRotationRotatesTheKeysOfTheRunningNode() throws Exception {
+        var before = home.openKeystore().signing().primary();
+        String id = request("otto", "keys.rotate", Map.of());
+        call("POST", "/api/v1/approvals/" + id + "/approve", "olga", null);
+        assertThat(home.openKeystore().signing().primary()).isEqualTo(before); // one approval of two: nothing yet
+        Answer done = call("POST", "/api/v1/approvals/" + id + "/approve", "oleg", null);
+        assertThat(done.body().path("state").asText()).as("%s", done.body()).isEqualTo("executed");
+        var after = home.openKeystore().signing();
+        assertThat(after.primary()).isNotEqualTo(before);
+        assertThat(after.publicKeys()).contains(before); // kept: what it signed still verifies
+    }
+
+    @Test
     void refusalsAreProblemsNamingTheInput() throws Exception {
-        assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "keys.rotate")).body().path("detail").asText())
-                .isEqualTo("keys.rotate: key rotation is not implemented on this build");
-        assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "keys.rotate")).status()).isEqualTo(501);
         assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "peer.ad")).body().path("detail").asText())
                 .startsWith("operation: unknown 'peer.ad'; known: keys.rotate, peer.add, peer.remove, residency.default");
         assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "peer.add", "parameters",

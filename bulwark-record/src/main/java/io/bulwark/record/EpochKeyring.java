@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The origin's epoch keys, one per recipient nation, each made by one hybrid KEM encapsulation to
@@ -30,13 +31,16 @@ public final class EpochKeyring {
     /** A current epoch: the key that wraps data keys for the nation, and its statement. */
     public record Epoch(AeadKey key, EpochKeyStatement statement) {}
 
-    private final SigningKeyset signer;
+    /** A current epoch and the KEM key it was encapsulated to. */
+    private record Current(Epoch epoch, HybridPublicKemKey recipient) {}
+
+    private final Supplier<SigningKeyset> signer;
     private final String originNation;
     private final String originNode;
     private final Function<String, Optional<HybridPublicKemKey>> recipientKeys;
     private final Duration length;
     private final Clock clock;
-    private final Map<String, Epoch> current = new ConcurrentHashMap<>();
+    private final Map<String, Current> current = new ConcurrentHashMap<>();
     private final List<EpochKeyStatement> announced = new CopyOnWriteArrayList<>();
     private final Consumer<EpochKeyStatement> onNewEpoch;
 
@@ -57,6 +61,16 @@ public final class EpochKeyring {
     public EpochKeyring(SigningKeyset signer, String originNation, String originNode,
                         Function<String, Optional<HybridPublicKemKey>> recipientKeys, Duration length, Clock clock,
                         Consumer<EpochKeyStatement> onNewEpoch) {
+        this(() -> signer, originNation, originNode, recipientKeys, length, clock, onNewEpoch);
+    }
+
+    /**
+     * As above, signing statements with whatever keyset {@code signer} gives at the time: a node
+     * whose keys rotate while it runs.
+     */
+    public EpochKeyring(Supplier<SigningKeyset> signer, String originNation, String originNode,
+                        Function<String, Optional<HybridPublicKemKey>> recipientKeys, Duration length, Clock clock,
+                        Consumer<EpochKeyStatement> onNewEpoch) {
         this.onNewEpoch = onNewEpoch;
         this.signer = signer;
         this.originNation = originNation;
@@ -66,32 +80,39 @@ public final class EpochKeyring {
         this.clock = clock;
     }
 
-    /** The current epoch for a nation, starting one if needed; empty if the nation's KEM key is unknown. */
+    /**
+     * The current epoch for a nation, starting one if needed; empty if the nation's KEM key is unknown.
+     * A nation whose key is unknown for a moment (its peer entry being rewritten) keeps its epoch.
+     */
     public Optional<Epoch> epoch(String nation) throws GeneralSecurityException {
         Instant now = clock.instant();
-        Epoch e = current.get(nation);
-        if (e != null && now.isBefore(e.statement().notAfter())) {
-            return Optional.of(e);
-        }
         Optional<HybridPublicKemKey> key = recipientKeys.apply(nation);
+        Current c = current.get(nation);
+        if (usable(c, key, now)) {
+            return Optional.of(c.epoch());
+        }
         if (key.isEmpty()) {
             return Optional.empty();
         }
         synchronized (this) {
-            e = current.get(nation);
-            if (e != null && now.isBefore(e.statement().notAfter())) {
-                return Optional.of(e);
+            c = current.get(nation);
+            if (usable(c, key, now)) {
+                return Optional.of(c.epoch());
             }
             Encapsulation encapsulation = key.get().encapsulate();
             AeadKey epochKey = AeadKey.fromSharedSecret(encapsulation.sharedSecret());
-            EpochKeyStatement statement = EpochKeyStatement.sign(signer, originNation, originNode, nation,
+            EpochKeyStatement statement = EpochKeyStatement.sign(signer.get(), originNation, originNode, nation,
                     epochKey.keyId(), now, now.plus(length), encapsulation.encapsulation());
-            e = new Epoch(epochKey, statement);
+            Epoch e = new Epoch(epochKey, statement);
             onNewEpoch.accept(statement);
-            current.put(nation, e);
+            current.put(nation, new Current(e, key.get()));
             announced.add(statement);
             return Optional.of(e);
         }
+    }
+
+    private static boolean usable(Current c, Optional<HybridPublicKemKey> key, Instant now) {
+        return c != null && now.isBefore(c.epoch().statement().notAfter()) && key.map(c.recipient()::equals).orElse(true);
     }
 
     /** Remembers statements made before (read back from disk), so that {@link #statements} lists them too. */

@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Verifies and opens sealed records at a node of {@code ownNation}: the binding must verify against
@@ -34,7 +35,7 @@ public final class RecordOpener {
 
     private final PolicySet policies;
     private final String ownNation;
-    private final KemKeyset ownKeys;
+    private final Supplier<KemKeyset> ownKeys;
     private final OriginKeys origins;
     private final Map<KeyId, AeadKey> epochKeys = new ConcurrentHashMap<>();
     /** Batch signatures already verified: SHA-256(signature) → SHA-256(signed message) and the pinned key. */
@@ -43,6 +44,11 @@ public final class RecordOpener {
     private record Verified(ByteBuffer message, HybridPublicSigningKey key) {}
 
     public RecordOpener(PolicySet policies, String ownNation, KemKeyset ownKeys, OriginKeys origins) {
+        this(policies, ownNation, () -> ownKeys, origins);
+    }
+
+    /** As above, decapsulating with whatever keyset {@code ownKeys} gives then: it grows when the node rotates its keys. */
+    public RecordOpener(PolicySet policies, String ownNation, Supplier<KemKeyset> ownKeys, OriginKeys origins) {
         this.policies = policies;
         this.ownNation = ownNation;
         this.ownKeys = ownKeys;
@@ -60,7 +66,7 @@ public final class RecordOpener {
         statement.verify(origins);
         AeadKey key;
         try {
-            key = AeadKey.fromSharedSecret(ownKeys.decapsulate(statement.encapsulation()));
+            key = AeadKey.fromSharedSecret(ownKeys.get().decapsulate(statement.encapsulation()));
         } catch (GeneralSecurityException e) {
             throw new InvalidRecordException(statement + ": cannot be decapsulated with this node's KEM keys", e);
         }

@@ -21,6 +21,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Seals records at their origin: a fresh data key per record, the payload under streaming
@@ -36,13 +37,19 @@ public final class RecordSealer {
     static final byte[] BATCH_DOMAIN = "bulwark-record-batch-v1\0".getBytes(StandardCharsets.US_ASCII);
 
     private final PolicySet policies;
-    private final SigningKeyset signer;
+    private final Supplier<SigningKeyset> signer;
     private final EpochKeyring epochs;
     private final String originNation;
     private final String originNode;
     private final Clock clock;
 
     public RecordSealer(PolicySet policies, SigningKeyset signer, EpochKeyring epochs, String originNation,
+                        String originNode, Clock clock) {
+        this(policies, () -> signer, epochs, originNation, originNode, clock);
+    }
+
+    /** As above, each batch signed with the primary of whatever keyset {@code signer} gives then (key rotation). */
+    public RecordSealer(PolicySet policies, Supplier<SigningKeyset> signer, EpochKeyring epochs, String originNation,
                         String originNode, Clock clock) {
         if (!originNation.matches(SealedRecord.NATION)) throw new IllegalArgumentException("origin nation is alpha-3");
         if (!originNode.matches(SealedRecord.NODE)) throw new IllegalArgumentException("origin node: lower-case letters, digits, '-'");
@@ -168,7 +175,7 @@ public final class RecordSealer {
         }
         List<byte[]> leaves = batch.stream().map(p -> MerkleTree.leafHash(SealedRecord.leaf(p.prefix, p.ciphertextDigest))).toList();
         byte[] root = MerkleTree.root(leaves);
-        byte[] signature = signer.sign(batchMessage(originNation, originNode, batch.size(), root));
+        byte[] signature = signer.get().sign(batchMessage(originNation, originNode, batch.size(), root));
         List<SealedRecord> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Prepared p = batch.get(i);
