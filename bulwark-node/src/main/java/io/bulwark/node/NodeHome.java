@@ -67,6 +67,9 @@ public record NodeHome(Path dir) {
     public Path database() { return dir.resolve("data/metadata.db"); }
     public Path epochLog() { return dir.resolve("data/epochs.log"); }
     public Path defaultSite() { return dir.resolve("sites/default"); }
+    Path placements() { return dir.resolve("data/placements.db"); }
+    Path evacuations() { return dir.resolve("data/evacuation.db"); }
+    Path storageLock() { return dir.resolve("data/storage.lock"); }
     public Path peers() { return dir.resolve("peers.json"); }
     public Path federationState() { return dir.resolve("data/federation.db"); }
     public Path auditLog() { return dir.resolve("data/audit.db"); }
