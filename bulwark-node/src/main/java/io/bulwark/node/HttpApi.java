@@ -526,7 +526,7 @@ final class HttpApi extends Handler.Abstract {
 
     /** The sites with health and holdings, under-replicated records, and the running or last evacuation. */
     static Map<String, Object> storageStatus(NodeStorage storage) {
-        NodeStorage.Status status = storage.status();
+        StorageAdmin.Status status = storage.status();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sites", status.sites().stream().map(s -> {
             Map<String, Object> site = new LinkedHashMap<>();

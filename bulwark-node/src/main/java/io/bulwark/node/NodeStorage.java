@@ -17,6 +17,8 @@ import io.bulwark.store.site.Repair;
 import io.bulwark.store.site.ReplicatedBlobStore;
 import io.bulwark.store.site.Site;
 import io.bulwark.store.site.SiteHealth;
+import io.bulwark.node.StorageAdmin.SiteStatus;
+import io.bulwark.node.StorageAdmin.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -301,13 +303,6 @@ final class NodeStorage implements BlobStore {
     EvacuationState evacuationState() {
         return new EvacuationState(evacuationProgress, evacuationReport);
     }
-
-    /** One site as status shows it. */
-    record SiteStatus(String id, String provider, String jurisdiction, String operator, String kind, boolean up,
-                      boolean acceptsWrites, long blobs, long bytes) {}
-
-    /** The sites with their health and what they hold, and the records the last repair left under their minimum. */
-    record Status(List<SiteStatus> sites, List<String> underReplicated) {}
 
     Status status() {
         Map<String, long[]> held = placements.totalsBySite();

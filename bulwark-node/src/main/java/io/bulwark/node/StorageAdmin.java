@@ -30,6 +30,13 @@ public final class StorageAdmin {
         }
     }
 
+    /** One site as status shows it. */
+    public record SiteStatus(String id, String provider, String jurisdiction, String operator, String kind, boolean up,
+                             boolean acceptsWrites, long blobs, long bytes) {}
+
+    /** The sites with their health and what they hold, and the records the last repair left under their minimum. */
+    public record Status(List<SiteStatus> sites, List<String> underReplicated) {}
+
     /** One configured site, as listed. */
     public record SiteView(String id, String provider, String jurisdiction, String operator, String kind, String where, boolean closed) {}
 
@@ -78,7 +85,7 @@ public final class StorageAdmin {
     }
 
     /** Sites with health (each is asked now), holdings and records under their minimum. */
-    public static NodeStorage.Status status(NodeHome home) throws IOException {
+    public static Status status(NodeHome home) throws IOException {
         NodeConfig config = home.loadConfig();
         try (NodeStorage storage = NodeStorage.open(home, config, home.policies(config))) {
             return storage.probedStatus();
