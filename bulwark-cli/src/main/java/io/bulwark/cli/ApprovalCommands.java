@@ -152,7 +152,7 @@ final class ApprovalCommands {
     @Command(name = "request", mixinStandardHelpOptions = true,
             description = {"Request a sensitive operation (operators and officers); prints the request's id. "
                     + "It takes effect once approved (bulwark approval approve)."},
-            subcommands = {PeerAdd.class, PeerRemove.class, Residency.class, KeysRotate.class})
+            subcommands = {PeerAdd.class, PeerRemove.class, Residency.class, KeysRotate.class, ProviderEvacuate.class})
     static final class RequestGroup {}
 
     @Command(name = "peer-add", mixinStandardHelpOptions = true, description = "Request pinning a peer (operation peer.add).")
@@ -206,6 +206,19 @@ final class ApprovalCommands {
         @Override
         public Integer call() {
             return request(connection, spec, "keys.rotate", Map.of());
+        }
+    }
+
+    @Command(name = "provider-evacuate", mixinStandardHelpOptions = true,
+            description = "Request that the running node evacuate a provider (operation provider.evacuate); progress: GET /api/v1/storage.")
+    static final class ProviderEvacuate implements Callable<Integer> {
+        @Mixin ClientCommands.Connection connection;
+        @Parameters(index = "0", paramLabel = "PROVIDER") String provider;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return request(connection, spec, "provider.evacuate", Map.of("provider", provider));
         }
     }
 }

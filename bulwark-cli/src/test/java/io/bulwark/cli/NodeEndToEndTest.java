@@ -418,12 +418,12 @@ class NodeEndToEndTest {
         List<String> before = listed("anna");
         long stored = blobs();
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, "--residency", "in=FRA", payload), 2)).isEqualTo(
-                "bulwark: Residency cannot be met: residency in=FRA: no site satisfies it — the only site, 'default' "
-                        + "(filesystem, jurisdiction DEU, operator DEU), breaks in: jurisdiction DEU is not allowed (HTTP 422)");
+                "bulwark: Residency cannot be met: residency in=FRA: in=FRA: no site in FRA (HTTP 422)");
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, "--residency", "in=EU;providers>=2", payload), 2))
-                .contains("Residency cannot be met").contains("providers>=2 needs 2 distinct providers").endsWith("(HTTP 422)");
+                .contains("Residency cannot be met").contains("providers>=2: only 1 compliant provider is available (local)")
+                .endsWith("(HTTP 422)");
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, "--residency", "operator=FRA,GBR", payload), 2))
-                .contains("breaks operator: operator nationality DEU is not allowed (HTTP 422)");
+                .contains("operator=FRA,GBR: no site in an allowed jurisdiction has an operator from FRA,GBR (HTTP 422)");
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, "--residency", "in=Germany", payload), 2))
                 .startsWith("bulwark: Bad request: residency 'in=Germany': in= takes nations (ISO 3166-1 alpha-3) and groups (")
                 .contains("'Germany' is neither");

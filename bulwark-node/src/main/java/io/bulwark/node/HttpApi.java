@@ -70,10 +70,12 @@ final class HttpApi extends Handler.Abstract {
     private final byte[] openApi;
     private final Auditor audit;
     private final ApprovalService approvals;
+    private final NodeStorage storage;
 
     HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config,
-            Optional<Federation> federation, Auditor audit, ApprovalService approvals) throws IOException {
+            Optional<Federation> federation, Auditor audit, ApprovalService approvals, NodeStorage storage) throws IOException {
         this.approvals = approvals;
+        this.storage = storage;
         this.federation = federation;
         this.audit = audit;
         this.records = records;
@@ -160,6 +162,11 @@ final class HttpApi extends Handler.Abstract {
             case "/api/v1/audit/proof/consistency" -> {
                 only(method, "GET");
                 consistencyProof(request, response, callback);
+            }
+            case "/api/v1/storage" -> {
+                only(method, "GET");
+                operatorOrOfficer(authenticate(request), "read the storage status");
+                json(response, callback, 200, storageStatus(storage));
             }
             case APPROVALS -> {
                 switch (method) {
@@ -515,6 +522,43 @@ final class HttpApi extends Handler.Abstract {
     private void peers(Request request, Response response, Callback callback) {
         Federation f = federation(authenticate(request));
         json(response, callback, 200, Map.of("peers", f.status().stream().map(HttpApi::peer).toList()));
+    }
+
+    /** The sites with health and holdings, under-replicated records, and the running or last evacuation. */
+    static Map<String, Object> storageStatus(NodeStorage storage) {
+        StorageAdmin.Status status = storage.status();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sites", status.sites().stream().map(s -> {
+            Map<String, Object> site = new LinkedHashMap<>();
+            site.put("id", s.id());
+            site.put("provider", s.provider());
+            site.put("jurisdiction", s.jurisdiction());
+            site.put("operator", s.operator());
+            site.put("kind", s.kind());
+            site.put("up", s.up());
+            site.put("acceptsWrites", s.acceptsWrites());
+            site.put("blobs", s.blobs());
+            site.put("bytes", s.bytes());
+            return site;
+        }).toList());
+        m.put("underReplicated", status.underReplicated());
+        NodeStorage.EvacuationState e = storage.evacuationState();
+        Map<String, Object> evacuation = new LinkedHashMap<>();
+        e.progress().ifPresent(p -> {
+            evacuation.put("records", p.records());
+            evacuation.put("totalRecords", p.totalRecords());
+            evacuation.put("bytes", p.bytes());
+            evacuation.put("totalBytes", p.totalBytes());
+        });
+        e.report().ifPresent(r -> {
+            evacuation.put("provider", r.provider());
+            evacuation.put("moved", r.moved());
+            evacuation.put("alreadyElsewhere", r.alreadyElsewhere());
+            evacuation.put("impossible", r.impossible().stream().map(d -> d.recordId() + ": " + d.reason()).toList());
+            evacuation.put("failed", r.failed());
+        });
+        if (!evacuation.isEmpty()) m.put("evacuation", evacuation);
+        return m;
     }
 
     static Map<String, Object> peer(PeerStatus s) {

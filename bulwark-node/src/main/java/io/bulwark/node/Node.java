@@ -20,9 +20,7 @@ import io.bulwark.record.RecordOpener;
 import io.bulwark.record.RecordSealer;
 import io.bulwark.store.InvalidResidencyException;
 import io.bulwark.store.MetadataStore;
-import io.bulwark.store.OrphanSweeper;
 import io.bulwark.store.ResidencyPolicy;
-import io.bulwark.store.blob.FilesystemBlobStore;
 import io.bulwark.store.sqlite.SqliteMetadataStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -70,7 +68,8 @@ public final class Node implements AutoCloseable {
     private final List<NodeIdentity.StorageSite> storage;
     private final Clock clock;
     private final SqliteMetadataStore metadata;
-    private final FilesystemBlobStore blobs;
+    private final NodeStorage blobs;
+    private Thread repairer;
     private final EpochLog epochLog;
     private final RecordService records;
     private final Federation federation;
@@ -93,13 +92,15 @@ public final class Node implements AutoCloseable {
         audit = audited ? new Auditor(Optional.of(new AuditLog(home.auditLog(), keys::signing, AuditLog.DEFAULT_SIGN_INTERVAL,
                 clock, Auditor.COMMIT_DELAY)), clock) : Auditor.NONE;
         metadata = new SqliteMetadataStore(home.database());
-        blobs = new FilesystemBlobStore(home.defaultSite());
+        blobs = NodeStorage.open(home, config, policies);
         // At startup no write is in progress (one process owns a home), so nothing needs a grace
         // period: every unreferenced blob and partial write is debris of a crash and goes now.
-        OrphanSweeper.Report swept = new OrphanSweeper(metadata, blobs, Duration.ZERO, clock).sweep();
-        LOG.info("storage opened; swept {}", swept);
+        blobs.sweep(metadata, clock);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        storage = List.of(new NodeIdentity.StorageSite("default", "local", config.nation(), config.nation()));
+        // Peers route by these: only sites that take new replicas, so a closed provider attracts none.
+        storage = blobs.replicas().candidates().stream().filter(c -> c.acceptsWrites())
+                .map(c -> new NodeIdentity.StorageSite(c.site().id(), c.site().provider(), c.site().jurisdiction(), c.site().operator()))
+                .toList();
         // Federation first: the identities it pinned verify the peers' epoch statements read below.
         List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
         EpochKeyring[] epochsHolder = new EpochKeyring[1];
@@ -151,7 +152,8 @@ public final class Node implements AutoCloseable {
             operations.add(new Operations.PeerAdd(home.peers(), config.nation(), home.tlsFingerprint(), clock));
             operations.add(new Operations.PeerRemove(home.peers()));
         }
-        operations.add(new Operations.ResidencyDefault(home, records, policies, config.nation()));
+        operations.add(new Operations.ResidencyDefault(home, records, policies, blobs));
+        operations.add(new Operations.ProviderEvacuate(home, blobs));
         operations.add(new Operations.KeysRotate(Optional.of(this::rotateKeys))); // runs once officers approve
         approvals = new ApprovalService(home.approvals(), List.copyOf(operations),
                 config.approvals().required(config.mode()), config.approvals().expiryDuration(), keys.signing(), audit, clock);
@@ -181,7 +183,7 @@ public final class Node implements AutoCloseable {
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
-                Optional.ofNullable(federation), audit, approvals)));
+                Optional.ofNullable(federation), audit, approvals, blobs)));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
     }
@@ -288,6 +290,7 @@ public final class Node implements AutoCloseable {
                 node.federation.start(node.inbox, node.records::grantAccess);
                 node.statusWriter = Thread.ofVirtual().name("bulwark-peers-status").start(node::writePeersStatus);
             }
+            node.repairer = Thread.ofVirtual().name("bulwark-repair").start(node::repairPeriodically);
         } catch (Exception e) {
             node.close();
             throw e;
@@ -365,6 +368,30 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** How often replica counts are checked and restored; also once at start. */
+    private static final Duration REPAIR_INTERVAL = Duration.ofMinutes(5);
+
+    /** Restores minimum replica counts after a site loss, as soon as compliant capacity exists. */
+    private void repairPeriodically() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                if (blobs.replicas().sites().size() > 1) blobs.repair(); // one site: nothing could be added anywhere
+            } catch (RuntimeException e) {
+                LOG.warn("repair: {}", e.getMessage());
+            }
+            try {
+                Thread.sleep(REPAIR_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** The node's storage, for tests that look beneath the API (status, repair now). */
+    NodeStorage storage() {
+        return blobs;
+    }
+
     public void join() throws InterruptedException {
         server.join();
     }
@@ -377,6 +404,7 @@ public final class Node implements AutoCloseable {
             LOG.warn("stopping the HTTP server: {}", e.toString());
         }
         if (statusWriter != null) statusWriter.interrupt();
+        if (repairer != null) repairer.interrupt();
         if (federation != null) federation.close(); // links stop before the stores they write to
         records.close();
         try {

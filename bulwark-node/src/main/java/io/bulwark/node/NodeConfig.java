@@ -34,14 +34,18 @@ import java.util.Optional;
  * @param mode       dev or production: sets the default number of approvals (docs/approvals.md) and
  *                   whether the local {@code peer add|remove --home} commands may change trust
  * @param approvals  M-of-N approvals of sensitive operations
+ * @param storage    the storage sites and the providers closed to writes (docs/storage.md); none
+ *                   configured means the single filesystem site {@code default} in the home
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(String nation, String node, String listen, boolean tls, List<String> policies,
                          Limits limits, List<Oidc> oidc, String residency, Federation federation, Mode mode,
-                         Approvals approvals) {
+                         Approvals approvals,
+                         @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Storage.Default.class) Storage storage) {
 
     public NodeConfig {
+        storage = storage == null ? Storage.NONE : storage;
         policies = policies == null ? List.of() : List.copyOf(policies);
         limits = limits == null ? Limits.DEFAULTS : limits;
         oidc = oidc == null ? List.of() : List.copyOf(oidc);
@@ -54,6 +58,62 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     public NodeConfig(String nation, String node, String listen, boolean tls, List<String> policies,
                       Limits limits, List<Oidc> oidc, String residency, Federation federation) {
         this(nation, node, listen, tls, policies, limits, oidc, residency, federation, Mode.DEV, Approvals.DEFAULTS);
+    }
+
+    /** As above, with the default storage: the form of every configuration before storage sites existed. */
+    public NodeConfig(String nation, String node, String listen, boolean tls, List<String> policies,
+                      Limits limits, List<Oidc> oidc, String residency, Federation federation, Mode mode, Approvals approvals) {
+        this(nation, node, listen, tls, policies, limits, oidc, residency, federation, mode, approvals, Storage.NONE);
+    }
+
+    /**
+     * Where records' bytes lie.
+     *
+     * @param sites           the storage sites; empty means the filesystem site {@code default}
+     * @param closedProviders providers that take no new replicas (evacuated, or being evacuated)
+     */
+    public record Storage(List<SiteConfig> sites, List<String> closedProviders) {
+        public static final Storage NONE = new Storage(List.of(), List.of());
+
+        public Storage {
+            sites = sites == null ? List.of() : List.copyOf(sites);
+            closedProviders = closedProviders == null ? List.of() : List.copyOf(closedProviders);
+        }
+
+        /** Leaves the default out of a saved {@code bulwark.yaml}, so nodes without sites keep the file they had. */
+        static final class Default {
+            @Override
+            public boolean equals(Object o) {
+                return NONE.equals(o);
+            }
+
+            @Override
+            public int hashCode() {
+                return 0;
+            }
+        }
+
+        @JsonCreator
+        static Storage fromYaml(@JsonProperty("sites") List<SiteConfig> sites, @JsonProperty("closedProviders") List<String> closedProviders) {
+            return new Storage(sites, closedProviders);
+        }
+    }
+
+    /**
+     * One storage site as written in {@code bulwark.yaml}. Credentials are never written here: an S3
+     * site names an owner-only secret file ({@code credentialsFile}, relative to the home) or takes
+     * them from the environment ({@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY}).
+     *
+     * @param kind {@code filesystem} (with {@code path}, relative to the home) or {@code s3} (with
+     *             {@code endpoint}, {@code bucket}, optional {@code region}, {@code pathStyle})
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SiteConfig(String id, String provider, String jurisdiction, String operator, String kind, String path,
+                             String endpoint, String bucket, String region, Boolean pathStyle, String credentialsFile) {}
+
+    /** This configuration with other storage (a site added or removed, a provider closed). */
+    NodeConfig withStorage(Storage newStorage) {
+        return new NodeConfig(nation, node, listen, tls, policies, limits, oidc, residency, federation, mode, approvals, newStorage);
     }
 
     /** How a node is run. Production is stricter: more approvals by default, no local changes of trust. */
@@ -107,7 +167,7 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
 
     /** This configuration with another default residency (an approved {@code residency.default}). */
     NodeConfig withResidency(String newResidency) {
-        return new NodeConfig(nation, node, listen, tls, policies, limits, oidc, newResidency, federation, mode, approvals);
+        return new NodeConfig(nation, node, listen, tls, policies, limits, oidc, newResidency, federation, mode, approvals, storage);
     }
 
     /**
@@ -120,9 +180,9 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
                                @JsonProperty("policies") List<String> policies, @JsonProperty("limits") Limits limits,
                                @JsonProperty("oidc") List<Oidc> oidc, @JsonProperty("residency") String residency,
                                @JsonProperty("federation") Federation federation, @JsonProperty("mode") Mode mode,
-                               @JsonProperty("approvals") Approvals approvals) {
+                               @JsonProperty("approvals") Approvals approvals, @JsonProperty("storage") Storage storage) {
         return new NodeConfig(nation, node, listen, Boolean.TRUE.equals(tls), policies, limits, oidc, residency, federation,
-                mode, approvals);
+                mode, approvals, storage);
     }
 
     /**
@@ -181,7 +241,7 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         NodeConfig c = read(file);
         String listen = Optional.ofNullable(System.getenv("BULWARK_LISTEN")).filter(s -> !s.isBlank()).orElse(c.listen());
         c = new NodeConfig(c.nation(), c.node(), listen, c.tls(), c.policies(), c.limits(), c.oidc(), c.residency(), c.federation(),
-                c.mode(), c.approvals());
+                c.mode(), c.approvals(), c.storage());
         c.validate(file.toString());
         return c;
     }

@@ -71,6 +71,9 @@ public record NodeHome(Path dir) {
     public Path rotations() { return dir.resolve("data/rotations.log"); }
     Path lockFile() { return dir.resolve("data/node.lock"); }
     public Path defaultSite() { return dir.resolve("sites/default"); }
+    Path placements() { return dir.resolve("data/placements.db"); }
+    Path evacuations() { return dir.resolve("data/evacuation.db"); }
+    Path storageLock() { return dir.resolve("data/storage.lock"); }
     public Path peers() { return dir.resolve("peers.json"); }
     public Path federationState() { return dir.resolve("data/federation.db"); }
     public Path auditLog() { return dir.resolve("data/audit.db"); }

@@ -6,6 +6,7 @@ import io.bulwark.federation.PeerList;
 import io.bulwark.label.PolicySet;
 import io.bulwark.store.InvalidResidencyException;
 import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.site.Placement;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -96,7 +97,7 @@ final class Operations {
     }
 
     /** The default residency: in bulwark.yaml (for the next start) and in the running record service (at once). */
-    record ResidencyDefault(NodeHome home, RecordService records, PolicySet policies, String nation) implements SensitiveOperation {
+    record ResidencyDefault(NodeHome home, RecordService records, PolicySet policies, NodeStorage storage) implements SensitiveOperation {
         @Override public String name() { return "residency.default"; }
         @Override public List<String> parameters() { return List.of("policy"); }
 
@@ -122,12 +123,9 @@ final class Operations {
                 throw parameter("policy: " + e.getMessage());
             }
             // A default that no publish could meet would refuse every record published without a residency.
-            residency.violation(nation, nation).ifPresent(v -> {
-                throw Problem.unprocessable("Residency cannot be met", "parameters.policy: " + residency + ": " + v);
-            });
-            if (residency.providers() > 1) {
-                throw Problem.unprocessable("Residency cannot be met", "parameters.policy: " + residency
-                        + ": this node has one site on one provider");
+            if (Placement.choose(residency, storage.replicas().candidates().stream()
+                    .map(c -> new Placement.Candidate(c.site(), true, c.acceptsWrites())).toList()) instanceof Placement.Refused r) {
+                throw Problem.unprocessable("Residency cannot be met", "parameters.policy: " + residency + ": " + r);
             }
             return residency;
         }
@@ -148,6 +146,39 @@ final class Operations {
         public String execute(Map<String, String> p) throws Exception {
             RotationResult r = rotator.orElseThrow().rotate("approved keys.rotate request");
             return "keys rotated: signing key " + r.previousSigningKey() + " -> " + r.newSigningKey() + ", KEM key " + r.newKemKey();
+        }
+    }
+
+    /**
+     * Moves every replica off a provider while the node keeps serving (docs/storage.md). The provider
+     * is closed to new writes in {@code bulwark.yaml} first, so a restart keeps it closed and a
+     * request made again resumes the evacuation from its progress file.
+     */
+    record ProviderEvacuate(NodeHome home, NodeStorage storage) implements SensitiveOperation {
+        @Override public String name() { return "provider.evacuate"; }
+        @Override public List<String> parameters() { return List.of("provider"); }
+
+        @Override
+        public Map<String, String> check(Map<String, String> p) {
+            String provider = p.get("provider");
+            if (storage.replicas().sites().stream().noneMatch(s -> s.provider().equals(provider))) {
+                throw parameter("provider: no site of this node belongs to provider '" + provider + "'");
+            }
+            return Map.of("provider", provider);
+        }
+
+        @Override
+        public String execute(Map<String, String> p) throws Exception {
+            String provider = check(p).get("provider");
+            NodeConfig config = NodeConfig.read(home.config());
+            List<String> closed = new java.util.ArrayList<>(config.storage().closedProviders());
+            if (!closed.contains(provider)) closed.add(provider);
+            config.withStorage(new NodeConfig.Storage(config.storage().sites(), closed)).save(home.config());
+            storage.replicas().closeToWrites(provider);
+            if (!storage.startEvacuation(provider, home.evacuations())) {
+                throw new Problem(409, "Conflict", "an evacuation is already running; see GET /api/v1/storage");
+            }
+            return "provider " + provider + " closed to writes; evacuation started (progress: GET /api/v1/storage)";
         }
     }
 }

@@ -20,7 +20,6 @@ import io.bulwark.record.RecordSealer;
 import io.bulwark.record.SealedRecord;
 import io.bulwark.record.Tombstone;
 import io.bulwark.store.BlobRef;
-import io.bulwark.store.BlobStore;
 import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.MetadataStore;
@@ -31,11 +30,12 @@ import io.bulwark.store.RecordState;
 import io.bulwark.store.ResidencyPolicy;
 import io.bulwark.store.InvalidResidencyException;
 import io.bulwark.store.StoreResult;
+import io.bulwark.store.site.Placement;
+import io.bulwark.store.site.ReplicatedBlobStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +69,7 @@ public final class RecordService {
     private final RecordOpener opener;
     private final java.util.function.Supplier<SigningKeyset> signingKeys;
     private final MetadataStore metadata;
-    private final BlobStore blobs;
+    private final NodeStorage blobs;
     /** Changed at runtime by an approved {@code residency.default} (docs/approvals.md). */
     private volatile ResidencyPolicy defaultResidency;
     private final Clock clock;
@@ -96,7 +96,7 @@ public final class RecordService {
     }
 
     RecordService(PolicySet policies, String nation, RecordSealer sealer, RecordOpener opener, java.util.function.Supplier<SigningKeyset> signingKeys,
-                  MetadataStore metadata, BlobStore blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters,
+                  MetadataStore metadata, NodeStorage blobs, ResidencyPolicy defaultResidency, Clock clock, MeterRegistry meters,
                   Changes changes, Auditor audit) {
         this.changes = changes;
         this.audit = audit;
@@ -161,14 +161,6 @@ public final class RecordService {
                     + nation + "; a node holds only what its nation may hold");
         }
         ResidencyPolicy residency = residency(residencyText);
-        residency.violation(nation, nation).ifPresent(v -> {
-            throw Problem.unprocessable("Residency cannot be met", "residency " + residency + ": no site satisfies it — the only site, "
-                    + "'default' (filesystem, jurisdiction " + nation + ", operator " + nation + "), breaks " + v);
-        });
-        if (residency.providers() > 1) {
-            throw Problem.unprocessable("Residency cannot be met", "residency " + residency + ": providers>=" + residency.providers()
-                    + " needs " + residency.providers() + " distinct providers; this node has one site on one provider");
-        }
         String type = contentType == null || contentType.isBlank() ? "application/octet-stream" : contentType.strip();
         SealedRecord sealed;
         try {
@@ -181,11 +173,16 @@ public final class RecordService {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sealing");
         }
-        // Durable blob first, then the metadata and change-log entry in one transaction: a crash in
-        // between leaves an orphan blob (swept at start), never a visible half-record.
+        // Durable replicas and their placements first, then the metadata and change-log entry in one
+        // transaction: a crash in between leaves orphans (swept at start), never a visible half-record.
         String id = sealed.id().toString();
         byte[] bytes = sealed.encode();
-        BlobRef blob = blobs.put(id, new ByteArrayInputStream(bytes));
+        BlobRef blob = switch (blobs.put(id, residency, bytes)) {
+            case ReplicatedBlobStore.Stored s -> s.ref();
+            // Placement refuses before writing anything, so a refused publish leaves nothing behind.
+            case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
+                    r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
+        };
         RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
                 payload.length, sha256(payload), labelMetadata(sealed.label()), residency.toString(), blob, Optional.empty());
         StoreResult<?> result = metadata.insert(meta);
@@ -335,7 +332,8 @@ public final class RecordService {
             throw new IllegalStateException("interrupted while sealing");
         }
         // The new version goes under a new key, so the old one stays whole until the metadata points away.
-        BlobRef blob = blobs.put(id + ".r" + clock.millis(), new ByteArrayInputStream(sealed.encode()));
+        // Same residency as before: the sites that met it then are asked to meet it again.
+        BlobRef blob = blobs.putOrThrow(id + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), sealed.encode());
         StoreResult<ChangeReceipt> result = metadata.relabel(id, labelMetadata(sealed.label()), blob);
         if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) {
             blobs.delete(blob.key());
@@ -372,7 +370,7 @@ public final class RecordService {
             throw new IllegalStateException("interrupted while sealing");
         }
         byte[] bytes = sealed.encode();
-        BlobRef blob = blobs.put(m.id() + ".r" + clock.millis(), new ByteArrayInputStream(bytes));
+        BlobRef blob = blobs.putOrThrow(m.id() + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), bytes);
         if (!(metadata.relabel(m.id(), current.label(), blob) instanceof StoreResult.Success<ChangeReceipt>)) {
             blobs.delete(blob.key());
             throw new IllegalStateException("record " + m.id() + " changed while it was sealed anew");
@@ -383,7 +381,12 @@ public final class RecordService {
     }
 
     private Optional<byte[]> tryReadBlob(RecordMetadata m) {
-        Optional<InputStream> in = blobs.open(m.blob().key());
+        Optional<InputStream> in;
+        try {
+            in = blobs.open(m.blob().key());
+        } catch (io.bulwark.store.StoreException e) {
+            throw new Problem(503, "Storage unavailable", "no replica of record " + m.id() + " can be read now; try again later");
+        }
         if (in.isEmpty()) return Optional.empty();
         try (InputStream s = in.get()) {
             return Optional.of(s.readAllBytes());

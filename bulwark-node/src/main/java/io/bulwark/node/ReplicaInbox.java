@@ -12,7 +12,6 @@ import io.bulwark.record.RecordOpener;
 import io.bulwark.record.SealedRecord;
 import io.bulwark.record.Tombstone;
 import io.bulwark.store.BlobRef;
-import io.bulwark.store.BlobStore;
 import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.InvalidResidencyException;
 import io.bulwark.store.MetadataStore;
@@ -21,7 +20,6 @@ import io.bulwark.store.RecordState;
 import io.bulwark.store.ResidencyPolicy;
 import io.bulwark.store.StoreResult;
 
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -50,7 +48,7 @@ final class ReplicaInbox implements Inbox {
     private final OriginKeys origins;
     private final RecordService records;
     private final MetadataStore metadata;
-    private final BlobStore blobs;
+    private final NodeStorage blobs;
     private final EpochLog epochLog;
     private final List<? extends ResidencyPolicy.Site> storage;
     private final Clock clock;
@@ -58,7 +56,7 @@ final class ReplicaInbox implements Inbox {
     private final Auditor audit;
 
     ReplicaInbox(String nation, PolicySet policies, RecordOpener opener, OriginKeys origins, RecordService records,
-                 MetadataStore metadata, BlobStore blobs, EpochLog epochLog, List<? extends ResidencyPolicy.Site> storage,
+                 MetadataStore metadata, NodeStorage blobs, EpochLog epochLog, List<? extends ResidencyPolicy.Site> storage,
                  List<EpochKeyStatement> accepted, Clock clock, Auditor audit) {
         this.audit = audit;
         this.nation = nation;
@@ -85,7 +83,8 @@ final class ReplicaInbox implements Inbox {
         knownEpochKeys.add(statement.epochKeyId().value());
     }
 
-    private record Accepted(SealedRecord record, byte[] sealed, String payloadDigest, Optional<RecordMetadata> existing) {}
+    private record Accepted(SealedRecord record, ResidencyPolicy residency, byte[] sealed, String payloadDigest,
+                            Optional<RecordMetadata> existing) {}
 
     @Override
     public List<Optional<String>> records(NodeIdentity origin, List<byte[]> sealed) {
@@ -141,7 +140,7 @@ final class ReplicaInbox implements Inbox {
                 if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED).isPresent()) continue;
                 int index = i;
                 String key = a.existing().isPresent() ? a.record().id() + ".r" + clock.millis() : a.record().id().toString();
-                puts.add(pool.submit(() -> placed.put(index, blobs.put(key, new ByteArrayInputStream(a.sealed())))));
+                puts.add(pool.submit(() -> placed.put(index, blobs.putOrThrow(key, a.residency(), a.sealed()))));
             }
             for (Future<?> f : puts) f.get();
         } catch (Exception e) {
@@ -199,7 +198,7 @@ final class ReplicaInbox implements Inbox {
         } catch (InvalidRecordException e) {
             throw new InvalidRecordException("record " + id + ": cannot be opened here: " + e.getMessage());
         }
-        return new Accepted(r, bytes, RecordService.sha256(payload), metadata.find(id));
+        return new Accepted(r, residency, bytes, RecordService.sha256(payload), metadata.find(id));
     }
 
     private boolean isReplay(Accepted a) {

@@ -185,7 +185,7 @@ class ApprovalsTest {
     @Test
     void refusalsAreProblemsNamingTheInput() throws Exception {
         assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "peer.ad")).body().path("detail").asText())
-                .startsWith("operation: unknown 'peer.ad'; known: keys.rotate, peer.add, peer.remove, residency.default");
+                .startsWith("operation: unknown 'peer.ad'; known: keys.rotate, peer.add, peer.remove, provider.evacuate, residency.default");
         assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "peer.add", "parameters",
                 Map.of("nation", "FRA", "url", "https://127.0.0.1:1", "fingerprint", "xyz"))).body().path("detail").asText())
                 .startsWith("parameters.fingerprint: 64 hex digits");

@@ -90,6 +90,14 @@ class FederationTest {
         nations.await("FRA and USA drop it", SHARE, () -> !held("FRA", p.id()) && !held("USA", p.id()));
         for (String n : List.of("FRA", "USA")) {
             var meta = nations.node(n).metadata().find(p.id()).orElseThrow();
+            // The row turns to a tombstone first, then the blob goes.
+            nations.await(n + " deletes the blob", SHARE, () -> {
+                try {
+                    return blobFiles(n, meta.blob().key()).isEmpty();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
             assertThat(meta.state()).isEqualTo(RecordState.RETRACTED);
             assertThat(Files.exists(nations.homes.get(n).defaultSite())).isTrue();
             assertThat(blobFiles(n, meta.blob().key())).isEmpty();

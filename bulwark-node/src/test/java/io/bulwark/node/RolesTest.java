@@ -71,6 +71,7 @@ class RolesTest {
         m.put("GET /api/v1/federation/peers", new Row(OPERATIONS, "/api/v1/federation/peers", 200, null));
         m.put("GET /api/v1/federation/confirmations", new Row(OPERATIONS, "/api/v1/federation/confirmations", 200, null));
         m.put("GET /api/v1/audit/head", new Row(OPERATIONS, "/api/v1/audit/head", 200, null));
+        m.put("GET /api/v1/storage", new Row(OPERATIONS, "/api/v1/storage", 200, null));
         m.put("GET /api/v1/audit/entries", new Row(OPERATIONS, "/api/v1/audit/entries", 200, null));
         m.put("GET /api/v1/audit/proof/inclusion", new Row(OPERATIONS, "/api/v1/audit/proof/inclusion?index=0", 200, null));
         m.put("GET /api/v1/audit/proof/consistency", new Row(OPERATIONS, "/api/v1/audit/proof/consistency?from=1&to=1", 200, null));

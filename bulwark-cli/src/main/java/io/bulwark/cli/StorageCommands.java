@@ -1,0 +1,216 @@
+package io.bulwark.cli;
+
+import io.bulwark.node.InvalidConfigException;
+import io.bulwark.node.NodeConfig;
+import io.bulwark.node.NodeHome;
+import io.bulwark.node.StorageAdmin;
+import io.bulwark.store.site.Evacuation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bulwark site add|list|remove}, {@code bulwark storage status} and
+ * {@code bulwark provider evacuate}: a stopped node's storage sites (docs/storage.md). A running
+ * node holds its storage lock, and these commands then refuse and say how to ask it instead.
+ */
+final class StorageCommands {
+
+    private StorageCommands() {
+    }
+
+    private static NodeHome home(Path dir) {
+        try {
+            return NodeHome.open(dir);
+        } catch (InvalidConfigException e) {
+            throw NodeCommands.configError(e);
+        }
+    }
+
+    /** Runs a storage action, turning its refusals into one-line errors with an exit code. */
+    private static <T> T run(Callable<T> action) throws Exception {
+        try {
+            return action.call();
+        } catch (StorageAdmin.Refused e) {
+            throw new UserError(ExitCode.DENIED_OR_NOT_FOUND, e.getMessage());
+        } catch (InvalidConfigException e) {
+            throw NodeCommands.configError(e);
+        }
+    }
+
+    @Command(name = "site", mixinStandardHelpOptions = true,
+            description = {"The node's storage sites. Changes apply at the next start and are refused while the node runs."},
+            subcommands = {SiteAdd.class, SiteList.class, SiteRemove.class})
+    static final class SiteGroup {
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = {"Add a storage site. S3 credentials come from --credentials-file (owner-only, aws_access_key_id and "
+                    + "aws_secret_access_key) or the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); never from the command line."})
+    static final class SiteAdd implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--id", required = true, description = "The site's name, e.g. fra-1") String id;
+        @Option(names = "--provider", required = true, description = "Who runs it, e.g. acme") String provider;
+        @Option(names = "--jurisdiction", required = true, paramLabel = "NATION", description = "Where the data lies (ISO 3166-1 alpha-3)") String jurisdiction;
+        @Option(names = "--operator", required = true, paramLabel = "NATION", description = "The operator's nationality") String operator;
+        @Option(names = "--kind", required = true, description = "filesystem or s3") String kind;
+        @Option(names = "--path", description = "filesystem: the directory (relative to the home, or absolute)") String path;
+        @Option(names = "--endpoint", paramLabel = "URL", description = "s3: the service URL") String endpoint;
+        @Option(names = "--bucket", description = "s3: the bucket") String bucket;
+        @Option(names = "--region", description = "s3: the signing region (default us-east-1)") String region;
+        @Option(names = "--path-style", description = "s3: path-style addressing (default; most self-hosted stores need it)") Boolean pathStyle;
+        @Option(names = "--credentials-file", paramLabel = "FILE", description = "s3: the secret file (relative to the home, or absolute)") String credentialsFile;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeHome h = home(home);
+            run(() -> {
+                StorageAdmin.add(h, new NodeConfig.SiteConfig(id, provider, jurisdiction, operator, kind, path, endpoint, bucket, region,
+                        pathStyle, credentialsFile));
+                return null;
+            });
+            spec.commandLine().getOut().println("site " + id + " added (" + kind + ", provider " + provider + ", " + jurisdiction
+                    + ", operator " + operator + "); it is used from the next start");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the storage sites.")
+    static final class SiteList implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeHome h = home(home);
+            PrintWriter out = spec.commandLine().getOut();
+            for (StorageAdmin.SiteView s : run(() -> StorageAdmin.list(h))) {
+                out.printf(Locale.ROOT, "%-16s %-12s %-4s %-4s %-10s %s%s%n", s.id(), s.provider(), s.jurisdiction(), s.operator(), s.kind(),
+                        s.where(), s.closed() ? "  (provider closed to writes)" : "");
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a site that holds no replica (evacuate its provider first).")
+    static final class SiteRemove implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeHome h = home(home);
+            run(() -> {
+                StorageAdmin.remove(h, id);
+                return null;
+            });
+            spec.commandLine().getOut().println("site " + id + " removed");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "storage", mixinStandardHelpOptions = true, description = "The node's storage.", subcommands = Status.class)
+    static final class StorageGroup {
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Sites with health (asked now), blobs and bytes held, and records under their minimum (a stopped node; "
+                    + "a running one answers GET /api/v1/storage).")
+    static final class Status implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeHome h = home(home);
+            var status = run(() -> StorageAdmin.status(h));
+            PrintWriter out = spec.commandLine().getOut();
+            for (var s : status.sites()) {
+                out.printf(Locale.ROOT, "%-16s %-12s %-4s %-4s %-10s %-5s %-16s %8d blobs %12d bytes%n", s.id(), s.provider(), s.jurisdiction(),
+                        s.operator(), s.kind(), s.up() ? "up" : "DOWN", s.acceptsWrites() ? "accepts writes" : "closed to writes", s.blobs(), s.bytes());
+            }
+            out.println(status.underReplicated().isEmpty() ? "every record has its minimum of replicas"
+                    : status.underReplicated().size() + " under-replicated:");
+            status.underReplicated().forEach(u -> out.println("  " + u));
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "provider", mixinStandardHelpOptions = true, description = "The providers that run the node's sites.", subcommands = Evacuate.class)
+    static final class ProviderGroup {
+    }
+
+    @Command(name = "evacuate", mixinStandardHelpOptions = true,
+            description = {"Move every replica off a provider onto other compliant sites, verified by SHA-256 before the source "
+                    + "is deleted; the provider takes no new writes from now on. Resumes where it stopped after Ctrl-C or a crash. "
+                    + "A stopped node only: a running one evacuates on an approved request (bulwark request provider-evacuate)."})
+    static final class Evacuate implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Parameters(index = "0", paramLabel = "PROVIDER") String provider;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeHome h = home(home);
+            PrintWriter err = spec.commandLine().getErr();
+            ProgressBar bar = new ProgressBar(err);
+            Evacuation.Report r = run(() -> StorageAdmin.evacuate(h, provider, bar::show));
+            bar.done();
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "provider %s: %d moved (%s), %d already elsewhere, %d impossible%n", r.provider(), r.moved(),
+                    ProgressBar.bytes(r.bytesMoved()), r.alreadyElsewhere(), r.impossible().size());
+            r.impossible().forEach(d -> out.println("  impossible: " + d.recordId() + ": " + d.reason()));
+            r.failed().forEach(f -> out.println("  not done now: " + f));
+            if (!r.complete()) {
+                throw new UserError(ExitCode.UNREACHABLE, r.failed().size() + " record(s) could not be moved now; run the same command again to resume");
+            }
+            return r.impossible().isEmpty() ? ExitCode.OK : ExitCode.DENIED_OR_NOT_FOUND;
+        }
+    }
+
+    /** One line on stderr, redrawn at most every 200 ms: records, bytes, rate, ETA. */
+    static final class ProgressBar {
+        private final PrintWriter err;
+        private long lastDrawn;
+        private boolean drawn;
+
+        ProgressBar(PrintWriter err) {
+            this.err = err;
+        }
+
+        synchronized void show(Evacuation.Progress p) {
+            long now = System.nanoTime();
+            if (drawn && now - lastDrawn < 200_000_000L && p.records() < p.totalRecords()) return;
+            lastDrawn = now;
+            drawn = true;
+            int width = 24;
+            int filled = p.totalRecords() == 0 ? width : (int) (width * p.records() / p.totalRecords());
+            err.printf(Locale.ROOT, "\r[%s%s] %d/%d records  %s/%s  %s/s  ETA %s ", "#".repeat(filled), " ".repeat(width - filled),
+                    p.records(), p.totalRecords(), bytes(p.bytes()), bytes(p.totalBytes()), bytes((long) p.bytesPerSecond()),
+                    p.eta().map(ProgressBar::duration).orElse("--"));
+            err.flush();
+        }
+
+        synchronized void done() {
+            if (drawn) err.println();
+        }
+
+        static String bytes(long b) {
+            return b < 1024 * 1024 ? String.format(Locale.ROOT, "%.1f KiB", b / 1024.0) : String.format(Locale.ROOT, "%.1f MiB", b / 1048576.0);
+        }
+
+        static String duration(Duration d) {
+            return String.format(Locale.ROOT, "%d:%02d", d.toMinutes(), d.toSecondsPart());
+        }
+    }
+}

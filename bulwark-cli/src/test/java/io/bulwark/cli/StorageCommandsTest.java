@@ -1,0 +1,73 @@
+package io.bulwark.cli;
+
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.Node;
+import io.bulwark.node.NodeHome;
+import io.bulwark.node.identity.LocalUsers;
+import io.bulwark.node.identity.Role;
+import io.bulwark.node.identity.User;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code bulwark site|storage|provider} on a real home: what they write and print, their refusals and exit codes. */
+class StorageCommandsTest {
+
+    @Test
+    void sitesAreAddedListedEvacuatedAndRemoved(@TempDir Path dir) throws Exception {
+        String home = dir.resolve("deu").toString();
+        Cli.run("init", "--home", home, "--nation", "DEU", "--node", "deu-1").succeeds();
+        assertThat(Cli.run("site", "add", "--home", home, "--id", "fs-2", "--provider", "other", "--jurisdiction", "DEU",
+                "--operator", "DEU", "--kind", "filesystem", "--path", "sites/fs-2").succeeds().out())
+                .isEqualTo("site fs-2 added (filesystem, provider other, DEU, operator DEU); it is used from the next start\n");
+        assertThat(Cli.run("site", "list", "--home", home).succeeds().out().lines().map(l -> l.split(" +")[0]))
+                .containsExactly("default", "fs-2");
+        assertThat(Cli.run("site", "add", "--home", home, "--id", "fs-2", "--provider", "other", "--jurisdiction", "DEU",
+                "--operator", "DEU", "--kind", "filesystem", "--path", "x").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                .isEqualTo("bulwark: site fs-2 exists already\n");
+        assertThat(Cli.run("site", "add", "--home", home, "--id", "s3-1", "--provider", "p", "--jurisdiction", "DEU",
+                "--operator", "DEU", "--kind", "tape").failsWith(ExitCode.BAD_INPUT).err())
+                .isEqualTo("bulwark: storage.sites[s3-1]: kind: filesystem or s3, not 'tape'\n");
+
+        // Records published by the running node land on provider 'local' (the first by name).
+        NodeHome h = NodeHome.open(dir.resolve("deu"));
+        LocalUsers.open(h.dir(), PolicySet.defaults()).add(new User("ana", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        var ana = LocalUsers.open(h.dir(), PolicySet.defaults()).find("ana").orElseThrow().toPrincipal("bulwark:DEU:deu-1");
+        try (Node node = Node.start(h)) {
+            for (int i = 0; i < 3; i++) node.records().publish(ana, "NATO SECRET", null, "text/plain", ("r" + i).getBytes());
+            assertThat(Cli.run("provider", "evacuate", "--home", home, "local").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                    .contains("the node's storage is in use (is the node running?)").contains("bulwark request provider-evacuate");
+            assertThat(Cli.run("site", "remove", "--home", home, "fs-2").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                    .contains("sites change on a stopped node");
+        }
+
+        assertThat(Cli.run("site", "remove", "--home", home, "default").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                .isEqualTo("bulwark: site default still holds replicas; evacuate its provider first (bulwark provider evacuate --home "
+                        + h.dir() + " local)\n");
+        assertThat(Cli.run("provider", "evacuate", "--home", home, "nobody").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                .isEqualTo("bulwark: no site of this node belongs to provider nobody (bulwark site list)\n");
+
+        Cli evacuated = Cli.run("provider", "evacuate", "--home", home, "local");
+        assertThat(evacuated.exit()).as(evacuated.err()).isZero();
+        assertThat(evacuated.out()).startsWith("provider local: 3 moved (").endsWith("), 0 already elsewhere, 0 impossible\n");
+        assertThat(evacuated.err()).contains("3/3 records").contains("ETA");
+        evacuated.assertNoStackTrace();
+        assertThat(h.loadConfig().storage().closedProviders()).containsExactly("local");
+        assertThat(Cli.run("storage", "status", "--home", home).succeeds().out())
+                .contains("closed to writes").contains("every record has its minimum of replicas");
+
+        Cli.run("site", "remove", "--home", home, "default").succeeds();
+        assertThat(Cli.run("site", "list", "--home", home).succeeds().out()).startsWith("fs-2 ");
+        assertThat(Cli.run("site", "remove", "--home", home, "fs-2").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                .isEqualTo("bulwark: site fs-2 is the node's only site; add another first\n");
+        try (Node node = Node.start(h)) { // the records moved are read from their new site
+            assertThat(node.records().list(ana, io.bulwark.store.RecordQuery.all()).items()).hasSize(3)
+                    .allSatisfy(m -> assertThat(node.records().read(ana, m.id())).isPresent());
+        }
+    }
+}

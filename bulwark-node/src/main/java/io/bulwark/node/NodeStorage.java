@@ -1,0 +1,364 @@
+package io.bulwark.node;
+
+import io.bulwark.label.PolicySet;
+import io.bulwark.store.BlobEntry;
+import io.bulwark.store.BlobRef;
+import io.bulwark.store.BlobStore;
+import io.bulwark.store.MetadataStore;
+import io.bulwark.store.OrphanSweeper;
+import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.StoreException;
+import io.bulwark.store.blob.s3.S3Location;
+import io.bulwark.store.site.Evacuation;
+import io.bulwark.store.site.EvacuationProgress;
+import io.bulwark.store.site.Placement;
+import io.bulwark.store.site.PlacementIndex;
+import io.bulwark.store.site.Repair;
+import io.bulwark.store.site.ReplicatedBlobStore;
+import io.bulwark.store.site.Site;
+import io.bulwark.store.site.SiteHealth;
+import io.bulwark.node.StorageAdmin.SiteStatus;
+import io.bulwark.node.StorageAdmin.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The node's storage: its sites ({@code storage.sites} of {@code bulwark.yaml}, or the filesystem
+ * site {@code default} in the home), the replicated store over them and where each blob's replicas
+ * lie ({@link PlacementDb}). Every record write, read and delete of the node goes through here.
+ *
+ * <p>As a {@link BlobStore} it serves reads and deletes by blob key (the federation feed reads
+ * through it). A write needs a residency, so it is {@link #put(String, ResidencyPolicy, byte[])};
+ * the residency-less {@code put}, and listing, belong to the sites' own stores.
+ */
+final class NodeStorage implements BlobStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeStorage.class);
+    /** The site of a node without configured sites: the directory every node had before sites existed. */
+    static final String DEFAULT_SITE = "default";
+
+    private final FileChannel lock;
+    private final ReplicatedBlobStore replicas;
+    private final PlacementDb placements;
+    private volatile Repair.Report lastRepair = new Repair.Report(0, 0, List.of());
+    private volatile Optional<Evacuation.Progress> evacuationProgress = Optional.empty();
+    private volatile Optional<Evacuation.Report> evacuationReport = Optional.empty();
+    private Thread evacuation;
+
+    private NodeStorage(FileChannel lock, ReplicatedBlobStore replicas, PlacementDb placements) {
+        this.lock = lock;
+        this.replicas = replicas;
+        this.placements = placements;
+    }
+
+    /** Another process (or this one) has the home's storage open: it has one writer at a time. */
+    static final class InUseException extends RuntimeException {
+        InUseException(Path home) {
+            super(home + ": the node's storage is in use (is the node running?); stop it first, or ask the running node");
+        }
+    }
+
+    /**
+     * Opens the node's sites and placement index, and closes the providers the configuration lists
+     * as closed. Holds the home's storage lock until {@link #close}: evacuation and site changes from
+     * the command line must not run beside a node writing the same placements.
+     *
+     * @throws InUseException if the storage is already open
+     */
+    static NodeStorage open(NodeHome home, NodeConfig config, PolicySet policies) throws IOException {
+        FileChannel lock = lock(home);
+        ReplicatedBlobStore replicas = null;
+        try {
+            replicas = ReplicatedBlobStore.open(sites(home, config), new SiteHealth());
+            config.storage().closedProviders().forEach(replicas::closeToWrites);
+            return new NodeStorage(lock, replicas, new PlacementDb(home.placements(), policies));
+        } catch (RuntimeException e) {
+            if (replicas != null) replicas.close();
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Takes the home's storage lock (released when the channel closes). */
+    static FileChannel lock(NodeHome home) throws IOException {
+        FileChannel lock = FileChannel.open(home.storageLock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            if (lock.tryLock() != null) return lock;
+        } catch (OverlappingFileLockException e) {
+            // held in this process: a node runs here
+        } catch (IOException e) {
+            lock.close();
+            throw e;
+        }
+        lock.close();
+        throw new InUseException(home.dir());
+    }
+
+    /** The configured sites, or the default site; a site that cannot be built fails with its name and the rule. */
+    static List<Site> sites(NodeHome home, NodeConfig config) {
+        if (config.storage().sites().isEmpty()) {
+            return List.of(new Site(DEFAULT_SITE, "local", config.nation(), config.nation(), new Site.Filesystem(home.defaultSite())));
+        }
+        List<Site> sites = new ArrayList<>();
+        for (NodeConfig.SiteConfig c : config.storage().sites()) sites.add(site(home, c));
+        return sites;
+    }
+
+    /** One configured site. */
+    static Site site(NodeHome home, NodeConfig.SiteConfig c) {
+        String at = "storage.sites[" + c.id() + "]: ";
+        for (var field : Map.of("id", Optional.ofNullable(c.id()), "provider", Optional.ofNullable(c.provider()),
+                "jurisdiction", Optional.ofNullable(c.jurisdiction()), "operator", Optional.ofNullable(c.operator())).entrySet()) {
+            if (field.getValue().isEmpty()) throw new InvalidConfigException(at + field.getKey() + ": required");
+        }
+        try {
+            Site.Connection connection = switch (c.kind() == null ? "" : c.kind()) {
+                case "filesystem" -> {
+                    if (c.path() == null) throw new InvalidConfigException(at + "path: required for a filesystem site");
+                    yield new Site.Filesystem(home.dir().resolve(c.path()));
+                }
+                case "s3" -> {
+                    if (c.endpoint() == null || c.bucket() == null) throw new InvalidConfigException(at + "endpoint and bucket: required for an s3 site");
+                    yield new Site.S3(new S3Location(URI.create(c.endpoint()), c.bucket(), c.region() == null ? "us-east-1" : c.region(),
+                            !Boolean.FALSE.equals(c.pathStyle()), ""), Optional.ofNullable(c.credentialsFile()).map(home.dir()::resolve));
+                }
+                default -> throw new InvalidConfigException(at + "kind: filesystem or s3, not '" + c.kind() + "'");
+            };
+            return new Site(c.id(), c.provider(), c.jurisdiction(), c.operator(), connection);
+        } catch (IllegalArgumentException e) { // InvalidSiteException, or a malformed endpoint URL
+            throw new InvalidConfigException(at + e.getMessage());
+        }
+    }
+
+    ReplicatedBlobStore replicas() {
+        return replicas;
+    }
+
+    PlacementIndex index() {
+        return placements;
+    }
+
+    /**
+     * Writes the blob to sites that meet the residency and records where, durably, before the caller
+     * writes the metadata that names it. On a refusal nothing is written.
+     */
+    ReplicatedBlobStore.PutResult put(String key, ResidencyPolicy residency, byte[] bytes) {
+        ReplicatedBlobStore.PutResult result = replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes));
+        if (result instanceof ReplicatedBlobStore.Stored s) {
+            try {
+                placements.add(key, residency, s.placements());
+            } catch (StoreException e) {
+                replicas.delete(s.placements());
+                throw e;
+            }
+        }
+        return result;
+    }
+
+    /** As {@link #put(String, ResidencyPolicy, byte[])}, where refusal is a fault of the caller's own checks. */
+    BlobRef putOrThrow(String key, ResidencyPolicy residency, byte[] bytes) {
+        return switch (put(key, residency, bytes)) {
+            case ReplicatedBlobStore.Stored s -> s.ref();
+            case Placement.Refused r -> throw new StoreException("could not store blob " + key + ": residency " + residency + ": " + r);
+        };
+    }
+
+    /**
+     * Reads a blob from a healthy replica, failing over to the others. The placements are looked up
+     * again once if no replica has it: an evacuation may have moved it between lookup and read.
+     */
+    @Override
+    public Optional<InputStream> open(String key) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Optional<PlacementIndex.Entry> e = placements.get(key);
+            if (e.isEmpty()) return legacy().flatMap(s -> s.open(key));
+            Optional<InputStream> in = replicas.open(e.get().placements());
+            if (in.isPresent()) return in;
+        }
+        return Optional.empty();
+    }
+
+    /** Deletes every replica it reaches; replicas on sites not reached are orphans for that site's sweep. */
+    @Override
+    public boolean delete(String key) {
+        Optional<PlacementIndex.Entry> e = placements.get(key);
+        if (e.isEmpty()) return legacy().map(s -> s.delete(key)).orElse(false);
+        List<String> unreached = replicas.delete(e.get().placements());
+        if (!unreached.isEmpty()) LOG.warn("blob {}: sites {} not reached; their replicas are left to their orphan sweep", key, unreached);
+        placements.remove(key);
+        return true;
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return placements.get(key).isPresent() || legacy().map(s -> s.exists(key)).orElse(false);
+    }
+
+    /**
+     * Blobs written before the node had a placement index lie in the default site with no
+     * placements: they are read and deleted there directly.
+     */
+    private Optional<BlobStore> legacy() {
+        return replicas.site(DEFAULT_SITE).map(s -> replicas.store(s.id()));
+    }
+
+    /** Not supported: every write carries a residency ({@link #put(String, ResidencyPolicy, byte[])}). */
+    @Override
+    public BlobRef put(String key, InputStream content) {
+        throw new UnsupportedOperationException("a node's blob write needs a residency");
+    }
+
+    /** Not supported: listing is per site ({@link ReplicatedBlobStore#store}). */
+    @Override
+    public Stream<BlobEntry> list() {
+        throw new UnsupportedOperationException("list a site's store");
+    }
+
+    @Override
+    public int deleteIncomplete(Instant startedBefore) {
+        throw new UnsupportedOperationException("sweep a site's store");
+    }
+
+    /**
+     * The sweep at start, when no write is in progress: placements whose blob no metadata names
+     * (a crash between placements and metadata) go with their replicas, then each site's orphan
+     * sweep removes unreferenced bytes and partial writes. A site that does not answer is skipped
+     * and swept at the next start.
+     */
+    void sweep(MetadataStore metadata, Clock clock) {
+        List<String> keys = placements.keys();
+        for (int i = 0; i < keys.size(); i += 512) {
+            List<String> chunk = keys.subList(i, Math.min(keys.size(), i + 512));
+            var referenced = metadata.referencedBlobKeys(chunk);
+            chunk.stream().filter(k -> !referenced.contains(k)).forEach(this::delete);
+        }
+        for (Site s : replicas.sites()) {
+            try {
+                OrphanSweeper.Report r = new OrphanSweeper(metadata, replicas.store(s.id()), Duration.ZERO, clock).sweep();
+                LOG.info("site {}: swept {}", s.id(), r);
+            } catch (StoreException e) {
+                LOG.warn("site {}: not swept ({})", s.id(), e.getMessage());
+            }
+        }
+    }
+
+    /** Restores minimum replica counts where compliant capacity exists; keeps the report for status. */
+    Repair.Report repair() {
+        Repair.Report r = new Repair(replicas, placements).run();
+        lastRepair = r;
+        if (r.repaired() > 0 || !r.underReplicated().isEmpty()) {
+            LOG.info("repair: {} checked, {} repaired, {} under-replicated", r.checked(), r.repaired(), r.underReplicated().size());
+        }
+        return r;
+    }
+
+    /**
+     * Evacuates a provider in the background while the node serves (the approved
+     * {@code provider.evacuate}); the provider must already be closed to writes and persisted so.
+     *
+     * @return {@code false} if an evacuation is already running
+     */
+    synchronized boolean startEvacuation(String provider, Path progressFile) {
+        if (evacuation != null && evacuation.isAlive()) return false;
+        evacuationReport = Optional.empty();
+        evacuation = Thread.ofVirtual().name("bulwark-evacuation").start(() -> {
+            try (EvacuationProgress progress = new EvacuationProgress(progressFile)) {
+                evacuationReport = Optional.of(evacuate(provider, progress, p -> evacuationProgress = Optional.of(p)));
+            } catch (RuntimeException e) {
+                LOG.warn("evacuation of provider {} stopped: {} (ask for it again to resume)", provider, e.getMessage());
+            }
+        });
+        return true;
+    }
+
+    /** Runs an evacuation here, in this thread. */
+    Evacuation.Report evacuate(String provider, EvacuationProgress progress, Consumer<Evacuation.Progress> onProgress) {
+        Evacuation.Report r = new Evacuation(replicas, placements, progress, 8, onProgress).run(provider);
+        LOG.info("evacuation of provider {}: {} moved, {} already elsewhere, {} impossible, {} failed",
+                provider, r.moved(), r.alreadyElsewhere(), r.impossible().size(), r.failed().size());
+        r.impossible().forEach(d -> LOG.warn("evacuation of provider {}: blob {} stays: {}", provider, d.recordId(), d.reason()));
+        return r;
+    }
+
+    /** The running or last evacuation: its last progress, and its report once done. */
+    record EvacuationState(Optional<Evacuation.Progress> progress, Optional<Evacuation.Report> report) {}
+
+    EvacuationState evacuationState() {
+        return new EvacuationState(evacuationProgress, evacuationReport);
+    }
+
+    Status status() {
+        Map<String, long[]> held = placements.totalsBySite();
+        List<SiteStatus> sites = replicas.candidates().stream().map(c -> {
+            long[] h = held.getOrDefault(c.site().id(), new long[2]);
+            return new SiteStatus(c.site().id(), c.site().provider(), c.site().jurisdiction(), c.site().operator(), c.site().kind(),
+                    c.up(), c.acceptsWrites(), h[0], h[1]);
+        }).toList();
+        return new Status(sites, lastRepair.underReplicated());
+    }
+
+    /**
+     * The status of a storage no node is using: each site is asked now, and a record is under its
+     * minimum if its replicas on compliant sites that answer span too few providers.
+     */
+    Status probedStatus() {
+        replicas.sites().forEach(s -> replicas.present(s.id(), "status-probe"));
+        List<String> under = new ArrayList<>();
+        String after = "";
+        for (List<PlacementIndex.Entry> page; !(page = placements.page(java.util.Set.of(), after, 256)).isEmpty(); ) {
+            for (PlacementIndex.Entry e : page) {
+                after = e.recordId();
+                long live = e.placements().entrySet().stream()
+                        .flatMap(p -> replicas.site(p.getKey()).stream()
+                                .filter(s -> e.residency().violation(s.jurisdiction(), s.operator()).isEmpty())
+                                .filter(s -> replicas.present(s.id(), p.getValue().key())))
+                        .map(Site::provider).distinct().count();
+                if (live < e.residency().providers()) {
+                    under.add(e.recordId() + ": " + live + " of " + e.residency().providers() + " providers answer");
+                }
+            }
+        }
+        lastRepair = new Repair.Report(0, 0, List.copyOf(under));
+        return status();
+    }
+
+    @Override
+    public void close() {
+        Thread running;
+        synchronized (this) {
+            running = evacuation;
+        }
+        if (running != null) {
+            running.interrupt();
+            try {
+                running.join(Duration.ofSeconds(30)); // its progress is durable: it resumes when asked again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        placements.close();
+        replicas.close();
+        try {
+            lock.close();
+        } catch (IOException e) {
+            LOG.warn("releasing the storage lock: {}", e.toString());
+        }
+    }
+}

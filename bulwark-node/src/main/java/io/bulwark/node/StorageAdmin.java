@@ -1,0 +1,144 @@
+package io.bulwark.node;
+
+import io.bulwark.store.StoreException;
+import io.bulwark.store.site.Evacuation;
+import io.bulwark.store.site.EvacuationProgress;
+import io.bulwark.store.site.Site;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The storage commands of a <em>stopped</em> node ({@code bulwark site|storage|provider --home}).
+ * Each holds the home's storage lock, so none runs beside the node writing the same placements:
+ * a running node is asked through its API instead (approved {@code provider.evacuate},
+ * {@code GET /api/v1/storage}). Site changes take effect at the next start.
+ */
+public final class StorageAdmin {
+
+    private StorageAdmin() {
+    }
+
+    /** A refusal a user can act on; the message names the site or provider and why. */
+    public static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /** One site as status shows it. */
+    public record SiteStatus(String id, String provider, String jurisdiction, String operator, String kind, boolean up,
+                             boolean acceptsWrites, long blobs, long bytes) {}
+
+    /** The sites with their health and what they hold, and the records the last repair left under their minimum. */
+    public record Status(List<SiteStatus> sites, List<String> underReplicated) {}
+
+    /** One configured site, as listed. */
+    public record SiteView(String id, String provider, String jurisdiction, String operator, String kind, String where, boolean closed) {}
+
+    /** The sites the node would use (the default one when none is configured). */
+    public static List<SiteView> list(NodeHome home) {
+        NodeConfig config = home.loadConfig();
+        return NodeStorage.sites(home, config).stream().map(s -> new SiteView(s.id(), s.provider(), s.jurisdiction(), s.operator(),
+                s.kind(), switch (s.connection()) {
+                    case Site.Filesystem f -> f.path().toString();
+                    case Site.S3 s3 -> s3.location().endpoint() + " bucket " + s3.location().bucket();
+                }, config.storage().closedProviders().contains(s.provider()))).toList();
+    }
+
+    /**
+     * Adds a site. The first one added makes the implicit default site explicit, so the records it
+     * holds stay reachable. The site is checked as it will be opened (not connected to).
+     */
+    public static void add(NodeHome home, NodeConfig.SiteConfig site) throws IOException {
+        try (var lock = lock(home)) {
+            NodeConfig config = NodeConfig.read(home.config());
+            NodeStorage.site(home, site);
+            List<NodeConfig.SiteConfig> sites = new ArrayList<>(explicit(home, config));
+            if (sites.stream().anyMatch(s -> s.id().equals(site.id()))) throw new Refused("site " + site.id() + " exists already");
+            sites.add(site);
+            config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());
+        }
+    }
+
+    /** Removes a site that holds no replica; one that does is refused (evacuate its provider first). */
+    public static void remove(NodeHome home, String id) throws IOException {
+        try (var lock = lock(home)) {
+            NodeConfig config = NodeConfig.read(home.config());
+            List<NodeConfig.SiteConfig> sites = new ArrayList<>(explicit(home, config));
+            NodeConfig.SiteConfig gone = sites.stream().filter(s -> s.id().equals(id)).findFirst()
+                    .orElseThrow(() -> new Refused("no site " + id + " (bulwark site list)"));
+            if (sites.size() == 1) throw new Refused("site " + id + " is the node's only site; add another first");
+            try (PlacementDb placements = new PlacementDb(home.placements(), home.policies(config))) {
+                if (!placements.page(java.util.Set.of(id), "", 1).isEmpty() || holdsLegacyBlobs(home, id)) {
+                    throw new Refused("site " + id + " still holds replicas; evacuate its provider first "
+                            + "(bulwark provider evacuate --home " + home.dir() + " " + gone.provider() + ")");
+                }
+            }
+            sites.remove(gone);
+            config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());
+        }
+    }
+
+    /** Sites with health (each is asked now), holdings and records under their minimum. */
+    public static Status status(NodeHome home) throws IOException {
+        NodeConfig config = home.loadConfig();
+        try (NodeStorage storage = NodeStorage.open(home, config, home.policies(config))) {
+            return storage.probedStatus();
+        } catch (NodeStorage.InUseException e) {
+            throw new Refused(e.getMessage() + " (GET /api/v1/storage)");
+        }
+    }
+
+    /**
+     * Evacuates a provider: closes it to writes in {@code bulwark.yaml} (kept after a restart), then
+     * moves its replicas elsewhere. Resumes an interrupted evacuation from {@code data/evacuation.db}.
+     */
+    public static Evacuation.Report evacuate(NodeHome home, String provider, Consumer<Evacuation.Progress> onProgress) throws IOException {
+        NodeConfig config = home.loadConfig();
+        if (NodeStorage.sites(home, config).stream().noneMatch(s -> s.provider().equals(provider))) {
+            throw new Refused("no site of this node belongs to provider " + provider + " (bulwark site list)");
+        }
+        try (NodeStorage storage = NodeStorage.open(home, config, home.policies(config));
+             EvacuationProgress progress = new EvacuationProgress(home.evacuations())) {
+            NodeConfig file = NodeConfig.read(home.config());
+            if (!file.storage().closedProviders().contains(provider)) {
+                List<String> closed = new ArrayList<>(file.storage().closedProviders());
+                closed.add(provider);
+                file.withStorage(new NodeConfig.Storage(file.storage().sites(), closed)).save(home.config());
+            }
+            return storage.evacuate(provider, progress, onProgress);
+        } catch (NodeStorage.InUseException e) {
+            throw new Refused(e.getMessage() + " (bulwark request provider-evacuate)");
+        } catch (StoreException e) {
+            throw new Refused("evacuation of provider " + provider + " stopped: " + e.getMessage() + "; run it again to resume");
+        }
+    }
+
+    /** The configured sites, or the default site written out, so adding one does not drop it. */
+    private static List<NodeConfig.SiteConfig> explicit(NodeHome home, NodeConfig config) {
+        if (!config.storage().sites().isEmpty()) return config.storage().sites();
+        return List.of(new NodeConfig.SiteConfig(NodeStorage.DEFAULT_SITE, "local", config.nation(), config.nation(), "filesystem",
+                home.dir().relativize(home.defaultSite()).toString(), null, null, null, null, null));
+    }
+
+    /** Blobs from before the placement index lie in the default site without placements. */
+    private static boolean holdsLegacyBlobs(NodeHome home, String id) throws IOException {
+        if (!id.equals(NodeStorage.DEFAULT_SITE) || !Files.isDirectory(home.defaultSite())) return false;
+        try (Stream<java.nio.file.Path> files = Files.walk(home.defaultSite())) {
+            return files.anyMatch(Files::isRegularFile);
+        }
+    }
+
+    private static java.nio.channels.FileChannel lock(NodeHome home) throws IOException {
+        try {
+            return NodeStorage.lock(home);
+        } catch (NodeStorage.InUseException e) {
+            throw new Refused(e.getMessage() + "; sites change on a stopped node");
+        }
+    }
+}
