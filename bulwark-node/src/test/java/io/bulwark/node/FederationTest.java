@@ -80,6 +80,17 @@ class FederationTest {
     }
 
     @Test
+    @Order(2)
+    void residencyKeepsARecordFromAPeerWhoseStorageBreaksIt() throws Exception {
+        // Each node here stores in its own nation: FRA's storage breaks in=DEU,USA, USA's meets it.
+        var p = nations.node("DEU").records().publish(analyst("DEU"), "NATO SECRET//REL TO DEU, FRA, USA", "in=DEU,USA",
+                "text/plain", "resident".getBytes(StandardCharsets.UTF_8));
+        var marker = publish("DEU", "NATO SECRET//REL TO DEU, FRA", "after it");
+        nations.await("USA holds it and FRA the later record", SHARE, () -> held("USA", p.id()) && held("FRA", marker.id()));
+        assertThat(knows("FRA", p.id())).isFalse();
+    }
+
+    @Test
     @Order(3)
     void aRetractionReachesEveryHolderAndIsConfirmed() throws Exception {
         var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "to be retracted");
