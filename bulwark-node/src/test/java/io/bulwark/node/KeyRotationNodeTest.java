@@ -85,6 +85,8 @@ class KeyRotationNodeTest {
 
         assertThat(rotation.previousSigningKey()).isEqualTo(firstKey.fingerprint().toString()).isNotEqualTo(rotation.newSigningKey());
         after = publish("DEU", "after");
+        // FRA learns DEU's new identity with its next feed response; its epochs to DEU follow from then on.
+        nations.await("FRA pins DEU's new KEM key", SHARE, () -> deuAtFra().kemKey().fingerprint().toString().equals(rotation.newKemKey()));
         fromFraAfter = publish("FRA", "from FRA after");
         awaitEverywhere(kept, retracted, fromFra, after, fromFraAfter);
         assertThat(read("FRA", after)).isEqualTo("after");
