@@ -24,7 +24,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -242,21 +241,8 @@ public final class EvacuationLoadDriver {
         }
     }
 
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up on Linux), so that the many client
-     * connections of a run cannot take it between now and the server's bind.
-     */
     private static int freePort() throws IOException {
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; ; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (java.io.IOException taken) {
-                if (attempt == 100) throw taken;
-            }
-        }
+        return io.bulwark.node.LoopbackPorts.free();
     }
 
     private static String loadAverage() {

@@ -27,7 +27,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -546,21 +545,8 @@ public final class FederationLoadDriver {
         return h.getTotalCount() == 0 ? "—" : String.format(Locale.ROOT, "%.2f ms", h.getValueAtPercentile(percentile) / 1e3);
     }
 
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up on Linux), so that the many client
-     * connections of a run cannot take it between now and the server's bind.
-     */
     private static int freePort() throws Exception {
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; ; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (java.io.IOException taken) {
-                if (attempt == 100) throw taken;
-            }
-        }
+        return io.bulwark.node.LoopbackPorts.free();
     }
 
     private static String loadAverage() throws Exception {

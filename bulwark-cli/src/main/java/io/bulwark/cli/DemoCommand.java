@@ -16,7 +16,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -191,20 +190,7 @@ final class DemoCommand implements Callable<Integer> {
                 .GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up on Linux), so that the many client
-     * connections of a run cannot take it between now and the server's bind.
-     */
     private static int freePort() throws java.io.IOException {
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; ; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (java.io.IOException taken) {
-                if (attempt == 100) throw taken;
-            }
-        }
+        return io.bulwark.node.LoopbackPorts.free();
     }
 }

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -449,21 +448,7 @@ class FederationFaultTest {
         throw new AssertionError("timed out after " + WAIT + " waiting until " + what + (last == null ? "" : " (last: " + last + ")") + state);
     }
 
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up here), so that the many client
-     * connections of a run cannot take it between now and the server's bind.
-     */
     private static int freePort() throws IOException {
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; ; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false);
-                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (java.io.IOException taken) {
-                if (attempt == 100) throw taken;
-            }
-        }
+        return io.bulwark.node.LoopbackPorts.free();
     }
 }

@@ -6,7 +6,6 @@ import io.bulwark.node.identity.Principal;
 import io.bulwark.node.identity.Role;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,22 +90,8 @@ final class Federated implements AutoCloseable {
         }
     }
 
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up here), so that the many client
-     * connections of a run cannot take it between now and the server's bind.
-     */
     static int freePort() throws IOException {
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; ; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false);
-                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (java.io.IOException taken) {
-                if (attempt == 100) throw taken;
-            }
-        }
+        return io.bulwark.node.LoopbackPorts.free();
     }
 
     @Override
