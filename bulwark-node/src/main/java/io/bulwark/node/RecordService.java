@@ -396,12 +396,7 @@ public final class RecordService {
     }
 
     private byte[] readBlob(RecordMetadata m) {
-        try (InputStream in = blobs.open(m.blob().key()).orElseThrow(() ->
-                new IllegalStateException("record " + m.id() + " has metadata but no blob"))) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read record " + m.id() + " from storage", e);
-        }
+        return tryReadBlob(m).orElseThrow(() -> new IllegalStateException("record " + m.id() + " has metadata but no blob"));
     }
 
     private ResidencyPolicy residency(String text) {

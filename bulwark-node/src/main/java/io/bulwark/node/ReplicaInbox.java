@@ -83,28 +83,27 @@ final class ReplicaInbox implements Inbox {
         knownEpochKeys.add(statement.epochKeyId().value());
     }
 
-    private record Accepted(SealedRecord record, ResidencyPolicy residency, byte[] sealed, String payloadDigest,
+    /** A record that passed every check; {@code position} is its place in the delivery (and its outcome's). */
+    private record Accepted(int position, SealedRecord record, ResidencyPolicy residency, byte[] sealed, String payloadDigest,
                             Optional<RecordMetadata> existing) {}
 
     @Override
     public List<Optional<String>> records(NodeIdentity origin, List<byte[]> sealed) {
         List<Optional<String>> outcomes = new ArrayList<>(sealed.size());
         List<Accepted> accepted = new ArrayList<>();
-        List<Integer> positions = new ArrayList<>();
         List<String> ids = new ArrayList<>(sealed.size()); // for the audit: null where the bytes name no record
         for (byte[] bytes : sealed) {
             try {
-                Accepted a = check(origin, bytes);
+                Accepted a = check(outcomes.size(), origin, bytes);
                 accepted.add(a);
                 ids.add(a.record().id().toString());
-                positions.add(outcomes.size());
                 outcomes.add(Optional.empty());
             } catch (InvalidRecordException e) {
                 ids.add(idOf(bytes));
                 outcomes.add(Optional.of(e.getMessage()));
             }
         }
-        store(accepted, positions, outcomes);
+        store(accepted, outcomes);
         audit(origin, ids, outcomes); // only once stored: a delivery that fails here comes again, and is audited then
         return outcomes;
     }
@@ -130,7 +129,7 @@ final class ReplicaInbox implements Inbox {
         }
     }
 
-    private void store(List<Accepted> accepted, List<Integer> positions, List<Optional<String>> outcomes) {
+    private void store(List<Accepted> accepted, List<Optional<String>> outcomes) {
         // Blobs in parallel (their flushes are shared), then every new record's metadata in one commit.
         Map<Integer, BlobRef> placed = new ConcurrentHashMap<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -147,6 +146,7 @@ final class ReplicaInbox implements Inbox {
             throw new IllegalStateException("storing received records failed: " + e.getMessage(), e);
         }
         List<RecordMetadata> fresh = new ArrayList<>();
+        List<Accepted> freshFrom = new ArrayList<>();
         for (int i = 0; i < accepted.size(); i++) {
             Accepted a = accepted.get(i);
             BlobRef blob = placed.get(i);
@@ -154,13 +154,14 @@ final class ReplicaInbox implements Inbox {
             RecordMetadata meta = metadataOf(a, blob);
             if (a.existing().isEmpty()) {
                 fresh.add(meta);
+                freshFrom.add(a);
             } else { // the origin relabelled it and this nation may still hold it
                 StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob);
                 if (r instanceof StoreResult.Success<ChangeReceipt>) {
                     blobs.delete(a.existing().get().blob().key());
                 } else {
                     blobs.delete(blob.key());
-                    outcomes.set(positions.get(i), Optional.of("record " + meta.id() + ": " + r));
+                    outcomes.set(a.position(), Optional.of("record " + meta.id() + ": " + r));
                 }
             }
         }
@@ -169,14 +170,13 @@ final class ReplicaInbox implements Inbox {
             for (int i = 0; i < results.size(); i++) {
                 if (!(results.get(i) instanceof StoreResult.Success<ChangeReceipt>)) {
                     blobs.delete(fresh.get(i).blob().key());
-                    int at = positions.get(indexOf(accepted, fresh.get(i).id()));
-                    outcomes.set(at, Optional.of("record " + fresh.get(i).id() + ": " + results.get(i)));
+                    outcomes.set(freshFrom.get(i).position(), Optional.of("record " + fresh.get(i).id() + ": " + results.get(i)));
                 }
             }
         }
     }
 
-    private Accepted check(NodeIdentity origin, byte[] bytes) {
+    private Accepted check(int position, NodeIdentity origin, byte[] bytes) {
         SealedRecord r = opener.verify(bytes); // origin's pinned key, the binding, released to this nation
         String id = r.id().toString();
         if (!r.header().originNation().equals(origin.nation()) || !r.header().originNode().equals(origin.node())) {
@@ -198,7 +198,7 @@ final class ReplicaInbox implements Inbox {
         } catch (InvalidRecordException e) {
             throw new InvalidRecordException("record " + id + ": cannot be opened here: " + e.getMessage());
         }
-        return new Accepted(r, residency, bytes, RecordService.sha256(payload), metadata.find(id));
+        return new Accepted(position, r, residency, bytes, RecordService.sha256(payload), metadata.find(id));
     }
 
     private boolean isReplay(Accepted a) {
@@ -211,11 +211,6 @@ final class ReplicaInbox implements Inbox {
         return new RecordMetadata(r.id().toString(), r.header().originNation(), r.header().originNode(), r.header().created(),
                 r.header().contentType(), r.header().payloadSize(), a.payloadDigest(), records.labelMetadata(r.label()),
                 r.residency(), blob, Optional.empty());
-    }
-
-    private static int indexOf(List<Accepted> accepted, String id) {
-        for (int i = 0; i < accepted.size(); i++) if (accepted.get(i).record().id().toString().equals(id)) return i;
-        throw new IllegalStateException("not accepted: " + id);
     }
 
     @Override
