@@ -98,6 +98,31 @@ class HybridSignatureTest {
     }
 
     @Test
+    void componentsAreStandardSignaturesOfTheRepresentative() throws Exception {
+        // Ed25519 is made by Bouncy Castle's RFC 8032 code; the JDK's own verifiers must accept both
+        // components over M' = prefix || algorithm id || SHA-256(hybrid public key) || M.
+        byte[] signature = ALICE.sign(MESSAGE);
+        byte[] encoded = ALICE.primary().encode();
+        PublicKey mlDsa = io.bulwark.crypto.internal.Component.ML_DSA_65.publicKey(Arrays.copyOfRange(encoded, 2, 1954));
+        PublicKey ed25519 = io.bulwark.crypto.internal.Component.ED25519.publicKey(Arrays.copyOfRange(encoded, 1954, 1986));
+        java.io.ByteArrayOutputStream representative = new java.io.ByteArrayOutputStream();
+        representative.write(HybridSignatureScheme.PREFIX);
+        representative.write(new byte[] {0x01, 0x01});
+        representative.write(java.security.MessageDigest.getInstance("SHA-256").digest(encoded));
+        representative.write(MESSAGE);
+
+        Signature jdkMlDsa = Signature.getInstance("ML-DSA-65");
+        jdkMlDsa.initVerify(mlDsa);
+        jdkMlDsa.update(representative.toByteArray());
+        Signature jdkEd = Signature.getInstance("Ed25519");
+        jdkEd.initVerify(ed25519);
+        jdkEd.update(representative.toByteArray());
+
+        assertThat(jdkMlDsa.verify(Arrays.copyOfRange(signature, ML_DSA_AT, ED25519_AT))).isTrue();
+        assertThat(jdkEd.verify(Arrays.copyOfRange(signature, ED25519_AT, signature.length))).isTrue();
+    }
+
+    @Test
     void componentsDoNotVerifyAsPlainSignaturesOfTheMessage() throws Exception {
         // Stripping: lifting one component out and presenting it as a stand-alone signature over M fails,
         // because both components sign the domain-separated representative, not M.
