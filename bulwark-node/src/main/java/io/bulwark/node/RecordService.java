@@ -184,7 +184,7 @@ public final class RecordService {
                     r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
         };
         RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
-                payload.length, sha256(payload), labelMetadata(sealed.label()), residency.toString(), blob, Optional.empty());
+                payload.length, sealed.ciphertextDigest(), labelMetadata(sealed.label()), residency.toString(), blob, Optional.empty());
         StoreResult<?> result = metadata.insert(meta);
         if (!result.succeeded()) {
             blobs.delete(id);
@@ -334,7 +334,7 @@ public final class RecordService {
         // The new version goes under a new key, so the old one stays whole until the metadata points away.
         // Same residency as before: the sites that met it then are asked to meet it again.
         BlobRef blob = blobs.putOrThrow(id + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), sealed.encode());
-        StoreResult<ChangeReceipt> result = metadata.relabel(id, labelMetadata(sealed.label()), blob);
+        StoreResult<ChangeReceipt> result = metadata.relabel(id, labelMetadata(sealed.label()), blob, sealed.ciphertextDigest());
         if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) {
             blobs.delete(blob.key());
             throw Problem.notFound();
@@ -371,7 +371,7 @@ public final class RecordService {
         }
         byte[] bytes = sealed.encode();
         BlobRef blob = blobs.putOrThrow(m.id() + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), bytes);
-        if (!(metadata.relabel(m.id(), current.label(), blob) instanceof StoreResult.Success<ChangeReceipt>)) {
+        if (!(metadata.relabel(m.id(), current.label(), blob, sealed.ciphertextDigest()) instanceof StoreResult.Success<ChangeReceipt>)) {
             blobs.delete(blob.key());
             throw new IllegalStateException("record " + m.id() + " changed while it was sealed anew");
         }

@@ -84,7 +84,7 @@ final class ReplicaInbox implements Inbox {
     }
 
     /** A record that passed every check; {@code position} is its place in the delivery (and its outcome's). */
-    private record Accepted(int position, SealedRecord record, ResidencyPolicy residency, byte[] sealed, String payloadDigest,
+    private record Accepted(int position, SealedRecord record, ResidencyPolicy residency, byte[] sealed,
                             Optional<RecordMetadata> existing) {}
 
     @Override
@@ -156,7 +156,7 @@ final class ReplicaInbox implements Inbox {
                 fresh.add(meta);
                 freshFrom.add(a);
             } else { // the origin relabelled it and this nation may still hold it
-                StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob);
+                StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob, meta.ciphertextDigest());
                 if (r instanceof StoreResult.Success<ChangeReceipt>) {
                     blobs.delete(a.existing().get().blob().key());
                 } else {
@@ -192,13 +192,12 @@ final class ReplicaInbox implements Inbox {
         if (!residency.satisfiedBy(storage)) {
             throw new InvalidRecordException("record " + id + ": residency " + residency + " is not met by this node's storage");
         }
-        byte[] payload;
         try {
-            payload = opener.openAll(r); // this nation's key access works, and the payload decrypts whole
+            opener.openAll(r); // this nation's key access works, and the payload decrypts whole
         } catch (InvalidRecordException e) {
             throw new InvalidRecordException("record " + id + ": cannot be opened here: " + e.getMessage());
         }
-        return new Accepted(position, r, residency, bytes, RecordService.sha256(payload), metadata.find(id));
+        return new Accepted(position, r, residency, bytes, metadata.find(id));
     }
 
     private boolean isReplay(Accepted a) {
@@ -209,7 +208,7 @@ final class ReplicaInbox implements Inbox {
     private RecordMetadata metadataOf(Accepted a, BlobRef blob) {
         SealedRecord r = a.record();
         return new RecordMetadata(r.id().toString(), r.header().originNation(), r.header().originNode(), r.header().created(),
-                r.header().contentType(), r.header().payloadSize(), a.payloadDigest(), records.labelMetadata(r.label()),
+                r.header().contentType(), r.header().payloadSize(), r.ciphertextDigest(), records.labelMetadata(r.label()),
                 r.residency(), blob, Optional.empty());
     }
 

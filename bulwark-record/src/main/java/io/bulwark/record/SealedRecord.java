@@ -85,6 +85,9 @@ public final class SealedRecord {
     public String residency() { return residency; }
     public List<KeyAccess> keyAccess() { return keyAccess; }
     public Binding binding() { return binding; }
+
+    /** SHA-256 of the ciphertext, as the binding's Merkle leaf commits to it; lowercase hex. */
+    public String ciphertextDigest() { return java.util.HexFormat.of().formatHex(ciphertextDigest); }
     byte[] ciphertext() { return ciphertext; }
     byte[] prefix() { return prefix; }
 

@@ -83,16 +83,16 @@ public interface MetadataStore extends AutoCloseable {
     StoreResult<ChangeReceipt> retract(String id, byte[] tombstone, Instant at);
 
     /**
-     * Replaces a record's label, and the place of its sealed bytes (a relabel seals the record anew),
-     * and appends {@link ChangeKind#RELABELED}, in one transaction. The new blob must be durable
-     * before; the old one is left for the node to remove.
+     * Replaces a record's label, the place of its sealed bytes and its ciphertext digest (a relabel
+     * seals the record anew), and appends {@link ChangeKind#RELABELED}, in one transaction. The new
+     * blob must be durable before; the old one is left for the node to remove.
      *
      * @return the RELABELED entry's receipt; if the record already carries exactly this label and
-     *         blob, the seq of the change that gave it (PUBLISHED or RELABELED) marked replayed;
+     *         blob and digest, the seq of the change that gave it (PUBLISHED or RELABELED) marked replayed;
      *         {@link StoreResult.NotFound} if no record has this id; {@link StoreResult.Conflict} if
      *         the record is retracted
      */
-    StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob);
+    StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newCiphertextDigest);
 
     /**
      * One page of records matching the query, newest first (creation time, then id, descending).

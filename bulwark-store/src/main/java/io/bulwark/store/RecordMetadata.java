@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param createdAt     when the origin published it (millisecond precision; finer is truncated)
  * @param contentType   the payload's media type, e.g. {@code application/pdf}
  * @param payloadSize   the plaintext payload's size in bytes
- * @param payloadDigest SHA-256 of the plaintext payload, hex, as supplied by the origin
+ * @param ciphertextDigest SHA-256 of the payload ciphertext that the origin's signature binds, hex (column {@code payload_digest});
+ *                         never a digest of the plaintext, which would let the database confirm a guessed payload
  * @param label         the label, as the store keeps it
  * @param residency     the residency policy, opaque to the store (kept verbatim)
  * @param blob          where the sealed record's bytes lie, their size and digest
@@ -31,7 +32,7 @@ public record RecordMetadata(
         Instant createdAt,
         String contentType,
         long payloadSize,
-        String payloadDigest,
+        String ciphertextDigest,
         LabelMetadata label,
         String residency,
         BlobRef blob,
@@ -44,7 +45,7 @@ public record RecordMetadata(
         createdAt = Fields.millis("createdAt", createdAt);
         Fields.check("contentType", contentType, Checks.text(contentType));
         Fields.nonNegative("payloadSize", payloadSize);
-        Fields.check("payloadDigest", payloadDigest, Checks.sha256Hex(payloadDigest));
+        Fields.check("ciphertextDigest", ciphertextDigest, Checks.sha256Hex(ciphertextDigest));
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(residency, "residency");
         Objects.requireNonNull(blob, "blob");
@@ -59,13 +60,13 @@ public record RecordMetadata(
     /** This record with another label. */
     public RecordMetadata withLabel(LabelMetadata newLabel) {
         return new RecordMetadata(id, originNation, originNode, createdAt, contentType, payloadSize,
-                payloadDigest, newLabel, residency, blob, retraction);
+                ciphertextDigest, newLabel, residency, blob, retraction);
     }
 
     /** This record, retracted. */
     public RecordMetadata withRetraction(Retraction r) {
         return new RecordMetadata(id, originNation, originNode, createdAt, contentType, payloadSize,
-                payloadDigest, label, residency, blob, Optional.of(r));
+                ciphertextDigest, label, residency, blob, Optional.of(r));
     }
 
     /**
@@ -83,7 +84,7 @@ public record RecordMetadata(
                 && createdAt.equals(other.createdAt)
                 && contentType.equals(other.contentType)
                 && payloadSize == other.payloadSize
-                && payloadDigest.equals(other.payloadDigest)
+                && ciphertextDigest.equals(other.ciphertextDigest)
                 && residency.equals(other.residency)
                 && blob.size() == other.blob.size()
                 && blob.sha256().equals(other.blob.sha256());

@@ -166,7 +166,7 @@ public abstract class MetadataStoreContractTest {
         void aRedeliveryAfterRelabelAndRetractionIsStillAReplay() {
             RecordMetadata r = newRecord();
             long seq = ok(store.insert(r)).seq();
-            ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), r.blob()));
+            ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), r.blob(), r.ciphertextDigest()));
             ok(store.retract(r.id(), new byte[] {1, 2, 3}, T0.plusSeconds(60)));
             long last = store.lastSeq();
 
@@ -181,7 +181,7 @@ public abstract class MetadataStoreContractTest {
             ok(store.insert(r));
             long last = store.lastSeq();
             RecordMetadata other = new RecordMetadata(r.id(), r.originNation(), r.originNode(), r.createdAt(),
-                    r.contentType(), r.payloadSize(), r.payloadDigest(), r.label(), r.residency(),
+                    r.contentType(), r.payloadSize(), r.ciphertextDigest(), r.label(), r.residency(),
                     new BlobRef(r.blob().key(), r.blob().size(), TestRecords.sha256("other bytes")), Optional.empty());
 
             StoreResult<ChangeReceipt> result = store.insert(other);
@@ -232,7 +232,7 @@ public abstract class MetadataStoreContractTest {
         void aConflictFailsOnlyItsOwnEntry() {
             RecordMetadata r = newRecord();
             RecordMetadata clash = new RecordMetadata(r.id(), "FRA", r.originNode(), r.createdAt(), r.contentType(),
-                    r.payloadSize(), r.payloadDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
+                    r.payloadSize(), r.ciphertextDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
             RecordMetadata other = newRecord();
 
             List<StoreResult<ChangeReceipt>> results = store.insertAll(List.of(r, clash, other));
@@ -287,7 +287,7 @@ public abstract class MetadataStoreContractTest {
             List<Callable<StoreResult<ChangeReceipt>>> calls = new ArrayList<>();
             for (RecordMetadata r : records.subList(0, 50)) {
                 RecordMetadata clash = new RecordMetadata(r.id(), "FRA", r.originNode(), r.createdAt(), r.contentType(),
-                        r.payloadSize(), r.payloadDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
+                        r.payloadSize(), r.ciphertextDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
                 calls.add(() -> store.insert(clash));
             }
             for (RecordMetadata r : records.subList(50, 100)) {
@@ -395,7 +395,7 @@ public abstract class MetadataStoreContractTest {
             long published = ok(store.insert(r)).seq();
             LabelMetadata newLabel = label("CONFIDENTIAL", "DEU", "FRA", "ISR");
 
-            ChangeReceipt receipt = ok(store.relabel(r.id(), newLabel, r.blob()));
+            ChangeReceipt receipt = ok(store.relabel(r.id(), newLabel, r.blob(), r.ciphertextDigest()));
 
             assertThat(receipt.seq()).isGreaterThan(published);
             assertThat(store.find(r.id())).contains(r.withLabel(newLabel));
@@ -407,7 +407,7 @@ public abstract class MetadataStoreContractTest {
         void filtersFollowTheNewLabel() {
             RecordMetadata r = newRecord();
             ok(store.insert(r));
-            ok(store.relabel(r.id(), label("SECRET", "DEU", "ISR"), r.blob()));
+            ok(store.relabel(r.id(), label("SECRET", "DEU", "ISR"), r.blob(), r.ciphertextDigest()));
 
             assertThat(store.list(RecordQuery.all().withLabelValues("FRA")).items()).isEmpty();
             assertThat(ids(store.list(RecordQuery.all().withLabelValues("ISR")).items())).containsExactly(r.id());
@@ -417,11 +417,11 @@ public abstract class MetadataStoreContractTest {
         void theSameLabelAgainIsAReplayOfTheChangeThatSetIt() {
             RecordMetadata r = newRecord();
             long published = ok(store.insert(r)).seq();
-            assertThat(ok(store.relabel(r.id(), r.label(), r.blob()))).isEqualTo(new ChangeReceipt(published, true));
+            assertThat(ok(store.relabel(r.id(), r.label(), r.blob(), r.ciphertextDigest()))).isEqualTo(new ChangeReceipt(published, true));
 
             LabelMetadata newLabel = label("TOP SECRET", "DEU");
-            long relabeled = ok(store.relabel(r.id(), newLabel, r.blob())).seq();
-            assertThat(ok(store.relabel(r.id(), newLabel, r.blob()))).isEqualTo(new ChangeReceipt(relabeled, true));
+            long relabeled = ok(store.relabel(r.id(), newLabel, r.blob(), r.ciphertextDigest())).seq();
+            assertThat(ok(store.relabel(r.id(), newLabel, r.blob(), r.ciphertextDigest()))).isEqualTo(new ChangeReceipt(relabeled, true));
             assertThat(store.lastSeq()).isEqualTo(relabeled);
         }
 
@@ -431,17 +431,22 @@ public abstract class MetadataStoreContractTest {
             ok(store.insert(r));
             BlobRef resealed = new BlobRef(r.id() + ".r1", r.blob().size() + 7, TestRecords.sha256("resealed"));
 
-            long seq = ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed)).seq();
+            String newCiphertext = TestRecords.sha256("new ciphertext");
+            long seq = ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed, newCiphertext)).seq();
 
             assertThat(store.find(r.id()).orElseThrow().blob()).isEqualTo(resealed);
+            assertThat(store.find(r.id()).orElseThrow().ciphertextDigest()).isEqualTo(newCiphertext);
             assertThat(store.referencedBlobKeys(List.of(r.blob().key(), resealed.key()))).containsExactly(resealed.key());
-            assertThat(ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed))).isEqualTo(new ChangeReceipt(seq, true));
+            assertThat(ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed, newCiphertext))).isEqualTo(new ChangeReceipt(seq, true));
+            assertThatThrownBy(() -> store.relabel(r.id(), label("UNCLASSIFIED"), resealed, "NOT-HEX"))
+                    .isInstanceOf(InvalidRecordException.class).hasMessageStartingWith("newCiphertextDigest \"NOT-HEX\"");
+            assertThat(store.find(r.id()).orElseThrow().label()).as("nothing written").isEqualTo(label("CONFIDENTIAL", "DEU"));
         }
 
         @Test
         void anAbsentRecordIsNotFound() {
             String id = uuid7(T0.toEpochMilli(), random);
-            assertThat(store.relabel(id, label("SECRET"), new BlobRef(id, 1, TestRecords.sha256("x")))).isEqualTo(StoreResult.notFound(id));
+            assertThat(store.relabel(id, label("SECRET"), new BlobRef(id, 1, TestRecords.sha256("x")), TestRecords.sha256("x"))).isEqualTo(StoreResult.notFound(id));
         }
 
         @Test
@@ -449,7 +454,7 @@ public abstract class MetadataStoreContractTest {
             RecordMetadata r = newRecord();
             ok(store.insert(r));
             ok(store.retract(r.id(), new byte[] {1}, T0));
-            assertThat(store.relabel(r.id(), label("UNCLASSIFIED"), r.blob())).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.relabel(r.id(), label("UNCLASSIFIED"), r.blob(), r.ciphertextDigest())).isInstanceOf(StoreResult.Conflict.class);
             assertThat(store.find(r.id()).orElseThrow().label()).isEqualTo(r.label());
         }
     }

@@ -54,7 +54,7 @@ public final class RecordSql implements AutoCloseable {
     private static final String DELETE_VALUES = "DELETE FROM record_label_values WHERE record_id = ?";
     private static final String RETRACT = "UPDATE records SET state = ?, retracted_at = ?, tombstone = ? WHERE id = ?";
     private static final String RELABEL = "UPDATE records SET label_json = ?, policy = ?, classification = ?, "
-            + "label_values = ?, blob_key = ?, blob_digest = ?, sealed_size = ? WHERE id = ?";
+            + "label_values = ?, blob_key = ?, blob_digest = ?, sealed_size = ?, payload_digest = ? WHERE id = ?";
     private static final String BUMP_SEQ = "UPDATE counters SET counter_value = counter_value + 1 WHERE name = ?";
     private static final String READ_SEQ = "SELECT counter_value FROM counters WHERE name = ?";
     private static final String APPEND = "INSERT INTO change_log (seq, record_id, kind, at) VALUES (?, ?, ?, ?)";
@@ -187,7 +187,7 @@ public final class RecordSql implements AutoCloseable {
         s.setLong(i++, r.createdAt().toEpochMilli());
         s.setString(i++, r.contentType());
         s.setLong(i++, r.payloadSize());
-        s.setString(i++, r.payloadDigest());
+        s.setString(i++, r.ciphertextDigest());
         s.setString(i++, r.label().json());
         s.setString(i++, r.label().policy());
         s.setString(i++, r.label().classification());
@@ -223,7 +223,8 @@ public final class RecordSql implements AutoCloseable {
         return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis), false));
     }
 
-    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, long nowMillis) throws SQLException {
+    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest, long nowMillis)
+            throws SQLException {
         Optional<RecordMetadata> existing = find(id);
         if (existing.isEmpty()) {
             return StoreResult.notFound(id);
@@ -231,7 +232,8 @@ public final class RecordSql implements AutoCloseable {
         if (existing.get().state() == RecordState.RETRACTED) {
             return StoreResult.conflict(id, "the record is retracted; a retracted record keeps its last label");
         }
-        if (existing.get().label().equals(label) && existing.get().blob().equals(blob)) {
+        if (existing.get().label().equals(label) && existing.get().blob().equals(blob)
+                && existing.get().ciphertextDigest().equals(ciphertextDigest)) {
             PreparedStatement s = prepared(LABEL_SEQ_OF);
             s.setString(1, id);
             s.setString(2, ChangeKind.PUBLISHED.name());
@@ -246,7 +248,8 @@ public final class RecordSql implements AutoCloseable {
         s.setString(5, blob.key());
         s.setString(6, blob.sha256());
         s.setLong(7, blob.size());
-        s.setString(8, id);
+        s.setString(8, ciphertextDigest);
+        s.setString(9, id);
         s.executeUpdate();
         PreparedStatement d = prepared(DELETE_VALUES);
         d.setString(1, id);

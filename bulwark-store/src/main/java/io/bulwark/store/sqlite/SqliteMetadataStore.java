@@ -163,11 +163,16 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @Override
-    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob) {
+    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newCiphertextDigest) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(newLabel, "newLabel");
         Objects.requireNonNull(newBlob, "newBlob");
-        return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, newBlob, now));
+        Objects.requireNonNull(newCiphertextDigest, "newCiphertextDigest");
+        io.bulwark.store.internal.Checks.sha256Hex(newCiphertextDigest).ifPresent(v -> {
+            throw new io.bulwark.store.InvalidRecordException("newCiphertextDigest " + io.bulwark.store.internal.Checks.quote(newCiphertextDigest),
+                    v.position(), v.rule());
+        });
+        return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, newBlob, newCiphertextDigest, now));
     }
 
     // ---- reads -------------------------------------------------------------------------------
