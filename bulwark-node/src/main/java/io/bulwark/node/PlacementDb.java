@@ -2,6 +2,7 @@ package io.bulwark.node;
 
 import io.bulwark.label.PolicySet;
 import io.bulwark.store.BlobRef;
+import io.bulwark.store.GroupCommitter;
 import io.bulwark.store.ResidencyPolicy;
 import io.bulwark.store.StoreException;
 import io.bulwark.store.site.PlacementIndex;
@@ -33,12 +34,17 @@ import java.util.TreeMap;
  * <em>before</em> the metadata (blobs, then placements, then metadata), so a crash leaves placements
  * that no metadata references — removed with their blobs by the sweep at start — and never a record
  * without placements. That order needs no change to {@code MetadataStore} or its schema. Every write
- * commits before it returns ({@code synchronous=FULL}).
+ * commits before it returns ({@code synchronous=FULL}); concurrent {@link #add}s share one commit
+ * (group commit), since every publish and every received record adds placements — one fsync each,
+ * under one lock, had capped a node's publish rate at one record per disk flush.
  */
 final class PlacementDb implements PlacementIndex, AutoCloseable {
 
     private final Connection db;
     private final PolicySet policies;
+    private final GroupCommitter<Added> adds;
+
+    private record Added(String key, String residency, Map<String, BlobRef> placements) {}
 
     PlacementDb(Path file, PolicySet policies) {
         this.policies = policies;
@@ -57,14 +63,24 @@ final class PlacementDb implements PlacementIndex, AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("could not open the placement index " + file, e);
         }
+        adds = new GroupCommitter<>("bulwark-placements-writer", 512, this::commit);
     }
 
     /** Records where a blob's replicas now are (after they are durable, before the metadata names the blob). */
-    synchronized void add(String key, ResidencyPolicy residency, Map<String, BlobRef> placements) {
+    void add(String key, ResidencyPolicy residency, Map<String, BlobRef> placements) {
+        try {
+            adds.submit(new Added(key, residency.toString(), Map.copyOf(placements))).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new StoreException("the placement index failed", e.getCause());
+        }
+    }
+
+    /** One transaction for every add that queued meanwhile. */
+    private synchronized void commit(List<GroupCommitter.Pending<Added>> batch) {
         try {
             db.setAutoCommit(false);
             try {
-                insert(key, residency.toString(), placements);
+                for (GroupCommitter.Pending<Added> p : batch) insert(p.item().key(), p.item().residency(), p.item().placements());
                 db.commit();
             } catch (SQLException e) {
                 db.rollback();
@@ -75,6 +91,7 @@ final class PlacementDb implements PlacementIndex, AutoCloseable {
         } catch (SQLException e) {
             throw fault(e);
         }
+        batch.forEach(p -> p.succeed(null));
     }
 
     /** Forgets a blob's placements (its replicas are deleted, or left to the sites' sweeps). */
@@ -197,7 +214,14 @@ final class PlacementDb implements PlacementIndex, AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        adds.close(); // commits what is queued; outside the lock, which the committer's writes take
+        synchronized (this) {
+            closeDb();
+        }
+    }
+
+    private void closeDb() {
         try {
             db.close();
         } catch (SQLException e) {

@@ -1,6 +1,5 @@
-package io.bulwark.store.internal;
+package io.bulwark.store;
 
-import io.bulwark.store.StoreException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
