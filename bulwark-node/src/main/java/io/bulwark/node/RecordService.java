@@ -164,7 +164,7 @@ public final class RecordService {
         String type = contentType == null || contentType.isBlank() ? "application/octet-stream" : contentType.strip();
         SealedRecord sealed;
         try {
-            sealed = signer.sign(sealer.prepare(new RecordDraft(label, residency.toString(), type, payload.length), payload));
+            sealed = signer.seal(() -> sealer.prepare(new RecordDraft(label, residency.toString(), type, payload.length), payload));
         } catch (InvalidRecordException e) {
             throw Problem.badRequest(e.getMessage());
         } catch (GeneralSecurityException e) {
@@ -322,7 +322,7 @@ public final class RecordService {
         byte[] payload = opener.openAll(old);
         SealedRecord sealed;
         try {
-            sealed = signer.sign(sealer.prepareRelabel(old.header(), label, old.residency(), payload));
+            sealed = signer.seal(() -> sealer.prepareRelabel(old.header(), label, old.residency(), payload));
         } catch (InvalidRecordException e) {
             throw Problem.unprocessable("Cannot relabel", e.getMessage());
         } catch (GeneralSecurityException e) {
@@ -362,7 +362,8 @@ public final class RecordService {
         if (old.keyAccess().stream().anyMatch(k -> k.nation().equals(forNation))) return old.encode();
         SealedRecord sealed;
         try {
-            sealed = signer.sign(sealer.prepareRelabel(old.header(), old.label(), old.residency(), opener.openAll(old)));
+            byte[] plain = opener.openAll(old);
+            sealed = signer.seal(() -> sealer.prepareRelabel(old.header(), old.label(), old.residency(), plain));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("sealing failed", e);
         } catch (InterruptedException e) {
