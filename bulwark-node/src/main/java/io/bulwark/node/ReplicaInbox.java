@@ -83,6 +83,15 @@ final class ReplicaInbox implements Inbox {
         knownEpochKeys.add(statement.epochKeyId().value());
     }
 
+    /** How a withdrawal's marker begins; the origin's signed tombstones begin with their format's magic bytes. */
+    private static final String WITHDRAWN = "withdrawn: ";
+
+    /** Whether a retracted row is this node's own withdrawal (reversible), not the origin's retraction (final). */
+    private static boolean withdrawnHere(RecordMetadata m) {
+        return m.retraction().map(r -> new String(r.tombstone(), 0, Math.min(r.tombstone().length, WITHDRAWN.length()),
+                StandardCharsets.UTF_8).equals(WITHDRAWN)).orElse(false);
+    }
+
     /** A record that passed every check; {@code position} is its place in the delivery (and its outcome's). */
     private record Accepted(int position, SealedRecord record, ResidencyPolicy residency, byte[] sealed,
                             Optional<RecordMetadata> existing) {}
@@ -136,7 +145,7 @@ final class ReplicaInbox implements Inbox {
             List<Future<?>> puts = new ArrayList<>();
             for (int i = 0; i < accepted.size(); i++) {
                 Accepted a = accepted.get(i);
-                if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED).isPresent()) continue;
+                if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED && !withdrawnHere(m)).isPresent()) continue;
                 int index = i;
                 String key = a.existing().isPresent() ? a.record().id() + ".r" + clock.millis() : a.record().id().toString();
                 puts.add(pool.submit(() -> placed.put(index, blobs.putOrThrow(key, a.residency(), a.sealed()))));
@@ -155,6 +164,12 @@ final class ReplicaInbox implements Inbox {
             if (a.existing().isEmpty()) {
                 fresh.add(meta);
                 freshFrom.add(a);
+            } else if (a.existing().get().state() == RecordState.RETRACTED) { // withdrawn here, released to this nation again
+                StoreResult<ChangeReceipt> r = metadata.reinstate(meta.id(), meta.label(), blob, meta.ciphertextDigest());
+                if (!(r instanceof StoreResult.Success<ChangeReceipt>)) {
+                    blobs.delete(blob.key());
+                    outcomes.set(a.position(), Optional.of("record " + meta.id() + ": " + r));
+                }
             } else { // the origin relabelled it and this nation may still hold it
                 StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob, meta.ciphertextDigest());
                 if (r instanceof StoreResult.Success<ChangeReceipt>) {
@@ -245,8 +260,9 @@ final class ReplicaInbox implements Inbox {
                 || !meta.get().originNation().equals(origin.nation()) || !meta.get().originNode().equals(origin.node())) {
             return;
         }
-        // The row stays as a tombstone (so a stale redelivery cannot bring the record back); the bytes go.
-        byte[] marker = ("withdrawn: relabelled by " + origin.nation() + "/" + origin.node() + " to exclude " + nation)
+        // The row stays, retracted with a local marker rather than the origin's signed tombstone, and the
+        // bytes go. A later relabel that releases the record here again reinstates it (see store()).
+        byte[] marker = (WITHDRAWN + "relabelled by " + origin.nation() + "/" + origin.node() + " to exclude " + nation)
                 .getBytes(StandardCharsets.UTF_8);
         if (metadata.retract(recordId, marker, clock.instant()) instanceof StoreResult.Success<ChangeReceipt>) {
             blobs.delete(meta.get().blob().key());

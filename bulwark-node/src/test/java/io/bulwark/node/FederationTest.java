@@ -137,6 +137,14 @@ class FederationTest {
         nations.await("FRA confirms", SHARE, () -> nations.node("DEU").confirmations(p.id()).stream()
                 .anyMatch(c -> c.nation().equals("FRA") && c.kind().equals("withdrawal") && c.confirmedAt().isPresent()));
         assertThat(nations.node("DEU").confirmations(p.id())).extracting(FederationState.Confirmation::nation).containsExactly("FRA");
+
+        // Released to FRA again: FRA holds it anew (its withdrawal is not the origin's retraction).
+        nations.node("DEU").records().relabel(analyst("DEU"), p.id(), "NATO SECRET//REL TO DEU, FRA, USA");
+        nations.await("FRA holds it again", SHARE, () -> held("FRA", p.id()));
+        assertThat(nations.node("FRA").records().read(analyst("FRA"), p.id()).orElseThrow().marking())
+                .isEqualTo("NATO SECRET//REL TO FRA, DEU, USA"); // the reader's own nation first
+        assertThat(new String(nations.node("FRA").records().read(analyst("FRA"), p.id()).orElseThrow().payload(),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("relabel me");
     }
 
     @Test

@@ -95,6 +95,18 @@ public interface MetadataStore extends AutoCloseable {
     StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newCiphertextDigest);
 
     /**
+     * Makes a retracted record active again under a label, blob and ciphertext digest, and appends
+     * {@link ChangeKind#RELABELED}, in one transaction. For a replica this node dropped itself when its
+     * origin relabelled it away, and that the origin now releases to it again; the caller decides that
+     * the retraction is such a withdrawal and not the origin's tombstone (which is final). The new blob
+     * must be durable before.
+     *
+     * @return the RELABELED entry's receipt; {@link StoreResult.NotFound} if no record has this id;
+     *         {@link StoreResult.Conflict} if the record is active
+     */
+    StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest);
+
+    /**
      * One page of records matching the query, newest first (creation time, then id, descending).
      * The page holds up to {@link RecordQuery#pageSize()} records; it has a next cursor only if
      * another matching record follows.

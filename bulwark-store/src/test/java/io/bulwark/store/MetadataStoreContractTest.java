@@ -460,6 +460,45 @@ public abstract class MetadataStoreContractTest {
     }
 
     @Nested
+    class Reinstate {
+
+        @Test
+        void makesARetractedRecordActiveUnderItsNewLabelAndBlob() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            ok(store.retract(r.id(), "withdrawn".getBytes(java.nio.charset.StandardCharsets.UTF_8), T0.plusSeconds(1)));
+            BlobRef again = new BlobRef(r.id() + ".r2", r.blob().size(), TestRecords.sha256("again"));
+            String digest = TestRecords.sha256("ciphertext again");
+
+            ChangeReceipt receipt = ok(store.reinstate(r.id(), label("SECRET", "DEU", "FRA"), again, digest));
+
+            RecordMetadata now = store.find(r.id()).orElseThrow();
+            assertThat(now.state()).isEqualTo(RecordState.ACTIVE);
+            assertThat(now.retraction()).isEmpty();
+            assertThat(now.label()).isEqualTo(label("SECRET", "DEU", "FRA"));
+            assertThat(now.blob()).isEqualTo(again);
+            assertThat(now.ciphertextDigest()).isEqualTo(digest);
+            assertThat(store.changesSince(0, 10)).extracting(ChangeEntry::kind)
+                    .containsExactly(ChangeKind.PUBLISHED, ChangeKind.RETRACTED, ChangeKind.RELABELED);
+            assertThat(receipt.replayed()).isFalse();
+            // and it can be retracted again, this time for good
+            ok(store.retract(r.id(), new byte[] {9}, T0.plusSeconds(2)));
+            assertThat(store.find(r.id()).orElseThrow().state()).isEqualTo(RecordState.RETRACTED);
+        }
+
+        @Test
+        void anActiveRecordIsAConflictAndAnAbsentOneNotFound() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            assertThat(store.reinstate(r.id(), label("SECRET"), r.blob(), r.ciphertextDigest())).isInstanceOf(StoreResult.Conflict.class);
+            String id = uuid7(T0.toEpochMilli(), random);
+            assertThat(store.reinstate(id, label("SECRET"), new BlobRef(id, 1, TestRecords.sha256("x")), TestRecords.sha256("x")))
+                    .isEqualTo(StoreResult.notFound(id));
+            assertThat(store.find(r.id()).orElseThrow()).isEqualTo(r);
+        }
+    }
+
+    @Nested
     class Listing {
 
         @Test

@@ -167,12 +167,24 @@ public final class SqliteMetadataStore implements MetadataStore {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(newLabel, "newLabel");
         Objects.requireNonNull(newBlob, "newBlob");
-        Objects.requireNonNull(newCiphertextDigest, "newCiphertextDigest");
-        io.bulwark.store.internal.Checks.sha256Hex(newCiphertextDigest).ifPresent(v -> {
-            throw new io.bulwark.store.InvalidRecordException("newCiphertextDigest " + io.bulwark.store.internal.Checks.quote(newCiphertextDigest),
-                    v.position(), v.rule());
-        });
+        checkDigest("newCiphertextDigest", newCiphertextDigest);
         return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, newBlob, newCiphertextDigest, now));
+    }
+
+    @Override
+    public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(blob, "blob");
+        checkDigest("ciphertextDigest", ciphertextDigest);
+        return write("reinstate record " + id, (sql, now) -> sql.reinstate(id, label, blob, ciphertextDigest, now));
+    }
+
+    private static void checkDigest(String field, String digest) {
+        Objects.requireNonNull(digest, field);
+        io.bulwark.store.internal.Checks.sha256Hex(digest).ifPresent(v -> {
+            throw new InvalidRecordException(field + " " + io.bulwark.store.internal.Checks.quote(digest), v.position(), v.rule());
+        });
     }
 
     // ---- reads -------------------------------------------------------------------------------
