@@ -53,11 +53,10 @@ public final class RecordSql implements AutoCloseable {
     private static final String INSERT_VALUE = "INSERT INTO record_label_values (record_id, label_value) VALUES (?, ?)";
     private static final String DELETE_VALUES = "DELETE FROM record_label_values WHERE record_id = ?";
     private static final String RETRACT = "UPDATE records SET state = ?, retracted_at = ?, tombstone = ? WHERE id = ?";
-    private static final String RELABEL = "UPDATE records SET label_json = ?, policy = ?, classification = ?, "
-            + "label_values = ?, blob_key = ?, blob_digest = ?, sealed_size = ?, payload_digest = ? WHERE id = ?";
-    private static final String REINSTATE = "UPDATE records SET state = ?, retracted_at = NULL, tombstone = NULL, label_json = ?, "
-            + "policy = ?, classification = ?, label_values = ?, blob_key = ?, blob_digest = ?, sealed_size = ?, payload_digest = ? "
-            + "WHERE id = ?";
+    /** A record's new version, active: a relabel (of an active record) or a reinstatement (of a retracted one). */
+    private static final String NEW_VERSION = "UPDATE records SET label_json = ?, policy = ?, classification = ?, "
+            + "label_values = ?, blob_key = ?, blob_digest = ?, sealed_size = ?, payload_digest = ?, "
+            + "state = 'ACTIVE', retracted_at = NULL, tombstone = NULL WHERE id = ?";
     private static final String BUMP_SEQ = "UPDATE counters SET counter_value = counter_value + 1 WHERE name = ?";
     private static final String READ_SEQ = "SELECT counter_value FROM counters WHERE name = ?";
     private static final String APPEND = "INSERT INTO change_log (seq, record_id, kind, at) VALUES (?, ?, ?, ?)";
@@ -243,22 +242,7 @@ public final class RecordSql implements AutoCloseable {
             s.setString(3, ChangeKind.RELABELED.name());
             return StoreResult.success(new ChangeReceipt(single(s, "the label change of record " + id), true));
         }
-        PreparedStatement s = prepared(RELABEL);
-        s.setString(1, label.json());
-        s.setString(2, label.policy());
-        s.setString(3, label.classification());
-        s.setString(4, String.join(" ", label.values()));
-        s.setString(5, blob.key());
-        s.setString(6, blob.sha256());
-        s.setLong(7, blob.size());
-        s.setString(8, ciphertextDigest);
-        s.setString(9, id);
-        s.executeUpdate();
-        PreparedStatement d = prepared(DELETE_VALUES);
-        d.setString(1, id);
-        d.executeUpdate();
-        insertValues(id, label.values());
-        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RELABELED, nowMillis), false));
+        return newVersion(id, label, blob, ciphertextDigest, nowMillis);
     }
 
     public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest, long nowMillis)
@@ -270,17 +254,21 @@ public final class RecordSql implements AutoCloseable {
         if (existing.get().state() == RecordState.ACTIVE) {
             return StoreResult.conflict(id, "the record is active; only a retracted record is reinstated");
         }
-        PreparedStatement s = prepared(REINSTATE);
-        s.setString(1, RecordState.ACTIVE.name());
-        s.setString(2, label.json());
-        s.setString(3, label.policy());
-        s.setString(4, label.classification());
-        s.setString(5, String.join(" ", label.values()));
-        s.setString(6, blob.key());
-        s.setString(7, blob.sha256());
-        s.setLong(8, blob.size());
-        s.setString(9, ciphertextDigest);
-        s.setString(10, id);
+        return newVersion(id, label, blob, ciphertextDigest, nowMillis);
+    }
+
+    private StoreResult<ChangeReceipt> newVersion(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest, long nowMillis)
+            throws SQLException {
+        PreparedStatement s = prepared(NEW_VERSION);
+        s.setString(1, label.json());
+        s.setString(2, label.policy());
+        s.setString(3, label.classification());
+        s.setString(4, String.join(" ", label.values()));
+        s.setString(5, blob.key());
+        s.setString(6, blob.sha256());
+        s.setLong(7, blob.size());
+        s.setString(8, ciphertextDigest);
+        s.setString(9, id);
         s.executeUpdate();
         PreparedStatement d = prepared(DELETE_VALUES);
         d.setString(1, id);
