@@ -223,8 +223,11 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             if (need <= 0) {
                 return new Stored(stored);
             }
+            // A site that failed in this put stays a candidate, as down: a refusal then says capacity
+            // exists but is unavailable now (retry), not that no site could ever meet the policy.
             List<Placement.Candidate> candidates = candidates().stream()
-                    .filter(c -> !avoid.contains(c.site().provider()) && !used.contains(c.site().provider()) && !failed.contains(c.site().id()))
+                    .filter(c -> !avoid.contains(c.site().provider()) && !used.contains(c.site().provider()))
+                    .map(c -> failed.contains(c.site().id()) ? new Placement.Candidate(c.site(), false, c.acceptsWrites()) : c)
                     .toList();
             switch (Placement.choose(new ResidencyPolicy(policy.in(), policy.operator(), need), candidates)) {
                 case Placement.Refused r -> {

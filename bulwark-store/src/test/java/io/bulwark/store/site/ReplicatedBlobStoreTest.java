@@ -123,6 +123,15 @@ class ReplicatedBlobStoreTest {
     }
 
     @Test
+    void aSiteThatFailsDuringAPutWithNoReplacementIsARefusalToRetryLater() {
+        alphaServer.close(); // health still believes alpha up: the put finds out
+        var r = (Placement.Refused) replicas.put("rec-1", policy(Set.of("FRA"), 2), Content.of(bytes(10)));
+        assertThat(r).hasToString("providers>=2: no compliant provider is available outside providers home; down: alpha");
+        assertThat(r.unavailable()).as("compliant capacity exists; it failed just now").isTrue();
+        assertThat(replicas.store(HOME).exists("rec-1")).as("the replica already written is removed").isFalse();
+    }
+
+    @Test
     void noReplicaAnsweringIsAStoreExceptionNamingEachSite() {
         Stored s = (Stored) replicas.put("rec-1", policy(Set.of("DEU", "FRA"), 2), Content.of(bytes(10)));
         alphaServer.close();
