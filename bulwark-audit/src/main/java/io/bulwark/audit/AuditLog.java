@@ -470,6 +470,8 @@ public final class AuditLog implements AutoCloseable {
                 signTreeHead();
             }
         } catch (RuntimeException e) {
+            // Interrupted only by close() (shutdownNow), which signs the final head itself: nothing went wrong.
+            if (Thread.currentThread().isInterrupted()) return;
             // Retried at the next interval; appends go on meanwhile.
             LOG.warn("could not sign the audit log's tree head: {}", e.getMessage(), e);
         }

@@ -152,7 +152,8 @@ final class ApprovalCommands {
     @Command(name = "request", mixinStandardHelpOptions = true,
             description = {"Request a sensitive operation (operators and officers); prints the request's id. "
                     + "It takes effect once approved (bulwark approval approve)."},
-            subcommands = {PeerAdd.class, PeerRemove.class, Residency.class, KeysRotate.class, ProviderEvacuate.class})
+            subcommands = {PeerAdd.class, PeerRemove.class, Residency.class, KeysRotate.class, ProviderEvacuate.class, SiteAdd.class,
+                    SiteRemove.class})
     static final class RequestGroup {}
 
     @Command(name = "peer-add", mixinStandardHelpOptions = true, description = "Request pinning a peer (operation peer.add).")
@@ -219,6 +220,36 @@ final class ApprovalCommands {
         @Override
         public Integer call() {
             return request(connection, spec, "provider.evacuate", Map.of("provider", provider));
+        }
+    }
+
+    @Command(name = "site-add", mixinStandardHelpOptions = true,
+            description = {"Request a new storage site on the running node (operation site.add), with the options of bulwark site add. "
+                    + "Once approved the node opens the site, checks that it answers and is empty, writes it into bulwark.yaml and places "
+                    + "new replicas there at once. S3 credentials are never sent: --credentials-file names an owner-only file on the "
+                    + "node's machine (relative to its home), or the node takes AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from its environment."})
+    static final class SiteAdd implements Callable<Integer> {
+        @Mixin ClientCommands.Connection connection;
+        @Mixin StorageCommands.SiteOptions site;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return request(connection, spec, "site.add", site.parameters());
+        }
+    }
+
+    @Command(name = "site-remove", mixinStandardHelpOptions = true,
+            description = {"Request the removal of a storage site from the running node (operation site.remove). Only a site that holds "
+                    + "no replica can go: evacuate its provider first (bulwark request provider-evacuate)."})
+    static final class SiteRemove implements Callable<Integer> {
+        @Mixin ClientCommands.Connection connection;
+        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return request(connection, spec, "site.remove", Map.of("id", id));
         }
     }
 }

@@ -6,6 +6,7 @@ import io.bulwark.node.NodeHome;
 import io.bulwark.node.StorageAdmin;
 import io.bulwark.store.site.Evacuation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,39 +48,76 @@ final class StorageCommands {
     }
 
     @Command(name = "site", mixinStandardHelpOptions = true,
-            description = {"The node's storage sites. Changes apply at the next start and are refused while the node runs."},
+            description = {"The storage sites of a stopped node; changes apply at the next start. A running node changes its sites "
+                    + "on a request officers approve (bulwark request site-add|site-remove)."},
             subcommands = {SiteAdd.class, SiteList.class, SiteRemove.class})
     static final class SiteGroup {
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = {"Add a storage site. S3 credentials come from --credentials-file (owner-only, aws_access_key_id and "
-                    + "aws_secret_access_key) or the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); never from the command line."})
-    static final class SiteAdd implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+    /**
+     * What describes a site: the options of {@code bulwark site add} and of
+     * {@code bulwark request site-add} alike. Never a credential.
+     */
+    static final class SiteOptions {
         @Option(names = "--id", required = true, description = "The site's name, e.g. fra-1") String id;
         @Option(names = "--provider", required = true, description = "Who runs it, e.g. acme") String provider;
         @Option(names = "--jurisdiction", required = true, paramLabel = "NATION", description = "Where the data lies (ISO 3166-1 alpha-3)") String jurisdiction;
         @Option(names = "--operator", required = true, paramLabel = "NATION", description = "The operator's nationality") String operator;
         @Option(names = "--kind", required = true, description = "filesystem or s3") String kind;
-        @Option(names = "--path", description = "filesystem: the directory (relative to the home, or absolute)") String path;
+        @Option(names = "--path", description = "filesystem: the directory (relative to the node's home, or absolute)") String path;
         @Option(names = "--endpoint", paramLabel = "URL", description = "s3: the service URL") String endpoint;
         @Option(names = "--bucket", description = "s3: the bucket") String bucket;
         @Option(names = "--region", description = "s3: the signing region (default us-east-1)") String region;
-        @Option(names = "--path-style", description = "s3: path-style addressing (default; most self-hosted stores need it)") Boolean pathStyle;
-        @Option(names = "--credentials-file", paramLabel = "FILE", description = "s3: the secret file (relative to the home, or absolute)") String credentialsFile;
+        @Option(names = "--path-style", arity = "0..1", paramLabel = "true|false",
+                description = "s3: path-style addressing (the default; most self-hosted stores need it); --path-style=false for virtual-hosted")
+        Boolean pathStyle;
+        @Option(names = "--credentials-file", paramLabel = "FILE",
+                description = "s3: the owner-only secret file with aws_access_key_id and aws_secret_access_key (relative to the node's home, or absolute)")
+        String credentialsFile;
+
+        NodeConfig.SiteConfig config() {
+            return new NodeConfig.SiteConfig(id, provider, jurisdiction, operator, kind, path, endpoint, bucket, region, pathStyle, credentialsFile);
+        }
+
+        /** The parameters of a {@code site.add} request: those given. */
+        java.util.Map<String, String> parameters() {
+            java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+            p.put("id", id);
+            p.put("provider", provider);
+            p.put("jurisdiction", jurisdiction);
+            p.put("operator", operator);
+            p.put("kind", kind);
+            if (path != null) p.put("path", path);
+            if (endpoint != null) p.put("endpoint", endpoint);
+            if (bucket != null) p.put("bucket", bucket);
+            if (region != null) p.put("region", region);
+            if (pathStyle != null) p.put("pathStyle", pathStyle.toString());
+            if (credentialsFile != null) p.put("credentialsFile", credentialsFile);
+            return p;
+        }
+
+        String summary() {
+            return "(" + kind + ", provider " + provider + ", " + jurisdiction + ", operator " + operator + ")";
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = {"Add a storage site to a stopped node. S3 credentials come from --credentials-file (owner-only, aws_access_key_id and "
+                    + "aws_secret_access_key) or the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); never from the command line. "
+                    + "Refused while the node runs: ask it with bulwark request site-add."})
+    static final class SiteAdd implements Callable<Integer> {
+        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Mixin SiteOptions site;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             NodeHome h = home(home);
             run(() -> {
-                StorageAdmin.add(h, new NodeConfig.SiteConfig(id, provider, jurisdiction, operator, kind, path, endpoint, bucket, region,
-                        pathStyle, credentialsFile));
+                StorageAdmin.add(h, site.config());
                 return null;
             });
-            spec.commandLine().getOut().println("site " + id + " added (" + kind + ", provider " + provider + ", " + jurisdiction
-                    + ", operator " + operator + "); it is used from the next start");
+            spec.commandLine().getOut().println("site " + site.id + " added " + site.summary() + "; it is used from the next start");
             return ExitCode.OK;
         }
     }
@@ -101,7 +139,9 @@ final class StorageCommands {
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a site that holds no replica (evacuate its provider first).")
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Remove a site that holds no replica (evacuate its provider first) from a stopped node. "
+                    + "Refused while the node runs: ask it with bulwark request site-remove.")
     static final class SiteRemove implements Callable<Integer> {
         @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
         @Parameters(index = "0", paramLabel = "ID") String id;

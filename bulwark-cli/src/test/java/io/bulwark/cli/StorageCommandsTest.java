@@ -43,7 +43,12 @@ class StorageCommandsTest {
             assertThat(Cli.run("provider", "evacuate", "--home", home, "local").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
                     .contains("the node's storage is in use (is the node running?)").contains("bulwark request provider-evacuate");
             assertThat(Cli.run("site", "remove", "--home", home, "fs-2").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
-                    .contains("sites change on a stopped node");
+                    .isEqualTo("bulwark: the node in " + h.dir() + " is running (it holds " + h.dir().resolve("data/node.lock")
+                            + "); a running node changes its sites on a request officers approve: "
+                            + "bulwark request site-remove --url URL --token TOKEN fs-2\n");
+            assertThat(Cli.run("site", "add", "--home", home, "--id", "fs-3", "--provider", "other", "--jurisdiction", "DEU",
+                    "--operator", "DEU", "--kind", "filesystem", "--path", "sites/fs-3").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                    .contains("is running").endsWith("bulwark request site-add --url URL --token TOKEN --id fs-3 ...\n");
         }
 
         assertThat(Cli.run("site", "remove", "--home", home, "default").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
@@ -69,5 +74,39 @@ class StorageCommandsTest {
             assertThat(node.records().list(ana, io.bulwark.store.RecordQuery.all()).items()).hasSize(3)
                     .allSatisfy(m -> assertThat(node.records().read(ana, m.id())).isPresent());
         }
+    }
+
+    @Test
+    void aRunningNodeChangesItsSitesOnApprovedRequests(@TempDir Path dir) throws Exception {
+        String home = dir.resolve("deu").toString();
+        Cli.run("init", "--home", home, "--nation", "DEU", "--node", "deu-1").succeeds();
+        Cli.run("user", "add", "--home", home, "otto", "--nationality", "DEU", "--clearance", "NATO SECRET", "--role", "operator").succeeds();
+        Cli.run("user", "add", "--home", home, "olga", "--nationality", "DEU", "--clearance", "NATO SECRET", "--role", "officer").succeeds();
+        String otto = Cli.run("token", "--home", home, "otto").succeeds().line();
+        String olga = Cli.run("token", "--home", home, "olga").succeeds().line();
+        try (Node node = Node.start(NodeHome.open(dir.resolve("deu")))) {
+            String url = node.url();
+            Cli requested = Cli.run("request", "site-add", "--url", url, "--token", otto, "--id", "gbr-1", "--provider", "other",
+                    "--jurisdiction", "GBR", "--operator", "GBR", "--kind", "filesystem", "--path", "sites/gbr-1");
+            assertThat(requested.exit()).as(requested.err()).isZero();
+            assertThat(requested.err()).startsWith("requested site.add; it runs once 1 officer(s) other than you approve it");
+            assertThat(Cli.run("approval", "approve", "--url", url, "--token", olga, requested.line()).succeeds().out())
+                    .contains("executed: site gbr-1 added (filesystem, provider other, GBR, operator GBR); new writes may use it");
+            assertThat(Cli.run("site", "list", "--home", home).succeeds().out().lines().map(l -> l.split(" +")[0]))
+                    .containsExactly("default", "gbr-1");
+
+            assertThat(Cli.run("request", "site-add", "--url", url, "--token", otto, "--id", "gbr-1", "--provider", "other",
+                    "--jurisdiction", "GB", "--operator", "GBR", "--kind", "filesystem", "--path", "x").failsWith(ExitCode.BAD_INPUT).err())
+                    .isEqualTo("bulwark: Bad request: parameters.jurisdiction: \"GB\" must be an ISO 3166-1 alpha-3 code (three letters A-Z); "
+                            + "length is 2 (HTTP 400)\n");
+            assertThat(Cli.run("request", "site-remove", "--url", url, "--token", otto, "nowhere").failsWith(ExitCode.BAD_INPUT).err())
+                    .startsWith("bulwark: Bad request: parameters.id: the node has no site \"nowhere\"");
+
+            String removal = Cli.run("request", "site-remove", "--url", url, "--token", otto, "gbr-1").line();
+            assertThat(Cli.run("approval", "approve", "--url", url, "--token", olga, removal).succeeds().out())
+                    .contains("executed: site gbr-1 removed");
+            assertThat(Cli.run("site", "list", "--home", home).succeeds().out().lines().map(l -> l.split(" +")[0])).containsExactly("default");
+        }
+        assertThat(Cli.run("request", "site-add", "--help").succeeds().out()).contains("--credentials-file").contains("never sent");
     }
 }

@@ -91,8 +91,12 @@ public final class Feed {
     /**
      * The next response for a peer: everything for it after its cursor (acknowledging the cursor), or,
      * if there is nothing yet, whatever arrives within {@code wait}.
+     *
+     * @param identity the peer's pinned identity <em>now</em>: asked again at every look at the
+     *                 changes, because it may change while a standing request waits (its storage
+     *                 sites, its keys), and a record passed over for a stale identity is never sent
      */
-    Batch next(String fingerprint, NodeIdentity peer, String cursor, Duration wait, java.util.function.BooleanSupplier stillPeer)
+    Batch next(String fingerprint, Supplier<NodeIdentity> identity, String cursor, Duration wait, java.util.function.BooleanSupplier stillPeer)
             throws InterruptedException {
         long after = cursors.seq(fingerprint, cursor);
         if (after > 0) state.acknowledge(fingerprint, after, clock.instant());
@@ -103,6 +107,7 @@ public final class Feed {
             long seen = signal.version();
             if (!stillPeer.getAsBoolean()) throw new InvalidPeerException("you are no longer a peer of this node");
             long from = after;
+            NodeIdentity peer = identity.get();
             Scan scan = scan(fingerprint, peer, after);
             after = scan.last;
             if (scan.frames.isEmpty() && from == acknowledged) {

@@ -77,7 +77,8 @@ final class FeedServer extends Handler.Abstract {
                 }
                 Feed.Batch batch;
                 try {
-                    batch = federation.feed().next(peer.get().fingerprint(), identity.get(),
+                    NodeIdentity pinned = identity.get();
+                    batch = federation.feed().next(peer.get().fingerprint(), () -> federation.identity(peer.get()).orElse(pinned),
                             Optional.ofNullable(query.getValue("cursor")).orElse(""), wait, () -> federation.stillPeer(peer.get()));
                 } catch (InvalidPeerException e) {
                     return federation.stillPeer(peer.get()) ? problem(response, callback, 400, "Bad cursor", e.getMessage())

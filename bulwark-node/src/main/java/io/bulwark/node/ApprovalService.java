@@ -149,10 +149,12 @@ final class ApprovalService {
         if (op == null) {
             throw Problem.badRequest("operation: unknown '" + operation + "'; known: " + String.join(", ", operations.keySet()));
         }
+        List<String> known = new ArrayList<>(op.parameters());
+        known.addAll(op.optionalParameters());
         for (String name : parameters.keySet()) {
-            if (!op.parameters().contains(name)) {
+            if (!known.contains(name)) {
                 throw Problem.badRequest("parameters." + name + ": not a parameter of " + operation
-                        + (op.parameters().isEmpty() ? ", which takes none" : "; its parameters: " + String.join(", ", op.parameters())));
+                        + (known.isEmpty() ? ", which takes none" : "; its parameters: " + String.join(", ", known)));
             }
         }
         for (String name : op.parameters()) {
@@ -166,7 +168,8 @@ final class ApprovalService {
         save();
         Map<String, String> details = new TreeMap<>(Map.of("action", "request", "operation", operation, "digest", r.digest(),
                 "required", String.valueOf(required), "expires", r.expires().toString()));
-        canonical.forEach((k, v) -> details.put("param." + k, Auditor.detail(v)));
+        // Audit detail keys are lower case: pathStyle is param.path-style.
+        canonical.forEach((k, v) -> details.put("param." + k.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT), Auditor.detail(v)));
         audit.record(Type.APPROVAL, r.requester(), r.id(), Outcome.SUCCESS, details);
         return r;
     }

@@ -65,7 +65,8 @@ public final class Node implements AutoCloseable {
     private final HomeLock lock;
     private final NodeConfig config;
     private final NodeKeys keys;
-    private final List<NodeIdentity.StorageSite> storage;
+    /** The sites this node declares to its peers; replaced when sites change ({@link #storageChanged}). */
+    private volatile List<NodeIdentity.StorageSite> storage;
     private final Clock clock;
     private final SqliteMetadataStore metadata;
     private final NodeStorage blobs;
@@ -97,10 +98,7 @@ public final class Node implements AutoCloseable {
         // period: every unreferenced blob and partial write is debris of a crash and goes now.
         blobs.sweep(metadata, clock);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // Peers route by these: only sites that take new replicas, so a closed provider attracts none.
-        storage = blobs.replicas().candidates().stream().filter(c -> c.acceptsWrites())
-                .map(c -> new NodeIdentity.StorageSite(c.site().id(), c.site().provider(), c.site().jurisdiction(), c.site().operator()))
-                .toList();
+        storage = declaredStorage(blobs);
         // Federation first: the identities it pinned verify the peers' epoch statements read below.
         List<EpochKeyStatement> statements = EpochLog.read(home.epochLog());
         EpochKeyring[] epochsHolder = new EpochKeyring[1];
@@ -144,7 +142,7 @@ public final class Node implements AutoCloseable {
                         federation.expectConfirmations(id, kind, seq, mayStillHold);
                     }
                 }, audit);
-        inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, storage, received,
+        inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, () -> storage, received,
                 clock, audit);
 
         List<SensitiveOperation> operations = new ArrayList<>();
@@ -153,7 +151,9 @@ public final class Node implements AutoCloseable {
             operations.add(new Operations.PeerRemove(home.peers()));
         }
         operations.add(new Operations.ResidencyDefault(home, records, policies, blobs));
-        operations.add(new Operations.ProviderEvacuate(home, blobs));
+        operations.add(new Operations.ProviderEvacuate(home, blobs, this::storageChanged));
+        operations.add(new Operations.SiteAdd(home, blobs, this::storageChanged));
+        operations.add(new Operations.SiteRemove(home, blobs, records, this::storageChanged));
         operations.add(new Operations.KeysRotate(Optional.of(this::rotateKeys))); // runs once officers approve
         approvals = new ApprovalService(home.approvals(), List.copyOf(operations),
                 config.approvals().required(config.mode()), config.approvals().expiryDuration(), keys.signing(), audit, clock);
@@ -206,6 +206,35 @@ public final class Node implements AutoCloseable {
     private byte[] ownIdentity(Keystore keystore, List<KeyRotation> rotations) throws IOException, GeneralSecurityException {
         return new NodeIdentity(config.nation(), config.node(), home.tlsFingerprint(), keystore.signing().publicKeys(),
                 keystore.kem().primary(), storage, rotations).sign(keystore.signing());
+    }
+
+    /** Peers route by these: only sites that take new replicas, so a closed provider attracts none. */
+    private static List<NodeIdentity.StorageSite> declaredStorage(NodeStorage blobs) {
+        return blobs.replicas().candidates().stream().filter(c -> c.acceptsWrites())
+                .map(c -> new NodeIdentity.StorageSite(c.site().id(), c.site().provider(), c.site().jurisdiction(), c.site().operator()))
+                .toList();
+    }
+
+    /**
+     * The node's sites changed while it serves (a site added or removed, a provider closed): what a
+     * restart would do, now — records from peers are checked against the new sites, and the node
+     * serves a new signed identity declaring them, which each peer re-reads with its next feed
+     * response (as after a key rotation) and routes by from then on.
+     */
+    synchronized void storageChanged() {
+        storage = declaredStorage(blobs);
+        if (federation == null) return;
+        try {
+            federation.replaceOwnIdentity(ownIdentity(keys.keystore(), keys.rotations()));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("could not sign the node's identity with its new storage sites", e);
+        }
+        LOG.info("storage sites declared to peers: {}", storage.stream().map(NodeIdentity.StorageSite::id).toList());
+    }
+
+    /** The storage sites this node declares to its peers now. */
+    List<NodeIdentity.StorageSite> declaredStorage() {
+        return storage;
     }
 
     /** Rotates this node's keys while it serves; the approval flow calls it once a rotation is approved. */

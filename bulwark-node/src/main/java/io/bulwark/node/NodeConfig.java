@@ -263,11 +263,24 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         return c;
     }
 
+    /**
+     * Writes the file atomically and durably: a temporary file, forced to disk, renamed over the old
+     * one, then the directory forced. A crash leaves the old file or the new one, never a torn one.
+     */
     public void save(Path file) throws IOException {
         validate(file.toString());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, YAML.writeValueAsString(this));
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            c.force(true);
+        }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path dir = file.toAbsolutePath().getParent();
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            c.force(true);
+        } catch (IOException e) {
+            // some file systems cannot force a directory; the rename itself is still atomic
+        }
     }
 
     void validate(String source) {

@@ -57,6 +57,13 @@ final class NodeStorage implements BlobStore {
     private final FileChannel lock;
     private final ReplicatedBlobStore replicas;
     private final PlacementDb placements;
+    /**
+     * Held shared by everything that writes replicas and then records their placements (publish,
+     * relabel, records from peers, repair), and exclusively by the removal of a site: once the
+     * removal holds it, no write that might have chosen the site is between its replicas and its
+     * placements, so the placement index says truly whether the site holds anything.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock writes = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private volatile Repair.Report lastRepair = new Repair.Report(0, 0, List.of());
     private volatile Optional<Evacuation.Progress> evacuationProgress = Optional.empty();
     private volatile Optional<Evacuation.Report> evacuationReport = Optional.empty();
@@ -160,16 +167,21 @@ final class NodeStorage implements BlobStore {
      * writes the metadata that names it. On a refusal nothing is written.
      */
     ReplicatedBlobStore.PutResult put(String key, ResidencyPolicy residency, byte[] bytes) {
-        ReplicatedBlobStore.PutResult result = replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes));
-        if (result instanceof ReplicatedBlobStore.Stored s) {
-            try {
-                placements.add(key, residency, s.placements());
-            } catch (StoreException e) {
-                replicas.delete(s.placements());
-                throw e;
+        writes.readLock().lock();
+        try {
+            ReplicatedBlobStore.PutResult result = replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes));
+            if (result instanceof ReplicatedBlobStore.Stored s) {
+                try {
+                    placements.add(key, residency, s.placements());
+                } catch (StoreException e) {
+                    replicas.delete(s.placements());
+                    throw e;
+                }
             }
+            return result;
+        } finally {
+            writes.readLock().unlock();
         }
-        return result;
     }
 
     /** As {@link #put(String, ResidencyPolicy, byte[])}, where refusal is a fault of the caller's own checks. */
@@ -261,12 +273,91 @@ final class NodeStorage implements BlobStore {
 
     /** Restores minimum replica counts where compliant capacity exists; keeps the report for status. */
     Repair.Report repair() {
-        Repair.Report r = new Repair(replicas, placements).run();
+        Repair.Report r;
+        writes.readLock().lock();
+        try {
+            r = new Repair(replicas, placements).run();
+        } finally {
+            writes.readLock().unlock();
+        }
         lastRepair = r;
         if (r.repaired() > 0 || !r.underReplicated().isEmpty()) {
             LOG.info("repair: {} checked, {} repaired, {} under-replicated", r.checked(), r.repaired(), r.underReplicated().size());
         }
         return r;
+    }
+
+    /**
+     * Adds a site while the node serves: new writes may be placed there from now on.
+     *
+     * @param store the site's open store; this storage closes it from now on
+     */
+    void addSite(Site site, BlobStore store) {
+        replicas.addSite(site, store);
+        LOG.info("site {} added (provider {}, {}, operator {})", site.id(), site.provider(), site.jurisdiction(), site.operator());
+    }
+
+    /** Something to do while a site's removal holds every writer off; it may fail, and then nothing is removed. */
+    @FunctionalInterface
+    interface Persist {
+        void run() throws IOException;
+    }
+
+    /**
+     * Removes a site while the node serves, if it holds nothing: no placement names it, no
+     * evacuation is running (one might copy there), and for the default site no blob from before
+     * the placement index lies in it. The check, {@code persist} (writing the configuration) and the
+     * removal happen while no write is between its replicas and its placements ({@link #writes}),
+     * so a replica cannot appear there in between.
+     *
+     * @param wait how long to wait for writes and a running repair to finish
+     * @return why the site was not removed; empty once it is removed
+     */
+    Optional<String> removeSite(String id, Duration wait, Persist persist) throws IOException {
+        Site site = replicas.site(id).orElse(null);
+        if (site == null) return Optional.of("no site " + id);
+        try {
+            if (!writes.writeLock().tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return Optional.of("writes to the storage did not pause within " + wait.toSeconds() + " s (a repair may be running); try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        }
+        try {
+            Optional<String> holds = holds(site);
+            if (holds.isPresent()) return holds;
+            synchronized (this) {
+                if (evacuation != null && evacuation.isAlive()) {
+                    return Optional.of("an evacuation is running (it may copy replicas there); request the removal again once it is done "
+                            + "(GET /api/v1/storage)");
+                }
+            }
+            persist.run();
+            replicas.removeSite(id);
+            LOG.info("site {} removed (provider {})", id, site.provider());
+            return Optional.empty();
+        } finally {
+            writes.writeLock().unlock();
+        }
+    }
+
+    /** What the site still holds, if anything: replicas the index names, or, in the default site, blobs from before it. */
+    Optional<String> holds(Site site) {
+        long replicasThere = placements.totalsBySite().getOrDefault(site.id(), new long[2])[0];
+        if (replicasThere > 0) {
+            return Optional.of("site " + site.id() + " still holds " + replicasThere + " replica(s); evacuate its provider first "
+                    + "(bulwark request provider-evacuate " + site.provider() + "), then request its removal again");
+        }
+        if (site.id().equals(DEFAULT_SITE)) {
+            try (Stream<BlobEntry> blobs = replicas.store(site.id()).list()) {
+                if (blobs.anyMatch(b -> placements.get(b.key()).isEmpty())) {
+                    return Optional.of("site " + DEFAULT_SITE + " still holds records stored before the placement index; "
+                            + "they are read from it directly, so it stays");
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -50,13 +50,14 @@ final class ReplicaInbox implements Inbox {
     private final MetadataStore metadata;
     private final NodeStorage blobs;
     private final EpochLog epochLog;
-    private final List<? extends ResidencyPolicy.Site> storage;
+    /** This node's storage sites as declared to peers now (they change when a site is added or removed). */
+    private final java.util.function.Supplier<List<? extends ResidencyPolicy.Site>> storage;
     private final Clock clock;
     private final Set<Long> knownEpochKeys = ConcurrentHashMap.newKeySet();
     private final Auditor audit;
 
     ReplicaInbox(String nation, PolicySet policies, RecordOpener opener, OriginKeys origins, RecordService records,
-                 MetadataStore metadata, NodeStorage blobs, EpochLog epochLog, List<? extends ResidencyPolicy.Site> storage,
+                 MetadataStore metadata, NodeStorage blobs, EpochLog epochLog, java.util.function.Supplier<List<? extends ResidencyPolicy.Site>> storage,
                  List<EpochKeyStatement> accepted, Clock clock, Auditor audit) {
         this.audit = audit;
         this.nation = nation;
@@ -204,7 +205,7 @@ final class ReplicaInbox implements Inbox {
         } catch (InvalidResidencyException e) {
             throw new InvalidRecordException("record " + id + ": " + e.getMessage());
         }
-        if (!residency.satisfiedBy(storage)) {
+        if (!residency.satisfiedBy(storage.get())) {
             throw new InvalidRecordException("record " + id + ": residency " + residency + " is not met by this node's storage");
         }
         try {

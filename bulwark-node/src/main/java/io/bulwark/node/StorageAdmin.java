@@ -15,8 +15,10 @@ import java.util.stream.Stream;
 /**
  * The storage commands of a <em>stopped</em> node ({@code bulwark site|storage|provider --home}).
  * Each holds the home's storage lock, so none runs beside the node writing the same placements:
- * a running node is asked through its API instead (approved {@code provider.evacuate},
- * {@code GET /api/v1/storage}). Site changes take effect at the next start.
+ * a running node is asked through its API instead (approved {@code site.add}, {@code site.remove},
+ * {@code provider.evacuate}; {@code GET /api/v1/storage}). Site changes made here take effect at the
+ * next start; {@code add} and {@code remove} also hold the home's lock ({@link HomeLock}), so they
+ * refuse while the node runs.
  */
 public final class StorageAdmin {
 
@@ -55,7 +57,8 @@ public final class StorageAdmin {
      * holds stay reachable. The site is checked as it will be opened (not connected to).
      */
     public static void add(NodeHome home, NodeConfig.SiteConfig site) throws IOException {
-        try (var lock = lock(home)) {
+        try (var stopped = stopped(home, "bulwark request site-add --url URL --token TOKEN --id " + site.id() + " ...");
+             var lock = lock(home)) {
             NodeConfig config = NodeConfig.read(home.config());
             NodeStorage.site(home, site);
             List<NodeConfig.SiteConfig> sites = new ArrayList<>(explicit(home, config));
@@ -67,7 +70,8 @@ public final class StorageAdmin {
 
     /** Removes a site that holds no replica; one that does is refused (evacuate its provider first). */
     public static void remove(NodeHome home, String id) throws IOException {
-        try (var lock = lock(home)) {
+        try (var stopped = stopped(home, "bulwark request site-remove --url URL --token TOKEN " + id);
+             var lock = lock(home)) {
             NodeConfig config = NodeConfig.read(home.config());
             List<NodeConfig.SiteConfig> sites = new ArrayList<>(explicit(home, config));
             NodeConfig.SiteConfig gone = sites.stream().filter(s -> s.id().equals(id)).findFirst()
@@ -120,7 +124,7 @@ public final class StorageAdmin {
     }
 
     /** The configured sites, or the default site written out, so adding one does not drop it. */
-    private static List<NodeConfig.SiteConfig> explicit(NodeHome home, NodeConfig config) {
+    static List<NodeConfig.SiteConfig> explicit(NodeHome home, NodeConfig config) {
         if (!config.storage().sites().isEmpty()) return config.storage().sites();
         return List.of(new NodeConfig.SiteConfig(NodeStorage.DEFAULT_SITE, "local", config.nation(), config.nation(), "filesystem",
                 home.dir().relativize(home.defaultSite()).toString(), null, null, null, null, null));
@@ -131,6 +135,18 @@ public final class StorageAdmin {
         if (!id.equals(NodeStorage.DEFAULT_SITE) || !Files.isDirectory(home.defaultSite())) return false;
         try (Stream<java.nio.file.Path> files = Files.walk(home.defaultSite())) {
             return files.anyMatch(Files::isRegularFile);
+        }
+    }
+
+    /**
+     * The home's lock ({@link HomeLock}): a running node holds it, and its sites change only through
+     * an approved request, which it applies at once — not in a file it would overwrite.
+     */
+    private static HomeLock stopped(NodeHome home, String instead) throws IOException {
+        try {
+            return HomeLock.acquire(home);
+        } catch (HomeLock.HeldException e) {
+            throw new Refused(e.getMessage() + "; a running node changes its sites on a request officers approve: " + instead);
         }
     }
 

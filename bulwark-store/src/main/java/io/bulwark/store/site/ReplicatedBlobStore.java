@@ -48,7 +48,9 @@ import java.util.stream.Collectors;
  *   <li><b>Reads fail over.</b> {@link #open} tries replicas on sites believed up first, then the
  *       others, and checks the bytes against the recorded digest at the end of the stream.</li>
  * </ul>
- * Site health is learnt from calls ({@link SiteHealth}). Thread-safe.
+ * Site health is learnt from calls ({@link SiteHealth}). Sites can be added and removed while the
+ * store is in use ({@link #addSite}, {@link #removeSite}); each call sees one consistent set of
+ * sites. Thread-safe.
  */
 public final class ReplicatedBlobStore implements AutoCloseable {
 
@@ -82,21 +84,37 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         }
     }
 
-    private final Map<String, Site> sites;
-    private final Map<String, BlobStore> stores;
+    /**
+     * The sites and their stores, replaced as a whole when a site is added or removed, so that every
+     * operation works on one consistent set without locking.
+     */
+    private record View(Map<String, Site> sites, Map<String, BlobStore> stores) {
+        static View of(Map<Site, BlobStore> stores) {
+            Map<String, Site> sites = new LinkedHashMap<>();
+            Map<String, BlobStore> byId = new LinkedHashMap<>();
+            stores.keySet().stream().sorted(Comparator.comparing(Site::id)).forEach(site -> {
+                if (sites.put(site.id(), site) != null) {
+                    throw new IllegalArgumentException("two sites have the id " + site.id());
+                }
+                byId.put(site.id(), Objects.requireNonNull(stores.get(site), "store"));
+            });
+            return new View(java.util.Collections.unmodifiableMap(sites), java.util.Collections.unmodifiableMap(byId));
+        }
+
+        Map<Site, BlobStore> pairs() {
+            Map<Site, BlobStore> pairs = new LinkedHashMap<>();
+            sites.forEach((id, site) -> pairs.put(site, stores.get(id)));
+            return pairs;
+        }
+    }
+
+    private volatile View view;
     private final SiteHealth health;
     private final Set<String> closedProviders = ConcurrentHashMap.newKeySet();
 
     /** Replicates over these sites, each with its open store; this object closes them. */
     public ReplicatedBlobStore(Map<Site, BlobStore> stores, SiteHealth health) {
-        this.sites = new LinkedHashMap<>();
-        this.stores = new LinkedHashMap<>();
-        stores.keySet().stream().sorted(Comparator.comparing(Site::id)).forEach(site -> {
-            if (this.sites.put(site.id(), site) != null) {
-                throw new IllegalArgumentException("two sites have the id " + site.id());
-            }
-            this.stores.put(site.id(), stores.get(site));
-        });
+        this.view = View.of(stores);
         this.health = Objects.requireNonNull(health, "health");
     }
 
@@ -114,17 +132,49 @@ public final class ReplicatedBlobStore implements AutoCloseable {
 
     /** The sites, by id. */
     public List<Site> sites() {
-        return List.copyOf(sites.values());
+        return List.copyOf(view.sites().values());
     }
 
     /** The site with this id. */
     public Optional<Site> site(String id) {
-        return Optional.ofNullable(sites.get(id));
+        return Optional.ofNullable(view.sites().get(id));
     }
 
     /** The site's blob store, for direct use (sweeping, listing, status). */
     public BlobStore store(String siteId) {
-        return Objects.requireNonNull(stores.get(siteId), () -> "no site " + siteId);
+        return Objects.requireNonNull(view.stores().get(siteId), () -> "no site " + siteId);
+    }
+
+    /**
+     * Adds a site while the store is in use: placement considers it from the next {@link #put} on.
+     * Its health starts afresh (a site removed and added again does not keep an old backoff).
+     *
+     * @param store the site's open store, which this object closes from now on
+     * @throws IllegalArgumentException if a site with this id exists
+     */
+    public synchronized void addSite(Site site, BlobStore store) {
+        Map<Site, BlobStore> next = view.pairs();
+        if (view.sites().containsKey(site.id())) throw new IllegalArgumentException("two sites have the id " + site.id());
+        next.put(site, store);
+        health.succeeded(site.id());
+        view = View.of(next);
+    }
+
+    /**
+     * Removes a site while the store is in use, and closes its store. The caller must know that no
+     * placement refers to the site and that no write that might choose it is in progress: a replica
+     * there would no longer be read, repaired or deleted.
+     *
+     * @return whether there was such a site
+     */
+    public synchronized boolean removeSite(String id) {
+        Map<Site, BlobStore> next = view.pairs();
+        Site gone = view.sites().get(id);
+        if (gone == null) return false;
+        BlobStore store = next.remove(gone);
+        view = View.of(next);
+        store.close();
+        return true;
     }
 
     public SiteHealth health() {
@@ -146,7 +196,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
 
     /** Every site as placement sees it now. */
     public List<Placement.Candidate> candidates() {
-        return sites.values().stream()
+        return view.sites().values().stream()
                 .map(s -> new Placement.Candidate(s, health.isUp(s.id()), !closedProviders.contains(s.provider())))
                 .toList();
     }
@@ -165,15 +215,19 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             throw new InvalidBlobKeyException("blob key " + Checks.quote(key), v.position(), v.rule());
         });
         SortedMap<String, BlobRef> stored = new TreeMap<>();
+        Map<String, String> providers = new java.util.HashMap<>(); // of the sites written, as they were chosen
         Set<String> failed = new HashSet<>();
         while (true) {
-            Set<String> used = stored.keySet().stream().map(id -> sites.get(id).provider()).collect(Collectors.toSet());
+            Set<String> used = stored.keySet().stream().map(providers::get).collect(Collectors.toSet());
             int need = policy.providers() - used.size();
             if (need <= 0) {
                 return new Stored(stored);
             }
+            // A site that failed in this put stays a candidate, as down: a refusal then says capacity
+            // exists but is unavailable now (retry), not that no site could ever meet the policy.
             List<Placement.Candidate> candidates = candidates().stream()
-                    .filter(c -> !avoid.contains(c.site().provider()) && !used.contains(c.site().provider()) && !failed.contains(c.site().id()))
+                    .filter(c -> !avoid.contains(c.site().provider()) && !used.contains(c.site().provider()))
+                    .map(c -> failed.contains(c.site().id()) ? new Placement.Candidate(c.site(), false, c.acceptsWrites()) : c)
                     .toList();
             switch (Placement.choose(new ResidencyPolicy(policy.in(), policy.operator(), need), candidates)) {
                 case Placement.Refused r -> {
@@ -190,6 +244,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                     return new Placement.Refused("providers>=" + policy.providers(), reason, r.unavailable());
                 }
                 case Placement.Chosen(List<Site> chosen) -> {
+                    chosen.forEach(site -> providers.put(site.id(), site.provider()));
                     Map<String, BlobRef> written = writeAll(key, chosen, content, failed);
                     stored.putAll(written);
                     if (stored.values().stream().map(r -> r.size() + ":" + r.sha256()).distinct().count() > 1) {
@@ -240,7 +295,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             throw new ContentFailed(e);
         }
         try {
-            BlobRef ref = stores.get(site.id()).put(key, source);
+            BlobRef ref = store(site.id()).put(key, source);
             health.succeeded(site.id());
             return ref;
         } catch (StoreException e) {
@@ -269,6 +324,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         List<String> order = new ArrayList<>(new TreeMap<>(placements).keySet());
         order.sort(Comparator.comparing(id -> !health.isUp(id)));
         List<String> errors = new ArrayList<>();
+        Map<String, BlobStore> stores = view.stores();
         for (String id : order) {
             BlobRef ref = placements.get(id);
             BlobStore store = stores.get(id);
@@ -297,9 +353,10 @@ public final class ReplicatedBlobStore implements AutoCloseable {
 
     /** Whether the site answers that it holds the blob; {@code false} if it is down or does not answer. */
     public boolean present(String siteId, String key) {
-        if (!health.isUp(siteId) || !stores.containsKey(siteId)) return false;
+        BlobStore store = view.stores().get(siteId);
+        if (!health.isUp(siteId) || store == null) return false;
         try {
-            boolean present = stores.get(siteId).exists(key);
+            boolean present = store.exists(key);
             health.succeeded(siteId);
             return present;
         } catch (StoreException e) {
@@ -329,7 +386,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
      * @return whether the site was reached; if not, the blobs are orphans for its sweep
      */
     public boolean deleteAll(String siteId, Collection<String> keys) {
-        BlobStore store = stores.get(siteId);
+        BlobStore store = view.stores().get(siteId);
         if (store == null) return false;
         try {
             store.deleteAll(keys);
@@ -342,7 +399,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     }
 
     private boolean deleteQuietly(String siteId, String key) {
-        BlobStore store = stores.get(siteId);
+        BlobStore store = view.stores().get(siteId);
         if (store == null) return false;
         try {
             store.delete(key);
@@ -355,8 +412,8 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        stores.values().forEach(BlobStore::close);
+    public synchronized void close() {
+        view.stores().values().forEach(BlobStore::close);
     }
 
     /** The content source failed (not the site being written). */

@@ -123,6 +123,15 @@ class ReplicatedBlobStoreTest {
     }
 
     @Test
+    void aSiteThatFailsDuringAPutWithNoReplacementIsARefusalToRetryLater() {
+        alphaServer.close(); // health still believes alpha up: the put finds out
+        var r = (Placement.Refused) replicas.put("rec-1", policy(Set.of("FRA"), 2), Content.of(bytes(10)));
+        assertThat(r).hasToString("providers>=2: no compliant provider is available outside providers home; down: alpha");
+        assertThat(r.unavailable()).as("compliant capacity exists; it failed just now").isTrue();
+        assertThat(replicas.store(HOME).exists("rec-1")).as("the replica already written is removed").isFalse();
+    }
+
+    @Test
     void noReplicaAnsweringIsAStoreExceptionNamingEachSite() {
         Stored s = (Stored) replicas.put("rec-1", policy(Set.of("DEU", "FRA"), 2), Content.of(bytes(10)));
         alphaServer.close();
@@ -160,5 +169,25 @@ class ReplicatedBlobStoreTest {
                 .hasMessage("could not read the content of blob \"rec-1\"");
         assertThat(replicas.health().isUp(ALPHA)).isTrue();
         assertThat(replicas.health().isUp(BETA)).isTrue();
+    }
+
+    @Test
+    void aSiteAddedOrRemovedWhileInUseIsPlacedOnFromTheNextPut() {
+        assertThat(replicas.put("rec-1", policy(Set.of("GBR"), 1), Content.of(bytes(10))).toString()).isEqualTo("in=GBR: no site in GBR");
+        Site gbr = new Site("gbr-1", "gamma", "GBR", "GBR", new Site.Filesystem(dir.resolve("gbr")));
+        replicas.addSite(gbr, gbr.open());
+        assertThatThrownBy(() -> replicas.addSite(gbr, gbr.open())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("two sites have the id gbr-1");
+        byte[] content = bytes(100);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of("GBR"), 1), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys("gbr-1");
+        assertThat(read(replicas.open(s.placements()).orElseThrow())).isEqualTo(content);
+        assertThat(replicas.sites()).extracting(Site::id).containsExactly(ALPHA, BETA, "gbr-1", HOME);
+
+        replicas.delete(s.placements());
+        assertThat(replicas.removeSite("gbr-1")).isTrue();
+        assertThat(replicas.removeSite("gbr-1")).isFalse();
+        assertThat(replicas.site("gbr-1")).isEmpty();
+        assertThat(replicas.put("rec-2", policy(Set.of("GBR"), 1), Content.of(bytes(10))).toString()).isEqualTo("in=GBR: no site in GBR");
     }
 }

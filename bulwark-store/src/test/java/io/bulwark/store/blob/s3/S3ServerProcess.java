@@ -87,11 +87,20 @@ public final class S3ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A free loopback port below the kernel's ephemeral range (32768 and up on Linux): while the
+     * server is killed its port is free, and a client connection must not take it before
+     * {@link #restart} binds it again (as {@code io.bulwark.node.LoopbackPorts} does for nodes).
+     */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; ; attempt++) {
+            int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException taken) {
+                if (attempt == 100) throw new UncheckedIOException(taken);
+            }
         }
     }
 
