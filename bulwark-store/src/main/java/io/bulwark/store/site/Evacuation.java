@@ -7,7 +7,6 @@ import io.bulwark.store.site.EvacuationProgress.Done;
 import io.bulwark.store.site.EvacuationProgress.Outcome;
 import io.bulwark.store.site.EvacuationProgress.Pending;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -243,8 +242,7 @@ public final class Evacuation {
             Set<String> avoid = new HashSet<>();
             e.placements().keySet().forEach(id -> replicas.site(id).ifPresent(s -> avoid.add(s.provider())));
             avoid.add(provider);
-            var result = replicas.put(ref.key(), new ResidencyPolicy(policy.in(), policy.operator(), need),
-                    () -> replicas.open(e.placements()).orElseThrow(() -> new IOException("no replica holds blob " + ref.key())), avoid);
+            var result = replicas.copy(ref, e.placements(), new ResidencyPolicy(policy.in(), policy.operator(), need), avoid);
             switch (result) {
                 case Placement.Refused r when r.unavailable() ->
                         throw new StoreException("no compliant site is available now (" + r + "); retry when it is");
