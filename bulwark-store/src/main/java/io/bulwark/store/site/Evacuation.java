@@ -192,8 +192,9 @@ public final class Evacuation {
      * Switches the placements of copied records and deletes their sources, in batches, on a thread of
      * its own, so copy workers never wait for a progress commit, a placement switch or a deletion:
      * they hand each record over and go on copying. Per batch of up to {@code batchSize} records
-     * (the rest at the end of the pass): one progress commit for the pending switches, a conditional
-     * replace per record, one multi-object delete per site, one commit for the outcomes — instead of
+     * (the rest at the end of the pass): one progress commit for the pending switches, one
+     * {@link PlacementIndex#replaceAll} (conditional per record, one commit in the node's index),
+     * one multi-object delete per site, one commit for the outcomes — instead of
      * two disk syncs and two requests per record, which halved throughput. A crash before a batch is
      * committed as pending leaves its records unswitched (their copies are unreferenced and are made
      * again); after that commit, the resumed run completes them. After a failure the switcher
@@ -258,10 +259,12 @@ public final class Evacuation {
             }
             if (!copied.isEmpty()) {
                 progress.pending(provider, copied.stream().map(Copied::pending).toList());
+                Set<String> replaced = index.replaceAll(copied.stream()
+                        .map(c -> new PlacementIndex.Replacement(c.entry().recordId(), c.entry().placements(), c.next())).toList());
                 List<Pending> switched = new ArrayList<>();
                 List<String> changed = new ArrayList<>();
                 for (Copied c : copied) {
-                    if (index.replace(c.entry().recordId(), c.entry().placements(), c.next())) {
+                    if (replaced.contains(c.entry().recordId())) {
                         switched.add(c.pending());
                     } else {
                         // Changed under us (retracted, re-placed): drop our copies; a later pass looks again.
