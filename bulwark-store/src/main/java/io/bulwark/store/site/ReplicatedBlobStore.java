@@ -25,11 +25,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Collectors;
 
 /**
@@ -229,7 +231,9 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Map<Site, Future<BlobRef>> futures = new LinkedHashMap<>();
             for (Site s : chosen) {
-                futures.put(s, threads.submit(() -> writeOne(key, s, content, expected)));
+                Callable<BlobRef> write = () -> writeOne(key, s, content, expected);
+                // One site (an evacuation's usual copy) is written on this thread; several in parallel.
+                futures.put(s, chosen.size() == 1 ? inline(write) : threads.submit(write));
             }
             for (var f : futures.entrySet()) {
                 try {
@@ -252,6 +256,13 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             throw new StoreException("interrupted while storing blob " + Checks.quote(key), e);
         }
         return written;
+    }
+
+    /** Runs the task on this thread, its outcome kept as a future's would be. */
+    private static <T> Future<T> inline(Callable<T> task) {
+        FutureTask<T> f = new FutureTask<>(task);
+        f.run();
+        return f;
     }
 
     private BlobRef writeOne(String key, Site site, Content content, BlobRef expected) {

@@ -23,6 +23,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -133,7 +134,7 @@ public final class S3BlobStore implements BlobStore {
         String object = objectOf(key);
         MessageDigest sha256 = sha256();
         try {
-            byte[] first = content.readNBytes(partSize);
+            byte[] first = expected != null && expected.size() < partSize ? readExactly(content, expected) : content.readNBytes(partSize);
             sha256.update(first);
             if (first.length < partSize) {
                 BlobRef ref = checked(new BlobRef(key, first.length, HexFormat.of().formatHex(sha256.digest())), expected);
@@ -144,6 +145,21 @@ public final class S3BlobStore implements BlobStore {
         } catch (IOException | SdkException e) {
             throw new StoreException("could not store blob " + Checks.quote(key) + " in " + where, e);
         }
+    }
+
+    /**
+     * Reads a copy whose size is known into one array of that size, in as few reads as the stream
+     * allows — not in 16 KiB pieces copied together afterwards, which cost measurably more CPU per
+     * record on the evacuation benchmark.
+     *
+     * @throws BlobMismatchException if the stream is shorter or longer
+     */
+    private static byte[] readExactly(InputStream content, BlobRef expected) throws IOException {
+        byte[] bytes = new byte[(int) expected.size()];
+        int n = content.readNBytes(bytes, 0, bytes.length);
+        if (n < bytes.length) throw new BlobMismatchException(expected, n, "");
+        if (content.read() != -1) throw new BlobMismatchException(expected, n + 1 + content.transferTo(OutputStream.nullOutputStream()), "");
+        return bytes;
     }
 
     private static BlobRef checked(BlobRef ref, BlobRef expected) {
