@@ -52,6 +52,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>GET latency (p50/p99) of 4 KiB records on B, idle and during a further evacuation; the
  *       throughput rounds run without readers, like the floor.</li>
  * </ul>
+ * Each round also prints the CPU time this process and each S3 server used for the floor and for the
+ * evacuation, which says where an evacuation's extra work goes when the two cores are the limit.
  * Both code paths are warmed up first (one copy loop; one evacuation of a smaller set). Three rounds
  * each measure the floor and then the evacuation on the same fresh records, and the median ratio is
  * reported, because a shared machine's load moves both by tens of percent between rounds.
@@ -85,14 +87,15 @@ public final class EvacuationLoadDriver {
             int portB = freePort();
             a = s3proxy(jar, dir.resolve("a"), portA);
             b = s3proxy(jar, dir.resolve("b"), portB);
-            run(dir, URI.create("http://127.0.0.1:" + portA), URI.create("http://127.0.0.1:" + portB), records, size, parallelism);
+            run(dir, URI.create("http://127.0.0.1:" + portA), URI.create("http://127.0.0.1:" + portB), records, size, parallelism,
+                    List.of(ProcessHandle.current(), a.toHandle(), b.toHandle()));
         } finally {
             if (a != null) a.destroyForcibly().waitFor();
             if (b != null) b.destroyForcibly().waitFor();
         }
     }
 
-    private static void run(Path dir, URI endpointA, URI endpointB, int records, int size, int parallelism) throws Exception {
+    private static void run(Path dir, URI endpointA, URI endpointB, int records, int size, int parallelism, List<ProcessHandle> processes) throws Exception {
         Path secret = dir.resolve("s3.secret");
         Files.writeString(secret, "aws_access_key_id=" + ACCESS + "\naws_secret_access_key=" + SECRET + "\n");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
@@ -118,16 +121,20 @@ public final class EvacuationLoadDriver {
                 List<Double> ratios = new ArrayList<>();
                 for (int round = 1; round <= 3; round++) {
                     List<String> keys = fill(replicas.store("a-1"), index, "a-1", "r" + round + "-", records, size, parallelism);
+                    double[] cpu = cpuSeconds(processes);
                     double floor = mb / copyLoop(rawA, "src-a", rawB, "floor", keys, parallelism);
+                    double[] floorCpu = since(cpu, cpu = cpuSeconds(processes));
                     long start = System.nanoTime();
                     Evacuation.Report report = evacuate(replicas, index, dir.resolve("evacuation-" + round + ".db"), parallelism);
                     double seconds = (System.nanoTime() - start) / 1e9;
+                    double[] evacuationCpu = since(cpu, cpuSeconds(processes));
                     replicas.openToWrites("a");
                     if (report.moved() != records) throw new IllegalStateException("moved " + report.moved() + " of " + records + ": " + report);
                     double rate = report.bytesMoved() / 1e6 / seconds;
                     ratios.add(rate / floor);
                     System.out.printf(Locale.ROOT, "round %d: floor (plain GET+PUT copy, %d parallel) %.1f MB/s; evacuation %d records, %.1f MB in %.2f s: %.1f MB/s (%.0f%% of the floor); load %s%n",
                             round, parallelism, floor, report.moved(), report.bytesMoved() / 1e6, seconds, rate, 100 * rate / floor, loadAverage());
+                    System.out.printf(Locale.ROOT, "  CPU seconds (this process / server A / server B): floor %s, evacuation %s%n", cpuText(floorCpu), cpuText(evacuationCpu));
                 }
                 ratios.sort(null);
                 System.out.printf(Locale.ROOT, "evacuation / floor, median of 3 rounds: %.0f%%%n", 100 * ratios.get(1));
@@ -243,6 +250,21 @@ public final class EvacuationLoadDriver {
 
     private static int freePort() throws IOException {
         return io.bulwark.node.LoopbackPorts.free();
+    }
+
+    /** CPU time each process has used so far, in seconds; NaN where the platform does not say. */
+    private static double[] cpuSeconds(List<ProcessHandle> processes) {
+        return processes.stream().mapToDouble(p -> p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN)).toArray();
+    }
+
+    private static double[] since(double[] before, double[] now) {
+        double[] d = new double[now.length];
+        for (int i = 0; i < d.length; i++) d[i] = now[i] - before[i];
+        return d;
+    }
+
+    private static String cpuText(double[] seconds) {
+        return String.format(Locale.ROOT, "%.2f / %.2f / %.2f", seconds[0], seconds[1], seconds[2]);
     }
 
     private static String loadAverage() {

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -156,22 +157,29 @@ final class PlacementDb implements PlacementIndex, AutoCloseable {
     }
 
     @Override
-    public synchronized boolean replace(String key, Map<String, BlobRef> expected, Map<String, BlobRef> next) {
+    public boolean replace(String key, Map<String, BlobRef> expected, Map<String, BlobRef> next) {
+        return !replaceAll(List.of(new Replacement(key, expected, next))).isEmpty();
+    }
+
+    /** Every replacement in one transaction: one disk sync for the batch. */
+    @Override
+    public synchronized Set<String> replaceAll(List<Replacement> replacements) {
+        Set<String> replaced = new HashSet<>();
         try {
             db.setAutoCommit(false);
             try {
-                Optional<Entry> current = get(key);
-                if (current.isEmpty() || !current.get().placements().equals(new TreeMap<>(expected))) {
-                    db.rollback();
-                    return false;
+                for (Replacement r : replacements) {
+                    Optional<Entry> current = get(r.recordId());
+                    if (current.isEmpty() || !current.get().placements().equals(new TreeMap<>(r.expected()))) continue;
+                    try (PreparedStatement s = db.prepareStatement("DELETE FROM placement WHERE blob_key = ?")) {
+                        s.setString(1, r.recordId());
+                        s.executeUpdate();
+                    }
+                    insert(r.recordId(), current.get().residency().toString(), r.next());
+                    replaced.add(r.recordId());
                 }
-                try (PreparedStatement s = db.prepareStatement("DELETE FROM placement WHERE blob_key = ?")) {
-                    s.setString(1, key);
-                    s.executeUpdate();
-                }
-                insert(key, current.get().residency().toString(), next);
                 db.commit();
-                return true;
+                return replaced;
             } catch (SQLException e) {
                 db.rollback();
                 throw e;

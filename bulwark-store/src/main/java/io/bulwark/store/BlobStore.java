@@ -1,5 +1,8 @@
 package io.bulwark.store;
 
+import io.bulwark.store.internal.Checks;
+import io.bulwark.store.internal.VerifyingInputStream;
+
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Optional;
@@ -38,6 +41,36 @@ public interface BlobStore extends AutoCloseable {
      * @throws StoreException          if the stream or the storage fails; nothing is then stored
      */
     BlobRef put(String key, InputStream content);
+
+    /**
+     * Stores a copy of a blob whose size and SHA-256 are known — a replica being moved or restored —
+     * under its key: as {@link #put}, but only if the stream's bytes are exactly that blob. The
+     * check is the digest the store computes over the bytes as it stores them, so a copy costs one
+     * pass over the bytes, not a pass to check them as they are read and another as they are
+     * written. Reads the stream to its end; does not close it.
+     *
+     * <p>The default checks the bytes as they are read, then stores them with {@link #put};
+     * stores override it to hash once.
+     *
+     * @return {@code expected}: the key, the size and the SHA-256 of the bytes stored
+     * @throws BlobMismatchException if the bytes differ in size or SHA-256; nothing is then stored,
+     *                               and a blob already under the key is left as it was
+     * @throws StoreException        if the stream or the storage fails; nothing is then stored
+     */
+    default BlobRef putCopy(BlobRef expected, InputStream content) {
+        VerifyingInputStream checked = new VerifyingInputStream(content, expected.size(), expected.sha256(), "blob " + Checks.quote(expected.key()));
+        BlobRef stored;
+        try {
+            stored = put(expected.key(), checked);
+        } catch (StoreException e) {
+            if (checked.mismatched()) throw new BlobMismatchException(expected, checked.bytesRead(), checked.digest());
+            throw e;
+        }
+        if (!stored.equals(expected)) {
+            throw new IllegalStateException("store " + this + " stored " + stored + " from bytes checked to be " + expected);
+        }
+        return stored;
+    }
 
     /**
      * The blob's bytes, to be read and closed by the caller; empty if there is no blob under the

@@ -7,8 +7,11 @@ package io.bulwark.store;
  *
  * <p>The message says what the store was doing, in the domain's words ("could not insert record
  * …"); it never carries SQL. The underlying exception, if any, is the cause, for the logs.
+ *
+ * <p>One kind is told apart, because the caller must not blame the store for it:
+ * {@link BlobMismatchException}, bytes given to {@link BlobStore#putCopy} that are not the blob.
  */
-public final class StoreException extends RuntimeException {
+public sealed class StoreException extends RuntimeException permits BlobMismatchException {
 
     public StoreException(String message) {
         super(message);

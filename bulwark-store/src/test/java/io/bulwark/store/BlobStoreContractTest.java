@@ -154,6 +154,55 @@ public abstract class BlobStoreContractTest {
     }
 
     @Nested
+    class PutCopy {
+
+        private BlobRef refOf(String key, byte[] content) {
+            return new BlobRef(key, content.length, TestRecords.sha256(content));
+        }
+
+        @ParameterizedTest
+        @ValueSource(ints = {0, 1, 100_000, 6 * 1024 * 1024 + 17})
+        void storesAnExactCopyAndReturnsItsRef(int size) {
+            byte[] content = bytes(size);
+            BlobRef expected = refOf("copy", content);
+            assertThat(blobs.putCopy(expected, new ByteArrayInputStream(content))).isEqualTo(expected);
+            assertThat(read(blobs, "copy")).isEqualTo(content);
+        }
+
+        @ParameterizedTest
+        @ValueSource(ints = {100, 6 * 1024 * 1024 + 17})
+        void bytesThatAreNotTheBlobStoreNothingAndLeaveThePreviousBlob(int size) {
+            byte[] before = bytes(300);
+            blobs.put("k", new ByteArrayInputStream(before));
+            byte[] content = bytes(size);
+            byte[] flipped = content.clone();
+            flipped[size / 2] ^= 1;
+
+            assertThatThrownBy(() -> blobs.putCopy(refOf("k", content), new ByteArrayInputStream(flipped)))
+                    .isInstanceOfSatisfying(BlobMismatchException.class, e -> assertThat(e.expected()).isEqualTo(refOf("k", content)))
+                    .hasMessageStartingWith("the copy of blob \"k\" does not match its recorded size and SHA-256 (" + size + " bytes with SHA-256 "
+                            + TestRecords.sha256(flipped) + " given");
+            assertThatThrownBy(() -> blobs.putCopy(refOf("fresh", content), new ByteArrayInputStream(content, 0, size - 1)))
+                    .isInstanceOf(BlobMismatchException.class).hasMessageContaining((size - 1) + " bytes");
+            byte[] longer = java.util.Arrays.copyOf(content, size + 1);
+            assertThatThrownBy(() -> blobs.putCopy(refOf("fresh", content), new ByteArrayInputStream(longer)))
+                    .isInstanceOf(BlobMismatchException.class).hasMessageContaining((size + 1) + " bytes");
+
+            assertThat(read(blobs, "k")).isEqualTo(before);
+            assertThat(blobs.exists("fresh")).isFalse();
+            assertThat(listed(blobs)).extracting(BlobEntry::key).containsExactly("k");
+        }
+
+        @Test
+        void aFailingStreamIsAStoreExceptionNotAMismatch() {
+            byte[] content = bytes(70_000);
+            assertThatThrownBy(() -> blobs.putCopy(refOf("k", content), failingAfter(java.util.Arrays.copyOf(content, 1000))))
+                    .isInstanceOf(StoreException.class).isNotInstanceOf(BlobMismatchException.class).hasMessageContaining("\"k\"");
+            assertThat(blobs.exists("k")).isFalse();
+        }
+    }
+
+    @Nested
     class Keys {
 
         @ParameterizedTest

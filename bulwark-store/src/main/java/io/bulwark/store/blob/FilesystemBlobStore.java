@@ -1,6 +1,7 @@
 package io.bulwark.store.blob;
 
 import io.bulwark.store.BlobEntry;
+import io.bulwark.store.BlobMismatchException;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.BlobStore;
 import io.bulwark.store.InvalidBlobKeyException;
@@ -108,6 +109,17 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public BlobRef put(String key, InputStream content) {
+        return write(key, content, null);
+    }
+
+    /** One pass over the bytes: the SHA-256 computed as they are written is checked before the rename. */
+    @Override
+    public BlobRef putCopy(BlobRef expected, InputStream content) {
+        return write(expected.key(), content, expected);
+    }
+
+    /** Stores the bytes; if {@code expected} is not null, only if they are exactly that blob. */
+    private BlobRef write(String key, InputStream content, BlobRef expected) {
         Path target = pathOf(key);
         Path dir = target.getParent();
         Path temp = null;
@@ -127,6 +139,10 @@ public final class FilesystemBlobStore implements BlobStore {
                     size += n;
                 }
             }
+            BlobRef ref = new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
+            if (expected != null && !ref.equals(expected)) {
+                throw new BlobMismatchException(expected, ref.size(), ref.sha256()); // the temporary file is deleted below
+            }
             if (WINDOWS || Files.exists(target)) {
                 // Replacing a blob: the new data must be on disk before the rename makes it visible,
                 // so that a power cut leaves the old blob or the new one, never a part.
@@ -142,7 +158,7 @@ public final class FilesystemBlobStore implements BlobStore {
                 temp = null;
                 sync.force(target, dir);
             }
-            return new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
+            return ref;
         } catch (IOException | UncheckedIOException e) {
             throw new StoreException("could not store blob " + Checks.quote(key) + " in " + root, e);
         } finally {

@@ -20,6 +20,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     private final String what;
     private long read;
     private boolean checked;
+    private String actual = "";
 
     /**
      * @param what names the replica in the error, e.g. {@code blob "k" at site fra-1}
@@ -70,10 +71,26 @@ public final class VerifyingInputStream extends FilterInputStream {
         return false;
     }
 
+    /** Whether the end was reached and the bytes did not match. */
+    public boolean mismatched() {
+        return checked && (read != size || !actual.equals(digest));
+    }
+
+    /** How many bytes were read. */
+    public long bytesRead() {
+        return read;
+    }
+
+    /** The SHA-256 of the bytes read, hex, once the end was reached; empty before. */
+    public String digest() {
+        return actual;
+    }
+
     private void check() throws IOException {
         if (checked) return;
         checked = true;
-        if (read != size || !HexFormat.of().formatHex(sha256.digest()).equals(digest)) {
+        actual = HexFormat.of().formatHex(sha256.digest());
+        if (read != size || !actual.equals(digest)) {
             throw new IOException(what + " does not match its recorded size and SHA-256 (" + read + " bytes read, " + size + " recorded)");
         }
     }

@@ -7,7 +7,6 @@ import io.bulwark.store.site.EvacuationProgress.Done;
 import io.bulwark.store.site.EvacuationProgress.Outcome;
 import io.bulwark.store.site.EvacuationProgress.Pending;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +19,8 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -91,7 +92,8 @@ public final class Evacuation {
 
     /**
      * @param parallelism records worked on at once; at least 1
-     * @param onProgress  called after each record, from the worker threads
+     * @param onProgress  called as records finish (after each batch's commit), from the thread that
+     *                    switches them
      */
     public Evacuation(ReplicatedBlobStore replicas, PlacementIndex index, EvacuationProgress progress, int parallelism, Consumer<Progress> onProgress) {
         if (parallelism < 1) throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
@@ -108,9 +110,7 @@ public final class Evacuation {
         if (siteIds.isEmpty()) throw new IllegalArgumentException("no site belongs to provider " + provider);
         replicas.closeToWrites(provider);
         progress.begin(provider);
-        for (Pending p : progress.pending(provider)) {
-            finishPending(provider, p);
-        }
+        finishPending(provider, progress.pending(provider));
         Counter counter = count(provider, siteIds);
         List<String> failed = new ArrayList<>();
         for (int pass = 0; pass < PASSES; pass++) {
@@ -132,18 +132,20 @@ public final class Evacuation {
         AtomicReference<RuntimeException> crash = new AtomicReference<>();
         Semaphore slots = new Semaphore(parallelism);
         int tried = 0;
-        Batch batch = new Batch(provider);
+        Switcher switcher = new Switcher(provider, counter, crash);
+        Thread switching = Thread.ofVirtual().name("evacuation-switch-" + provider).start(switcher::run);
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             String after = "";
             for (List<PlacementIndex.Entry> page; crash.get() == null && !(page = index.page(siteIds, after, PAGE)).isEmpty(); ) {
+                Set<String> done = progress.doneBetween(provider, after, page.getLast().recordId());
                 for (PlacementIndex.Entry e : page) {
                     after = e.recordId();
-                    if (crash.get() != null || progress.isDone(provider, e.recordId())) continue;
+                    if (crash.get() != null || done.contains(e.recordId())) continue;
                     tried++;
                     slots.acquireUninterruptibly();
                     threads.submit(() -> {
                         try {
-                            evacuate(provider, siteIds, e.recordId(), counter, batch);
+                            evacuate(provider, siteIds, e.recordId(), switcher);
                         } catch (StoreException ex) {
                             failed.add(e.recordId() + ": " + ex.getMessage());
                         } catch (RuntimeException ex) {
@@ -154,78 +156,157 @@ public final class Evacuation {
                     });
                 }
             }
+        } finally {
+            switcher.add(End.END); // the copies are all handed over: switch what is left
+            try {
+                switching.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                crash.compareAndSet(null, new StoreException("interrupted while evacuating provider " + provider, e));
+            }
         }
         if (crash.get() != null) throw crash.get();
-        batch.flush(counter);
         return tried;
     }
 
+    /** What a copy worker hands to the {@link Switcher}. */
+    private sealed interface Item permits Copied, Impossible, End {
+    }
+
     /** A record copied (or found already elsewhere) whose placements are to be switched to {@code next}. */
-    private record Copied(PlacementIndex.Entry entry, SortedMap<String, BlobRef> next, SortedMap<String, BlobRef> sources, Outcome outcome) {
+    private record Copied(PlacementIndex.Entry entry, SortedMap<String, BlobRef> next, SortedMap<String, BlobRef> sources, Outcome outcome) implements Item {
         Pending pending() {
             BlobRef ref = entry.ref();
             return new Pending(entry.recordId(), outcome, sources.keySet(), ref.key(), ref.size());
         }
     }
 
+    /** A record that cannot leave: only its outcome is to be recorded. */
+    private record Impossible(Done done) implements Item {
+    }
+
+    /** No more items in this pass. */
+    private enum End implements Item { END }
+
     /**
-     * Records whose copies are done, switched and their sources deleted in batches: one progress
-     * commit for the pending switches, a conditional replace per record, one multi-object delete per
-     * site, one commit for the outcomes — instead of two disk syncs and two requests per record,
-     * which halved throughput. Copy workers hand a record over and go on copying. A crash before a
-     * batch is flushed leaves its records unswitched (their copies are unreferenced and are made
-     * again); after the pending commit, the resumed run completes them.
+     * Switches the placements of copied records and deletes their sources, in batches, on a thread of
+     * its own, so copy workers never wait for a progress commit, a placement switch or a deletion:
+     * they hand each record over and go on copying. Per batch of up to {@code batchSize} records
+     * (the rest at the end of the pass): one progress commit for the pending switches, one
+     * {@link PlacementIndex#replaceAll} (conditional per record, one commit in the node's index),
+     * one multi-object delete per site, one commit for the outcomes — instead of
+     * two disk syncs and two requests per record, which halved throughput. A crash before a batch is
+     * committed as pending leaves its records unswitched (their copies are unreferenced and are made
+     * again); after that commit, the resumed run completes them. After a failure the switcher
+     * switches nothing more and only drains what workers still hand over; the pass then fails with it.
      */
-    private final class Batch {
+    private final class Switcher {
         private final String provider;
-        private final List<Copied> copied = new ArrayList<>();
+        private final Counter counter;
+        private final AtomicReference<RuntimeException> crash;
+        /** Bounded, so that workers wait rather than pile up copies if deletions fall far behind. */
+        private final BlockingQueue<Item> queue;
 
-        Batch(String provider) {
+        Switcher(String provider, Counter counter, AtomicReference<RuntimeException> crash) {
             this.provider = provider;
+            this.counter = counter;
+            this.crash = crash;
+            this.queue = new ArrayBlockingQueue<>(4 * batchSize + 1);
         }
 
-        synchronized void add(Copied c, Counter counter) {
-            copied.add(c);
-            if (copied.size() >= batchSize) flush(counter);
+        void add(Item item) {
+            try {
+                queue.put(item);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted while evacuating provider " + provider, e);
+            }
         }
 
-        synchronized void flush(Counter counter) {
-            if (copied.isEmpty()) return;
-            progress.pending(provider, copied.stream().map(Copied::pending).toList());
-            List<Pending> switched = new ArrayList<>();
-            for (Copied c : copied) {
-                if (index.replace(c.entry().recordId(), c.entry().placements(), c.next())) {
-                    switched.add(c.pending());
-                } else {
-                    // Changed under us (retracted, re-placed): drop our copies; a later pass looks again.
-                    progress.forget(provider, c.entry().recordId());
-                    SortedMap<String, BlobRef> ours = new TreeMap<>(c.next());
-                    ours.keySet().removeAll(c.entry().placements().keySet());
-                    replicas.delete(ours);
+        void run() {
+            List<Item> batch = new ArrayList<>();
+            for (boolean end = false; !end; ) {
+                try {
+                    Item item = queue.take();
+                    if (item == End.END) end = true;
+                    else batch.add(item);
+                } catch (InterruptedException e) {
+                    crash.compareAndSet(null, new StoreException("interrupted while evacuating provider " + provider, e));
+                    return;
+                }
+                if (batch.size() >= batchSize || (end && !batch.isEmpty())) {
+                    if (crash.get() == null) {
+                        try {
+                            flush(batch);
+                        } catch (RuntimeException e) {
+                            crash.compareAndSet(null, e);
+                        }
+                    }
+                    batch.clear();
                 }
             }
-            copied.clear();
-            Map<String, List<String>> bySite = new TreeMap<>();
-            for (Pending p : switched) {
-                p.sources().forEach(site -> bySite.computeIfAbsent(site, s -> new ArrayList<>()).add(p.key()));
-            }
-            Set<String> unreached = new TreeSet<>();
-            bySite.forEach((site, keys) -> {
-                if (!replicas.deleteAll(site, keys)) unreached.add(site);
-            });
+        }
+
+        private void flush(List<Item> batch) {
+            List<Copied> copied = new ArrayList<>();
             List<Done> done = new ArrayList<>();
-            for (Pending p : switched) {
-                List<String> left = p.sources().stream().filter(unreached::contains).toList();
-                done.add(new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0,
-                        left.isEmpty() ? "" : "source replica not deleted, site unreachable: " + String.join(", ", left)));
+            for (Item item : batch) {
+                switch (item) {
+                    case Copied c -> copied.add(c);
+                    case Impossible i -> done.add(i.done());
+                    case End e -> { }
+                }
+            }
+            if (!copied.isEmpty()) {
+                progress.pending(provider, copied.stream().map(Copied::pending).toList());
+                Set<String> replaced = index.replaceAll(copied.stream()
+                        .map(c -> new PlacementIndex.Replacement(c.entry().recordId(), c.entry().placements(), c.next())).toList());
+                List<Pending> switched = new ArrayList<>();
+                List<String> changed = new ArrayList<>();
+                for (Copied c : copied) {
+                    if (replaced.contains(c.entry().recordId())) {
+                        switched.add(c.pending());
+                    } else {
+                        // Changed under us (retracted, re-placed): drop our copies; a later pass looks again.
+                        changed.add(c.entry().recordId());
+                        SortedMap<String, BlobRef> ours = new TreeMap<>(c.next());
+                        ours.keySet().removeAll(c.entry().placements().keySet());
+                        replicas.delete(ours);
+                    }
+                }
+                progress.forget(provider, changed);
+                done.addAll(deleteSources(switched));
             }
             progress.done(provider, done);
-            for (Done d : done) counter.record(d.bytes(), onProgress);
+            for (Done d : done) counter.record(d.outcome() == Outcome.MOVED ? d.bytes() : 0, onProgress);
         }
     }
 
-    /** Copies one record's missing replicas (or finds it already elsewhere) and hands it to the batch to switch. */
-    private void evacuate(String provider, Set<String> siteIds, String recordId, Counter counter, Batch batch) {
+    /**
+     * Deletes the sources of switched records, one multi-object delete per site.
+     *
+     * @return each record's outcome; a source on a site that could not be reached is named in it
+     */
+    private List<Done> deleteSources(List<Pending> switched) {
+        Map<String, List<String>> bySite = new TreeMap<>();
+        for (Pending p : switched) {
+            p.sources().forEach(site -> bySite.computeIfAbsent(site, s -> new ArrayList<>()).add(p.key()));
+        }
+        Set<String> unreached = new TreeSet<>();
+        bySite.forEach((site, keys) -> {
+            if (!replicas.deleteAll(site, keys)) unreached.add(site);
+        });
+        List<Done> done = new ArrayList<>();
+        for (Pending p : switched) {
+            List<String> left = p.sources().stream().filter(unreached::contains).toList();
+            done.add(new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0,
+                    left.isEmpty() ? "" : "source replica not deleted, site unreachable: " + String.join(", ", left)));
+        }
+        return done;
+    }
+
+    /** Copies one record's missing replicas (or finds it already elsewhere) and hands it to the switcher. */
+    private void evacuate(String provider, Set<String> siteIds, String recordId, Switcher switcher) {
         Optional<PlacementIndex.Entry> current = index.get(recordId);
         if (current.isEmpty()) return; // retracted meanwhile: nothing left to move
         PlacementIndex.Entry e = current.get();
@@ -243,14 +324,12 @@ public final class Evacuation {
             Set<String> avoid = new HashSet<>();
             e.placements().keySet().forEach(id -> replicas.site(id).ifPresent(s -> avoid.add(s.provider())));
             avoid.add(provider);
-            var result = replicas.put(ref.key(), new ResidencyPolicy(policy.in(), policy.operator(), need),
-                    () -> replicas.open(e.placements()).orElseThrow(() -> new IOException("no replica holds blob " + ref.key())), avoid);
+            var result = replicas.copy(ref, e.placements(), new ResidencyPolicy(policy.in(), policy.operator(), need), avoid);
             switch (result) {
                 case Placement.Refused r when r.unavailable() ->
                         throw new StoreException("no compliant site is available now (" + r + "); retry when it is");
                 case Placement.Refused r -> {
-                    progress.done(provider, new Done(recordId, Outcome.IMPOSSIBLE, ref.size(), policy + ": " + r.reason()));
-                    counter.record(0, onProgress);
+                    switcher.add(new Impossible(new Done(recordId, Outcome.IMPOSSIBLE, ref.size(), policy + ": " + r.reason())));
                     return;
                 }
                 case ReplicatedBlobStore.Stored s -> {
@@ -263,22 +342,28 @@ public final class Evacuation {
                 }
             }
         }
-        batch.add(new Copied(e, next, sources, outcome), counter);
+        switcher.add(new Copied(e, next, sources, outcome));
     }
 
-    /** Completes a record a crash left between the switch and the source deletion. */
-    private void finishPending(String provider, Pending p) {
-        Optional<PlacementIndex.Entry> e = index.get(p.recordId());
-        if (e.isPresent() && e.get().placements().keySet().stream().anyMatch(p.sources()::contains)) {
-            progress.forget(provider, p.recordId()); // the switch never happened: do it again
-            return;
+    /** Completes the records a crash left between the switch and the source deletion, in one batch. */
+    private void finishPending(String provider, List<Pending> pending) {
+        List<String> redo = new ArrayList<>();
+        List<String> gone = new ArrayList<>();
+        List<Pending> switched = new ArrayList<>();
+        for (Pending p : pending) {
+            Optional<PlacementIndex.Entry> e = index.get(p.recordId());
+            if (e.isPresent() && e.get().placements().keySet().stream().anyMatch(p.sources()::contains)) {
+                redo.add(p.recordId()); // the switch never happened: do it again
+            } else {
+                switched.add(p);
+                if (e.isEmpty()) gone.add(p.recordId()); // retracted since: delete the sources, record nothing
+            }
         }
-        p.sources().forEach(site -> replicas.deleteAll(site, List.of(p.key())));
-        if (e.isPresent()) {
-            progress.done(provider, new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0, ""));
-        } else {
-            progress.forget(provider, p.recordId());
-        }
+        progress.forget(provider, redo);
+        List<Done> done = new ArrayList<>(deleteSources(switched));
+        done.removeIf(d -> gone.contains(d.recordId()));
+        progress.done(provider, done);
+        progress.forget(provider, gone);
     }
 
     private Set<String> compliantProviders(ResidencyPolicy policy, Set<String> siteIds) {
@@ -295,9 +380,10 @@ public final class Evacuation {
         long totalBytes = bytes;
         String after = "";
         for (List<PlacementIndex.Entry> page; !(page = index.page(siteIds, after, PAGE)).isEmpty(); ) {
+            Set<String> finished = progress.doneBetween(provider, after, page.getLast().recordId());
             for (PlacementIndex.Entry e : page) {
                 after = e.recordId();
-                if (!progress.isDone(provider, e.recordId())) {
+                if (!finished.contains(e.recordId())) {
                     totalRecords++;
                     totalBytes += e.ref().size();
                 }

@@ -11,6 +11,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -118,8 +120,9 @@ public final class EvacuationProgress implements AutoCloseable {
         done(provider, List.of(d));
     }
 
-    /** Records final outcomes in one transaction: one disk sync for a batch of records. */
+    /** Records final outcomes in one transaction: one disk sync for a batch of records (none if it is empty). */
     public void done(String provider, List<Done> batch) {
+        if (batch.isEmpty()) return;
         transaction(() -> {
             for (Done d : batch) {
                 update("INSERT OR REPLACE INTO evacuation_record VALUES (?, ?, ?, 0, '', '', ?, ?)",
@@ -150,9 +153,28 @@ public final class EvacuationProgress implements AutoCloseable {
     }
 
     /** Forgets the record: its placements were not switched after all, so it is to be done again. */
-    public synchronized void forget(String provider, String recordId) {
+    public void forget(String provider, String recordId) {
+        forget(provider, List.of(recordId));
+    }
+
+    /** Forgets these records in one transaction (nothing to commit if there are none). */
+    public void forget(String provider, Collection<String> recordIds) {
+        if (recordIds.isEmpty()) return;
+        transaction(() -> {
+            for (String id : recordIds) {
+                update("DELETE FROM evacuation_record WHERE provider = ? AND record_id = ?", provider, id);
+            }
+        });
+    }
+
+    /**
+     * The records with a final outcome whose ids are after {@code after} and at most {@code last}:
+     * one query for a page of records instead of one per record.
+     */
+    public synchronized Set<String> doneBetween(String provider, String after, String last) {
         try {
-            update("DELETE FROM evacuation_record WHERE provider = ? AND record_id = ?", provider, recordId);
+            return new HashSet<>(query("SELECT record_id FROM evacuation_record WHERE provider = ? AND pending = 0 AND record_id > ? AND record_id <= ?",
+                    r -> r.getString(1), provider, after, last));
         } catch (SQLException e) {
             throw fault(e);
         }

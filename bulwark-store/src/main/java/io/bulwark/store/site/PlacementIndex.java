@@ -22,7 +22,8 @@ import java.util.TreeMap;
  *   <li>{@link #replace} is atomic and conditional: it takes effect only if the record's placements
  *       are still exactly {@code expected}, so a copy made while the record was retracted or
  *       re-placed never overwrites the newer state.</li>
- *   <li>A replace returns only once durable: after it, the old replicas may be deleted.</li>
+ *   <li>A replace returns only once durable: after it, the old replicas may be deleted.
+ *       {@link #replaceAll} does many at once, each as {@link #replace} would.</li>
  *   <li>Paging is by record id, ascending; records added during a scan may or may not be seen.</li>
  * </ul>
  */
@@ -64,4 +65,28 @@ public interface PlacementIndex {
      * @return whether it did; {@code false} if the record changed or is gone
      */
     boolean replace(String recordId, Map<String, BlobRef> expected, Map<String, BlobRef> next);
+
+    /** One conditional {@link #replace}: the record's placements become {@code next} if they are still {@code expected}. */
+    record Replacement(String recordId, Map<String, BlobRef> expected, Map<String, BlobRef> next) {
+        public Replacement {
+            Objects.requireNonNull(recordId, "recordId");
+            expected = Map.copyOf(expected);
+            next = Map.copyOf(next);
+        }
+    }
+
+    /**
+     * Does each replacement as {@link #replace} does — each conditional and atomic — and returns
+     * once all are durable. An index over a database does them in one transaction: one disk sync
+     * for a batch of records instead of one per record.
+     *
+     * @return the ids of the records whose placements it replaced
+     */
+    default Set<String> replaceAll(List<Replacement> replacements) {
+        Set<String> replaced = new java.util.HashSet<>();
+        for (Replacement r : replacements) {
+            if (replace(r.recordId(), r.expected(), r.next())) replaced.add(r.recordId());
+        }
+        return replaced;
+    }
 }

@@ -4,7 +4,6 @@ import io.bulwark.store.BlobRef;
 import io.bulwark.store.ResidencyPolicy;
 import io.bulwark.store.StoreException;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,9 +22,10 @@ import java.util.stream.Collectors;
  * a down site does not, so repair acts during an outage rather than after it. The index keeps the
  * down site's placement (the provider may come back), so a record may end up with more replicas
  * than its minimum; that is safe, and evacuation or a later trim can remove them. New copies are
- * read from a replica that answers, checked against the record's SHA-256 on the way, and added with
- * a conditional {@link PlacementIndex#replace}; if the record changed meanwhile the copies are
- * deleted and the record is left to the next run.
+ * read from a replica that answers, checked against the record's size and SHA-256 by each target as
+ * it stores them ({@link ReplicatedBlobStore#copy}), and added with a conditional
+ * {@link PlacementIndex#replace}; if the record changed meanwhile the copies are deleted and the
+ * record is left to the next run.
  */
 public final class Repair {
 
@@ -98,8 +98,7 @@ public final class Repair {
         if (live.isEmpty()) return new Short("no replica answers; it can be restored only when a site holding one is back");
         Set<String> avoid = new HashSet<>(liveProviders);
         BlobRef ref = e.ref();
-        var result = replicas.put(ref.key(), new ResidencyPolicy(policy.in(), policy.operator(), need),
-                () -> replicas.open(live).orElseThrow(() -> new IOException("no replica holds blob " + ref.key())), avoid);
+        var result = replicas.copy(ref, live, new ResidencyPolicy(policy.in(), policy.operator(), need), avoid);
         return switch (result) {
             case Placement.Refused r -> new Short(policy + ": " + liveProviders.size() + " provider(s) hold a replica that answers; " + r.reason());
             case ReplicatedBlobStore.Stored s -> {

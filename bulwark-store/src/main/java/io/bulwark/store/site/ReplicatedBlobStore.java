@@ -1,5 +1,6 @@
 package io.bulwark.store.site;
 
+import io.bulwark.store.BlobMismatchException;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.BlobStore;
 import io.bulwark.store.InvalidBlobKeyException;
@@ -24,11 +25,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Collectors;
 
 /**
@@ -211,6 +214,27 @@ public final class ReplicatedBlobStore implements AutoCloseable {
      * {@code avoid}: how evacuation and repair add replicas beside those a record already has.
      */
     public PutResult put(String key, ResidencyPolicy policy, Content content, Set<String> avoid) {
+        return put(key, policy, content, avoid, null);
+    }
+
+    /**
+     * Adds replicas of a blob the store already holds: how evacuation and repair copy. Reads it from
+     * one of {@code from} (sites believed up first, as {@link #open}) and writes it to
+     * {@code policy.providers()} more distinct providers, none of them in {@code avoid}, exactly as
+     * {@link #put}. Each target checks the bytes against {@code ref}'s size and SHA-256 with the
+     * digest it computes as it stores them ({@link BlobStore#putCopy}): one pass over the bytes per
+     * copy, and a replica that does not match is never stored — the copy fails with a
+     * {@link StoreException} naming the replica read, and no target site is blamed for it.
+     *
+     * @param ref  the blob: its key, size and SHA-256 as recorded
+     * @param from site id → a replica of it
+     */
+    public PutResult copy(BlobRef ref, Map<String, BlobRef> from, ResidencyPolicy policy, Set<String> avoid) {
+        return put(ref.key(), policy, () -> openReplica(from, false).orElseThrow(() -> new IOException("no replica holds blob " + Checks.quote(ref.key()))), avoid, ref);
+    }
+
+    /** Writes with {@link BlobStore#put}, or with {@link BlobStore#putCopy} if {@code expected} is not null. */
+    private PutResult put(String key, ResidencyPolicy policy, Content content, Set<String> avoid, BlobRef expected) {
         Checks.blobKey(key).ifPresent(v -> {
             throw new InvalidBlobKeyException("blob key " + Checks.quote(key), v.position(), v.rule());
         });
@@ -245,7 +269,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                 }
                 case Placement.Chosen(List<Site> chosen) -> {
                     chosen.forEach(site -> providers.put(site.id(), site.provider()));
-                    Map<String, BlobRef> written = writeAll(key, chosen, content, failed);
+                    Map<String, BlobRef> written = writeAll(key, chosen, content, failed, expected);
                     stored.putAll(written);
                     if (stored.values().stream().map(r -> r.size() + ":" + r.sha256()).distinct().count() > 1) {
                         delete(stored);
@@ -257,12 +281,14 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     }
 
     /** Writes to every chosen site in parallel; a site that fails is marked down and added to {@code failed}. */
-    private Map<String, BlobRef> writeAll(String key, List<Site> chosen, Content content, Set<String> failed) {
+    private Map<String, BlobRef> writeAll(String key, List<Site> chosen, Content content, Set<String> failed, BlobRef expected) {
         Map<String, BlobRef> written = new TreeMap<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Map<Site, Future<BlobRef>> futures = new LinkedHashMap<>();
             for (Site s : chosen) {
-                futures.put(s, threads.submit(() -> writeOne(key, s, content)));
+                Callable<BlobRef> write = () -> writeOne(key, s, content, expected);
+                // One site (an evacuation's usual copy) is written on this thread; several in parallel.
+                futures.put(s, chosen.size() == 1 ? inline(write) : threads.submit(write));
             }
             for (var f : futures.entrySet()) {
                 try {
@@ -272,7 +298,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                         // The source failed, not the site: nothing to fail over to.
                         for (Future<BlobRef> other : futures.values()) other.cancel(true);
                         written.forEach((id, ref) -> deleteQuietly(id, ref.key()));
-                        throw new StoreException("could not read the content of blob " + Checks.quote(key), c.getCause());
+                        throw new StoreException("could not read the content of blob " + Checks.quote(key) + ": " + c.getCause().getMessage(), c.getCause());
                     }
                     if (!(e.getCause() instanceof StoreException)) {
                         throw new IllegalStateException("unexpected failure storing blob " + Checks.quote(key), e.getCause());
@@ -287,7 +313,14 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         return written;
     }
 
-    private BlobRef writeOne(String key, Site site, Content content) {
+    /** Runs the task on this thread, its outcome kept as a future's would be. */
+    private static <T> Future<T> inline(Callable<T> task) {
+        FutureTask<T> f = new FutureTask<>(task);
+        f.run();
+        return f;
+    }
+
+    private BlobRef writeOne(String key, Site site, Content content, BlobRef expected) {
         SourceStream source;
         try {
             source = new SourceStream(content.open());
@@ -295,9 +328,13 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             throw new ContentFailed(e);
         }
         try {
-            BlobRef ref = store(site.id()).put(key, source);
+            BlobRef ref = expected == null ? store(site.id()).put(key, source) : store(site.id()).putCopy(expected, source);
             health.succeeded(site.id());
             return ref;
+        } catch (BlobMismatchException e) {
+            // The replica read is not the blob: the source's fault, not this site's.
+            health.succeeded(site.id());
+            throw new ContentFailed(new IOException(source.origin() + ": " + e.getMessage(), e));
         } catch (StoreException e) {
             if (source.failure != null) throw new ContentFailed(source.failure);
             health.failed(site.id());
@@ -321,6 +358,11 @@ public final class ReplicatedBlobStore implements AutoCloseable {
      * @throws StoreException naming every site tried, if none could be read
      */
     public Optional<InputStream> open(Map<String, BlobRef> placements) {
+        return openReplica(placements, true);
+    }
+
+    /** As {@link #open}; unverified streams are for {@link #copy}, whose targets check the bytes. */
+    private Optional<InputStream> openReplica(Map<String, BlobRef> placements, boolean verify) {
         List<String> order = new ArrayList<>(new TreeMap<>(placements).keySet());
         order.sort(Comparator.comparing(id -> !health.isUp(id)));
         List<String> errors = new ArrayList<>();
@@ -336,7 +378,8 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                 Optional<InputStream> in = store.open(ref.key());
                 health.succeeded(id);
                 if (in.isPresent()) {
-                    return Optional.of(new VerifyingInputStream(in.get(), ref.size(), ref.sha256(), "blob " + Checks.quote(ref.key()) + " at site " + id));
+                    String what = "blob " + Checks.quote(ref.key()) + " at site " + id;
+                    return Optional.of(verify ? new VerifyingInputStream(in.get(), ref.size(), ref.sha256(), what) : new Replica(in.get(), what));
                 }
                 errors.add("site " + id + ": missing");
             } catch (StoreException e) {
@@ -423,12 +466,27 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         }
     }
 
+    /** A replica's bytes as read, unchecked, named for messages. */
+    private static final class Replica extends FilterInputStream {
+        final String what;
+
+        Replica(InputStream in, String what) {
+            super(in);
+            this.what = what;
+        }
+    }
+
     /** Remembers whether an I/O error came from the source, so a site is not blamed for it. */
     private static final class SourceStream extends FilterInputStream {
         IOException failure;
 
         SourceStream(InputStream in) {
             super(in);
+        }
+
+        /** Which replica the bytes came from, if the content is one. */
+        String origin() {
+            return in instanceof Replica r ? r.what : "the content";
         }
 
         @Override

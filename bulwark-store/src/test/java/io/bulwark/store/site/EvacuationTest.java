@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -213,6 +214,39 @@ class EvacuationTest {
         assertThat(report.moved() + report.alreadyElsewhere() + report.impossible().size()).isEqualTo(ids.size());
         assertThat(copiesBefore.values().stream().mapToInt(Integer::intValue).sum() + copiesAfter.values().stream().mapToInt(Integer::intValue).sum())
                 .isGreaterThanOrEqualTo((int) report.moved());
+        assertEvacuated(replicas, Set.of("rec-005", "rec-017"));
+    }
+
+    @Test
+    void copyWorkersKeepCopyingWhileABatchIsSwitchedAndItsSourcesDeleted() throws Exception {
+        publishInitial(30);
+        // Hold the first batch's source deletion until the workers have copied two more batches' worth.
+        CountDownLatch release = new CountDownLatch(1);
+        WrappedBlobStore alphaStore = (WrappedBlobStore) replicas.store(ALPHA);
+        alphaStore.beforeDelete = () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Evacuation evacuation;
+        Evacuation.Report[] report = new Evacuation.Report[1];
+        Thread run;
+        try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+            evacuation = new Evacuation(replicas, index, file, 2, p -> { });
+            evacuation.batchSize = 3;
+            run = Thread.ofVirtual().start(() -> report[0] = evacuation.run("alpha"));
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (copies(replicas).values().stream().mapToInt(Integer::intValue).sum() < 9) {
+                assertThat(System.nanoTime()).as("copies went on while the first batch's deletion was held").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            assertThat(SiteFixture.keys(alphaStore)).as("no source deleted yet").hasSize(30);
+            release.countDown();
+            run.join();
+        }
+        assertThat(report[0].complete()).isTrue();
         assertEvacuated(replicas, Set.of("rec-005", "rec-017"));
     }
 

@@ -166,7 +166,7 @@ class ReplicatedBlobStoreTest {
             }
         };
         assertThatThrownBy(() -> replicas.put("rec-1", policy(Set.of(), 2), broken)).isInstanceOf(StoreException.class)
-                .hasMessage("could not read the content of blob \"rec-1\"");
+                .hasMessage("could not read the content of blob \"rec-1\": source gone");
         assertThat(replicas.health().isUp(ALPHA)).isTrue();
         assertThat(replicas.health().isUp(BETA)).isTrue();
     }
@@ -189,5 +189,24 @@ class ReplicatedBlobStoreTest {
         assertThat(replicas.removeSite("gbr-1")).isFalse();
         assertThat(replicas.site("gbr-1")).isEmpty();
         assertThat(replicas.put("rec-2", policy(Set.of("GBR"), 1), Content.of(bytes(10))).toString()).isEqualTo("in=GBR: no site in GBR");
+    }
+
+    @Test
+    void aCopyIsCheckedByItsTargetAndACorruptReplicaIsNeverCopied() {
+        byte[] content = bytes(70_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of("FRA"), 1), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys(ALPHA);
+        Stored copy = (Stored) replicas.copy(s.ref(), s.placements(), policy(Set.of(), 1), Set.of("alpha"));
+        assertThat(copy.placements()).containsOnlyKeys(BETA);
+        assertThat(copy.ref()).isEqualTo(s.ref());
+        assertThat(read(replicas.open(copy.placements()).orElseThrow())).isEqualTo(content);
+
+        replicas.store(BETA).delete("rec-1");
+        replicas.store(ALPHA).put("rec-1", new ByteArrayInputStream(bytes(70_000)));
+        assertThatThrownBy(() -> replicas.copy(s.ref(), s.placements(), policy(Set.of(), 1), Set.of("alpha")))
+                .isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("could not read the content of blob \"rec-1\": blob \"rec-1\" at site alpha-1: the copy of blob \"rec-1\" does not match");
+        assertThat(replicas.store(BETA).exists("rec-1")).as("nothing is stored from a corrupt replica").isFalse();
+        assertThat(replicas.health().isUp(BETA)).as("the target is not blamed").isTrue();
     }
 }

@@ -30,6 +30,12 @@ final class WrappedBlobStore implements BlobStore {
     }
 
     @Override
+    public BlobRef putCopy(BlobRef expected, InputStream content) {
+        puts.computeIfAbsent(expected.key(), k -> new AtomicInteger()).incrementAndGet();
+        return real.putCopy(expected, content);
+    }
+
+    @Override
     public Optional<InputStream> open(String key) {
         return real.open(key);
     }

@@ -1,6 +1,7 @@
 package io.bulwark.store.blob.s3;
 
 import io.bulwark.store.BlobEntry;
+import io.bulwark.store.BlobMismatchException;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.BlobStore;
 import io.bulwark.store.InvalidBlobKeyException;
@@ -22,6 +23,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -48,7 +50,9 @@ import java.util.stream.Stream;
  *       and is removed by {@link #deleteIncomplete}. S3 acknowledges a write only once it is
  *       durable.</li>
  *   <li><b>Integrity.</b> The size and SHA-256 are computed over the bytes as they are sent; the
- *       SDK checksums each request, so what the server stored is what was hashed.</li>
+ *       SDK checksums each request, so what the server stored is what was hashed. A
+ *       {@link #putCopy} checks that same digest against the expected one before the object is
+ *       written or completed: one pass over the bytes.</li>
  *   <li><b>Reads</b> stream one object version: a blob replaced while it is read is read as it
  *       was.</li>
  *   <li><b>Thread safety.</b> The SDK client is thread-safe and this class has no other state.</li>
@@ -112,22 +116,58 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public BlobRef put(String key, InputStream content) {
+        return write(key, content, null);
+    }
+
+    /**
+     * One pass over the bytes: the SHA-256 computed as they are sent is checked against
+     * {@code expected} before the object is written (single part) or completed (multipart), so a
+     * mismatch stores nothing.
+     */
+    @Override
+    public BlobRef putCopy(BlobRef expected, InputStream content) {
+        return write(expected.key(), content, expected);
+    }
+
+    /** Stores the bytes; if {@code expected} is not null, only if they are exactly that blob. */
+    private BlobRef write(String key, InputStream content, BlobRef expected) {
         String object = objectOf(key);
         MessageDigest sha256 = sha256();
         try {
-            byte[] first = content.readNBytes(partSize);
+            byte[] first = expected != null && expected.size() < partSize ? readExactly(content, expected) : content.readNBytes(partSize);
             sha256.update(first);
             if (first.length < partSize) {
+                BlobRef ref = checked(new BlobRef(key, first.length, HexFormat.of().formatHex(sha256.digest())), expected);
                 s3.putObject(b -> b.bucket(bucket).key(object), RequestBody.fromBytes(first));
-                return new BlobRef(key, first.length, HexFormat.of().formatHex(sha256.digest()));
+                return ref;
             }
-            return multipart(key, object, first, content, sha256);
+            return multipart(key, object, first, content, sha256, expected);
         } catch (IOException | SdkException e) {
             throw new StoreException("could not store blob " + Checks.quote(key) + " in " + where, e);
         }
     }
 
-    private BlobRef multipart(String key, String object, byte[] first, InputStream content, MessageDigest sha256) throws IOException {
+    /**
+     * Reads a copy whose size is known into one array of that size, in as few reads as the stream
+     * allows — not in 16 KiB pieces copied together afterwards, which cost measurably more CPU per
+     * record on the evacuation benchmark.
+     *
+     * @throws BlobMismatchException if the stream is shorter or longer
+     */
+    private static byte[] readExactly(InputStream content, BlobRef expected) throws IOException {
+        byte[] bytes = new byte[(int) expected.size()];
+        int n = content.readNBytes(bytes, 0, bytes.length);
+        if (n < bytes.length) throw new BlobMismatchException(expected, n, "");
+        if (content.read() != -1) throw new BlobMismatchException(expected, n + 1 + content.transferTo(OutputStream.nullOutputStream()), "");
+        return bytes;
+    }
+
+    private static BlobRef checked(BlobRef ref, BlobRef expected) {
+        if (expected != null && !ref.equals(expected)) throw new BlobMismatchException(expected, ref.size(), ref.sha256());
+        return ref;
+    }
+
+    private BlobRef multipart(String key, String object, byte[] first, InputStream content, MessageDigest sha256, BlobRef expected) throws IOException {
         String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(object)).uploadId();
         boolean completed = false;
         try {
@@ -144,10 +184,11 @@ public final class S3BlobStore implements BlobStore {
                 part = content.readNBytes(partSize);
                 sha256.update(part);
             }
+            BlobRef ref = checked(new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest())), expected);
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(object).uploadId(uploadId)
                     .multipartUpload(u -> u.parts(parts)));
             completed = true;
-            return new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
+            return ref;
         } finally {
             if (!completed) {
                 abortQuietly(object, uploadId);
