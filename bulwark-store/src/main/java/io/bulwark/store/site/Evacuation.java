@@ -194,11 +194,11 @@ public final class Evacuation {
      * they hand each record over and go on copying. Per batch of up to {@code batchSize} records
      * (the rest at the end of the pass): one progress commit for the pending switches, one
      * {@link PlacementIndex#replaceAll} (conditional per record, one commit in the node's index),
-     * one multi-object delete per site, one commit for the outcomes — instead of
-     * two disk syncs and two requests per record, which halved throughput. A crash before a batch is
-     * committed as pending leaves its records unswitched (their copies are unreferenced and are made
-     * again); after that commit, the resumed run completes them. After a failure the switcher
-     * switches nothing more and only drains what workers still hand over; the pass then fails with it.
+     * one multi-object delete per site, one commit for the outcomes — instead of two disk syncs and
+     * two requests per record, which halved throughput. A crash before a batch is committed as
+     * pending leaves its records unswitched (their copies are unreferenced and are made again); after
+     * that commit, the resumed run completes them. After a failure the switcher switches nothing
+     * more and only drains what workers still hand over; the pass then fails with it.
      */
     private final class Switcher {
         private final String provider;
@@ -226,20 +226,23 @@ public final class Evacuation {
         void run() {
             List<Item> batch = new ArrayList<>();
             for (boolean end = false; !end; ) {
+                Item item;
                 try {
-                    Item item = queue.take();
-                    if (item == End.END) end = true;
-                    else batch.add(item);
+                    item = queue.take();
                 } catch (InterruptedException e) {
                     crash.compareAndSet(null, new StoreException("interrupted while evacuating provider " + provider, e));
-                    return;
+                    continue; // go on draining, so that no worker waits for room for ever
                 }
+                if (item == End.END) end = true;
+                else batch.add(item);
                 if (batch.size() >= batchSize || (end && !batch.isEmpty())) {
                     if (crash.get() == null) {
                         try {
                             flush(batch);
                         } catch (RuntimeException e) {
                             crash.compareAndSet(null, e);
+                        } catch (Error e) {
+                            crash.compareAndSet(null, new IllegalStateException("switching evacuated records failed", e));
                         }
                     }
                     batch.clear();
