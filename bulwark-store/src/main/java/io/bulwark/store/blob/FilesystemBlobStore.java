@@ -125,11 +125,12 @@ public final class FilesystemBlobStore implements BlobStore {
         Path temp = null;
         try {
             ensureDurableDir(dir);
-            temp = createTemp(dir, key);
-            MessageDigest sha256 = sha256();
-            long size = 0;
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                byte[] buffer = new byte[BUFFER];
+            Temp created = createTemp(dir, key);
+            temp = created.path();
+            try (FileChannel out = created.channel()) {
+                MessageDigest sha256 = sha256();
+                long size = 0;
+                byte[] buffer = new byte[bufferFor(content)];
                 for (int n; (n = content.read(buffer)) != -1; ) {
                     sha256.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
@@ -138,33 +139,42 @@ public final class FilesystemBlobStore implements BlobStore {
                     }
                     size += n;
                 }
+                BlobRef ref = new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
+                if (expected != null && !ref.equals(expected)) {
+                    throw new BlobMismatchException(expected, ref.size(), ref.sha256()); // the temporary file is deleted below
+                }
+                if (WINDOWS || Files.exists(target)) {
+                    // Replacing a blob: the new data must be on disk before the rename makes it visible,
+                    // so that a power cut leaves the old blob or the new one, never a part.
+                    sync.force(out, temp);
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                    temp = null;
+                    if (!WINDOWS) sync.force(dir); // the rename is durable once the directory entry is (NTFS: see fsyncDirectory)
+                } else {
+                    // A new key: rename first, then the data and the directory entry in one flush round.
+                    // Until put returns nothing refers to the key, so a power cut in between leaves at
+                    // worst an unreferenced partial blob, which the orphan sweep removes.
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                    temp = null;
+                    sync.force(out, target, dir);
+                }
+                return ref;
             }
-            BlobRef ref = new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
-            if (expected != null && !ref.equals(expected)) {
-                throw new BlobMismatchException(expected, ref.size(), ref.sha256()); // the temporary file is deleted below
-            }
-            if (WINDOWS || Files.exists(target)) {
-                // Replacing a blob: the new data must be on disk before the rename makes it visible,
-                // so that a power cut leaves the old blob or the new one, never a part.
-                sync.force(temp);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-                temp = null;
-                if (!WINDOWS) sync.force(dir); // the rename is durable once the directory entry is (NTFS: see fsyncDirectory)
-            } else {
-                // A new key: rename first, then the data and the directory entry in one flush round.
-                // Until put returns nothing refers to the key, so a power cut in between leaves at
-                // worst an unreferenced partial blob, which the orphan sweep removes.
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-                temp = null;
-                sync.force(target, dir);
-            }
-            return ref;
         } catch (IOException | UncheckedIOException e) {
             throw new StoreException("could not store blob " + Checks.quote(key) + " in " + root, e);
         } finally {
             if (temp != null) {
                 deleteQuietly(temp);
             }
+        }
+    }
+
+    /** Small contents (most records) need no 64 KiB buffer; a stream that knows its length says so. */
+    private static int bufferFor(InputStream content) {
+        try {
+            return Math.clamp(content.available() + 1L, 8192, BUFFER);
+        } catch (IOException e) {
+            return BUFFER; // the first read reports the failure, as the content's own
         }
     }
 
@@ -296,12 +306,14 @@ public final class FilesystemBlobStore implements BlobStore {
         durableDirs.add(dir);
     }
 
-    private static Path createTemp(Path dir, String key) throws IOException {
+    private record Temp(Path path, FileChannel channel) {}
+
+    /** Creates and opens a temporary file: one open serves the write and the fsync. */
+    private static Temp createTemp(Path dir, String key) throws IOException {
         while (true) {
             Path temp = dir.resolve(TEMP_PREFIX + key + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
             try {
-                Files.createFile(temp);
-                return temp;
+                return new Temp(temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
             } catch (FileAlreadyExistsException e) {
                 // another writer drew the same suffix; draw again
             }

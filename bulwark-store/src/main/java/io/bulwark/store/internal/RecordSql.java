@@ -49,7 +49,7 @@ public final class RecordSql implements AutoCloseable {
     private static final String INSERT = "INSERT INTO records (id, origin_nation, origin_node, created_at, "
             + "content_type, payload_size, payload_digest, label_json, policy, classification, label_values, "
             + "residency, blob_key, blob_digest, sealed_size, state, retracted_at, tombstone) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)";
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (id) DO NOTHING";
     private static final String INSERT_VALUE = "INSERT INTO record_label_values (record_id, label_value) VALUES (?, ?)";
     private static final String DELETE_VALUES = "DELETE FROM record_label_values WHERE record_id = ?";
     private static final String RETRACT = "UPDATE records SET state = ?, retracted_at = ?, tombstone = ? WHERE id = ?";
@@ -173,14 +173,7 @@ public final class RecordSql implements AutoCloseable {
     // ---- writes (inside the caller's transaction) --------------------------------------------
 
     public StoreResult<ChangeReceipt> insert(RecordMetadata r, long nowMillis) throws SQLException {
-        Optional<RecordMetadata> existing = find(r.id());
-        if (existing.isPresent()) {
-            if (existing.get().samePublication(r)) {
-                return StoreResult.success(new ChangeReceipt(seqOf(r.id(), ChangeKind.PUBLISHED), true));
-            }
-            return StoreResult.conflict(r.id(), "another publication is stored under this id "
-                    + "(its origin, creation time, payload or sealed bytes differ)");
-        }
+        // Insert first, look only on a clash: a new record (the usual case) costs no read.
         PreparedStatement s = prepared(INSERT);
         int i = 1;
         s.setString(i++, r.id());
@@ -199,7 +192,15 @@ public final class RecordSql implements AutoCloseable {
         s.setString(i++, r.blob().sha256());
         s.setLong(i++, r.blob().size());
         s.setString(i, RecordState.ACTIVE.name());
-        s.executeUpdate();
+        if (s.executeUpdate() == 0) {
+            RecordMetadata existing = find(r.id()).orElseThrow(() -> new StoreException("record " + r.id()
+                    + " clashed on insert but cannot be read back: the database is damaged"));
+            if (existing.samePublication(r)) {
+                return StoreResult.success(new ChangeReceipt(seqOf(r.id(), ChangeKind.PUBLISHED), true));
+            }
+            return StoreResult.conflict(r.id(), "another publication is stored under this id "
+                    + "(its origin, creation time, payload or sealed bytes differ)");
+        }
         insertValues(r.id(), r.label().values());
         return StoreResult.success(new ChangeReceipt(append(r.id(), ChangeKind.PUBLISHED, nowMillis), false));
     }

@@ -283,12 +283,13 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     /** Writes to every chosen site in parallel; a site that fails is marked down and added to {@code failed}. */
     private Map<String, BlobRef> writeAll(String key, List<Site> chosen, Content content, Set<String> failed, BlobRef expected) {
         Map<String, BlobRef> written = new TreeMap<>();
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        // One site (a default node's only one, an evacuation's usual copy) is written on this thread,
+        // with no executor to build; several in parallel.
+        try (ExecutorService threads = chosen.size() == 1 ? null : Executors.newVirtualThreadPerTaskExecutor()) {
             Map<Site, Future<BlobRef>> futures = new LinkedHashMap<>();
             for (Site s : chosen) {
                 Callable<BlobRef> write = () -> writeOne(key, s, content, expected);
-                // One site (an evacuation's usual copy) is written on this thread; several in parallel.
-                futures.put(s, chosen.size() == 1 ? inline(write) : threads.submit(write));
+                futures.put(s, threads == null ? inline(write) : threads.submit(write));
             }
             for (var f : futures.entrySet()) {
                 try {
