@@ -64,7 +64,7 @@ final class PlacementDb implements PlacementIndex, AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("could not open the placement index " + file, e);
         }
-        adds = new GroupCommitter<>("bulwark-placements-writer", 512, this::commit);
+        adds = new GroupCommitter<>("bulwark-placements-writer", 512, java.time.Duration.ofMillis(1), this::commit);
     }
 
     /** Records where a blob's replicas now are (after they are durable, before the metadata names the blob). */

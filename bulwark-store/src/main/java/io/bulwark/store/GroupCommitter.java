@@ -3,11 +3,13 @@ package io.bulwark.store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -79,6 +81,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
 
     private final String name;
     private final int maxBatch;
+    private final long lingerNanos;
     private final BatchHandler<T> handler;
     private final LinkedBlockingQueue<Pending<T>> queue = new LinkedBlockingQueue<>();
     private final ReentrantLock lifecycle = new ReentrantLock();
@@ -94,9 +97,26 @@ public final class GroupCommitter<T> implements AutoCloseable {
      * @param maxBatch the most writes in one transaction (bounds the latency of a commit)
      */
     public GroupCommitter(String name, int maxBatch, BatchHandler<T> handler) {
+        this(name, maxBatch, Duration.ZERO, handler);
+    }
+
+    /**
+     * Starts the writer thread, which under load waits up to {@code linger} after a batch's first
+     * write for more before committing. A commit costs far more than a write in it (SQLite, 8 writes
+     * a commit: ~150 µs of CPU each; 64: ~70 µs), so fuller batches leave CPU for the requests
+     * themselves. "Under load" means the previous batch held more than one write: a lone write at
+     * rest never waits.
+     *
+     * @param linger how long to wait for more writes under load; zero never waits
+     */
+    public GroupCommitter(String name, int maxBatch, Duration linger, BatchHandler<T> handler) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be positive: " + maxBatch);
         }
+        if (linger.isNegative()) {
+            throw new IllegalArgumentException("linger must not be negative: " + linger);
+        }
+        this.lingerNanos = linger.toNanos();
         this.name = name;
         this.maxBatch = maxBatch;
         this.handler = Objects.requireNonNull(handler);
@@ -159,9 +179,14 @@ public final class GroupCommitter<T> implements AutoCloseable {
 
     private void run() {
         List<Pending<T>> batch = new ArrayList<>(maxBatch);
+        int previous = 0;
         while (true) {
             batch.add(takeUninterruptibly());
             queue.drainTo(batch, maxBatch - 1);
+            if (lingerNanos > 0 && previous > 1) {
+                linger(batch);
+            }
+            previous = batch.size();
             boolean stopping = batch.remove(stop);
             if (!batch.isEmpty()) {
                 commit(batch);
@@ -169,6 +194,27 @@ public final class GroupCommitter<T> implements AutoCloseable {
             batch.clear();
             if (stopping) {
                 return;
+            }
+        }
+    }
+
+    /** Adds writes arriving within the linger, until the batch is full or close() queued its marker. */
+    private void linger(List<Pending<T>> batch) {
+        long deadline = System.nanoTime() + lingerNanos;
+        while (batch.size() < maxBatch && !batch.getLast().equals(stop)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                Pending<T> next = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    return;
+                }
+                batch.add(next);
+                queue.drainTo(batch, maxBatch - batch.size());
+            } catch (InterruptedException e) {
+                return; // nobody interrupts the writer on purpose; commit what there is
             }
         }
     }

@@ -57,6 +57,49 @@ class GroupCommitterTest {
     }
 
     @Test
+    void aLoneWriteAtRestDoesNotLinger() throws Exception {
+        // An hour's linger: were a write at rest to wait for company, the test's timeout would end it.
+        try (GroupCommitter<Integer> committer = new GroupCommitter<>("test", 8, java.time.Duration.ofHours(1),
+                batch -> batch.forEach(p -> p.succeed(p.item())))) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(committer.submit(i).join()).isEqualTo(i);
+            }
+        }
+    }
+
+    @Test
+    void underLoadABatchWaitsForMoreUntilItIsFullOrTheCommitterCloses() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
+        GroupCommitter<Integer> committer = new GroupCommitter<>("test", 3, java.time.Duration.ofHours(1), batch -> {
+            batchSizes.add(batch.size());
+            entered.countDown();
+            await(release);
+            batch.forEach(p -> p.succeed(p.item()));
+        });
+        CompletableFuture<Object> first = committer.submit(0);
+        entered.await();
+        CompletableFuture<Object> second = committer.submit(1);
+        CompletableFuture<Object> third = committer.submit(2);
+        release.countDown();
+        second.join(); // batch [1, 2]: more than one write, so the writer now counts itself under load
+        third.join();
+        CompletableFuture<Object> a = committer.submit(3);
+        CompletableFuture<Object> b = committer.submit(4);
+        CompletableFuture<Object> c = committer.submit(5);
+        // [3, 4, 5] fills the batch, so it commits without waiting out the linger.
+        assertThat(List.of(a.join(), b.join(), c.join())).containsExactly(3, 4, 5);
+        CompletableFuture<Object> lone = committer.submit(6);
+        Thread.sleep(200);
+        assertThat(lone).isNotDone(); // lingering for company that does not come
+        committer.close(); // the stop marker ends the linger; what was queued still commits
+        assertThat(lone.join()).isEqualTo(6);
+        assertThat(first.join()).isEqualTo(0);
+        assertThat(batchSizes).containsExactly(1, 2, 3, 1);
+    }
+
+    @Test
     void aBatchIsCappedAtMaxBatch() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch entered = new CountDownLatch(1);

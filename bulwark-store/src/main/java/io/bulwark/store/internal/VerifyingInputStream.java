@@ -81,6 +81,18 @@ public final class VerifyingInputStream extends FilterInputStream {
         return read;
     }
 
+    /** The SHA-256 of the bytes read so far (reading may go on): what a reader failing over compares. */
+    public byte[] digestOfBytesRead() {
+        if (checked) {
+            return HexFormat.of().parseHex(actual);
+        }
+        try {
+            return ((MessageDigest) sha256.clone()).digest();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the platform's SHA-256 can be cloned", e);
+        }
+    }
+
     /** The SHA-256 of the bytes read, hex, once the end was reached; empty before. */
     public String digest() {
         return actual;

@@ -13,9 +13,11 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -364,11 +366,37 @@ public final class ReplicatedBlobStore implements AutoCloseable {
 
     /** As {@link #open}; unverified streams are for {@link #copy}, whose targets check the bytes. */
     private Optional<InputStream> openReplica(Map<String, BlobRef> placements, boolean verify) {
-        List<String> order = new ArrayList<>(new TreeMap<>(placements).keySet());
-        order.sort(Comparator.comparing(id -> !health.isUp(id)));
+        List<String> sorted = new ArrayList<>(new TreeMap<>(placements).keySet());
+        sorted.sort(Comparator.comparing(id -> !health.isUp(id)));
+        Deque<String> order = new ArrayDeque<>(sorted);
         List<String> errors = new ArrayList<>();
+        Optional<Opened> first = openFirst(order, placements, errors);
+        if (first.isPresent()) {
+            Opened o = first.get();
+            return Optional.of(verify ? new FailoverStream(o, order, placements, errors) : new Replica(o.in(), o.what()));
+        }
+        if (errors.stream().allMatch(e -> e.endsWith(": missing"))) {
+            return Optional.empty();
+        }
+        throw new StoreException("could not read blob " + Checks.quote(keyOf(placements)) + " from any replica (" + String.join("; ", errors) + ")");
+    }
+
+    private static String keyOf(Map<String, BlobRef> placements) {
+        return placements.values().stream().findFirst().map(BlobRef::key).orElse("");
+    }
+
+    /** A replica answering with its stream. */
+    private record Opened(String siteId, BlobRef ref, InputStream in) {
+        String what() {
+            return "blob " + Checks.quote(ref.key()) + " at site " + siteId;
+        }
+    }
+
+    /** Takes sites from {@code order} until one answers with the blob; why each other one did not goes to {@code errors}. */
+    private Optional<Opened> openFirst(Deque<String> order, Map<String, BlobRef> placements, List<String> errors) {
         Map<String, BlobStore> stores = view.stores();
-        for (String id : order) {
+        while (!order.isEmpty()) {
+            String id = order.poll();
             BlobRef ref = placements.get(id);
             BlobStore store = stores.get(id);
             if (store == null) {
@@ -379,8 +407,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                 Optional<InputStream> in = store.open(ref.key());
                 health.succeeded(id);
                 if (in.isPresent()) {
-                    String what = "blob " + Checks.quote(ref.key()) + " at site " + id;
-                    return Optional.of(verify ? new VerifyingInputStream(in.get(), ref.size(), ref.sha256(), what) : new Replica(in.get(), what));
+                    return Optional.of(new Opened(id, ref, in.get()));
                 }
                 errors.add("site " + id + ": missing");
             } catch (StoreException e) {
@@ -388,11 +415,115 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                 errors.add("site " + id + ": unreachable");
             }
         }
-        if (errors.stream().allMatch(e -> e.endsWith(": missing"))) {
-            return Optional.empty();
+        return Optional.empty();
+    }
+
+    /**
+     * A replica's bytes, checked at the end against the recorded size and SHA-256. If the replica
+     * breaks or proves corrupt part-way (a provider failing during a read), reading carries on from
+     * the next replica that answers, once its first bytes are shown to be those already passed on
+     * (same SHA-256): a reader gets the blob's bytes or an IOException, never a splice of two.
+     */
+    private final class FailoverStream extends InputStream {
+        private final Deque<String> remaining;
+        private final Map<String, BlobRef> placements;
+        private final List<String> errors;
+        private VerifyingInputStream current;
+        private String site;
+
+        FailoverStream(Opened first, Deque<String> remaining, Map<String, BlobRef> placements, List<String> errors) {
+            this.remaining = remaining;
+            this.placements = placements;
+            this.errors = errors;
+            this.site = first.siteId();
+            this.current = verifying(first);
         }
-        String key = placements.values().stream().findFirst().map(BlobRef::key).orElse("");
-        throw new StoreException("could not read blob " + Checks.quote(key) + " from any replica (" + String.join("; ", errors) + ")");
+
+        private static VerifyingInputStream verifying(Opened o) {
+            return new VerifyingInputStream(o.in(), o.ref().size(), o.ref().sha256(), o.what());
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n;
+            while ((n = read(one, 0, 1)) == 0) {
+                Thread.onSpinWait(); // a stream may answer 0 for a non-empty request; ask again
+            }
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (true) {
+                try {
+                    return current.read(b, off, len);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    failOver(e);
+                }
+            }
+        }
+
+        private void failOver(Exception cause) throws IOException {
+            long passedOn = current.bytesRead();
+            byte[] prefix = current.digestOfBytesRead();
+            blame(site, current, "broke after " + passedOn + " bytes");
+            closeQuietly(current);
+            Optional<Opened> next;
+            while ((next = openFirst(remaining, placements, errors)).isPresent()) {
+                VerifyingInputStream candidate = verifying(next.get());
+                try {
+                    candidate.skipNBytes(passedOn);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    blame(next.get().siteId(), candidate, "broke within the first " + passedOn + " bytes");
+                    closeQuietly(candidate);
+                    continue;
+                }
+                if (!java.security.MessageDigest.isEqual(candidate.digestOfBytesRead(), prefix)) {
+                    // One of the two is corrupt and the bytes are already passed on: no way to a whole blob.
+                    closeQuietly(candidate);
+                    errors.add("site " + next.get().siteId() + ": its first " + passedOn + " bytes differ from those already read");
+                    break;
+                }
+                current = candidate;
+                site = next.get().siteId();
+                return;
+            }
+            throw new IOException("could not finish reading blob " + Checks.quote(keyOf(placements)) + " from any replica ("
+                    + String.join("; ", errors) + ")", cause);
+        }
+
+        /** A site whose stream failed is marked down, unless its bytes were merely wrong (rot, not an outage). */
+        private void blame(String id, VerifyingInputStream stream, String what) {
+            if (stream.mismatched()) {
+                errors.add("site " + id + ": does not match its recorded size and SHA-256");
+            } else {
+                health.failed(id);
+                errors.add("site " + id + ": " + what);
+            }
+        }
+
+        private static void closeQuietly(InputStream in) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // a replica being abandoned: its close failing changes nothing
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            try {
+                return current.available();
+            } catch (IOException e) {
+                return 0; // the next read fails over
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            current.close();
+        }
     }
 
     /** Whether the site answers that it holds the blob; {@code false} if it is down or does not answer. */

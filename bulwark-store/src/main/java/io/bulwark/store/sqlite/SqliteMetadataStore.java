@@ -65,6 +65,8 @@ public final class SqliteMetadataStore implements MetadataStore {
     private static final int BUSY_TIMEOUT_MILLIS = 10_000;
     private static final int READERS = 4;
     private static final int MAX_BATCH = 512;
+    /** Under load a commit waits this long for more writes (see {@link GroupCommitter}); at rest, never. */
+    private static final java.time.Duration LINGER = java.time.Duration.ofMillis(1);
 
     /** A write to run in the writer's transaction. */
     @FunctionalInterface
@@ -121,7 +123,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             throw new StoreException("could not open the metadata database " + this.file, e);
         }
         this.writer = new RecordSql(c);
-        this.committer = new GroupCommitter<>("bulwark-store-writer " + this.file.getFileName(), MAX_BATCH, this::commit);
+        this.committer = new GroupCommitter<>("bulwark-store-writer " + this.file.getFileName(), MAX_BATCH, LINGER, this::commit);
         LOG.debug("metadata database {} open (schema version {})", this.file, SqliteSchema.LATEST);
     }
 

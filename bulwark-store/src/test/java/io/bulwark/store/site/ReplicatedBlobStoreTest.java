@@ -110,6 +110,62 @@ class ReplicatedBlobStoreTest {
         assertThat(read(replicas.open(Map.of(ALPHA, s.placements().get(ALPHA))).orElseThrow())).isEqualTo(content);
     }
 
+    /** A replica's stream that passes {@code good} bytes on, then fails as a dropped connection does. */
+    private static InputStream breaksAfter(InputStream in, long good) {
+        return new java.io.FilterInputStream(in) {
+            long passed;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (passed >= good) throw new IOException("connection reset");
+                int n = super.read(b, off, (int) Math.min(len, good - passed));
+                if (n > 0) passed += n;
+                return n;
+            }
+        };
+    }
+
+    @Test
+    void aReplicaBreakingMidReadIsFinishedFromAnotherAndTheSiteIsMarkedDown() {
+        byte[] content = bytes(70_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 2), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys(ALPHA, BETA);
+        ((WrappedBlobStore) replicas.store(ALPHA)).onOpen = in -> breaksAfter(in, 30_000);
+
+        assertThat(read(replicas.open(s.placements()).orElseThrow())).isEqualTo(content);
+        assertThat(replicas.health().isUp(ALPHA)).isFalse();
+    }
+
+    @Test
+    void aReplicaThatServedWrongBytesBeforeBreakingIsAnErrorNeverASplice() {
+        byte[] content = bytes(70_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 2), Content.of(content));
+        ((WrappedBlobStore) replicas.store(ALPHA)).onOpen = in -> {
+            byte[] rotten = read(in);
+            rotten[100] ^= 1;
+            return breaksAfter(new ByteArrayInputStream(rotten), 30_000);
+        };
+
+        assertThatThrownBy(() -> read(replicas.open(s.placements()).orElseThrow()))
+                .cause().isInstanceOf(IOException.class)
+                .hasMessageContaining("could not finish reading blob \"rec-1\" from any replica")
+                .hasMessageContaining("site alpha-1: broke after 30000 bytes")
+                .hasMessageContaining("site beta-1: its first 30000 bytes differ from those already read");
+    }
+
+    @Test
+    void aReplicaBreakingWithNoOtherToFinishIsAnIOExceptionNamingEachSite() {
+        byte[] content = bytes(70_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 2), Content.of(content));
+        ((WrappedBlobStore) replicas.store(ALPHA)).onOpen = in -> breaksAfter(in, 30_000);
+        ((WrappedBlobStore) replicas.store(BETA)).onOpen = in -> breaksAfter(in, 10_000);
+
+        assertThatThrownBy(() -> read(replicas.open(s.placements()).orElseThrow()))
+                .cause().isInstanceOf(IOException.class)
+                .hasMessageContaining("site alpha-1: broke after 30000 bytes")
+                .hasMessageContaining("site beta-1: broke within the first 30000 bytes");
+    }
+
     @Test
     void aWriteWhoseSiteFailsGoesToAnotherCompliantProvider() {
         alphaServer.close();

@@ -18,6 +18,8 @@ final class WrappedBlobStore implements BlobStore {
     final BlobStore real;
     final Map<String, AtomicInteger> puts = new ConcurrentHashMap<>();
     volatile Runnable beforeDelete = () -> { };
+    /** What a read gets instead of the real stream, e.g. one that breaks part-way. */
+    volatile java.util.function.UnaryOperator<InputStream> onOpen = in -> in;
 
     WrappedBlobStore(BlobStore real) {
         this.real = real;
@@ -37,7 +39,7 @@ final class WrappedBlobStore implements BlobStore {
 
     @Override
     public Optional<InputStream> open(String key) {
-        return real.open(key);
+        return real.open(key).map(onOpen);
     }
 
     @Override
