@@ -93,7 +93,7 @@ public final class Node implements AutoCloseable {
         audit = audited ? new Auditor(Optional.of(new AuditLog(home.auditLog(), keys::signing, AuditLog.DEFAULT_SIGN_INTERVAL,
                 clock, Auditor.COMMIT_DELAY)), clock) : Auditor.NONE;
         metadata = new SqliteMetadataStore(home.database());
-        blobs = NodeStorage.open(home, config, policies);
+        blobs = NodeStorage.open(home, config, policies, metadata);
         // At startup no write is in progress (one process owns a home), so nothing needs a grace
         // period: every unreferenced blob and partial write is debris of a crash and goes now.
         blobs.sweep(metadata, clock);

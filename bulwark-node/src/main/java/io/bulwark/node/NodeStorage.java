@@ -17,6 +17,8 @@ import io.bulwark.store.site.Repair;
 import io.bulwark.store.site.ReplicatedBlobStore;
 import io.bulwark.store.site.Site;
 import io.bulwark.store.site.SiteHealth;
+import io.bulwark.store.sqlite.SqliteMetadataStore;
+import io.bulwark.store.sqlite.SqlitePlacements;
 import io.bulwark.node.StorageAdmin.SiteStatus;
 import io.bulwark.node.StorageAdmin.Status;
 import org.slf4j.Logger;
@@ -42,7 +44,8 @@ import java.util.stream.Stream;
 /**
  * The node's storage: its sites ({@code storage.sites} of {@code bulwark.yaml}, or the filesystem
  * site {@code default} in the home), the replicated store over them and where each blob's replicas
- * lie ({@link PlacementDb}). Every record write, read and delete of the node goes through here.
+ * lie ({@link SqlitePlacements}, in the metadata database). Every record write, read and delete of
+ * the node goes through here.
  *
  * <p>As a {@link BlobStore} it serves reads and deletes by blob key (the federation feed reads
  * through it). A write needs a residency, so it is {@link #put(String, ResidencyPolicy, byte[])};
@@ -56,7 +59,7 @@ final class NodeStorage implements BlobStore {
 
     private final FileChannel lock;
     private final ReplicatedBlobStore replicas;
-    private final PlacementDb placements;
+    private final SqlitePlacements placements;
     /**
      * Held shared by everything that writes replicas and then records their placements (publish,
      * relabel, records from peers, repair), and exclusively by the removal of a site: once the
@@ -69,7 +72,7 @@ final class NodeStorage implements BlobStore {
     private volatile Optional<Evacuation.Report> evacuationReport = Optional.empty();
     private Thread evacuation;
 
-    private NodeStorage(FileChannel lock, ReplicatedBlobStore replicas, PlacementDb placements) {
+    private NodeStorage(FileChannel lock, ReplicatedBlobStore replicas, SqlitePlacements placements) {
         this.lock = lock;
         this.replicas = replicas;
         this.placements = placements;
@@ -89,18 +92,30 @@ final class NodeStorage implements BlobStore {
      *
      * @throws InUseException if the storage is already open
      */
-    static NodeStorage open(NodeHome home, NodeConfig config, PolicySet policies) throws IOException {
+    static NodeStorage open(NodeHome home, NodeConfig config, PolicySet policies, SqliteMetadataStore metadata) throws IOException {
         FileChannel lock = lock(home);
         ReplicatedBlobStore replicas = null;
         try {
+            SqlitePlacements placements = placements(home, metadata, policies);
             replicas = ReplicatedBlobStore.open(sites(home, config), new SiteHealth());
             config.storage().closedProviders().forEach(replicas::closeToWrites);
-            return new NodeStorage(lock, replicas, new PlacementDb(home.placements(), policies));
+            return new NodeStorage(lock, replicas, placements);
         } catch (RuntimeException e) {
             if (replicas != null) replicas.close();
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * The placement index in the metadata database, with the rows of a placement index an earlier
+     * version kept in its own file ({@code data/placements.db}) taken over first.
+     */
+    static SqlitePlacements placements(NodeHome home, SqliteMetadataStore metadata, PolicySet policies) {
+        SqlitePlacements placements = metadata.placements(policies);
+        long imported = placements.importFrom(home.placements());
+        if (imported > 0) LOG.info("took over {} placements from {} into the metadata database", imported, home.placements());
+        return placements;
     }
 
     /** Takes the home's storage lock (released when the channel closes). */
@@ -182,6 +197,41 @@ final class NodeStorage implements BlobStore {
         } finally {
             writes.readLock().unlock();
         }
+    }
+
+    /**
+     * Runs {@code work} while no site can be removed. Work that writes replicas with
+     * {@link #putUnindexed} and records their placements with the metadata
+     * ({@link MetadataStore#insert(io.bulwark.store.RecordMetadata, Map)}, one commit) runs in here,
+     * so that a site removal sees either no replica or its placement.
+     */
+    <T> T whileSitesStay(java.util.function.Supplier<T> work) {
+        writes.readLock().lock();
+        try {
+            return work.get();
+        } finally {
+            writes.readLock().unlock();
+        }
+    }
+
+    /**
+     * Writes the blob to sites that meet the residency without recording where: the caller records
+     * the placements with the metadata, in {@link #whileSitesStay}, or {@link #discard}s the replicas.
+     * On a refusal nothing is written.
+     */
+    ReplicatedBlobStore.PutResult putUnindexed(String key, ResidencyPolicy residency, byte[] bytes) {
+        return replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes));
+    }
+
+    /** Records placements of replicas written by {@link #putUnindexed} whose metadata changes on its own (a relabel, a reinstatement). */
+    void index(String key, ResidencyPolicy residency, Map<String, BlobRef> sites) {
+        placements.add(key, residency, sites);
+    }
+
+    /** Deletes replicas written by {@link #putUnindexed} that no metadata will name. */
+    void discard(Map<String, BlobRef> sites) {
+        List<String> unreached = replicas.delete(sites);
+        if (!unreached.isEmpty()) LOG.warn("sites {} not reached; their replicas are left to their orphan sweep", unreached);
     }
 
     /** As {@link #put(String, ResidencyPolicy, byte[])}, where refusal is a fault of the caller's own checks. */
@@ -444,8 +494,7 @@ final class NodeStorage implements BlobStore {
                 Thread.currentThread().interrupt();
             }
         }
-        placements.close();
-        replicas.close();
+        replicas.close(); // the placements belong to the metadata store, which its owner closes
         try {
             lock.close();
         } catch (IOException e) {

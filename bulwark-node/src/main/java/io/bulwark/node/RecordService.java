@@ -173,23 +173,32 @@ public final class RecordService {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sealing");
         }
-        // Durable replicas and their placements first, then the metadata and change-log entry in one
-        // transaction: a crash in between leaves orphans (swept at start), never a visible half-record.
+        // Durable replicas first, then the metadata, its change-log entry and the replicas' placements
+        // in one transaction: a crash in between leaves orphans (swept at start), never a visible half-record.
         String id = sealed.id().toString();
         byte[] bytes = sealed.encode();
-        BlobRef blob = switch (blobs.put(id, residency, bytes)) {
-            case ReplicatedBlobStore.Stored s -> s.ref();
-            // Placement refuses before writing anything, so a refused publish leaves nothing behind.
-            case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
-                    r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
-        };
-        RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
-                payload.length, sealed.ciphertextDigest(), labelMetadata(sealed.label()), residency.toString(), blob, Optional.empty());
-        StoreResult<?> result = metadata.insert(meta);
-        if (!result.succeeded()) {
-            blobs.delete(id);
-            throw new IllegalStateException("the store refused a new record: " + result);
-        }
+        blobs.whileSitesStay(() -> {
+            ReplicatedBlobStore.Stored stored = switch (blobs.putUnindexed(id, residency, bytes)) {
+                case ReplicatedBlobStore.Stored s -> s;
+                // Placement refuses before writing anything, so a refused publish leaves nothing behind.
+                case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
+                        r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
+            };
+            RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
+                    payload.length, sealed.ciphertextDigest(), labelMetadata(sealed.label()), residency.toString(), stored.ref(), Optional.empty());
+            StoreResult<?> result;
+            try {
+                result = metadata.insert(meta, stored.placements());
+            } catch (RuntimeException e) {
+                blobs.discard(stored.placements());
+                throw e;
+            }
+            if (!result.succeeded()) {
+                blobs.discard(stored.placements());
+                throw new IllegalStateException("the store refused a new record: " + result);
+            }
+            return result;
+        });
         changes.committed();
         String marking = policies.canonicalMarking(sealed.label());
         audit.record(Type.PUBLISH, Auditor.actor(principal), id, Outcome.SUCCESS, Map.of("label", marking));

@@ -18,7 +18,10 @@ import io.bulwark.store.MetadataStore;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordState;
 import io.bulwark.store.ResidencyPolicy;
+import io.bulwark.store.StoreException;
 import io.bulwark.store.StoreResult;
+import io.bulwark.store.site.Placement;
+import io.bulwark.store.site.ReplicatedBlobStore;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -140,8 +143,17 @@ final class ReplicaInbox implements Inbox {
     }
 
     private void store(List<Accepted> accepted, List<Optional<String>> outcomes) {
-        // Blobs in parallel (their flushes are shared), then every new record's metadata in one commit.
-        Map<Integer, BlobRef> placed = new ConcurrentHashMap<>();
+        // While no site can be removed: replicas, then their placements with the metadata.
+        blobs.whileSitesStay(() -> {
+            storeWhileSitesStay(accepted, outcomes);
+            return null;
+        });
+    }
+
+    private void storeWhileSitesStay(List<Accepted> accepted, List<Optional<String>> outcomes) {
+        // Blobs in parallel (their flushes are shared), then every new record's metadata and
+        // placements in one commit.
+        Map<Integer, ReplicatedBlobStore.Stored> placed = new ConcurrentHashMap<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> puts = new ArrayList<>();
             for (int i = 0; i < accepted.size(); i++) {
@@ -149,23 +161,34 @@ final class ReplicaInbox implements Inbox {
                 if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED && !withdrawnHere(m)).isPresent()) continue;
                 int index = i;
                 String key = a.existing().isPresent() ? a.record().id() + ".r" + clock.millis() : a.record().id().toString();
-                puts.add(pool.submit(() -> placed.put(index, blobs.putOrThrow(key, a.residency(), a.sealed()))));
+                puts.add(pool.submit(() -> placed.put(index, switch (blobs.putUnindexed(key, a.residency(), a.sealed())) {
+                    case ReplicatedBlobStore.Stored s -> s;
+                    case Placement.Refused r -> throw new StoreException("could not store blob " + key + ": residency " + a.residency() + ": " + r);
+                })));
             }
             for (Future<?> f : puts) f.get();
         } catch (Exception e) {
+            placed.values().forEach(s -> blobs.discard(s.placements()));
             throw new IllegalStateException("storing received records failed: " + e.getMessage(), e);
         }
         List<RecordMetadata> fresh = new ArrayList<>();
+        List<Map<String, BlobRef>> freshPlacements = new ArrayList<>();
         List<Accepted> freshFrom = new ArrayList<>();
         for (int i = 0; i < accepted.size(); i++) {
             Accepted a = accepted.get(i);
-            BlobRef blob = placed.get(i);
-            if (blob == null) continue; // already held, or retracted here: nothing to do
+            ReplicatedBlobStore.Stored stored = placed.get(i);
+            if (stored == null) continue; // already held, or retracted here: nothing to do
+            BlobRef blob = stored.ref();
             RecordMetadata meta = metadataOf(a, blob);
             if (a.existing().isEmpty()) {
                 fresh.add(meta);
+                freshPlacements.add(stored.placements());
                 freshFrom.add(a);
-            } else if (a.existing().get().state() == RecordState.RETRACTED) { // withdrawn here, released to this nation again
+                continue;
+            }
+            // A new version of a record held here: its placements first, then the metadata names it.
+            blobs.index(blob.key(), a.residency(), stored.placements());
+            if (a.existing().get().state() == RecordState.RETRACTED) { // withdrawn here, released to this nation again
                 StoreResult<ChangeReceipt> r = metadata.reinstate(meta.id(), meta.label(), blob, meta.ciphertextDigest());
                 if (!(r instanceof StoreResult.Success<ChangeReceipt>)) {
                     blobs.delete(blob.key());
@@ -182,10 +205,16 @@ final class ReplicaInbox implements Inbox {
             }
         }
         if (!fresh.isEmpty()) {
-            List<StoreResult<ChangeReceipt>> results = metadata.insertAll(fresh);
+            List<StoreResult<ChangeReceipt>> results;
+            try {
+                results = metadata.insertAll(fresh, freshPlacements);
+            } catch (RuntimeException e) {
+                freshPlacements.forEach(blobs::discard);
+                throw e;
+            }
             for (int i = 0; i < results.size(); i++) {
                 if (!(results.get(i) instanceof StoreResult.Success<ChangeReceipt>)) {
-                    blobs.delete(fresh.get(i).blob().key());
+                    blobs.discard(freshPlacements.get(i));
                     outcomes.set(freshFrom.get(i).position(), Optional.of("record " + fresh.get(i).id() + ": " + results.get(i)));
                 }
             }

@@ -1,5 +1,6 @@
 package io.bulwark.node;
 
+import io.bulwark.store.sqlite.SqliteMetadataStore;
 import io.bulwark.store.StoreException;
 import io.bulwark.store.site.Evacuation;
 import io.bulwark.store.site.EvacuationProgress;
@@ -77,8 +78,8 @@ public final class StorageAdmin {
             NodeConfig.SiteConfig gone = sites.stream().filter(s -> s.id().equals(id)).findFirst()
                     .orElseThrow(() -> new Refused("no site " + id + " (bulwark site list)"));
             if (sites.size() == 1) throw new Refused("site " + id + " is the node's only site; add another first");
-            try (PlacementDb placements = new PlacementDb(home.placements(), home.policies(config))) {
-                if (!placements.page(java.util.Set.of(id), "", 1).isEmpty() || holdsLegacyBlobs(home, id)) {
+            try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database())) {
+                if (!NodeStorage.placements(home, metadata, home.policies(config)).page(java.util.Set.of(id), "", 1).isEmpty() || holdsLegacyBlobs(home, id)) {
                     throw new Refused("site " + id + " still holds replicas; evacuate its provider first "
                             + "(bulwark provider evacuate --home " + home.dir() + " " + gone.provider() + ")");
                 }
@@ -91,7 +92,8 @@ public final class StorageAdmin {
     /** Sites with health (each is asked now), holdings and records under their minimum. */
     public static Status status(NodeHome home) throws IOException {
         NodeConfig config = home.loadConfig();
-        try (NodeStorage storage = NodeStorage.open(home, config, home.policies(config))) {
+        try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database());
+             NodeStorage storage = NodeStorage.open(home, config, home.policies(config), metadata)) {
             return storage.probedStatus();
         } catch (NodeStorage.InUseException e) {
             throw new Refused(e.getMessage() + " (GET /api/v1/storage)");
@@ -107,7 +109,8 @@ public final class StorageAdmin {
         if (NodeStorage.sites(home, config).stream().noneMatch(s -> s.provider().equals(provider))) {
             throw new Refused("no site of this node belongs to provider " + provider + " (bulwark site list)");
         }
-        try (NodeStorage storage = NodeStorage.open(home, config, home.policies(config));
+        try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database());
+             NodeStorage storage = NodeStorage.open(home, config, home.policies(config), metadata);
              EvacuationProgress progress = new EvacuationProgress(home.evacuations())) {
             NodeConfig file = NodeConfig.read(home.config());
             if (!file.storage().closedProviders().contains(provider)) {

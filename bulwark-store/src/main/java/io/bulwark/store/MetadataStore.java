@@ -3,6 +3,7 @@ package io.bulwark.store;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -65,6 +66,17 @@ public interface MetadataStore extends AutoCloseable {
      * @throws InvalidRecordException if any record is retracted; then none is inserted
      */
     List<StoreResult<ChangeReceipt>> insertAll(List<RecordMetadata> records);
+
+    /**
+     * As {@link #insert(RecordMetadata)}, and in the same transaction records where the record's
+     * blob replicas lie ({@code placements}: site id → replica, under the blob's key and the
+     * record's residency): a record and its placements become durable together, in one commit. An
+     * insert that does not succeed records no placements.
+     */
+    StoreResult<ChangeReceipt> insert(RecordMetadata record, Map<String, BlobRef> placements);
+
+    /** As {@link #insertAll(List)}, each record with its placements as {@link #insert(RecordMetadata, Map)} does; one map per record. */
+    List<StoreResult<ChangeReceipt>> insertAll(List<RecordMetadata> records, List<Map<String, BlobRef>> placements);
 
     /** The record with this id, in whatever state; empty if none. */
     Optional<RecordMetadata> find(String id);

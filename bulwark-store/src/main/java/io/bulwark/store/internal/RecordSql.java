@@ -64,6 +64,10 @@ public final class RecordSql implements AutoCloseable {
     private static final String LABEL_SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind IN (?, ?)";
     private static final String CHANGES = "SELECT seq, record_id, kind, at FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?";
     private static final int IN_CHUNK = 500;
+    private static final String PUT_PLACEMENT = "INSERT INTO placement (blob_key, site_id, residency, size, sha256) VALUES (?, ?, ?, ?, ?) "
+            + "ON CONFLICT (blob_key, site_id) DO UPDATE SET residency = excluded.residency, size = excluded.size, sha256 = excluded.sha256";
+    private static final String DELETE_PLACEMENTS = "DELETE FROM placement WHERE blob_key = ?";
+    private static final String PLACEMENTS = "SELECT site_id, residency, size, sha256 FROM placement WHERE blob_key = ?";
 
     private final Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
@@ -341,6 +345,73 @@ public final class RecordSql implements AutoCloseable {
         s.setString(1, id);
         s.setString(2, kind.name());
         return single(s, "the " + kind + " change of record " + id);
+    }
+
+    // ---- placements: where each blob's replicas lie (the node's placement index) --------------
+
+    /** A blob's placements as stored: its residency (text) and site id → replica. */
+    public record PlacementRows(String residency, java.util.SortedMap<String, BlobRef> sites) {
+    }
+
+    /** Records (or updates) where the blob's replicas lie; sites already recorded and not named stay. */
+    public void putPlacements(String key, String residency, Map<String, BlobRef> sites) throws SQLException {
+        PreparedStatement s = prepared(PUT_PLACEMENT);
+        for (var e : sites.entrySet()) {
+            s.setString(1, key);
+            s.setString(2, e.getKey());
+            s.setString(3, residency);
+            s.setLong(4, e.getValue().size());
+            s.setString(5, e.getValue().sha256());
+            s.addBatch();
+        }
+        s.executeBatch();
+    }
+
+    public void deletePlacements(String key) throws SQLException {
+        PreparedStatement s = prepared(DELETE_PLACEMENTS);
+        s.setString(1, key);
+        s.executeUpdate();
+    }
+
+    public Optional<PlacementRows> placements(String key) throws SQLException {
+        PreparedStatement s = prepared(PLACEMENTS);
+        s.setString(1, key);
+        java.util.SortedMap<String, BlobRef> sites = new java.util.TreeMap<>();
+        String residency = "";
+        try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                sites.put(rs.getString(1), new BlobRef(key, rs.getLong(3), rs.getString(4)));
+                residency = rs.getString(2);
+            }
+        }
+        return sites.isEmpty() ? Optional.empty() : Optional.of(new PlacementRows(residency, sites));
+    }
+
+    /** Blob keys with a replica on one of {@code siteIds} (any site if empty), after {@code after}, ascending. */
+    public List<String> placedKeys(List<String> siteIds, String after, int limit) throws SQLException {
+        String where = siteIds.isEmpty() ? "" : "site_id IN (" + String.join(",", java.util.Collections.nCopies(siteIds.size(), "?")) + ") AND ";
+        try (PreparedStatement s = connection.prepareStatement("SELECT DISTINCT blob_key FROM placement WHERE " + where
+                + "blob_key > ? ORDER BY blob_key LIMIT ?")) {
+            int i = 1;
+            for (String site : siteIds) s.setString(i++, site);
+            s.setString(i++, after);
+            s.setInt(i, limit);
+            List<String> keys = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) keys.add(rs.getString(1));
+            }
+            return keys;
+        }
+    }
+
+    /** Per site: how many blobs it holds a replica of, and their bytes. */
+    public Map<String, long[]> placementTotals() throws SQLException {
+        Map<String, long[]> totals = new java.util.TreeMap<>();
+        try (PreparedStatement s = connection.prepareStatement("SELECT site_id, COUNT(*), SUM(size) FROM placement GROUP BY site_id");
+             ResultSet rs = s.executeQuery()) {
+            while (rs.next()) totals.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
+        }
+        return totals;
     }
 
     private static long single(PreparedStatement s, String what) throws SQLException {

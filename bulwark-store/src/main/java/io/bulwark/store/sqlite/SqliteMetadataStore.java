@@ -1,5 +1,6 @@
 package io.bulwark.store.sqlite;
 
+import io.bulwark.label.PolicySet;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.ChangeReceipt;
@@ -33,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -70,7 +72,7 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     /** A write to run in the writer's transaction. */
     @FunctionalInterface
-    private interface Work {
+    interface Work {
         Object apply(RecordSql sql, long nowMillis) throws SQLException;
     }
 
@@ -78,7 +80,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @FunctionalInterface
-    private interface Read<R> {
+    interface Read<R> {
         R apply(RecordSql sql) throws SQLException;
     }
 
@@ -136,24 +138,52 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     @Override
     public StoreResult<ChangeReceipt> insert(RecordMetadata record) {
-        requireActive(record);
-        return write("insert record " + record.id(), (sql, now) -> sql.insert(record, now));
+        return insert(record, Map.of());
+    }
+
+    @Override
+    public StoreResult<ChangeReceipt> insert(RecordMetadata record, Map<String, BlobRef> placements) {
+        return insertAll(List.of(record), List.of(placements)).getFirst();
     }
 
     @Override
     public List<StoreResult<ChangeReceipt>> insertAll(List<RecordMetadata> records) {
+        return insertAll(records, java.util.Collections.nCopies(records.size(), Map.of()));
+    }
+
+    @Override
+    public List<StoreResult<ChangeReceipt>> insertAll(List<RecordMetadata> records, List<Map<String, BlobRef>> placements) {
         List<RecordMetadata> all = List.copyOf(records);
+        List<Map<String, BlobRef>> sites = placements.stream().map(Map::copyOf).toList();
+        if (sites.size() != all.size()) {
+            throw new IllegalArgumentException("one placement map per record: " + all.size() + " records, " + sites.size() + " maps");
+        }
         all.forEach(SqliteMetadataStore::requireActive);
         if (all.isEmpty()) {
             return List.of();
         }
-        return write("insert " + all.size() + " records", (sql, now) -> {
+        String what = all.size() == 1 ? "insert record " + all.getFirst().id() : "insert " + all.size() + " records";
+        return write(what, (sql, now) -> {
             List<StoreResult<ChangeReceipt>> results = new ArrayList<>(all.size());
-            for (RecordMetadata r : all) {
-                results.add(sql.insert(r, now));
+            for (int i = 0; i < all.size(); i++) {
+                RecordMetadata r = all.get(i);
+                StoreResult<ChangeReceipt> result = sql.insert(r, now);
+                if (result.succeeded() && !sites.get(i).isEmpty()) {
+                    sql.putPlacements(r.blob().key(), r.residency(), sites.get(i));
+                }
+                results.add(result);
             }
             return results;
         });
+    }
+
+    /**
+     * The placement index kept in this database: where each blob's replicas lie. Its writes go
+     * through this store's writer; {@link #insert(RecordMetadata, Map)} commits a record with its
+     * placements.
+     */
+    public SqlitePlacements placements(PolicySet policies) {
+        return new SqlitePlacements(this, policies);
     }
 
     @Override
@@ -269,7 +299,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @SuppressWarnings("unchecked")
-    private <R> R write(String what, Work work) {
+    <R> R write(String what, Work work) {
         try {
             return (R) committer.submit(new Write(what, work)).join();
         } catch (CompletionException e) {
@@ -317,7 +347,7 @@ public final class SqliteMetadataStore implements MetadataStore {
         return (from, inclusive, limit) -> read("list records", sql -> sql.rows(query, from, inclusive, limit));
     }
 
-    private <R> R read(String what, Read<R> read) {
+    <R> R read(String what, Read<R> read) {
         readerPermits.acquireUninterruptibly();
         RecordSql sql = null;
         boolean healthy = false;

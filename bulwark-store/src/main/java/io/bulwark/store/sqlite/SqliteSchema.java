@@ -76,7 +76,20 @@ final class SqliteSchema {
                         name          TEXT   NOT NULL PRIMARY KEY,
                         counter_value BIGINT NOT NULL
                     )""",
-                    "INSERT INTO counters (name, counter_value) VALUES ('" + RecordSql.SEQ_COUNTER + "', 0)")));
+                    "INSERT INTO counters (name, counter_value) VALUES ('" + RecordSql.SEQ_COUNTER + "', 0)")),
+            // Placements lived in a file of their own (data/placements.db) and were committed before
+            // the metadata; here a record and its placements commit together (one fsync, not two).
+            new Migration(2, "placements (where each blob's replicas lie)", List.of(
+                    """
+                    CREATE TABLE placement (
+                        blob_key  TEXT   NOT NULL,
+                        site_id   TEXT   NOT NULL,
+                        residency TEXT   NOT NULL,
+                        size      BIGINT NOT NULL,
+                        sha256    TEXT   NOT NULL,
+                        PRIMARY KEY (blob_key, site_id)
+                    )""",
+                    "CREATE INDEX placement_site ON placement (site_id, blob_key)")));
 
     /** The version this code writes. */
     static final int LATEST = MIGRATIONS.getLast().version();

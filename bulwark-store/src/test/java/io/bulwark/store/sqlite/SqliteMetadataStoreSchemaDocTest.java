@@ -28,7 +28,7 @@ class SqliteMetadataStoreSchemaDocTest {
 
     private static final Path DOC = Path.of("..", "docs", "formats", "store-schema.md");
     private static final Pattern TABLE = Pattern.compile("^### `([a-z_]+)`$");
-    private static final Pattern COLUMN = Pattern.compile("^\\| `([a-z_]+)` \\|");
+    private static final Pattern COLUMN = Pattern.compile("^\\| `([a-z0-9_]+)` \\|");
 
     @TempDir
     Path dir;
