@@ -4,7 +4,6 @@ import io.bulwark.crypto.SigningKeyset;
 import io.bulwark.crypto.StreamingAeadKey;
 import io.bulwark.label.CompiledLabel;
 import io.bulwark.label.ConfidentialityLabel;
-import io.bulwark.label.LabelFormat;
 import io.bulwark.label.PolicySet;
 import io.bulwark.record.internal.Bytes;
 import io.bulwark.record.internal.MerkleTree;
@@ -152,7 +151,8 @@ public final class RecordSealer {
             throw new IllegalStateException("no epoch key for this node's own nation " + originNation);
         }
         byte[] ciphertext = encrypt(dataKey, header.id(), payload);
-        byte[] prefix = SealedRecord.encodePrefix(header, policies.encode(label.label(), LabelFormat.JSON),
+        // The compiled label was validated when compiled; its JSON is the encoding PolicySet.encode gives.
+        byte[] prefix = SealedRecord.encodePrefix(header, label.json(),
                 residency, ciphertext.length, keyAccess);
         return new Prepared(header, label.label(), residency, List.copyOf(keyAccess), prefix, ciphertext,
                 Bytes.sha256().digest(ciphertext));
