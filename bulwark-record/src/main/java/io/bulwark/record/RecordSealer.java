@@ -9,7 +9,6 @@ import io.bulwark.label.PolicySet;
 import io.bulwark.record.internal.Bytes;
 import io.bulwark.record.internal.MerkleTree;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -159,13 +158,40 @@ public final class RecordSealer {
     }
 
     private static byte[] encrypt(StreamingAeadKey key, RecordId id, byte[] payload) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) StreamingAeadKey.ciphertextLength(payload.length));
+        ExactOutput out = new ExactOutput((int) StreamingAeadKey.ciphertextLength(payload.length));
         try (OutputStream enc = key.newEncryptingStream(out, payloadData(id))) {
             enc.write(payload);
         } catch (IOException e) {
             throw new UncheckedIOException("encrypting into memory failed", e);
         }
-        return out.toByteArray();
+        return out.bytes();
+    }
+
+    /** Fills an array of the length known beforehand, and hands it over without a copy. */
+    private static final class ExactOutput extends OutputStream {
+        private final byte[] bytes;
+        private int length;
+
+        ExactOutput(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int offset, int n) throws IOException {
+            if (n > bytes.length - length) throw new IOException("ciphertext longer than its computed length");
+            System.arraycopy(b, offset, bytes, length, n);
+            length += n;
+        }
+
+        byte[] bytes() {
+            if (length != bytes.length) throw new IllegalStateException("ciphertext shorter than its computed length");
+            return bytes;
+        }
     }
 
     /** Signs a batch: one hybrid signature over the Merkle root; each record gets its inclusion proof. */
