@@ -50,8 +50,8 @@ public final class RecordSealer {
     /** As above, each batch signed with the primary of whatever keyset {@code signer} gives then (key rotation). */
     public RecordSealer(PolicySet policies, Supplier<SigningKeyset> signer, EpochKeyring epochs, String originNation,
                         String originNode, Clock clock) {
-        if (!originNation.matches(SealedRecord.NATION)) throw new IllegalArgumentException("origin nation is alpha-3");
-        if (!originNode.matches(SealedRecord.NODE)) throw new IllegalArgumentException("origin node: lower-case letters, digits, '-'");
+        if (!SealedRecord.NATION.matcher(originNation).matches()) throw new IllegalArgumentException("origin nation is alpha-3");
+        if (!SealedRecord.NODE.matcher(originNode).matches()) throw new IllegalArgumentException("origin node: lower-case letters, digits, '-'");
         this.policies = policies;
         this.signer = signer;
         this.epochs = epochs;
@@ -96,7 +96,7 @@ public final class RecordSealer {
         if (payload.length != draft.payloadSize()) {
             throw new IllegalArgumentException("payload is " + payload.length + " bytes, the draft says " + draft.payloadSize());
         }
-        if (!draft.contentType().matches(SealedRecord.CONTENT_TYPE)) {
+        if (!SealedRecord.CONTENT_TYPE.matcher(draft.contentType()).matches()) {
             throw new InvalidRecordException("content type '" + draft.contentType() + "': a media type of printable ASCII, at most 255 characters");
         }
         byte[] residency = draft.residency().getBytes(StandardCharsets.UTF_8);

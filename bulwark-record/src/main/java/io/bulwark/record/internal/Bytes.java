@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.regex.Pattern;
 
 /** Big-endian writing and bounds-checked reading of the record formats. */
 public final class Bytes {
@@ -113,12 +114,12 @@ public final class Bytes {
             if (n < min || n > max) throw error(at, field, "length " + n + " is outside " + min + ".." + max);
             return raw((int) n, field);
         }
-        public String ascii(byte[] bytes, int at, String field, String pattern, String rule) {
+        public String ascii(byte[] bytes, int at, String field, Pattern pattern, String rule) {
             String s = new String(bytes, StandardCharsets.US_ASCII);
             for (byte x : bytes) {
                 if (x < 0x20 || x > 0x7e) throw error(at, field, "not printable ASCII");
             }
-            if (!s.matches(pattern)) throw error(at, field, rule);
+            if (!pattern.matcher(s).matches()) throw error(at, field, rule);
             return s;
         }
         public void end(String field) {
