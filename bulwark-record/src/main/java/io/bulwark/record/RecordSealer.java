@@ -200,13 +200,13 @@ public final class RecordSealer {
             throw new IllegalArgumentException("a batch holds 1.." + SealedRecord.MAX_BATCH + " records");
         }
         List<byte[]> leaves = batch.stream().map(p -> MerkleTree.leafHash(SealedRecord.leaf(p.prefix, p.ciphertextDigest))).toList();
-        byte[] root = MerkleTree.root(leaves);
-        byte[] signature = signer.get().sign(batchMessage(originNation, originNode, batch.size(), root));
+        MerkleTree.Batch tree = MerkleTree.batch(leaves);
+        byte[] signature = signer.get().sign(batchMessage(originNation, originNode, batch.size(), tree.root()));
         List<SealedRecord> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Prepared p = batch.get(i);
             out.add(new SealedRecord(p.header, p.label, p.residency, p.keyAccess, p.prefix, p.ciphertext, p.ciphertextDigest,
-                    new SealedRecord.Binding(batch.size(), i, MerkleTree.inclusionProof(leaves, i), signature)));
+                    new SealedRecord.Binding(batch.size(), i, tree.proofs().get(i), signature)));
         }
         return out;
     }
