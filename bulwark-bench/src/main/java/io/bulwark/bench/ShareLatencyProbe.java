@@ -24,7 +24,9 @@ import java.util.Set;
  * Share latency without HTTP or watchers: DEU and FRA in one JVM, peered over the real mutual-TLS
  * federation; one 1 KiB record at a time is published in process at DEU and FRA is asked (in
  * process, the same read the API does) until it can read it. Isolates the pipeline — publish, feed,
- * receive, store — from the load driver's HTTP clients and list watchers.
+ * receive, store — from the load driver's HTTP clients and list watchers. A record counts as readable
+ * when the read that finds it begins (polls are 0.2 ms apart); that read's own verification,
+ * decryption and audit are reported apart, as the reader's cost, not the pipeline's.
  *
  * <p>Usage: {@code java -cp bulwark-bench/target/benchmarks.jar io.bulwark.bench.ShareLatencyProbe [RECORDS]}.
  */
@@ -58,23 +60,38 @@ public final class ShareLatencyProbe {
             Thread.sleep(1000);
             List<Double> publish = new ArrayList<>();
             List<Double> share = new ArrayList<>();
+            List<Double> read = new ArrayList<>();
             for (int i = 0; i < records + WARM_UP; i++) {
                 long t0 = System.nanoTime();
                 String id = deu.records().publish(publisher, "NATO SECRET//REL TO DEU, FRA", "", "text/plain", new byte[1024]).id();
                 long t1 = System.nanoTime();
-                while (fra.records().read(reader, id).isEmpty()) Thread.sleep(0, 200_000);
+                // Readable from the moment the read that succeeds begins (it finds the record then); the
+                // read's own work (verify, decrypt, audit) is the reader's, reported apart.
+                long found;
+                while (true) {
+                    long t = System.nanoTime();
+                    if (fra.records().read(reader, id).isPresent()) {
+                        found = t;
+                        break;
+                    }
+                    Thread.sleep(0, 200_000);
+                }
                 long t2 = System.nanoTime();
                 if (i >= WARM_UP) {
                     publish.add((t1 - t0) / 1e6);
-                    share.add((t2 - t0) / 1e6);
+                    share.add((found - t0) / 1e6);
+                    read.add((t2 - found) / 1e6);
                 }
                 Thread.sleep(20);
             }
             Collections.sort(publish);
             Collections.sort(share);
+            Collections.sort(read);
             System.out.printf(Locale.ROOT, "%d records, one at a time: publish (in process) p50 %.1f ms, p99 %.1f ms; "
-                            + "share (publish start to readable at FRA) p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                    publish.size(), percentile(publish, 50), percentile(publish, 99), percentile(share, 50), percentile(share, 99), share.getLast());
+                            + "share (publish start to readable at FRA) p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                            + "the successful read at FRA itself p50 %.1f ms, p99 %.1f ms; load average %s%n",
+                    publish.size(), percentile(publish, 50), percentile(publish, 99), percentile(share, 50), percentile(share, 99), share.getLast(),
+                    percentile(read, 50), percentile(read, 99), Files.readString(Path.of("/proc/loadavg")).strip());
         }
         System.exit(0);
     }
