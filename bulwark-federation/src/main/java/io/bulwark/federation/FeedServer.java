@@ -24,7 +24,7 @@ import java.util.Optional;
 
 /**
  * The federation API (docs/federation.md), served only over the pinned mutual-TLS connector:
- * {@code GET /federation/v1/identity}, {@code GET /federation/v1/feed?cursor=&wait=}, and for a
+ * {@code GET /federation/v1/identity}, {@code GET /federation/v1/feed?cursor=&ack=&wait=}, and for a
  * partner's verification of what concerns it (docs/audit.md) {@code GET /federation/v1/audit/head} and
  * {@code GET /federation/v1/audit/proof?record=ID}. Every request
  * is authorised by the client certificate's fingerprint against the peer list as it is <em>now</em>:
@@ -79,7 +79,8 @@ final class FeedServer extends Handler.Abstract {
                 try {
                     NodeIdentity pinned = identity.get();
                     batch = federation.feed().next(peer.get().fingerprint(), () -> federation.identity(peer.get()).orElse(pinned),
-                            Optional.ofNullable(query.getValue("cursor")).orElse(""), wait, () -> federation.stillPeer(peer.get()));
+                            Optional.ofNullable(query.getValue("cursor")).orElse(""), Optional.ofNullable(query.getValue("ack")).orElse(""),
+                            wait, () -> federation.stillPeer(peer.get()));
                 } catch (InvalidPeerException e) {
                     return federation.stillPeer(peer.get()) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
                             : problem(response, callback, 403, "Not a peer", e.getMessage());

@@ -17,12 +17,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * This node's link to one peer, on its own virtual thread: learns and pins the peer's identity, then
  * holds a standing feed request at the peer — answered the moment the peer has something for this
- * nation — applies each response in order and asks again with the new cursor, which acknowledges
- * it. An unreachable peer is retried with backoff and caught up from the cursor when it returns.
+ * nation — and applies each response in order, asking for the next one while it applies (see
+ * {@link #pull}); a request acknowledges only what is applied. An unreachable peer is retried with
+ * backoff and caught up from the cursor when it returns.
  * The link stops as soon as the peer leaves the peer list.
  */
 final class PeerLink implements Runnable {
@@ -97,22 +99,79 @@ final class PeerLink implements Runnable {
         return federation.pin(peer, r.body());
     }
 
+    /**
+     * Exchanges with the peer until something fails or its identity changes. Applying a response
+     * (verification, blobs, one metadata commit) runs beside the request for the next one, so the
+     * peer's scan, durable bookkeeping and the round trip overlap the apply instead of following it.
+     * At most one response is applied at a time, in the order received, and at most one more waits
+     * for it. A request made while an apply runs does not stand ({@code wait=0}): it takes what is
+     * there already; if that is nothing, the link waits for the apply and then stands with an
+     * acknowledgement that covers it. The acknowledgement ({@code ack}) is always the last cursor
+     * applied durably, never one merely received.
+     */
     private void pull(NodeIdentity origin) throws IOException, InterruptedException {
-        String cursor = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
-        URI uri = peer.url().resolve("/federation/v1/feed?wait=" + WAIT.toMillis() + "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII));
+        String fetched = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
+        acked = fetched;
+        CompletableFuture<Void> applying = CompletableFuture.completedFuture(null);
+        try {
+            while (running && federation.stillPeer(peer)) {
+                boolean idle = applying.isDone();
+                if (idle) settle(applying); // everything received is applied: acked == fetched
+                Optional<List<FeedFrame>> response = fetch(fetched, acked, idle ? WAIT : Duration.ZERO);
+                if (response.isEmpty()) return; // the identity changed and was pinned anew (or refused): start over
+                List<FeedFrame> frames = response.get();
+                String next = ((FeedFrame.End) frames.getLast()).cursor();
+                if (frames.size() == 1) { // nothing for this node
+                    if (!idle) { // not yet: let the apply finish, then stand with an acknowledgement that covers it
+                        settle(applying);
+                        continue;
+                    }
+                    apply(origin, frames); // a standing request that timed out: only its cursor to store
+                    acked = fetched = next;
+                    continue;
+                }
+                settle(applying); // one apply at a time, in the order received; a failed one stops the link here
+                applying = CompletableFuture.runAsync(() -> {
+                    apply(origin, frames);
+                    acked = next;
+                }, task -> Thread.ofVirtual().name("bulwark-peer-" + peer.nation() + "-apply").start(task));
+                fetched = next;
+            }
+        } finally {
+            // Never leave an apply running behind the link: the node closes its stores after the links.
+            applying.exceptionally(failure -> null).join();
+        }
+    }
+
+    /** The last cursor applied (stored): what a request acknowledges. */
+    private volatile String acked = "";
+
+    /** Waits for an apply; rethrows what it failed with. */
+    private static void settle(CompletableFuture<Void> applying) throws InterruptedException {
+        try {
+            applying.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException("applying a feed response failed", e.getCause());
+        }
+    }
+
+    /** One feed request; empty if the peer's identity changed (it is pinned anew first, or refused). */
+    private Optional<List<FeedFrame>> fetch(String cursor, String ack, Duration wait) throws IOException, InterruptedException {
+        URI uri = peer.url().resolve("/federation/v1/feed?wait=" + wait.toMillis() + "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII)
+                + (ack.equals(cursor) ? "" : "&ack=" + URLEncoder.encode(ack, StandardCharsets.US_ASCII)));
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(WAIT.plusSeconds(30))
                 .header("Accept", FeedFrame.MEDIA_TYPE).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         if (federation.identityChanged(peer, r.headers().firstValue(FeedServer.IDENTITY_HEADER).orElse(null))) {
             r.body().close();
             introduce(); // keys rotated or storage changed: pin the new identity first (or refuse it)
-            return;
+            return Optional.empty();
         }
-        List<FeedFrame> frames;
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) throw new InvalidPeerException("feed: the peer answered " + r.statusCode() + problem(in.readNBytes(2048)));
-            frames = FeedFrame.readAll(in);
+            return Optional.of(FeedFrame.readAll(in));
         }
-        apply(origin, frames);
     }
 
     /** Applies a whole response in order (runs of records in bulk), then moves the cursor. */
