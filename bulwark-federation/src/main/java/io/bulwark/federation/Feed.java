@@ -92,7 +92,8 @@ public final class Feed {
      * The next response for a peer: everything for it after its cursor, or, if there is nothing yet,
      * whatever arrives within {@code wait}. The peer acknowledges {@code ack} — what it has applied
      * durably — which may lag {@code cursor} while it applies one response and already asks for the
-     * next; an empty {@code ack} means the cursor itself (a peer that does not fetch ahead).
+     * next; the empty {@code ack} is nothing applied yet. Without {@code ack} ({@code null}: a peer
+     * that does not ask ahead, or predates {@code ack}) the cursor itself is acknowledged.
      *
      * @param identity the peer's pinned identity <em>now</em>: asked again at every look at the
      *                 changes, because it may change while a standing request waits (its storage
@@ -102,7 +103,7 @@ public final class Feed {
                java.util.function.BooleanSupplier stillPeer) throws InterruptedException {
         long after = cursors.seq(fingerprint, cursor);
         // Never past the cursor: a peer acknowledges only what it was sent.
-        long acknowledged = ack == null || ack.isEmpty() ? after : Math.min(after, cursors.seq(fingerprint, ack));
+        long acknowledged = ack == null ? after : Math.min(after, cursors.seq(fingerprint, ack));
         if (acknowledged > 0) state.acknowledge(fingerprint, acknowledged, clock.instant());
         long woken = wakes.get();
         Instant deadline = clock.instant().plus(wait);
