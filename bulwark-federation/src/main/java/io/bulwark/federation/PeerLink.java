@@ -39,6 +39,8 @@ final class PeerLink implements Runnable {
     private final Clock clock;
     private volatile boolean running = true;
     private volatile Thread thread;
+    /** The thread applying a response beside the link's thread, if one is. */
+    private volatile Thread applier;
 
     PeerLink(Federation federation, Peer peer, HttpClient http, Clock clock) {
         this.federation = federation;
@@ -55,10 +57,13 @@ final class PeerLink implements Runnable {
         thread = Thread.ofVirtual().name("bulwark-peer-" + peer.nation()).start(this);
     }
 
+    /** Stops all exchange: the request the link waits on and the apply under way (which stops between runs of records). */
     void stop() {
         running = false;
         Thread t = thread;
         if (t != null) t.interrupt();
+        Thread a = applier;
+        if (a != null) a.interrupt();
     }
 
     void join(Duration timeout) throws InterruptedException {
@@ -77,11 +82,15 @@ final class PeerLink implements Runnable {
                 backoff = 100;
             } catch (InterruptedException e) {
                 return;
-            } catch (IOException | InvalidPeerException | IllegalStateException e) {
+            } catch (IOException | RuntimeException e) {
+                // Any failure — the peer unreachable or refusing, a store refusing or throwing while a
+                // response is applied — backs off and starts again from the stored cursor; the link
+                // never dies while the peer is listed (what was not applied is delivered again).
                 if (!running) return;
                 String reason = e instanceof IOException ? "unreachable: " + describe(e) : describe(e);
                 federation.failed(peer, reason);
-                LOG.debug("peer {}: {}", peer.nation(), reason);
+                if (e instanceof IOException || e instanceof InvalidPeerException) LOG.debug("peer {}: {}", peer.nation(), reason);
+                else LOG.warn("peer {}: {}", peer.nation(), reason, e);
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -107,19 +116,24 @@ final class PeerLink implements Runnable {
      * for it. A request made while an apply runs does not stand ({@code wait=0}): it takes what is
      * there already; if that is nothing, the link waits for the apply and then stands with an
      * acknowledgement that covers it. The acknowledgement ({@code ack}) is always the last cursor
-     * applied durably, never one merely received.
+     * applied durably, never one merely received — the empty one if nothing is applied yet. A peer
+     * that does not say it honours {@code ack} ({@link FeedServer#ACK_HEADER}) is never asked ahead:
+     * it would take the cursor as acknowledged.
      */
     private void pull(NodeIdentity origin) throws IOException, InterruptedException {
         String fetched = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
         acked = fetched;
+        boolean honoursAck = false; // learnt from each response; until then, never ask ahead
         CompletableFuture<Void> applying = CompletableFuture.completedFuture(null);
         try {
             while (running && federation.stillPeer(peer)) {
+                if (!honoursAck) settle(applying); // an older peer ignores ack: ask only once all received is applied
                 boolean idle = applying.isDone();
                 if (idle) settle(applying); // everything received is applied: acked == fetched
-                Optional<List<FeedFrame>> response = fetch(fetched, acked, idle ? WAIT : Duration.ZERO);
+                Optional<Response> response = fetch(fetched, acked, idle ? WAIT : Duration.ZERO);
                 if (response.isEmpty()) return; // the identity changed and was pinned anew (or refused): start over
-                List<FeedFrame> frames = response.get();
+                honoursAck = response.get().honoursAck();
+                List<FeedFrame> frames = response.get().frames();
                 String next = ((FeedFrame.End) frames.getLast()).cursor();
                 if (frames.size() == 1) { // nothing for this node
                     if (!idle) { // not yet: let the apply finish, then stand with an acknowledgement that covers it
@@ -131,17 +145,32 @@ final class PeerLink implements Runnable {
                     continue;
                 }
                 settle(applying); // one apply at a time, in the order received; a failed one stops the link here
+                if (!running) return;
                 applying = CompletableFuture.runAsync(() -> {
                     apply(origin, frames);
                     acked = next;
-                }, task -> Thread.ofVirtual().name("bulwark-peer-" + peer.nation() + "-apply").start(task));
+                }, task -> {
+                    Thread t = Thread.ofVirtual().name("bulwark-peer-" + peer.nation() + "-apply").unstarted(task);
+                    applier = t;
+                    if (!running) t.interrupt(); // stopped meanwhile: stop() may have missed it
+                    t.start();
+                });
                 fetched = next;
             }
         } finally {
             // Never leave an apply running behind the link: the node closes its stores after the links.
-            applying.exceptionally(failure -> null).join();
+            // Its failure, if the link stops for another reason, changes nothing: the link starts again
+            // from the stored cursor, so what it did not apply comes again.
+            applying.exceptionally(failure -> {
+                LOG.debug("peer {}: applying a response: {}", peer.nation(), describe(failure));
+                return null;
+            }).join();
+            applier = null;
         }
     }
+
+    /** A feed response, and whether the peer honours {@code ack} (so may be asked ahead). */
+    private record Response(List<FeedFrame> frames, boolean honoursAck) {}
 
     /** The last cursor applied (stored): what a request acknowledges. */
     private volatile String acked = "";
@@ -158,7 +187,7 @@ final class PeerLink implements Runnable {
     }
 
     /** One feed request; empty if the peer's identity changed (it is pinned anew first, or refused). */
-    private Optional<List<FeedFrame>> fetch(String cursor, String ack, Duration wait) throws IOException, InterruptedException {
+    private Optional<Response> fetch(String cursor, String ack, Duration wait) throws IOException, InterruptedException {
         URI uri = peer.url().resolve("/federation/v1/feed?wait=" + wait.toMillis() + "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII)
                 + (ack.equals(cursor) ? "" : "&ack=" + URLEncoder.encode(ack, StandardCharsets.US_ASCII)));
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(WAIT.plusSeconds(30))
@@ -170,7 +199,7 @@ final class PeerLink implements Runnable {
         }
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) throw new InvalidPeerException("feed: the peer answered " + r.statusCode() + problem(in.readNBytes(2048)));
-            return Optional.of(FeedFrame.readAll(in));
+            return Optional.of(new Response(FeedFrame.readAll(in), r.headers().firstValue(FeedServer.ACK_HEADER).isPresent()));
         }
     }
 
@@ -183,6 +212,8 @@ final class PeerLink implements Runnable {
         List<byte[]> run = new ArrayList<>();
         String cursor = null;
         for (FeedFrame f : frames) {
+            // Stopped (the peer removed, the node closing): no more of it is applied; the rest comes again.
+            if (!running) throw new IllegalStateException("the link to " + peer.nation() + " stopped while applying a response");
             if (f instanceof FeedFrame.Record r) {
                 run.add(r.sealed());
                 continue;
