@@ -89,8 +89,10 @@ final class PeerLink implements Runnable {
                 if (!running) return;
                 String reason = e instanceof IOException ? "unreachable: " + describe(e) : describe(e);
                 federation.failed(peer, reason);
-                if (e instanceof IOException || e instanceof InvalidPeerException) LOG.debug("peer {}: {}", peer.nation(), reason);
-                else LOG.warn("peer {}: {}", peer.nation(), reason, e);
+                // The status shows the reason. Refusals, an unreachable peer and failures a layer wrapped
+                // stay at debug as before; anything else (e.g. a StoreException thrown through) also warns.
+                if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) LOG.debug("peer {}: {}", peer.nation(), reason, e);
+                else LOG.warn("peer {}: {}", peer.nation(), reason);
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
