@@ -1,6 +1,7 @@
 package io.bulwark.crypto;
 
 import io.bulwark.crypto.internal.AesGcmScheme;
+import io.bulwark.crypto.internal.GcmCipherPool;
 import io.bulwark.crypto.internal.Hkdf;
 import io.bulwark.crypto.internal.Jca;
 import io.bulwark.crypto.internal.SymmetricKeyCodec;
@@ -22,6 +23,8 @@ public final class AeadKey implements Aead {
 
     private final KeyId keyId;
     private final SecretKey key;
+    /** Ciphers that know this key's schedule: it wraps a data key per record and nation. */
+    private final GcmCipherPool ciphers = new GcmCipherPool();
 
     private AeadKey(KeyId keyId, byte[] key) {
         this.keyId = keyId;
@@ -78,12 +81,12 @@ public final class AeadKey implements Aead {
 
     @Override
     public byte[] encrypt(byte[] plaintext, byte[] associatedData) throws GeneralSecurityException {
-        return AesGcmScheme.encrypt(key, keyId, plaintext, associatedData);
+        return AesGcmScheme.encrypt(key, ciphers, keyId, plaintext, associatedData);
     }
 
     @Override
     public byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws GeneralSecurityException {
-        return AesGcmScheme.decrypt(key, keyId, ciphertext, associatedData);
+        return AesGcmScheme.decrypt(key, ciphers, keyId, ciphertext, associatedData);
     }
 
     /**

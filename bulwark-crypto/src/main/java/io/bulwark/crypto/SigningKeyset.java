@@ -94,7 +94,10 @@ public final class SigningKeyset {
      */
     public byte[] sign(byte[] message) throws GeneralSecurityException {
         Entry entry = entries.get(primary);
-        return HybridSignatureScheme.sign(entry.mlDsa65(), entry.ed25519(), entry.publicKey().keyId(),
+        byte[] encoded = entry.publicKey().encode(); // ... || Ed25519 public key (32): checked against the private key
+        byte[] ed25519Public = java.util.Arrays.copyOfRange(encoded, encoded.length - Component.ED25519.publicKeyLength(),
+                encoded.length);
+        return HybridSignatureScheme.sign(entry.mlDsa65(), entry.ed25519(), ed25519Public, entry.publicKey().keyId(),
                 entry.publicKey().fingerprint().bytes(), message);
     }
 

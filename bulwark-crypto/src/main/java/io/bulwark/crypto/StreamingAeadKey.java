@@ -53,7 +53,15 @@ public final class StreamingAeadKey {
 
     /** A fresh random key with a fresh random id. */
     public static StreamingAeadKey generate() {
-        return new StreamingAeadKey(SymmetricKeyCodec.randomKeyId(), Jca.randomBytes(SymmetricKeyCodec.KEY_LENGTH));
+        // One draw for both (one per record): the first 8 bytes the public id, the other 32 the key.
+        byte[] random = Jca.randomBytes(8 + SymmetricKeyCodec.KEY_LENGTH);
+        long id = 0;
+        for (int i = 0; i < 8; i++) {
+            id = (id << 8) | (random[i] & 0xFF);
+        }
+        byte[] key = Arrays.copyOfRange(random, 8, random.length);
+        Arrays.fill(random, (byte) 0);
+        return new StreamingAeadKey(new KeyId(id), key);
     }
 
     /** Package-private for known-answer tests: a key from given bytes. */

@@ -123,4 +123,40 @@ class AeadTest {
     void toStringShowsTheIdOnly() {
         assertThat(KEY.toString()).isEqualTo("AeadKey[AES-256-GCM, id " + KEY.keyId().hex() + "]");
     }
+
+    /** One key used by many threads at once (its Ciphers are pooled), failures among them: each result is right. */
+    @Test
+    void oneKeyServesConcurrentCallersAndSurvivesFailures() throws Exception {
+        AeadKey key = AeadKey.generate();
+        List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < 16; t++) {
+                int thread = t;
+                threads.submit(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        byte[] plaintext = ("thread " + thread + " message " + i).getBytes(StandardCharsets.UTF_8);
+                        byte[] ad = {(byte) thread, (byte) i};
+                        try {
+                            byte[] ciphertext = key.encrypt(plaintext, ad);
+                            if (i % 7 == 0) {
+                                byte[] tampered = ciphertext.clone();
+                                tampered[tampered.length - 1] ^= 1;
+                                try {
+                                    key.decrypt(tampered, ad);
+                                    wrong.add(thread + "/" + i + " tampered accepted");
+                                } catch (AEADBadTagException expected) {
+                                    // dropped, not pooled
+                                }
+                            }
+                            if (!Arrays.equals(key.decrypt(ciphertext, ad), plaintext)) wrong.add(thread + "/" + i);
+                        } catch (Exception e) {
+                            wrong.add(thread + "/" + i + " " + e);
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+        assertThat(wrong).isEmpty();
+    }
 }

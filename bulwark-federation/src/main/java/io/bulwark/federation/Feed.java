@@ -89,18 +89,22 @@ public final class Feed {
     record Batch(List<FeedFrame> frames, int records) {}
 
     /**
-     * The next response for a peer: everything for it after its cursor (acknowledging the cursor), or,
-     * if there is nothing yet, whatever arrives within {@code wait}.
+     * The next response for a peer: everything for it after its cursor, or, if there is nothing yet,
+     * whatever arrives within {@code wait}. The peer acknowledges {@code ack} — what it has applied
+     * durably — which may lag {@code cursor} while it applies one response and already asks for the
+     * next; the empty {@code ack} is nothing applied yet. Without {@code ack} ({@code null}: a peer
+     * that does not ask ahead, or predates {@code ack}) the cursor itself is acknowledged.
      *
      * @param identity the peer's pinned identity <em>now</em>: asked again at every look at the
      *                 changes, because it may change while a standing request waits (its storage
      *                 sites, its keys), and a record passed over for a stale identity is never sent
      */
-    Batch next(String fingerprint, Supplier<NodeIdentity> identity, String cursor, Duration wait, java.util.function.BooleanSupplier stillPeer)
-            throws InterruptedException {
+    Batch next(String fingerprint, Supplier<NodeIdentity> identity, String cursor, String ack, Duration wait,
+               java.util.function.BooleanSupplier stillPeer) throws InterruptedException {
         long after = cursors.seq(fingerprint, cursor);
-        if (after > 0) state.acknowledge(fingerprint, after, clock.instant());
-        long acknowledged = after;
+        // Never past the cursor: a peer acknowledges only what it was sent.
+        long acknowledged = ack == null ? after : Math.min(after, cursors.seq(fingerprint, ack));
+        if (acknowledged > 0) state.acknowledge(fingerprint, acknowledged, clock.instant());
         long woken = wakes.get();
         Instant deadline = clock.instant().plus(wait);
         while (true) {

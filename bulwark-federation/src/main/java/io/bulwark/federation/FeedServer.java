@@ -24,7 +24,7 @@ import java.util.Optional;
 
 /**
  * The federation API (docs/federation.md), served only over the pinned mutual-TLS connector:
- * {@code GET /federation/v1/identity}, {@code GET /federation/v1/feed?cursor=&wait=}, and for a
+ * {@code GET /federation/v1/identity}, {@code GET /federation/v1/feed?cursor=&ack=&wait=}, and for a
  * partner's verification of what concerns it (docs/audit.md) {@code GET /federation/v1/audit/head} and
  * {@code GET /federation/v1/audit/proof?record=ID}. Every request
  * is authorised by the client certificate's fingerprint against the peer list as it is <em>now</em>:
@@ -36,6 +36,12 @@ final class FeedServer extends Handler.Abstract {
     private static final Duration MAX_WAIT = Duration.ofSeconds(30);
     /** SHA-256 of the node's signed identity, on every feed response. */
     static final String IDENTITY_HEADER = "Bulwark-Identity";
+    /**
+     * On every feed response: this node honours {@code ack}. A link asks ahead (cursor past what it
+     * has applied) only of a node that says so; one that ignores {@code ack} would take the cursor as
+     * acknowledged.
+     */
+    static final String ACK_HEADER = "Bulwark-Feed-Ack";
 
     private final Federation federation;
 
@@ -79,7 +85,9 @@ final class FeedServer extends Handler.Abstract {
                 try {
                     NodeIdentity pinned = identity.get();
                     batch = federation.feed().next(peer.get().fingerprint(), () -> federation.identity(peer.get()).orElse(pinned),
-                            Optional.ofNullable(query.getValue("cursor")).orElse(""), wait, () -> federation.stillPeer(peer.get()));
+                            // ack absent (null) is not ack empty: the first is "the cursor", the second "nothing applied yet"
+                            Optional.ofNullable(query.getValue("cursor")).orElse(""), query.getValue("ack"),
+                            wait, () -> federation.stillPeer(peer.get()));
                 } catch (InvalidPeerException e) {
                     return federation.stillPeer(peer.get()) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
                             : problem(response, callback, 403, "Not a peer", e.getMessage());
@@ -90,6 +98,7 @@ final class FeedServer extends Handler.Abstract {
                 federation.sent(peer.get(), batch.records());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, FeedFrame.MEDIA_TYPE);
                 response.getHeaders().put(IDENTITY_HEADER, federation.ownIdentityDigest()); // a peer re-reads it when it changes
+                response.getHeaders().put(ACK_HEADER, "1");
                 response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
                 return true;
             }

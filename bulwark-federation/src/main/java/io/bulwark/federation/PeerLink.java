@@ -17,12 +17,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * This node's link to one peer, on its own virtual thread: learns and pins the peer's identity, then
  * holds a standing feed request at the peer — answered the moment the peer has something for this
- * nation — applies each response in order and asks again with the new cursor, which acknowledges
- * it. An unreachable peer is retried with backoff and caught up from the cursor when it returns.
+ * nation — and applies each response in order, asking for the next one while it applies (see
+ * {@link #pull}); a request acknowledges only what is applied. An unreachable peer is retried with
+ * backoff and caught up from the cursor when it returns.
  * The link stops as soon as the peer leaves the peer list.
  */
 final class PeerLink implements Runnable {
@@ -37,6 +39,8 @@ final class PeerLink implements Runnable {
     private final Clock clock;
     private volatile boolean running = true;
     private volatile Thread thread;
+    /** The thread applying a response beside the link's thread, if one is. */
+    private volatile Thread applier;
 
     PeerLink(Federation federation, Peer peer, HttpClient http, Clock clock) {
         this.federation = federation;
@@ -53,10 +57,13 @@ final class PeerLink implements Runnable {
         thread = Thread.ofVirtual().name("bulwark-peer-" + peer.nation()).start(this);
     }
 
+    /** Stops all exchange: the request the link waits on and the apply under way (which stops between runs of records). */
     void stop() {
         running = false;
         Thread t = thread;
         if (t != null) t.interrupt();
+        Thread a = applier;
+        if (a != null) a.interrupt();
     }
 
     void join(Duration timeout) throws InterruptedException {
@@ -75,11 +82,17 @@ final class PeerLink implements Runnable {
                 backoff = 100;
             } catch (InterruptedException e) {
                 return;
-            } catch (IOException | InvalidPeerException | IllegalStateException e) {
+            } catch (IOException | RuntimeException e) {
+                // Any failure — the peer unreachable or refusing, a store refusing or throwing while a
+                // response is applied — backs off and starts again from the stored cursor; the link
+                // never dies while the peer is listed (what was not applied is delivered again).
                 if (!running) return;
                 String reason = e instanceof IOException ? "unreachable: " + describe(e) : describe(e);
                 federation.failed(peer, reason);
-                LOG.debug("peer {}: {}", peer.nation(), reason);
+                // The status shows the reason. Refusals, an unreachable peer and failures a layer wrapped
+                // stay at debug as before; anything else (e.g. a StoreException thrown through) also warns.
+                if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) LOG.debug("peer {}: {}", peer.nation(), reason, e);
+                else LOG.warn("peer {}: {}", peer.nation(), reason);
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -97,22 +110,99 @@ final class PeerLink implements Runnable {
         return federation.pin(peer, r.body());
     }
 
+    /**
+     * Exchanges with the peer until something fails or its identity changes. Applying a response
+     * (verification, blobs, one metadata commit) runs beside the request for the next one, so the
+     * peer's scan, durable bookkeeping and the round trip overlap the apply instead of following it.
+     * At most one response is applied at a time, in the order received, and at most one more waits
+     * for it. A request made while an apply runs does not stand ({@code wait=0}): it takes what is
+     * there already; if that is nothing, the link waits for the apply and then stands with an
+     * acknowledgement that covers it. The acknowledgement ({@code ack}) is always the last cursor
+     * applied durably, never one merely received — the empty one if nothing is applied yet. A peer
+     * that does not say it honours {@code ack} ({@link FeedServer#ACK_HEADER}) is never asked ahead:
+     * it would take the cursor as acknowledged.
+     */
     private void pull(NodeIdentity origin) throws IOException, InterruptedException {
-        String cursor = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
-        URI uri = peer.url().resolve("/federation/v1/feed?wait=" + WAIT.toMillis() + "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII));
+        String fetched = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
+        acked = fetched;
+        boolean honoursAck = false; // learnt from each response; until then, never ask ahead
+        CompletableFuture<Void> applying = CompletableFuture.completedFuture(null);
+        try {
+            while (running && federation.stillPeer(peer)) {
+                if (!honoursAck) settle(applying); // an older peer ignores ack: ask only once all received is applied
+                boolean idle = applying.isDone();
+                if (idle) settle(applying); // everything received is applied: acked == fetched
+                Optional<Response> response = fetch(fetched, acked, idle ? WAIT : Duration.ZERO);
+                if (response.isEmpty()) return; // the identity changed and was pinned anew (or refused): start over
+                honoursAck = response.get().honoursAck();
+                List<FeedFrame> frames = response.get().frames();
+                String next = ((FeedFrame.End) frames.getLast()).cursor();
+                if (frames.size() == 1) { // nothing for this node
+                    if (!idle) { // not yet: let the apply finish, then stand with an acknowledgement that covers it
+                        settle(applying);
+                        continue;
+                    }
+                    apply(origin, frames); // a standing request that timed out: only its cursor to store
+                    acked = fetched = next;
+                    continue;
+                }
+                settle(applying); // one apply at a time, in the order received; a failed one stops the link here
+                if (!running) return;
+                applying = CompletableFuture.runAsync(() -> {
+                    apply(origin, frames);
+                    acked = next;
+                }, task -> {
+                    Thread t = Thread.ofVirtual().name("bulwark-peer-" + peer.nation() + "-apply").unstarted(task);
+                    applier = t;
+                    if (!running) t.interrupt(); // stopped meanwhile: stop() may have missed it
+                    t.start();
+                });
+                fetched = next;
+            }
+        } finally {
+            // Never leave an apply running behind the link: the node closes its stores after the links.
+            // Its failure, if the link stops for another reason, changes nothing: the link starts again
+            // from the stored cursor, so what it did not apply comes again.
+            applying.exceptionally(failure -> {
+                LOG.debug("peer {}: applying a response: {}", peer.nation(), describe(failure));
+                return null;
+            }).join();
+            applier = null;
+        }
+    }
+
+    /** A feed response, and whether the peer honours {@code ack} (so may be asked ahead). */
+    private record Response(List<FeedFrame> frames, boolean honoursAck) {}
+
+    /** The last cursor applied (stored): what a request acknowledges. */
+    private volatile String acked = "";
+
+    /** Waits for an apply; rethrows what it failed with. */
+    private static void settle(CompletableFuture<Void> applying) throws InterruptedException {
+        try {
+            applying.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException("applying a feed response failed", e.getCause());
+        }
+    }
+
+    /** One feed request; empty if the peer's identity changed (it is pinned anew first, or refused). */
+    private Optional<Response> fetch(String cursor, String ack, Duration wait) throws IOException, InterruptedException {
+        URI uri = peer.url().resolve("/federation/v1/feed?wait=" + wait.toMillis() + "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII)
+                + (ack.equals(cursor) ? "" : "&ack=" + URLEncoder.encode(ack, StandardCharsets.US_ASCII)));
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(WAIT.plusSeconds(30))
                 .header("Accept", FeedFrame.MEDIA_TYPE).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         if (federation.identityChanged(peer, r.headers().firstValue(FeedServer.IDENTITY_HEADER).orElse(null))) {
             r.body().close();
             introduce(); // keys rotated or storage changed: pin the new identity first (or refuse it)
-            return;
+            return Optional.empty();
         }
-        List<FeedFrame> frames;
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) throw new InvalidPeerException("feed: the peer answered " + r.statusCode() + problem(in.readNBytes(2048)));
-            frames = FeedFrame.readAll(in);
+            return Optional.of(new Response(FeedFrame.readAll(in), r.headers().firstValue(FeedServer.ACK_HEADER).isPresent()));
         }
-        apply(origin, frames);
     }
 
     /** Applies a whole response in order (runs of records in bulk), then moves the cursor. */
@@ -124,6 +214,8 @@ final class PeerLink implements Runnable {
         List<byte[]> run = new ArrayList<>();
         String cursor = null;
         for (FeedFrame f : frames) {
+            // Stopped (the peer removed, the node closing): no more of it is applied; the rest comes again.
+            if (!running) throw new IllegalStateException("the link to " + peer.nation() + " stopped while applying a response");
             if (f instanceof FeedFrame.Record r) {
                 run.add(r.sealed());
                 continue;

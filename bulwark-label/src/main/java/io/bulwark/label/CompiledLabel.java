@@ -1,6 +1,7 @@
 package io.bulwark.label;
 
 import io.bulwark.label.SecurityPolicy.Classification;
+import io.bulwark.label.internal.JsonLabelCodec;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +16,8 @@ import java.util.TreeSet;
  * a label without a releasability category gets its policy's default release as one more mask).
  *
  * <p>Immutable and thread-safe; {@link #permits} and {@link #releasableTo(long[])} allocate nothing.
+ * Its JSON encoding and canonical marking are kept once made, so a label compiled (and cached by
+ * {@link PolicySet#compile(ConfidentialityLabel)}) is not validated and encoded again on every use.
  */
 public final class CompiledLabel {
 
@@ -26,6 +29,9 @@ public final class CompiledLabel {
     /** Tag name of each permissive mask; {@code null} marks the policy's default release. */
     private final String[] permissiveNames;
     private final Set<String> releasableNations;
+    /** Encodings, made on first use; plain fields, as a String is safe to publish through a race. */
+    private String json;
+    private String marking;
 
     CompiledLabel(PolicySet policies, ConfidentialityLabel label, int[] required, long[] restrictive,
                   long[][] permissive, String[] permissiveNames) {
@@ -93,6 +99,27 @@ public final class CompiledLabel {
      */
     public boolean releasableTo(String nation) {
         return releasableNations.contains(nation);
+    }
+
+    /**
+     * The label in {@link LabelFormat#JSON}, exactly as {@code policies.encode(label(), JSON)}
+     * writes it; encoded once, on first use. No validation: the label was validated when compiled.
+     */
+    public String json() {
+        String j = json;
+        if (j == null) {
+            json = j = JsonLabelCodec.encode(label); // a race only encodes twice: the result is the same String value
+        }
+        return j;
+    }
+
+    /** The canonical marking ({@link PolicySet#canonicalMarking}); written once, on first use. */
+    public String canonicalMarking() {
+        String m = marking;
+        if (m == null) {
+            marking = m = policies.compact(label);
+        }
+        return m;
     }
 
     /** Every known nation this label is releasable to (groups expanded). */

@@ -224,6 +224,13 @@ public final class PolicySet {
      * selects the marking phrases of {@link LabelFormat#MARKING}; the other formats ignore it.
      */
     public String encode(ConfidentialityLabel label, LabelFormat format, String language) {
+        if (format == LabelFormat.JSON || format == LabelFormat.COMPACT) { // neither depends on the language
+            // A label compiled before was validated then, and its compiled form keeps its encodings.
+            CompiledLabel c = compiled.get(label);
+            if (c != null) {
+                return format == LabelFormat.JSON ? c.json() : c.canonicalMarking();
+            }
+        }
         ConfidentialityLabel valid = validate(label);
         return switch (format) {
             case XML -> XmlLabelCodec.encode(valid, policy(valid.policy()).orElseThrow(), this);
@@ -231,6 +238,11 @@ public final class PolicySet {
             case MARKING -> markings.display(valid, language);
             case COMPACT -> markings.compact(valid);
         };
+    }
+
+    /** The compact marking of a label that is valid already. */
+    String compact(ConfidentialityLabel valid) {
+        return markings.compact(valid);
     }
 
     /** The canonical marking: the compact form, e.g. {@code NATO SECRET//REL TO DEU, FRA}. */

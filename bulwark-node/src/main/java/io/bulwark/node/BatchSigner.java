@@ -13,11 +13,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Signs concurrent publishes together: each caller prepares its record (encryption, key access)
  * through {@link #seal} and waits; one thread takes whatever is queued (up to {@value #MAX_BATCH})
- * and signs it with one hybrid signature. Alone, a record is signed at once. Under load — records
- * still being prepared, or the last batch signed moments ago — the signer first waits briefly (at
- * most {@value #LINGER_MICROS} µs) for more: without the wait each signature covered only the one or
- * two records that happened to queue while the last one ran, and signing took a quarter of a busy
- * node's CPU.
+ * and signs it with one hybrid signature. Alone, a record is signed at once — also for a client
+ * publishing one record after another. Under load — records still being prepared, or the last batch,
+ * signed moments ago, held more than one — the signer first waits briefly (at most
+ * {@value #LINGER_MICROS} µs) for more: without the wait each signature covered only the one or two
+ * records that happened to queue while the last one ran, and signing took a quarter of a busy node's
+ * CPU.
  */
 final class BatchSigner implements AutoCloseable {
 
@@ -39,6 +40,7 @@ final class BatchSigner implements AutoCloseable {
     /** A batch that follows the last one within this time means steady load. */
     private static final long BUSY_NANOS = 2_000_000;
     private long lastSigned = Long.MIN_VALUE / 2;
+    private int lastBatch;
     private final Thread worker;
     private volatile boolean running = true;
 
@@ -61,7 +63,9 @@ final class BatchSigner implements AutoCloseable {
             preparing.decrementAndGet();
         }
         Job job = new Job(prepared, new CompletableFuture<>());
+        if (!running) throw new IllegalStateException("the node is closing");
         queue.add(job);
+        if (!running) failQueued(); // closed meanwhile: the signer may be gone, so nobody else would
         try {
             return job.done.get();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -80,7 +84,8 @@ final class BatchSigner implements AutoCloseable {
                 queue.drainTo(batch, MAX_BATCH - 1);
                 long now = System.nanoTime();
                 long deadline = now + LINGER_MICROS * 1000;
-                boolean busy = now - lastSigned < BUSY_NANOS; // publishes keep coming: more will follow
+                // Concurrent publishes keep coming: more will follow. One client's next record will not.
+                boolean busy = lastBatch > 1 && now - lastSigned < BUSY_NANOS;
                 while (batch.size() < MAX_BATCH && (busy || preparing.get() > 0)) {
                     long left = deadline - System.nanoTime();
                     Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
@@ -90,12 +95,14 @@ final class BatchSigner implements AutoCloseable {
                 }
                 List<SealedRecord> sealed = sealer.sign(batch.stream().map(Job::prepared).toList());
                 lastSigned = System.nanoTime();
+                lastBatch = batch.size();
                 batchSizes.record(batch.size());
                 for (int i = 0; i < batch.size(); i++) batch.get(i).done.complete(sealed.get(i));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
+                // Whatever failed, no caller may wait for ever: each gets the failure.
                 batch.forEach(j -> j.done.completeExceptionally(e));
             } finally {
                 batch.clear();
@@ -103,9 +110,22 @@ final class BatchSigner implements AutoCloseable {
         }
     }
 
+    /** Stops the signer; records queued and not yet signed fail rather than wait for ever. */
     @Override
     public void close() {
         running = false;
         worker.interrupt();
+        try {
+            worker.join(java.time.Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failQueued();
+    }
+
+    private void failQueued() {
+        List<Job> left = new ArrayList<>();
+        queue.drainTo(left);
+        left.forEach(j -> j.done.completeExceptionally(new IllegalStateException("the node is closing")));
     }
 }

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,6 +26,8 @@ final class CurrentUsers {
     private final String localIssuer;
     private FileTime loadedAt = FileTime.fromMillis(-1);
     private LocalUsers users;
+    /** The principals of {@link #users}, made on first use; emptied whenever users.json is read again. */
+    private final Map<String, Principal> principals = new HashMap<>();
 
     CurrentUsers(Path home, PolicySet policies, String localIssuer) {
         this.home = home;
@@ -49,10 +53,19 @@ final class CurrentUsers {
             if (users == null || !modified.equals(loadedAt)) {
                 users = LocalUsers.open(home, policies);
                 loadedAt = modified;
+                principals.clear();
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the local users", e);
         }
-        return users.find(fromToken.name()).map((User u) -> u.toPrincipal(localIssuer));
+        // One Principal per user and reading of the file (at most as many as users.json holds), so a
+        // request does not build and validate it again; a new reading of the file starts afresh.
+        Principal known = principals.get(fromToken.name());
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<Principal> found = users.find(fromToken.name()).map((User u) -> u.toPrincipal(localIssuer));
+        found.ifPresent(p -> principals.put(p.name(), p));
+        return found;
     }
 }

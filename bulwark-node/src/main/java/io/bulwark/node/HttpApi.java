@@ -626,7 +626,7 @@ final class HttpApi extends Handler.Abstract {
         for (RecordMetadata m : page.items()) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("id", m.id());
-            item.put("label", records.policies().canonicalMarking(records.compiledLabel(m).label()));
+            item.put("label", records.compiledLabel(m).canonicalMarking());
             item.put("origin", m.originNation() + "/" + m.originNode());
             item.put("created", m.createdAt().toString());
             item.put("contentType", m.contentType());

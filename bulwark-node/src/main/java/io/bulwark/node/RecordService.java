@@ -12,6 +12,7 @@ import io.bulwark.label.LabelFormat;
 import io.bulwark.label.PolicySet;
 import io.bulwark.node.identity.Principal;
 import io.bulwark.node.identity.Role;
+import io.bulwark.node.internal.BoundedCache;
 import io.bulwark.record.InvalidRecordException;
 import io.bulwark.record.RecordDraft;
 import io.bulwark.record.RecordId;
@@ -77,7 +78,15 @@ public final class RecordService {
     private final Counter reads;
     private final Counter denied;
     private final Timer publishTime;
-    private final java.util.Map<String, CompiledLabel> labelsByJson = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Labels as received (header text), read once: labels repeat heavily, and reading one is pure. */
+    private final BoundedCache<String, ReadLabel> labelsByText = new BoundedCache<>(CACHED_LABELS);
+    /** Labels of stored records, by their JSON: {@link #compiledLabel} is on every read, list and feed. */
+    private final BoundedCache<String, CompiledLabel> labelsByJson = new BoundedCache<>(4096);
+    /** Callers' compiled subjects: a principal's attributes are fixed (a changed user is another Principal). */
+    private final BoundedCache<Principal, CompiledSubject> subjects = new BoundedCache<>(4096);
+    /** Label texts up to this length are cached, so the cache's memory is bounded by count and size. */
+    static final int CACHED_LABEL_CHARS = 2048;
+    static final int CACHED_LABELS = 1024;
     private final Changes changes;
     private final Auditor audit;
 
@@ -136,24 +145,28 @@ public final class RecordService {
     /** A record a caller may read, with its payload. */
     public record Opened(RecordMetadata metadata, String marking, byte[] payload) {}
 
+    /** The caller as a subject of decisions; compiled once per principal (a refusal is not cached). */
     CompiledSubject subject(Principal principal) {
-        try {
-            return policies.compile(principal.toSubject(policies));
-        } catch (InvalidLabelException e) {
-            throw Problem.forbidden("your identity's attributes are not valid here: " + e.getMessage());
-        }
+        return subjects.get(principal, p -> {
+            try {
+                return policies.compile(p.toSubject(policies));
+            } catch (InvalidLabelException e) {
+                throw Problem.forbidden("your identity's attributes are not valid here: " + e.getMessage());
+            }
+        });
     }
 
     public Published publish(Principal principal, String labelText, String residencyText, String contentType, byte[] payload) {
         Timer.Sample sample = Timer.start();
         requireRole(principal, Role.ANALYST, "publish");
-        ConfidentialityLabel label = readLabel(labelText);
-        CompiledLabel compiled = policies.compile(label);
+        ReadLabel read = readLabel(labelText);
+        ConfidentialityLabel label = read.label();
+        CompiledLabel compiled = read.compiled();
         CompiledSubject subject = subject(principal);
         if (!compiled.permits(subject)) {
             String reason = compiled.decide(subject).reason();
             audit.record(Type.PUBLISH, Auditor.actor(principal), null, Outcome.DENIED,
-                    Map.of("label", policies.canonicalMarking(label), "reason", Auditor.detail(reason)));
+                    Map.of("label", compiled.canonicalMarking(), "reason", Auditor.detail(reason)));
             throw Problem.forbidden("you may not publish a record you could not read yourself: " + reason);
         }
         if (!compiled.releasableTo(nation)) {
@@ -177,6 +190,10 @@ public final class RecordService {
         // in one transaction: a crash in between leaves orphans (swept at start), never a visible half-record.
         String id = sealed.id().toString();
         byte[] bytes = sealed.encode();
+        // The label sealed is the label read (the sealer compiles it again and keeps that form); checked
+        // rather than assumed, as it costs one comparison, so the metadata always describes what was sealed.
+        boolean asRead = sealed.label().equals(label);
+        LabelMetadata labelMeta = asRead ? read.metadata() : labelMetadata(sealed.label());
         blobs.whileSitesStay(() -> {
             ReplicatedBlobStore.Stored stored = switch (blobs.putUnindexed(id, residency, bytes)) {
                 case ReplicatedBlobStore.Stored s -> s;
@@ -185,7 +202,7 @@ public final class RecordService {
                         r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
             };
             RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
-                    payload.length, sealed.ciphertextDigest(), labelMetadata(sealed.label()), residency.toString(), stored.ref(), Optional.empty());
+                    payload.length, sealed.ciphertextDigest(), labelMeta, residency.toString(), stored.ref(), Optional.empty());
             StoreResult<?> result;
             try {
                 result = metadata.insert(meta, stored.placements());
@@ -200,7 +217,7 @@ public final class RecordService {
             return result;
         });
         changes.committed();
-        String marking = policies.canonicalMarking(sealed.label());
+        String marking = asRead ? compiled.canonicalMarking() : policies.canonicalMarking(sealed.label());
         audit.record(Type.PUBLISH, Auditor.actor(principal), id, Outcome.SUCCESS, Map.of("label", marking));
         published.increment();
         sample.stop(publishTime);
@@ -263,13 +280,7 @@ public final class RecordService {
     /** The compiled label of stored metadata; labels repeat, so the parsed form is kept by its JSON. */
     CompiledLabel compiledLabel(RecordMetadata m) {
         String json = m.label().json();
-        CompiledLabel c = labelsByJson.get(json);
-        if (c == null) {
-            c = policies.compile(policies.decode(LabelFormat.JSON, json));
-            if (labelsByJson.size() >= 4096) labelsByJson.clear();
-            labelsByJson.put(json, c);
-        }
-        return c;
+        return labelsByJson.get(json, j -> policies.compile(policies.decode(LabelFormat.JSON, j)));
     }
 
     /** One page of the records the caller may see, newest first; hidden records are never counted. */
@@ -319,8 +330,9 @@ public final class RecordService {
         if (!meta.get().originNation().equals(nation) || !principal.nationality().equals(nation)) {
             throw Problem.forbidden("only users of the origin nation " + meta.get().originNation() + " may relabel this record");
         }
-        ConfidentialityLabel label = readLabel(labelText);
-        CompiledLabel compiled = policies.compile(label);
+        ReadLabel read = readLabel(labelText);
+        ConfidentialityLabel label = read.label();
+        CompiledLabel compiled = read.compiled();
         if (!compiled.permits(subject(principal))) {
             throw Problem.forbidden("you may not give a record a label you could not read yourself: " + compiled.decide(subject(principal)).reason());
         }
@@ -424,25 +436,53 @@ public final class RecordService {
         }
     }
 
-    ConfidentialityLabel readLabel(String text) {
+    /**
+     * A label as received, read: everything derived from its text alone under this node's policies —
+     * the valid label, compiled (with its JSON and canonical marking), and its metadata for the store.
+     */
+    record ReadLabel(CompiledLabel compiled, LabelMetadata metadata) {
+        ConfidentialityLabel label() {
+            return compiled.label();
+        }
+    }
+
+    /**
+     * Reads a label as received (XML, JSON or a marking). Texts read before are answered from a
+     * bounded cache keyed by the exact text; a text that fails is read (and refused) again each time.
+     */
+    ReadLabel readLabel(String text) {
+        if (text == null || text.length() > CACHED_LABEL_CHARS) {
+            return readLabelUncached(text);
+        }
+        return labelsByText.get(text, this::readLabelUncached);
+    }
+
+    private ReadLabel readLabelUncached(String text) {
         if (text == null || text.isBlank()) {
             throw Problem.badRequest("the label is missing: send it in the Bulwark-Label header, e.g. NATO SECRET//REL TO DEU, FRA");
         }
         String t = text.strip();
         LabelFormat format = t.startsWith("<") ? LabelFormat.XML : t.startsWith("{") ? LabelFormat.JSON : LabelFormat.MARKING;
+        CompiledLabel compiled;
         try {
-            return policies.decode(format, t);
+            compiled = policies.compile(policies.decode(format, t));
         } catch (InvalidLabelException e) {
             throw Problem.unprocessable("Invalid label", e.getMessage());
         }
+        return new ReadLabel(compiled, labelMetadata(compiled));
     }
 
     LabelMetadata labelMetadata(ConfidentialityLabel label) {
+        return labelMetadata(policies.compile(label));
+    }
+
+    private static LabelMetadata labelMetadata(CompiledLabel compiled) {
+        ConfidentialityLabel label = compiled.label();
         List<String> values = new ArrayList<>();
         for (Category c : label.categories()) {
             for (String v : c.values()) if (!values.contains(v)) values.add(v);
         }
-        return new LabelMetadata(policies.encode(label, LabelFormat.JSON), label.policy(), label.classification(), values);
+        return new LabelMetadata(compiled.json(), label.policy(), label.classification(), values);
     }
 
     static String sha256(byte[] b) {

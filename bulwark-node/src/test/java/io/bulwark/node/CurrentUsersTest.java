@@ -42,6 +42,22 @@ class CurrentUsersTest {
     }
 
     @Test
+    void theSamePrincipalUntilTheFileChanges(@TempDir Path home) throws Exception {
+        LocalUsers users = LocalUsers.open(home, POLICIES);
+        users.add(new User("anna", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        CurrentUsers current = new CurrentUsers(home, POLICIES, LOCAL);
+        Principal token = new Principal("anna", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), LOCAL);
+        Principal first = current.current(token).orElseThrow();
+        assertThat(current.current(token).orElseThrow()).isSameAs(first);
+        users.remove("anna");
+        touch(home);
+        assertThat(current.current(token)).isEmpty();
+        users.add(new User("anna", "DEU", List.of("NATO RESTRICTED"), Set.of(), Set.of(Role.ANALYST)));
+        Files.setLastModifiedTime(home.resolve(LocalUsers.FILE_NAME), FileTime.from(Instant.now().plusSeconds(10)));
+        assertThat(current.current(token)).get().extracting(Principal::clearances).isEqualTo(List.of("NATO RESTRICTED"));
+    }
+
+    @Test
     void externalIssuersPassUnchanged(@TempDir Path home) {
         Principal oidc = new Principal("eve", "FRA", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), "https://idp.example");
         assertThat(new CurrentUsers(home, POLICIES, LOCAL).current(oidc)).contains(oidc);

@@ -3,6 +3,7 @@ package io.bulwark.record;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * A record's id: a UUIDv7 (RFC 9562), time-ordered by creation so that ids sort as records were
@@ -11,6 +12,7 @@ import java.util.UUID;
 public record RecordId(UUID uuid) implements Comparable<RecordId> {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern TEXT = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
 
     public RecordId {
         if (uuid.version() != 7 || uuid.variant() != 2) {
@@ -33,7 +35,7 @@ public record RecordId(UUID uuid) implements Comparable<RecordId> {
 
     /** Parses the canonical text form; throws {@link IllegalArgumentException} naming the rule. */
     public static RecordId parse(String text) {
-        if (text == null || !text.matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")) {
+        if (text == null || !TEXT.matcher(text).matches()) {
             throw new IllegalArgumentException("a record id is a lower-case UUIDv7 such as "
                     + "0193f1c2-7a4e-7c3d-9b2a-1f0e2d3c4b5a");
         }

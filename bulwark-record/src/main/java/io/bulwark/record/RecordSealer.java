@@ -4,12 +4,10 @@ import io.bulwark.crypto.SigningKeyset;
 import io.bulwark.crypto.StreamingAeadKey;
 import io.bulwark.label.CompiledLabel;
 import io.bulwark.label.ConfidentialityLabel;
-import io.bulwark.label.LabelFormat;
 import io.bulwark.label.PolicySet;
 import io.bulwark.record.internal.Bytes;
 import io.bulwark.record.internal.MerkleTree;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -51,8 +49,8 @@ public final class RecordSealer {
     /** As above, each batch signed with the primary of whatever keyset {@code signer} gives then (key rotation). */
     public RecordSealer(PolicySet policies, Supplier<SigningKeyset> signer, EpochKeyring epochs, String originNation,
                         String originNode, Clock clock) {
-        if (!originNation.matches(SealedRecord.NATION)) throw new IllegalArgumentException("origin nation is alpha-3");
-        if (!originNode.matches(SealedRecord.NODE)) throw new IllegalArgumentException("origin node: lower-case letters, digits, '-'");
+        if (!SealedRecord.NATION.matcher(originNation).matches()) throw new IllegalArgumentException("origin nation is alpha-3");
+        if (!SealedRecord.NODE.matcher(originNode).matches()) throw new IllegalArgumentException("origin node: lower-case letters, digits, '-'");
         this.policies = policies;
         this.signer = signer;
         this.epochs = epochs;
@@ -97,7 +95,7 @@ public final class RecordSealer {
         if (payload.length != draft.payloadSize()) {
             throw new IllegalArgumentException("payload is " + payload.length + " bytes, the draft says " + draft.payloadSize());
         }
-        if (!draft.contentType().matches(SealedRecord.CONTENT_TYPE)) {
+        if (!SealedRecord.CONTENT_TYPE.matcher(draft.contentType()).matches()) {
             throw new InvalidRecordException("content type '" + draft.contentType() + "': a media type of printable ASCII, at most 255 characters");
         }
         byte[] residency = draft.residency().getBytes(StandardCharsets.UTF_8);
@@ -152,20 +150,48 @@ public final class RecordSealer {
             throw new IllegalStateException("no epoch key for this node's own nation " + originNation);
         }
         byte[] ciphertext = encrypt(dataKey, header.id(), payload);
-        byte[] prefix = SealedRecord.encodePrefix(header, policies.encode(label.label(), LabelFormat.JSON),
+        // The compiled label was validated when compiled; its JSON is the encoding PolicySet.encode gives.
+        byte[] prefix = SealedRecord.encodePrefix(header, label.json(),
                 residency, ciphertext.length, keyAccess);
         return new Prepared(header, label.label(), residency, List.copyOf(keyAccess), prefix, ciphertext,
                 Bytes.sha256().digest(ciphertext));
     }
 
     private static byte[] encrypt(StreamingAeadKey key, RecordId id, byte[] payload) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) StreamingAeadKey.ciphertextLength(payload.length));
+        ExactOutput out = new ExactOutput((int) StreamingAeadKey.ciphertextLength(payload.length));
         try (OutputStream enc = key.newEncryptingStream(out, payloadData(id))) {
             enc.write(payload);
         } catch (IOException e) {
             throw new UncheckedIOException("encrypting into memory failed", e);
         }
-        return out.toByteArray();
+        return out.bytes();
+    }
+
+    /** Fills an array of the length known beforehand, and hands it over without a copy. */
+    private static final class ExactOutput extends OutputStream {
+        private final byte[] bytes;
+        private int length;
+
+        ExactOutput(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int offset, int n) throws IOException {
+            if (n > bytes.length - length) throw new IOException("ciphertext longer than its computed length");
+            System.arraycopy(b, offset, bytes, length, n);
+            length += n;
+        }
+
+        byte[] bytes() {
+            if (length != bytes.length) throw new IllegalStateException("ciphertext shorter than its computed length");
+            return bytes;
+        }
     }
 
     /** Signs a batch: one hybrid signature over the Merkle root; each record gets its inclusion proof. */
@@ -174,13 +200,13 @@ public final class RecordSealer {
             throw new IllegalArgumentException("a batch holds 1.." + SealedRecord.MAX_BATCH + " records");
         }
         List<byte[]> leaves = batch.stream().map(p -> MerkleTree.leafHash(SealedRecord.leaf(p.prefix, p.ciphertextDigest))).toList();
-        byte[] root = MerkleTree.root(leaves);
-        byte[] signature = signer.get().sign(batchMessage(originNation, originNode, batch.size(), root));
+        MerkleTree.Batch tree = MerkleTree.batch(leaves);
+        byte[] signature = signer.get().sign(batchMessage(originNation, originNode, batch.size(), tree.root()));
         List<SealedRecord> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Prepared p = batch.get(i);
             out.add(new SealedRecord(p.header, p.label, p.residency, p.keyAccess, p.prefix, p.ciphertext, p.ciphertextDigest,
-                    new SealedRecord.Binding(batch.size(), i, MerkleTree.inclusionProof(leaves, i), signature)));
+                    new SealedRecord.Binding(batch.size(), i, tree.proofs().get(i), signature)));
         }
         return out;
     }

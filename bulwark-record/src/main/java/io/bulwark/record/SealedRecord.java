@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * A sealed record as stored and shipped (docs/formats/sealed-record.md, version 1):
@@ -46,9 +47,9 @@ public final class SealedRecord {
     static final int MAX_BATCH = 1 << 16;
     /** Payloads above this are refused: the record layer holds a record in memory. */
     public static final long MAX_PAYLOAD = 1L << 31;
-    static final String NATION = "[A-Z]{3}";
-    static final String NODE = "[a-z0-9][a-z0-9-]{0,62}";
-    static final String CONTENT_TYPE = "[\\x21-\\x7e][\\x20-\\x7e]{0,254}";
+    static final Pattern NATION = Pattern.compile("[A-Z]{3}");
+    static final Pattern NODE = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    static final Pattern CONTENT_TYPE = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,254}");
 
     private final RecordHeader header;
     private final ConfidentialityLabel label;

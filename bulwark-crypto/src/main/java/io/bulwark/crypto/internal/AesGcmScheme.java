@@ -33,7 +33,8 @@ public final class AesGcmScheme {
     private AesGcmScheme() {
     }
 
-    public static byte[] encrypt(SecretKey key, KeyId keyId, byte[] plaintext, byte[] associatedData)
+    /** @param ciphers Ciphers used before with {@code key} and no other (see {@link GcmCipherPool}) */
+    public static byte[] encrypt(SecretKey key, GcmCipherPool ciphers, KeyId keyId, byte[] plaintext, byte[] associatedData)
             throws GeneralSecurityException {
         Objects.requireNonNull(associatedData, "associatedData (an empty array for none)");
         byte[] out = new byte[OVERHEAD + plaintext.length];
@@ -45,7 +46,7 @@ public final class AesGcmScheme {
         }
         byte[] nonce = Jca.randomBytes(NONCE_LENGTH);
         System.arraycopy(nonce, 0, out, HEADER_LENGTH, NONCE_LENGTH);
-        Cipher cipher = Jca.aesGcm();
+        Cipher cipher = ciphers.take();
         cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(8 * TAG_LENGTH, nonce));
         cipher.updateAAD(out, 0, HEADER_LENGTH);
         cipher.updateAAD(associatedData);
@@ -54,6 +55,7 @@ public final class AesGcmScheme {
         } catch (ShortBufferException e) {
             throw new IllegalStateException(e);
         }
+        ciphers.give(cipher);
         return out;
     }
 
@@ -75,19 +77,21 @@ public final class AesGcmScheme {
     /**
      * @throws AEADBadTagException "decryption failed", whatever the key-dependent reason
      */
-    public static byte[] decrypt(SecretKey key, KeyId keyId, byte[] ciphertext, byte[] associatedData)
+    public static byte[] decrypt(SecretKey key, GcmCipherPool ciphers, KeyId keyId, byte[] ciphertext, byte[] associatedData)
             throws GeneralSecurityException {
         Objects.requireNonNull(associatedData, "associatedData (an empty array for none)");
         if (!keyId(ciphertext).equals(keyId)) {
             throw failed();
         }
-        Cipher cipher = Jca.aesGcm();
+        Cipher cipher = ciphers.take();
         cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(8 * TAG_LENGTH, ciphertext, HEADER_LENGTH, NONCE_LENGTH));
         cipher.updateAAD(ciphertext, 0, HEADER_LENGTH);
         cipher.updateAAD(associatedData);
         try {
             int offset = HEADER_LENGTH + NONCE_LENGTH;
-            return cipher.doFinal(ciphertext, offset, ciphertext.length - offset);
+            byte[] plaintext = cipher.doFinal(ciphertext, offset, ciphertext.length - offset);
+            ciphers.give(cipher);
+            return plaintext;
         } catch (AEADBadTagException e) {
             throw failed();
         }

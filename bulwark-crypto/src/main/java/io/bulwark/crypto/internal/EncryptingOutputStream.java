@@ -7,15 +7,22 @@ import java.util.Arrays;
 
 /**
  * Encrypts what is written into segments of {@link StreamSegmentCipher}; {@link #close()} writes the last
- * segment and closes the underlying stream. Holds one plaintext and one ciphertext segment: constant
- * memory. Not thread-safe (no OutputStream is).
+ * segment and closes the underlying stream. Holds at most one plaintext and one ciphertext segment:
+ * constant memory. The buffers grow with what is written, so a stream of a few bytes does not allocate
+ * and clear 128 KiB (a small record's sealing spent most of its time there). Not thread-safe (no
+ * OutputStream is).
  */
 public final class EncryptingOutputStream extends OutputStream {
 
+    private static final int SEGMENT_SIZE = StreamSegmentCipher.SEGMENT_SIZE;
+    private static final int MIN_BUFFER = 256;
+
     private final OutputStream out;
     private final StreamSegmentCipher cipher;
-    private final byte[] plaintext = new byte[StreamSegmentCipher.SEGMENT_SIZE];
-    private final byte[] ciphertext = new byte[StreamSegmentCipher.CIPHERTEXT_SEGMENT_SIZE];
+    /** Plaintext of the segment being filled: grows up to a segment, cleared before it is dropped. */
+    private byte[] plaintext = new byte[0];
+    /** Ciphertext of the segment being written: grows up to a segment and its tag. */
+    private byte[] ciphertext = new byte[0];
     private int buffered;
     private long index;
     private boolean closed;
@@ -38,17 +45,20 @@ public final class EncryptingOutputStream extends OutputStream {
             throw new IOException("stream closed");
         }
         while (length > 0) {
-            if (buffered == plaintext.length) {
+            if (buffered == SEGMENT_SIZE) {
                 emit(plaintext, 0, buffered, false);
                 buffered = 0;
             }
-            if (buffered == 0 && length > plaintext.length) {
-                emit(bytes, offset, plaintext.length, false);
-                offset += plaintext.length;
-                length -= plaintext.length;
+            if (buffered == 0 && length > SEGMENT_SIZE) {
+                emit(bytes, offset, SEGMENT_SIZE, false);
+                offset += SEGMENT_SIZE;
+                length -= SEGMENT_SIZE;
                 continue;
             }
-            int n = Math.min(length, plaintext.length - buffered);
+            int n = Math.min(length, SEGMENT_SIZE - buffered);
+            if (buffered + n > plaintext.length) {
+                growPlaintext(buffered + n);
+            }
             System.arraycopy(bytes, offset, plaintext, buffered, n);
             buffered += n;
             offset += n;
@@ -56,9 +66,20 @@ public final class EncryptingOutputStream extends OutputStream {
         }
     }
 
+    /** At least {@code needed} bytes (at most a segment), doubling so that many small writes copy little. */
+    private void growPlaintext(int needed) {
+        int size = Math.min(SEGMENT_SIZE, Math.max(needed, Math.max(MIN_BUFFER, 2 * plaintext.length)));
+        byte[] bigger = Arrays.copyOf(plaintext, size);
+        Arrays.fill(plaintext, (byte) 0);
+        plaintext = bigger;
+    }
+
     private void emit(byte[] segment, int offset, int length, boolean last) throws IOException {
         if (index >= StreamSegmentCipher.MAX_SEGMENTS) {
             throw new IOException("stream longer than 2^32 segments");
+        }
+        if (ciphertext.length < length + StreamSegmentCipher.TAG_LENGTH) {
+            ciphertext = new byte[length + StreamSegmentCipher.TAG_LENGTH];
         }
         try {
             int n = cipher.encryptSegment(index, last, segment, offset, length, ciphertext, 0);

@@ -48,10 +48,25 @@ public final class HybridSignatureScheme {
     public record Parsed(KeyId keyId, byte[] mlDsa65, byte[] ed25519) {
     }
 
+    /** Signs, deriving the Ed25519 public key from the private one (a second scalar multiplication). */
     public static byte[] sign(PrivateKey mlDsa65, PrivateKey ed25519, KeyId keyId, byte[] fingerprint, byte[] message)
             throws GeneralSecurityException {
+        return sign(mlDsa65, ed25519, null, keyId, fingerprint, message);
+    }
+
+    /**
+     * Signs with the Ed25519 public key given, which saves deriving it. It must be the public key of
+     * {@code ed25519} — a keyset's own, checked when the keyset was made or loaded, never one a caller
+     * supplies: two Ed25519 signatures of one message under one private key with different public keys
+     * reveal the private key. The signature is the same bytes either way (Ed25519 is deterministic).
+     */
+    public static byte[] sign(PrivateKey mlDsa65, PrivateKey ed25519, byte[] ed25519Public, KeyId keyId, byte[] fingerprint,
+                              byte[] message) throws GeneralSecurityException {
+        if (ed25519Public != null && ed25519Public.length != Component.ED25519.publicKeyLength()) {
+            throw new java.security.InvalidKeyException("an Ed25519 public key is " + Component.ED25519.publicKeyLength() + " bytes");
+        }
         byte[] pq = mlDsaSign(mlDsa65, fingerprint, message);
-        byte[] classical = ed25519Sign(ed25519, fingerprint, message);
+        byte[] classical = ed25519Sign(ed25519, ed25519Public, fingerprint, message);
         if (pq.length != ML_DSA_65_SIGNATURE_LENGTH || classical.length != ED25519_SIGNATURE_LENGTH) {
             throw new SignatureException("unexpected component signature length");
         }
@@ -69,7 +84,8 @@ public final class HybridSignatureScheme {
         return signer.sign();
     }
 
-    private static byte[] ed25519Sign(PrivateKey key, byte[] fingerprint, byte[] message) throws GeneralSecurityException {
+    private static byte[] ed25519Sign(PrivateKey key, byte[] publicKey, byte[] fingerprint, byte[] message)
+            throws GeneralSecurityException {
         if (!(key instanceof EdECPrivateKey edec) || edec.getBytes().isEmpty()) {
             throw new java.security.InvalidKeyException("not an Ed25519 private key with its raw bytes: " + key.getAlgorithm());
         }
@@ -77,7 +93,11 @@ public final class HybridSignatureScheme {
         byte[] signature = new byte[ED25519_SIGNATURE_LENGTH];
         try {
             byte[] m = representative(fingerprint, message);
-            Ed25519.sign(seed, 0, m, 0, m.length, signature, 0);
+            if (publicKey == null) {
+                Ed25519.sign(seed, 0, m, 0, m.length, signature, 0);
+            } else {
+                Ed25519.sign(seed, 0, publicKey, 0, m, 0, m.length, signature, 0);
+            }
             return signature;
         } finally {
             java.util.Arrays.fill(seed, (byte) 0);

@@ -8,8 +8,8 @@ import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.security.Signature;
 import javax.crypto.Cipher;
-import javax.crypto.KDF;
 import javax.crypto.KEM;
+import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 
 /**
@@ -28,6 +28,14 @@ public final class Jca {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /*
+     * Prototypes, never initialised or used themselves: a clone costs a fraction of a provider lookup.
+     * (Instances are not thread-safe and requests run on virtual threads, so no ThreadLocal: each
+     * caller gets its own clone.)
+     */
+    private static final MessageDigest SHA_256 = digestPrototype();
+    private static final Mac HMAC_SHA_256 = macPrototype();
+
     private Jca() {
     }
 
@@ -42,11 +50,37 @@ public final class Jca {
         return RANDOM;
     }
 
+    /** A new SHA-256 (SUN). */
     public static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new ProviderException("SUN's SHA-256 is not cloneable", e);
+        }
+    }
+
+    private static MessageDigest digestPrototype() {
         try {
             return MessageDigest.getInstance("SHA-256", SUN);
         } catch (GeneralSecurityException e) {
             throw missing("SHA-256", e);
+        }
+    }
+
+    /** A new, uninitialised HMAC-SHA256 (SunJCE). */
+    public static Mac hmacSha256() {
+        try {
+            return (Mac) HMAC_SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new ProviderException("SunJCE's HmacSHA256 is not cloneable", e);
+        }
+    }
+
+    private static Mac macPrototype() {
+        try {
+            return Mac.getInstance("HmacSHA256", SUN_JCE);
+        } catch (GeneralSecurityException e) {
+            throw missing("HmacSHA256", e);
         }
     }
 
@@ -91,14 +125,6 @@ public final class Jca {
             return Cipher.getInstance("AES/GCM/NoPadding", SUN_JCE);
         } catch (GeneralSecurityException e) {
             throw missing("AES/GCM/NoPadding", e);
-        }
-    }
-
-    public static KDF hkdfSha256() {
-        try {
-            return KDF.getInstance("HKDF-SHA256", SUN_JCE);
-        } catch (GeneralSecurityException e) {
-            throw missing("HKDF-SHA256", e);
         }
     }
 

@@ -67,7 +67,7 @@ public final class StreamSegmentCipher {
     /** A cipher for a new stream, with a fresh random salt and nonce prefix. */
     public static StreamSegmentCipher forEncryption(SecretKey dataKey, KeyId keyId, byte[] associatedData) {
         byte[] header = new ByteWriter(HEADER_LENGTH).algorithm(ALGORITHM).u64(keyId.value())
-                .bytes(Jca.randomBytes(SALT_LENGTH)).bytes(Jca.randomBytes(NONCE_PREFIX_LENGTH)).toByteArray();
+                .bytes(Jca.randomBytes(SALT_LENGTH + NONCE_PREFIX_LENGTH)).toByteArray(); // salt, nonce prefix
         return new StreamSegmentCipher(header, dataKey, associatedData);
     }
 

@@ -7,6 +7,10 @@ import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,19 +101,65 @@ final class Jwts {
     }
 
     /** Checks {@code exp} (required), {@code nbf} and {@code iat} against {@code now}, with {@link #CLOCK_SKEW}. */
-    static void checkTimes(JWTClaimsSet claims, Instant now) throws Rejection {
+    static Validity checkTimes(JWTClaimsSet claims, Instant now) throws Rejection {
         Date exp = claims.getExpirationTime();
         if (exp == null) {
             throw missing("exp");
         }
-        if (now.isAfter(exp.toInstant().plus(CLOCK_SKEW))) {
-            throw new Rejection("token expired at " + exp.toInstant());
-        }
-        Instant latest = now.plus(CLOCK_SKEW);
         Date nbf = claims.getNotBeforeTime();
         Date iat = claims.getIssueTime();
-        if ((nbf != null && nbf.toInstant().isAfter(latest)) || (iat != null && iat.toInstant().isAfter(latest))) {
-            throw new Rejection(NOT_YET_VALID);
+        Validity validity = new Validity(exp.toInstant(), nbf == null ? null : nbf.toInstant(), iat == null ? null : iat.toInstant());
+        validity.check(now);
+        return validity;
+    }
+
+    /**
+     * A token's validity period, kept with a cached verdict so it is checked again on every use.
+     *
+     * @param expires    {@code exp}
+     * @param notBefore  {@code nbf}, or null
+     * @param issued     {@code iat}, or null
+     */
+    record Validity(Instant expires, Instant notBefore, Instant issued) {
+
+        /** Refuses the token if it has expired or is not yet valid at {@code now}, with {@link #CLOCK_SKEW}. */
+        void check(Instant now) throws Rejection {
+            if (now.isAfter(expires.plus(CLOCK_SKEW))) {
+                throw new Rejection("token expired at " + expires);
+            }
+            Instant latest = now.plus(CLOCK_SKEW);
+            if ((notBefore != null && notBefore.isAfter(latest)) || (issued != null && issued.isAfter(latest))) {
+                throw new Rejection(NOT_YET_VALID);
+            }
+        }
+    }
+
+    /**
+     * The SHA-256 digest of a bearer token: the key under which its verdict is cached, so that no
+     * token (a secret) is kept as a map key, and looking one up compares digests, never the token.
+     */
+    record TokenDigest(long w0, long w1, long w2, long w3) {
+
+        /** The digest of a token of at most {@link #MAX_TOKEN_CHARS} characters. */
+        static TokenDigest of(String bearer) {
+            byte[] d;
+            try {
+                d = MessageDigest.getInstance("SHA-256").digest(bearer.getBytes(StandardCharsets.UTF_8));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+            }
+            ByteBuffer b = ByteBuffer.wrap(d);
+            return new TokenDigest(b.getLong(), b.getLong(), b.getLong(), b.getLong());
+        }
+
+        /** Whether a token may have a cached verdict at all: one that parsing would not refuse for its size. */
+        static boolean cacheable(String bearer) {
+            return bearer != null && !bearer.isEmpty() && bearer.length() <= MAX_TOKEN_CHARS;
+        }
+
+        @Override
+        public String toString() {
+            return "TokenDigest"; // a digest of a secret is still not for logs
         }
     }
 

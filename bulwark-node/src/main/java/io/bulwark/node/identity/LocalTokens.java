@@ -10,6 +10,8 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.bulwark.node.identity.Jwts.Rejection;
+import io.bulwark.node.identity.Jwts.TokenDigest;
+import io.bulwark.node.internal.BoundedCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,7 @@ import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -41,6 +44,13 @@ import java.util.regex.Pattern;
  * even if its user is removed (so a node also looks the user up in {@link LocalUsers} on use);
  * rotating the secret revokes every token. The secret is never logged and never kept outside Nimbus's signer and
  * verifier.
+ *
+ * <p><b>Cache.</b> A token that passes every check is cached (at most {@link #CACHED_TOKENS}) under
+ * the SHA-256 digest of its text, never the text; a token that fails is not. On each later use the
+ * cached verdict stands only if the token is still within its validity period by the clock; a
+ * tampered token has another digest, so it is verified in full (and refused). The secret is fixed
+ * for an object's life, so a new secret, which means a new {@code LocalTokens}, starts with an
+ * empty cache.
  */
 public final class LocalTokens implements TokenVerifier {
 
@@ -52,12 +62,16 @@ public final class LocalTokens implements TokenVerifier {
     private static final Pattern TTL = Pattern.compile("([0-9]{1,9})([smhd])");
     private static final List<String> REQUIRED = List.of("sub", "nat", "clr", "coi", "roles", "iat", "jti");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** How many verified tokens are cached: a node's active sessions, with room to spare. */
+    static final int CACHED_TOKENS = 4096;
     private static final Logger log = LoggerFactory.getLogger(LocalTokens.class);
 
     private final String issuer;
     private final MACSigner signer;
     private final MACVerifier verifier;
     private final Clock clock;
+    /** Tokens verified before, by digest (never by the token itself). */
+    private final BoundedCache<TokenDigest, Verified> verified = new BoundedCache<>(CACHED_TOKENS);
 
     /** Tokens of node {@code node} of nation {@code nation}, under the system clock. */
     public LocalTokens(String nation, String node, byte[] secret) {
@@ -183,15 +197,56 @@ public final class LocalTokens implements TokenVerifier {
      */
     @Override
     public AuthResult verify(String bearer) {
+        TokenDigest digest = TokenDigest.cacheable(bearer) ? TokenDigest.of(bearer) : null;
+        if (digest != null) {
+            Optional<AuthResult> hit = cached(digest);
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+        }
+        return verify(bearer, digest);
+    }
+
+    /**
+     * The verdict on a token verified before, if it is still cached under {@code digest}; empty if
+     * not. A cached token passed every check when it was first verified, and only its validity
+     * period can change the verdict since (the secret is fixed for this object's life), so that is
+     * checked again here, against the clock, on every use.
+     */
+    Optional<AuthResult> cached(TokenDigest digest) {
+        Verified v = verified.get(digest);
+        if (v == null) {
+            return Optional.empty();
+        }
         try {
-            return new AuthResult.Authenticated(check(bearer));
+            v.validity().check(clock.instant());
+            return Optional.of(v.result());
+        } catch (Rejection r) {
+            verified.remove(digest, v); // expired: it will never be valid again
+            log.debug("local token rejected: {}", r.reason());
+            return Optional.of(new AuthResult.Rejected(r.reason()));
+        }
+    }
+
+    /** Verifies {@code bearer} in full, and caches the verdict under {@code digest} (null: not cacheable) if it is valid. */
+    AuthResult verify(String bearer, TokenDigest digest) {
+        try {
+            Verified v = check(bearer);
+            if (digest != null) {
+                verified.put(digest, v);
+            }
+            return v.result();
         } catch (Rejection r) {
             log.debug("local token rejected: {}", r.reason());
             return new AuthResult.Rejected(r.reason());
         }
     }
 
-    private Principal check(String bearer) throws Rejection {
+    /** A token that passed every check: its verdict, and its validity period to check on each use. */
+    private record Verified(AuthResult.Authenticated result, Jwts.Validity validity) {
+    }
+
+    private Verified check(String bearer) throws Rejection {
         Jwts.Parsed token = Jwts.parse(bearer);
         String iss = Jwts.issuer(token);
         if (!iss.equals(issuer)) {
@@ -208,7 +263,7 @@ public final class LocalTokens implements TokenVerifier {
             throw new Rejection(Jwts.BAD_SIGNATURE);
         }
         JWTClaimsSet claims = token.claims();
-        Jwts.checkTimes(claims, clock.instant());
+        Jwts.Validity validity = Jwts.checkTimes(claims, clock.instant());
         for (String name : REQUIRED) {
             if (claims.getClaim(name) == null) {
                 throw Jwts.missing(name);
@@ -224,7 +279,8 @@ public final class LocalTokens implements TokenVerifier {
             roles.add(Role.find(r).orElseThrow(() -> Jwts.invalid("roles", Jwts.quote(r) + " is not a role")));
         }
         try {
-            return new Principal(claims.getSubject(), nat, clearances, cois, roles, issuer);
+            return new Verified(new AuthResult.Authenticated(new Principal(claims.getSubject(), nat, clearances, cois, roles, issuer)),
+                    validity);
         } catch (InvalidIdentityException e) {
             String claim = switch (e.position().orElse("")) {
                 case "name" -> "sub";

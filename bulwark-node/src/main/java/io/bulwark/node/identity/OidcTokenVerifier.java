@@ -14,6 +14,8 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.bulwark.node.identity.Jwts.Rejection;
+import io.bulwark.node.identity.Jwts.TokenDigest;
+import io.bulwark.node.internal.BoundedCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,6 +51,13 @@ import java.util.Set;
  * signature verifies under a key of the provider's set whose type, id and use match; it has not
  * expired and is already valid (60 s of clock skew); its audience contains the configured one;
  * then the claims map. Tokens are never logged.
+ *
+ * <p><b>Cache.</b> A token that passes every check is cached (at most {@link LocalTokens#CACHED_TOKENS})
+ * under the SHA-256 digest of its text, with the key that verified it; a token that fails is not.
+ * On each later use the cached verdict stands only if the key set, as now cached or fetched by the
+ * rules above, still offers that key for the token's header, and the token is still within its
+ * validity period: a key the provider withdraws stops its tokens as soon as the node sees the new
+ * set, exactly as without the cache; only the signature computation is saved.
  */
 public final class OidcTokenVerifier implements TokenVerifier {
 
@@ -66,6 +76,8 @@ public final class OidcTokenVerifier implements TokenVerifier {
     private final Clock clock;
     private final JWSVerificationKeySelector<SecurityContext> keys;
     private final DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
+    /** Tokens verified before, by digest (never by the token itself). */
+    private final BoundedCache<TokenDigest, Verified> verified = new BoundedCache<>(LocalTokens.CACHED_TOKENS);
 
     /** A verifier for this provider, under the system clock. */
     public OidcTokenVerifier(OidcSettings settings) {
@@ -102,23 +114,71 @@ public final class OidcTokenVerifier implements TokenVerifier {
 
     @Override
     public AuthResult verify(String bearer) {
+        TokenDigest digest = TokenDigest.cacheable(bearer) ? TokenDigest.of(bearer) : null;
+        if (digest != null) {
+            Optional<AuthResult> hit = cached(digest);
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+        }
+        return verify(bearer, digest);
+    }
+
+    /**
+     * The verdict on a token verified before, if it is still cached under {@code digest}; empty if
+     * not. What can change since the token was verified is checked again, in the order of a full
+     * verification: the key that verified its signature must still be one the provider's key set
+     * (as cached and refreshed by the rules above) offers for its header, and the token must be
+     * within its validity period. Claims, issuer and audience are fixed by the signed text and the
+     * settings.
+     *
+     * @throws IdentityProviderException as {@link #verify} does
+     */
+    Optional<AuthResult> cached(TokenDigest digest) {
+        Verified v = verified.get(digest);
+        if (v == null) {
+            return Optional.empty();
+        }
         try {
-            return new AuthResult.Authenticated(check(bearer));
+            if (!keysFor(v.header()).contains(v.key())) {
+                throw new Rejection(Jwts.BAD_SIGNATURE); // the provider no longer offers that key
+            }
+            v.validity().check(clock.instant());
+            return Optional.of(v.result());
+        } catch (Rejection r) {
+            verified.remove(digest, v);
+            log.debug("OIDC token rejected: {}", r.reason());
+            return Optional.of(new AuthResult.Rejected(r.reason()));
+        }
+    }
+
+    /** Verifies {@code bearer} in full, and caches the verdict under {@code digest} (null: not cacheable) if it is valid. */
+    AuthResult verify(String bearer, TokenDigest digest) {
+        try {
+            Verified v = check(bearer);
+            if (digest != null) {
+                verified.put(digest, v);
+            }
+            return v.result();
         } catch (Rejection r) {
             log.debug("OIDC token rejected: {}", r.reason());
             return new AuthResult.Rejected(r.reason());
         }
     }
 
-    private Principal check(String bearer) throws Rejection {
+    /** A token that passed every check: its verdict, what to check again on each use. */
+    private record Verified(AuthResult.Authenticated result, Jwts.Validity validity, JWSHeader header, Key key) {
+    }
+
+    private Verified check(String bearer) throws Rejection {
         Jwts.Parsed token = Jwts.parse(bearer);
         String iss = Jwts.issuer(token);
         if (!iss.equals(settings.issuer())) {
             throw Jwts.unknownIssuer(iss);
         }
-        checkSignature(token);
+        Key key = checkSignature(token);
         JWTClaimsSet claims = token.claims();
-        Jwts.checkTimes(claims, clock.instant());
+        Jwts.Validity validity = Jwts.checkTimes(claims, clock.instant());
         if (settings.audience().isPresent()) {
             List<String> aud = claims.getAudience();
             if (aud.isEmpty()) {
@@ -128,17 +188,32 @@ public final class OidcTokenVerifier implements TokenVerifier {
                 throw new Rejection(Jwts.WRONG_AUDIENCE);
             }
         }
-        return principal(claims);
+        return new Verified(new AuthResult.Authenticated(principal(claims)), validity, token.jwt().getHeader(), key);
     }
 
-    private void checkSignature(Jwts.Parsed token) throws Rejection {
+    /** Checks the signature; returns the provider's key that verified it. */
+    private Key checkSignature(Jwts.Parsed token) throws Rejection {
         JWSHeader header = token.jwt().getHeader();
         if (!ALGORITHMS.contains(header.getAlgorithm())) {
             throw new Rejection(Jwts.BAD_SIGNATURE);
         }
-        List<Key> candidates;
+        for (Key key : keysFor(header)) {
+            try {
+                JWSVerifier verifier = verifiers.createJWSVerifier(header, key);
+                if (token.jwt().verify(verifier)) {
+                    return key;
+                }
+            } catch (JOSEException e) {
+                // a key that cannot verify this algorithm: try the next
+            }
+        }
+        throw new Rejection(Jwts.BAD_SIGNATURE);
+    }
+
+    /** The provider's keys that match the header (type, id, use), fetching the set as the rules above say. */
+    private List<Key> keysFor(JWSHeader header) throws Rejection {
         try {
-            candidates = keys.selectJWSKeys(header, null);
+            return keys.selectJWSKeys(header, null);
         } catch (RateLimitReachedException e) {
             log.debug("JWK set of {} not fetched again: fetched twice in the last {} s",
                     settings.issuer(), MIN_REFETCH_INTERVAL.toSeconds());
@@ -148,17 +223,6 @@ public final class OidcTokenVerifier implements TokenVerifier {
             throw new IdentityProviderException("the keys of identity provider " + settings.issuer()
                     + " cannot be fetched from " + settings.jwksUri() + ": " + e.getMessage(), e);
         }
-        for (Key key : candidates) {
-            try {
-                JWSVerifier verifier = verifiers.createJWSVerifier(header, key);
-                if (token.jwt().verify(verifier)) {
-                    return;
-                }
-            } catch (JOSEException e) {
-                // a key that cannot verify this algorithm: try the next
-            }
-        }
-        throw new Rejection(Jwts.BAD_SIGNATURE);
     }
 
     private Principal principal(JWTClaimsSet claims) throws Rejection {

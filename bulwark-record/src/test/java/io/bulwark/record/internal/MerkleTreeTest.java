@@ -33,6 +33,20 @@ class MerkleTreeTest {
     }
 
     @Test
+    void aBatchHasTheRootAndTheProofsOfItsLeavesOneByOne() {
+        for (int size = 1; size <= 70; size++) {
+            List<byte[]> leaves = leaves(size);
+            MerkleTree.Batch batch = MerkleTree.batch(leaves);
+            assertThat(batch.root()).isEqualTo(MerkleTree.root(leaves));
+            assertThat(batch.proofs()).hasSize(size);
+            for (int i = 0; i < size; i++) {
+                assertThat(batch.proofs().get(i)).as("proof of %d in %d", i, size)
+                        .containsExactlyElementsOf(MerkleTree.inclusionProof(leaves, i));
+            }
+        }
+    }
+
+    @Test
     void matchesRfc9162HashingOfTheEmptyLeaf() {
         // RFC 6962/9162: the leaf hash of the empty string is SHA-256(0x00).
         assertThat(HexFormat.of().formatHex(MerkleTree.leafHash(new byte[0])))
