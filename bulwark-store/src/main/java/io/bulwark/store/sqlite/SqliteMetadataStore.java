@@ -67,8 +67,13 @@ public final class SqliteMetadataStore implements MetadataStore {
     private static final int BUSY_TIMEOUT_MILLIS = 10_000;
     private static final int READERS = 4;
     private static final int MAX_BATCH = 512;
-    /** Under load a commit waits this long for more writes (see {@link GroupCommitter}); at rest, never. */
-    private static final java.time.Duration LINGER = java.time.Duration.ofMillis(1);
+    /**
+     * Under load a commit waits this long for more writes (see {@link GroupCommitter}); at rest, never.
+     * 3 ms rather than 1: the writer's CPU per published record fell from ~141 to ~122 µs and the
+     * node published ~3,400 instead of ~3,000 records/s (wrk, 256 connections), against a mean
+     * request latency of ~72 ms at that load.
+     */
+    private static final java.time.Duration LINGER = java.time.Duration.ofMillis(3);
 
     /** A write to run in the writer's transaction. */
     @FunctionalInterface
