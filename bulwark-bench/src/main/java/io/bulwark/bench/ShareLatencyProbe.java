@@ -32,7 +32,8 @@ import java.util.Set;
  */
 public final class ShareLatencyProbe {
 
-    private static final int WARM_UP = 10;
+    /** Records shared before measuring: enough for the JIT to compile the pipeline (10 had left it half interpreted). */
+    private static final int WARM_UP = 1_000;
 
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 200;
