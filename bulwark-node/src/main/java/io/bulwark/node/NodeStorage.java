@@ -224,7 +224,7 @@ final class NodeStorage implements BlobStore {
     }
 
     /** Records placements of replicas written by {@link #putUnindexed} whose metadata changes on its own (a relabel, a reinstatement). */
-    void index(String key, ResidencyPolicy residency, Map<String, BlobRef> sites) {
+    void recordPlacements(String key, ResidencyPolicy residency, Map<String, BlobRef> sites) {
         placements.add(key, residency, sites);
     }
 

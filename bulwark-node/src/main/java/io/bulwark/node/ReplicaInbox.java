@@ -187,7 +187,7 @@ final class ReplicaInbox implements Inbox {
                 continue;
             }
             // A new version of a record held here: its placements first, then the metadata names it.
-            blobs.index(blob.key(), a.residency(), stored.placements());
+            blobs.recordPlacements(blob.key(), a.residency(), stored.placements());
             if (a.existing().get().state() == RecordState.RETRACTED) { // withdrawn here, released to this nation again
                 StoreResult<ChangeReceipt> r = metadata.reinstate(meta.id(), meta.label(), blob, meta.ciphertextDigest());
                 if (!(r instanceof StoreResult.Success<ChangeReceipt>)) {

@@ -446,11 +446,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
-            int n;
-            while ((n = read(one, 0, 1)) == 0) {
-                Thread.onSpinWait(); // a stream may answer 0 for a non-empty request; ask again
-            }
-            return n < 0 ? -1 : one[0] & 0xFF;
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF; // a blocking read of one byte returns 1 or -1
         }
 
         @Override

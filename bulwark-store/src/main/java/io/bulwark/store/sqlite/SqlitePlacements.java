@@ -145,24 +145,13 @@ public final class SqlitePlacements implements PlacementIndex {
             s.setFetchSize(IMPORT_CHUNK);
             try (ResultSet rs = s.executeQuery()) {
                 List<String[]> chunk = new ArrayList<>(IMPORT_CHUNK);
-                boolean more = true;
-                while (more) {
-                    more = rs.next();
-                    if (more) {
-                        chunk.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), Long.toString(rs.getLong(4)), rs.getString(5)});
-                    }
-                    if (chunk.size() == IMPORT_CHUNK || (!more && !chunk.isEmpty())) {
-                        List<String[]> rows = List.copyOf(chunk);
-                        store.write("import " + rows.size() + " placements from " + file, (sql, now) -> {
-                            for (String[] r : rows) {
-                                sql.putPlacements(r[0], r[2], Map.of(r[1], new BlobRef(r[0], Long.parseLong(r[3]), r[4])));
-                            }
-                            return null;
-                        });
-                        imported += rows.size();
-                        chunk.clear();
+                while (rs.next()) {
+                    chunk.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), Long.toString(rs.getLong(4)), rs.getString(5)});
+                    if (chunk.size() == IMPORT_CHUNK) {
+                        imported += importChunk(file, chunk);
                     }
                 }
+                imported += importChunk(file, chunk);
             }
         } catch (SQLException e) {
             throw new StoreException("could not import the placement index " + file + ": " + e.getMessage(), e);
@@ -175,5 +164,21 @@ public final class SqlitePlacements implements PlacementIndex {
             throw new StoreException("imported the placement index " + file + " but could not delete it: " + e.getMessage(), e);
         }
         return imported;
+    }
+
+    /** Writes one chunk of imported rows (blob key, site, residency, size, digest) in one commit, then empties it. */
+    private int importChunk(Path file, List<String[]> chunk) {
+        if (chunk.isEmpty()) {
+            return 0;
+        }
+        List<String[]> rows = List.copyOf(chunk);
+        chunk.clear();
+        store.write("import " + rows.size() + " placements from " + file, (sql, now) -> {
+            for (String[] r : rows) {
+                sql.putPlacements(r[0], r[2], Map.of(r[1], new BlobRef(r[0], Long.parseLong(r[3]), r[4])));
+            }
+            return null;
+        });
+        return rows.size();
     }
 }
