@@ -2,7 +2,7 @@ package io.bulwark.federation;
 
 import io.bulwark.federation.internal.ClientContext;
 import io.bulwark.federation.internal.PinningTrustManager;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import io.bulwark.federation.internal.RecordLayerCrypto;
 import org.bouncycastle.jsse.BCSSLEngine;
 import org.bouncycastle.jsse.BCSSLParameters;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
@@ -81,6 +81,12 @@ public final class FederationTls {
     }
 
     private static final String PROTOCOL = "TLSv1.3";
+    /**
+     * AES-256-GCM, then AES-128-GCM; no ChaCha20-Poly1305. AES-256 is what CNSA 2.0 asks of symmetric
+     * encryption beside post-quantum key exchange, and AES-GCM runs on the CPU's AES instructions
+     * ({@link RecordLayerCrypto}), where Bouncy Castle's ChaCha20-Poly1305 is pure Java.
+     */
+    static final List<String> CIPHER_SUITES = List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256");
     private static final String PROVIDER = "BCJSSE";
     private static final String ALIAS = "node";
 
@@ -96,14 +102,14 @@ public final class FederationTls {
 
     /**
      * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once,
-     * with its own BouncyCastleProvider instance (the no-argument constructor fails when given a null
-     * SecureRandom, as Jetty does). No system property is set: groups, group order and early key
+     * with its own cryptography ({@link RecordLayerCrypto}; BCJSSE's no-argument constructor fails
+     * when given a null SecureRandom, as Jetty does). No system property is set: groups, group order and early key
      * shares are set per connection through {@link BCSSLParameters}, so neither the JDK's own TLS
      * (OIDC, S3) nor other BCJSSE users are affected.
      */
     public static synchronized void installProvider() {
         if (Security.getProvider(PROVIDER) == null) {
-            Security.addProvider(new BouncyCastleJsseProvider(new BouncyCastleProvider()));
+            Security.addProvider(new BouncyCastleJsseProvider(false, new RecordLayerCrypto()));
         }
     }
 
@@ -159,6 +165,7 @@ public final class FederationTls {
         factory.setSslContext(serverContext);
         factory.setProvider(PROVIDER);
         factory.setIncludeProtocols(PROTOCOL);
+        factory.setIncludeCipherSuites(CIPHER_SUITES.toArray(String[]::new));
         factory.setNeedClientAuth(true);
         return factory;
     }
@@ -188,7 +195,8 @@ public final class FederationTls {
     }
 
     /**
-     * The parameters for {@code HttpClient.Builder.sslParameters}: TLS 1.3 only. The named groups are
+     * The parameters for {@code HttpClient.Builder.sslParameters}: TLS 1.3 only, AES-GCM suites only
+     * (HttpClient keeps both when it copies them to an engine). The named groups are
      * not here because HttpClient drops them (JDK 25 copies SSLParameters without that field); the
      * {@link #clientContext} sets them on each engine instead. HttpClient still asks for HTTPS endpoint
      * identification; the pinning trust manager answers that the pin decides.
@@ -196,6 +204,7 @@ public final class FederationTls {
     public SSLParameters clientParameters() {
         SSLParameters parameters = new SSLParameters();
         parameters.setProtocols(new String[] {PROTOCOL});
+        parameters.setCipherSuites(CIPHER_SUITES.toArray(String[]::new));
         return parameters;
     }
 

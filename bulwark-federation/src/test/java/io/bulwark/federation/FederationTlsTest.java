@@ -114,6 +114,7 @@ class FederationTlsTest {
         assertThat(serverHello.extensions()).contains(TlsHello.KEY_SHARE);
         // 32 bytes of X25519 + a 1088-byte ML-KEM-768 ciphertext.
         assertThat(serverHello.keyShares()).containsExactly(new TlsHello.KeyShare(X25519MLKEM768, 1120));
+        assertThat(serverHello.cipherSuite()).as("TLS_AES_256_GCM_SHA384").isEqualTo(0x1302);
     }
 
     @Test
@@ -139,6 +140,16 @@ class FederationTlsTest {
         assertThatThrownBy(() -> rawRequest(port, groups.split(","))).isInstanceOf(IOException.class);
         assertThat(rawRequest(port, "X25519MLKEM768", "secp256r1")).as("the same client offering the hybrid group")
                 .startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void theServerRefusesAClientThatOffersOnlyChaCha20() throws Exception {
+        int port = serve(server(KeyExchange.HYBRID_ONLY), new PinCheckingHandler(PeerPins.of(() -> serverPins)));
+
+        assertThatThrownBy(() -> rawRequest(port, new String[] {"TLS_CHACHA20_POLY1305_SHA256"}, "X25519MLKEM768", "secp256r1"))
+                .isInstanceOf(IOException.class);
+        assertThat(rawRequest(port, new String[] {"TLS_AES_128_GCM_SHA256"}, "X25519MLKEM768", "secp256r1"))
+                .as("the same client offering AES-128-GCM").startsWith("HTTP/1.1 200");
     }
 
     @Test
@@ -281,12 +292,18 @@ class FederationTlsTest {
      * java.net.http: it drops named groups from SSLParameters.)
      */
     private String rawRequest(int port, String... groups) throws Exception {
+        return rawRequest(port, null, groups);
+    }
+
+    /** As above, offering only {@code suites} when not null. */
+    private String rawRequest(int port, String[] suites, String... groups) throws Exception {
         SSLContext context = SSLContext.getInstance("TLSv1.3", "BCJSSE");
         context.init(keyManagers(clientId), SslContextFactory.TRUST_ALL_CERTS, null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
             SSLParameters parameters = socket.getSSLParameters();
             parameters.setProtocols(new String[] {"TLSv1.3"});
             parameters.setNamedGroups(groups);
+            if (suites != null) parameters.setCipherSuites(suites);
             socket.setSSLParameters(parameters);
             // In TLS 1.3 the server judges the client's certificate after the client finished: a refusal
             // arrives as an alert on the first read.

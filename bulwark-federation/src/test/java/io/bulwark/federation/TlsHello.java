@@ -12,7 +12,7 @@ import java.util.Set;
  * §4.2.8): plaintext handshake records, then a ClientHello or ServerHello. Every length must be
  * consistent; anything else throws.
  */
-record TlsHello(int handshakeType, boolean helloRetryRequest, List<Integer> extensions, List<Integer> supportedGroups,
+record TlsHello(int handshakeType, boolean helloRetryRequest, int cipherSuite, List<Integer> extensions, List<Integer> supportedGroups,
                 List<KeyShare> keyShares) {
 
     static final int CLIENT_HELLO = 1;
@@ -78,14 +78,14 @@ record TlsHello(int handshakeType, boolean helloRetryRequest, List<Integer> exte
             }
             data.end();
         });
-        return new TlsHello(CLIENT_HELLO, false, types, groups, shares);
+        return new TlsHello(CLIENT_HELLO, false, -1, types, groups, shares);
     }
 
     private static TlsHello serverHello(Reader r) {
         check(r.u16() == 0x0303, "ServerHello legacy_version");
         boolean retry = java.util.Arrays.equals(r.bytes(32), HRR_RANDOM);
         check(r.vector(1).remaining() <= 32, "legacy_session_id_echo too long");
-        r.u16(); // cipher_suite
+        int cipherSuite = r.u16();
         check(r.u8() == 0, "legacy_compression_method");
         List<Integer> types = new ArrayList<>();
         List<KeyShare> shares = new ArrayList<>();
@@ -97,7 +97,7 @@ record TlsHello(int handshakeType, boolean helloRetryRequest, List<Integer> exte
             }
             data.end();
         });
-        return new TlsHello(SERVER_HELLO, retry, types, List.of(), shares);
+        return new TlsHello(SERVER_HELLO, retry, cipherSuite, types, List.of(), shares);
     }
 
     private interface ExtensionVisitor {
