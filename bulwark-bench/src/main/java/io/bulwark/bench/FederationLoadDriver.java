@@ -443,17 +443,21 @@ public final class FederationLoadDriver {
     private String sustained(int n) throws Exception {
         Map<String, Double> before = new LinkedHashMap<>();
         for (String nation : PEERS) before.put(nation, received(nation));
+        double deliveriesBefore = deliveries();
+        long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
         List<String> ids = publishInProcess(n);
         long published = System.nanoTime();
         Map<String, Long> done = awaitReceived(before, n, Duration.ofMinutes(5));
         long last = done.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        String cpu = cpu(processCpuNanos() - cpu0, last - t0, n);
+        double perDelivery = 2.0 * n / (deliveries() - deliveriesBefore);
         String verified = verifyAll(ids);
         return String.format(Locale.ROOT, "| replicated to two peers: %,d records published at DEU in process, until both hold all | "
                         + "**%,.0f records/s** (first publish to last arrival; FRA %.1f s, USA %.1f s); DEU's own publish rate in the run: "
-                        + "%,.0f records/s; %s | ≥ 3,000/s: **%s** |",
+                        + "%,.0f records/s; %.1f records per feed delivery; %s; %s | ≥ 3,000/s: **%s** |",
                 n, n / ((last - t0) / 1e9), (done.get("FRA") - t0) / 1e9, (done.get("USA") - t0) / 1e9,
-                n / ((published - t0) / 1e9), verified, n / ((last - t0) / 1e9) >= 3000 ? "met" : "not met");
+                n / ((published - t0) / 1e9), perDelivery, cpu, verified, n / ((last - t0) / 1e9) >= 3000 ? "met" : "not met");
     }
 
     /**
@@ -466,15 +470,17 @@ public final class FederationLoadDriver {
         long t0 = System.nanoTime();
         for (String nation : PEERS) nodes.put(nation, Node.start(homes.get(nation)));
         long started = System.nanoTime();
+        long cpu0 = processCpuNanos();
         Map<String, Double> before = Map.of("FRA", 0.0, "USA", 0.0); // a restarted node's counters start at 0
         Map<String, Long> done = awaitReceived(before, n, Duration.ofMinutes(5));
         long last = done.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        String cpu = cpu(processCpuNanos() - cpu0, last - started, 2 * n);
         String verified = verifyAll(ids);
         return String.format(Locale.ROOT, "| catch-up: FRA and USA restarted after DEU published %,d records without them | "
                         + "**%,.0f records/s** per peer, both pulling (restart to last arrival %.1f s, of which starting both nodes %.1f s; "
-                        + "FRA %.1f s, USA %.1f s); %s | — |",
+                        + "FRA %.1f s, USA %.1f s); once started, %s (per record received); %s | — |",
                 n, n / ((last - t0) / 1e9), (last - t0) / 1e9, (started - t0) / 1e9, (done.get("FRA") - t0) / 1e9,
-                (done.get("USA") - t0) / 1e9, verified);
+                (done.get("USA") - t0) / 1e9, cpu, verified);
     }
 
     private List<String> publishInProcess(int n) throws Exception {
@@ -510,12 +516,34 @@ public final class FederationLoadDriver {
         return done;
     }
 
+    /** CPU time of this whole JVM: the three nodes, the driver and its probes. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Cores in use over a phase and CPU time per record (whole JVM). */
+    private static String cpu(long cpuNanos, long wallNanos, long records) {
+        return String.format(Locale.ROOT, "JVM CPU %.2f cores, %.0f µs per record", (double) cpuNanos / wallNanos, cpuNanos / 1e3 / records);
+    }
+
     /** The peer's {@code bulwark_federation_received_total} for records from DEU, from its /metrics. */
     private double received(String nation) throws Exception {
+        return fromDeu(nation, "bulwark_federation_received_total");
+    }
+
+    /** Both peers' deliveries from DEU that carried records ({@code bulwark_federation_deliveries_total}). */
+    private double deliveries() throws Exception {
+        double sum = 0;
+        for (String nation : PEERS) sum += fromDeu(nation, "bulwark_federation_deliveries_total");
+        return sum;
+    }
+
+    private double fromDeu(String nation, String counter) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.get(nation).url() + "/metrics"))
                         .header("Authorization", "Bearer " + operatorTokens.get(nation)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
-        return r.body().lines().filter(l -> l.startsWith("bulwark_federation_received_total{") && l.contains("peer=\"DEU\""))
+        return r.body().lines().filter(l -> l.startsWith(counter + "{") && l.contains("peer=\"DEU\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 

@@ -333,7 +333,11 @@ public final class Federation implements AutoCloseable {
     void delivered(Peer peer, String cursor, int received, int rejected, Optional<String> lastRejection) {
         linkStates.put(peer.fingerprint(), "connected");
         state.delivered(peer.fingerprint(), cursor, received, rejected, lastRejection, clock.instant());
-        if (received > 0) meters.counter("bulwark_federation_received", Tags.of("peer", peer.nation())).increment(received);
+        if (received > 0) {
+            meters.counter("bulwark_federation_received", Tags.of("peer", peer.nation())).increment(received);
+            // Records per delivery (received / deliveries) shows how well the feed batches under load.
+            meters.counter("bulwark_federation_deliveries", Tags.of("peer", peer.nation())).increment();
+        }
     }
 
     void rejected(Peer peer, String reason) {
