@@ -40,6 +40,8 @@ final class StorageCommands {
     private static <T> T run(Callable<T> action) throws Exception {
         try {
             return action.call();
+        } catch (StorageAdmin.Unavailable e) {
+            throw new UserError(ExitCode.UNREACHABLE, e.getMessage());
         } catch (StorageAdmin.Refused e) {
             throw new UserError(ExitCode.DENIED_OR_NOT_FOUND, e.getMessage());
         } catch (InvalidConfigException e) {

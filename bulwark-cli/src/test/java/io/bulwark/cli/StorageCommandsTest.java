@@ -33,6 +33,28 @@ class StorageCommandsTest {
         assertThat(Cli.run("site", "add", "--home", home, "--id", "s3-1", "--provider", "p", "--jurisdiction", "DEU",
                 "--operator", "DEU", "--kind", "tape").failsWith(ExitCode.BAD_INPUT).err())
                 .isEqualTo("bulwark: storage.sites[s3-1]: kind: filesystem or s3, not 'tape'\n");
+        // A directory that already holds someone's blobs is not taken: the orphan sweep would delete them.
+        Path occupied = dir.resolve("occupied");
+        try (var other = new io.bulwark.store.blob.FilesystemBlobStore(occupied)) {
+            other.put("theirs", new java.io.ByteArrayInputStream("not ours".getBytes()));
+        }
+        String before = java.nio.file.Files.readString(dir.resolve("deu/bulwark.yaml"));
+        assertThat(Cli.run("site", "add", "--home", home, "--id", "fs-9", "--provider", "other", "--jurisdiction", "DEU",
+                "--operator", "DEU", "--kind", "filesystem", "--path", occupied.toString()).failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                .isEqualTo("bulwark: site fs-9 already holds blobs (theirs, ...); a new site must start empty, because the node's "
+                        + "orphan sweep deletes every blob no record names; nothing was changed\n");
+        assertThat(java.nio.file.Files.readString(dir.resolve("deu/bulwark.yaml"))).isEqualTo(before);
+        try (var other = new io.bulwark.store.blob.FilesystemBlobStore(occupied)) {
+            assertThat(other.open("theirs")).as("their blob is untouched").isPresent();
+        }
+        // A site that does not answer is not added either (exit 4: asking again later may succeed).
+        Path secret = dir.resolve("deu/secrets/s3.secret");
+        java.nio.file.Files.writeString(secret, "aws_access_key_id=a\naws_secret_access_key=b\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(Cli.run("site", "add", "--home", home, "--id", "s3-9", "--provider", "p", "--jurisdiction", "DEU", "--operator", "DEU",
+                "--kind", "s3", "--endpoint", "http://127.0.0.1:1", "--bucket", "nobody-home", "--credentials-file", "secrets/s3.secret")
+                .failsWith(ExitCode.UNREACHABLE).err()).startsWith("bulwark: site s3-9 did not answer: ").endsWith("; nothing was changed\n");
+        assertThat(java.nio.file.Files.readString(dir.resolve("deu/bulwark.yaml"))).isEqualTo(before);
 
         // Records published by the running node land on provider 'local' (the first by name).
         NodeHome h = NodeHome.open(dir.resolve("deu"));

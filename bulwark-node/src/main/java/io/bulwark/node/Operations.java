@@ -260,8 +260,7 @@ final class Operations {
                             + "; nothing was changed (request it again once it answers)");
                 }
                 if (first.isPresent()) {
-                    throw new Problem(409, "Conflict", "site " + site.id() + " already holds blobs (" + first.get() + ", ...); a new site "
-                            + "must start empty, because the node's orphan sweep deletes every blob no record names; nothing was changed");
+                    throw new Problem(409, "Conflict", StorageAdmin.notEmpty(site.id(), first.get()));
                 }
                 NodeConfig config = NodeConfig.read(home.config());
                 List<NodeConfig.SiteConfig> sites = new java.util.ArrayList<>(StorageAdmin.explicit(home, config));

@@ -27,8 +27,15 @@ public final class StorageAdmin {
     }
 
     /** A refusal a user can act on; the message names the site or provider and why. */
-    public static final class Refused extends RuntimeException {
+    public static sealed class Refused extends RuntimeException permits Unavailable {
         Refused(String message) {
+            super(message);
+        }
+    }
+
+    /** Refused because a site did not answer: asking again later may succeed. */
+    public static final class Unavailable extends Refused {
+        Unavailable(String message) {
             super(message);
         }
     }
@@ -61,12 +68,35 @@ public final class StorageAdmin {
         try (var stopped = stopped(home, "bulwark request site-add --url URL --token TOKEN --id " + site.id() + " ...");
              var lock = lock(home)) {
             NodeConfig config = NodeConfig.read(home.config());
-            NodeStorage.site(home, site);
+            Site checked = NodeStorage.site(home, site);
             List<NodeConfig.SiteConfig> sites = new ArrayList<>(explicit(home, config));
             if (sites.stream().anyMatch(s -> s.id().equals(site.id()))) throw new Refused("site " + site.id() + " exists already");
+            requireEmpty(checked);
             sites.add(site);
             config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());
         }
+    }
+
+    /**
+     * Refuses a site that does not answer or already holds blobs: the node's orphan sweep deletes at
+     * each start every blob no record names, so a site pointed at someone's data would lose it.
+     */
+    private static void requireEmpty(Site site) {
+        java.util.Optional<String> first;
+        try (var store = site.open(); var blobs = store.list()) {
+            first = blobs.findFirst().map(io.bulwark.store.BlobEntry::key);
+        } catch (io.bulwark.store.InvalidSiteException e) { // e.g. its credentials file
+            throw new Refused("site " + site.id() + ": " + e.getMessage() + "; nothing was changed");
+        } catch (StoreException e) {
+            throw new Unavailable("site " + site.id() + " did not answer: " + e.getMessage() + "; nothing was changed");
+        }
+        if (first.isPresent()) throw new Refused(notEmpty(site.id(), first.get()));
+    }
+
+    /** Why a site that holds blobs is not added. */
+    static String notEmpty(String siteId, String firstKey) {
+        return "site " + siteId + " already holds blobs (" + firstKey + ", ...); a new site must start empty, because the node's "
+                + "orphan sweep deletes every blob no record names; nothing was changed";
     }
 
     /** Removes a site that holds no replica; one that does is refused (evacuate its provider first). */
