@@ -72,6 +72,34 @@ class StreamingAeadTest {
         assertThat(decrypt(KEY, ciphertext, AD)).isEqualTo(plaintext);
     }
 
+    /** A stream that says it holds {@code claimed} bytes whatever it holds, and gives at most 1000 bytes per read. */
+    private static InputStream misleading(byte[] bytes, int claimed) {
+        return new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
+            @Override
+            public int available() {
+                return claimed;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 1000));
+            }
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 1000, SEGMENT_SIZE - 1, SEGMENT_SIZE, SEGMENT_SIZE + 1, 2 * SEGMENT_SIZE + 5})
+    void roundTripsFromAStreamThatMisstatesWhatItHolds(int length) throws Exception {
+        // The decrypting stream sizes its first buffer from available(): short, zero or too large, the result is the same.
+        byte[] plaintext = plaintext(length);
+        byte[] ciphertext = encrypt(KEY, plaintext, AD);
+        for (int claimed : new int[] {0, 1, 300, Integer.MAX_VALUE}) {
+            try (InputStream decrypting = KEY.newDecryptingStream(misleading(ciphertext, claimed), AD)) {
+                assertThat(decrypting.readAllBytes()).as("available() = %d", claimed).isEqualTo(plaintext);
+            }
+        }
+    }
+
     @Test
     void writesOfAnySizeGiveTheSameStream() throws Exception {
         byte[] plaintext = plaintext(3 * SEGMENT_SIZE + 5);

@@ -13,7 +13,8 @@ import javax.crypto.SecretKey;
  * segment only after that segment's tag verified, and reports end of stream only after the segment marked
  * last verified, with nothing after it. Any failure is an {@link IOException} whose cause is the
  * {@link GeneralSecurityException}; it is sticky. Holds one ciphertext and one plaintext segment: constant
- * memory. Not thread-safe.
+ * memory. The buffers grow with what is read, so opening a record of a few bytes does not allocate and
+ * clear 192 KiB (most of a small record's decryption went there). Not thread-safe.
  */
 public final class DecryptingInputStream extends InputStream {
 
@@ -22,8 +23,10 @@ public final class DecryptingInputStream extends InputStream {
     private final KeyId keyId;
     private final byte[] associatedData;
     private StreamSegmentCipher cipher;
-    private final byte[] ciphertext = new byte[StreamSegmentCipher.CIPHERTEXT_SEGMENT_SIZE + 1];
-    private final byte[] plaintext = new byte[StreamSegmentCipher.SEGMENT_SIZE];
+    /** A segment's ciphertext and one byte of look-ahead: grows up to {@link #FULL}. */
+    private byte[] ciphertext = new byte[0];
+    /** A segment's plaintext: grows up to a segment, cleared before it is dropped. */
+    private byte[] plaintext = new byte[0];
     private int carried;
     private int position;
     private int limit;
@@ -73,16 +76,25 @@ public final class DecryptingInputStream extends InputStream {
         return n;
     }
 
+    /** A full segment's ciphertext and one byte of look-ahead, which tells whether the segment is the last. */
+    private static final int FULL = StreamSegmentCipher.CIPHERTEXT_SEGMENT_SIZE + 1;
+
     private void nextSegment() throws IOException, GeneralSecurityException {
         if (cipher == null) {
             byte[] header = new byte[StreamSegmentCipher.HEADER_LENGTH];
             int n = in.readNBytes(header, 0, header.length);
             cipher = StreamSegmentCipher.forDecryption(dataKey, keyId, Arrays.copyOf(header, n), associatedData);
+            // What the stream says it holds (exact for bytes in memory) sizes the first buffer; it grows if that was short.
+            ciphertext = new byte[(int) Math.clamp(in.available() + 1L, 256, FULL)];
         }
-        // One byte of look-ahead beyond a full segment tells whether this segment is the last.
-        int available = carried + in.readNBytes(ciphertext, carried, ciphertext.length - carried);
+        int available = fill();
         boolean last = available <= StreamSegmentCipher.CIPHERTEXT_SEGMENT_SIZE;
         int length = last ? available : StreamSegmentCipher.CIPHERTEXT_SEGMENT_SIZE;
+        int most = Math.max(0, length - StreamSegmentCipher.TAG_LENGTH);
+        if (plaintext.length < most) {
+            Arrays.fill(plaintext, (byte) 0);
+            plaintext = new byte[most];
+        }
         limit = cipher.decryptSegment(index, last, ciphertext, 0, length, plaintext, 0);
         position = 0;
         if (last) {
@@ -93,6 +105,18 @@ public final class DecryptingInputStream extends InputStream {
             carried = 1;
         }
         index++;
+    }
+
+    /** Reads until the buffer holds {@link #FULL} bytes or the stream ends, growing it as needed; returns the bytes held. */
+    private int fill() throws IOException {
+        int held = carried;
+        while (true) {
+            int wanted = ciphertext.length - held;
+            int n = in.readNBytes(ciphertext, held, wanted);
+            held += n;
+            if (n < wanted || ciphertext.length == FULL) return held; // the end of the stream, or a full segment and its look-ahead
+            ciphertext = Arrays.copyOf(ciphertext, Math.min(FULL, 2 * ciphertext.length));
+        }
     }
 
     @Override
