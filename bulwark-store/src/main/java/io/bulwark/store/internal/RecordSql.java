@@ -5,6 +5,7 @@ import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.ChangeKind;
 import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.LabelMetadata;
+import io.bulwark.store.OriginChanges;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordQuery;
 import io.bulwark.store.RecordState;
@@ -63,6 +64,18 @@ public final class RecordSql implements AutoCloseable {
     private static final String SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind = ?";
     private static final String LABEL_SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind IN (?, ?)";
     private static final String CHANGES = "SELECT seq, record_id, kind, at FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?";
+    /**
+     * A span of the log joined with one origin's records: its rows are that origin's entries, plus the
+     * span's last entry whatever its origin (its record columns NULL if another's), so that the reader
+     * learns where the span ends; each row also carries the span's size. The span is read by the
+     * change log's primary key and each entry's record by the records' primary key: no index of its own.
+     * Public for the test that holds SQLite's plan to that.
+     */
+    public static final String ORIGIN_CHANGES = "WITH span AS (SELECT seq, record_id, kind, at FROM change_log "
+            + "WHERE seq > ? ORDER BY seq LIMIT ?) "
+            + "SELECT s.seq, s.kind, s.at, (SELECT COUNT(*) FROM span), " + COLUMNS + " FROM span s "
+            + "LEFT JOIN records r ON r.id = s.record_id AND r.origin_nation = ? AND r.origin_node = ? "
+            + "WHERE r.id IS NOT NULL OR s.seq = (SELECT MAX(seq) FROM span) ORDER BY s.seq";
     private static final int IN_CHUNK = 500;
     private static final String PUT_PLACEMENT = "INSERT INTO placement (blob_key, site_id, residency, size, sha256) VALUES (?, ?, ?, ?, ?) "
             + "ON CONFLICT (blob_key, site_id) DO UPDATE SET residency = excluded.residency, size = excluded.size, sha256 = excluded.sha256";
@@ -140,6 +153,29 @@ public final class RecordSql implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    public OriginChanges originChangesSince(long seq, String originNation, String originNode, int limit) throws SQLException {
+        PreparedStatement s = prepared(ORIGIN_CHANGES);
+        s.setLong(1, seq);
+        s.setInt(2, limit);
+        s.setString(3, originNation);
+        s.setString(4, originNode);
+        List<OriginChanges.Change> changes = new ArrayList<>();
+        int read = 0;
+        long last = seq;
+        try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                last = rs.getLong(1);
+                read = rs.getInt(4);
+                if (rs.getString(5) != null) { // else the span's last entry, of another origin
+                    RecordMetadata record = record(rs, 4);
+                    changes.add(new OriginChanges.Change(new ChangeEntry(last, record.id(), ChangeKind.valueOf(rs.getString(2)),
+                            Instant.ofEpochMilli(rs.getLong(3))), record));
+                }
+            }
+        }
+        return new OriginChanges(changes, read, last);
     }
 
     public long lastSeq() throws SQLException {
@@ -439,16 +475,21 @@ public final class RecordSql implements AutoCloseable {
     }
 
     private static RecordMetadata record(ResultSet rs) throws SQLException {
-        String id = rs.getString(1);
+        return record(rs, 0);
+    }
+
+    /** The record in {@link #COLUMNS}, which start after the first {@code skip} columns of the row. */
+    private static RecordMetadata record(ResultSet rs, int skip) throws SQLException {
+        String id = rs.getString(skip + 1);
         try {
-            String values = rs.getString(11);
-            LabelMetadata label = new LabelMetadata(rs.getString(8), rs.getString(9), rs.getString(10),
+            String values = rs.getString(skip + 11);
+            LabelMetadata label = new LabelMetadata(rs.getString(skip + 8), rs.getString(skip + 9), rs.getString(skip + 10),
                     values.isEmpty() ? List.of() : Arrays.asList(values.split(" ")));
-            BlobRef blob = new BlobRef(rs.getString(13), rs.getLong(15), rs.getString(14));
-            RecordState state = RecordState.valueOf(rs.getString(16));
-            long retractedAt = rs.getLong(17);
+            BlobRef blob = new BlobRef(rs.getString(skip + 13), rs.getLong(skip + 15), rs.getString(skip + 14));
+            RecordState state = RecordState.valueOf(rs.getString(skip + 16));
+            long retractedAt = rs.getLong(skip + 17);
             boolean hasRetractedAt = !rs.wasNull();
-            byte[] tombstone = rs.getBytes(18);
+            byte[] tombstone = rs.getBytes(skip + 18);
             Optional<Retraction> retraction = Optional.empty();
             if (state == RecordState.RETRACTED) {
                 if (!hasRetractedAt || tombstone == null) {
@@ -456,8 +497,8 @@ public final class RecordSql implements AutoCloseable {
                 }
                 retraction = Optional.of(new Retraction(Instant.ofEpochMilli(retractedAt), tombstone));
             }
-            return new RecordMetadata(id, rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
-                    rs.getString(5), rs.getLong(6), rs.getString(7), label, rs.getString(12), blob, retraction);
+            return new RecordMetadata(id, rs.getString(skip + 2), rs.getString(skip + 3), Instant.ofEpochMilli(rs.getLong(skip + 4)),
+                    rs.getString(skip + 5), rs.getLong(skip + 6), rs.getString(skip + 7), label, rs.getString(skip + 12), blob, retraction);
         } catch (IllegalArgumentException | NullPointerException e) {
             // Rows are validated before they are written; one that no longer parses was damaged since.
             throw new StoreException("record " + id + " in the database is malformed: " + e.getMessage(), e);

@@ -6,6 +6,7 @@ import io.bulwark.store.MetadataStoreContractTest;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.TestRecords;
 import io.bulwark.store.StoreException;
+import io.bulwark.store.internal.RecordSql;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +95,25 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
                     .hasMessageStartingWith("could not open the metadata database")
                     .hasMessageNotContaining("SELECT")
                     .hasMessageNotContaining("CREATE");
+        }
+
+        @Test
+        void theOriginReadIsServedByThePrimaryKeys() throws SQLException {
+            // A feed reads it every round and peer status every 2 s: a full scan of either table would grow with the log.
+            List<String> plan = new ArrayList<>();
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(FILE));
+                 var s = c.prepareStatement("EXPLAIN QUERY PLAN " + RecordSql.ORIGIN_CHANGES)) {
+                s.setLong(1, 0);
+                s.setInt(2, 1000);
+                s.setString(3, "DEU");
+                s.setString(4, "node-deu");
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) plan.add(rs.getString("detail"));
+                }
+            }
+            assertThat(plan).anySatisfy(step -> assertThat(step).startsWith("SEARCH change_log USING INDEX").contains("(seq>?)"));
+            assertThat(plan).anySatisfy(step -> assertThat(step).startsWith("SEARCH r USING INDEX").contains("(id=?)"));
+            assertThat(plan).noneMatch(step -> step.matches("SCAN (change_log|records|r)\\b.*"));
         }
 
         @Test
