@@ -166,7 +166,7 @@ public interface MetadataStore extends AutoCloseable {
      * comes with its retraction). {@link OriginChanges#read()} says how many entries were read and
      * {@link OriginChanges#lastSeq()} the last one's sequence number ({@code seq} if none), whatever
      * their origin: a reader that continues after {@code lastSeq} misses none of the origin's entries
-     * and reads no skipped entry again. The entries and their records are read at one point in time.
+     * and reads no skipped entry again.
      *
      * @param seq           the last sequence number the reader has; 0 for the beginning
      * @param originNation  the origin's nation, as in {@link RecordMetadata#originNation()}
