@@ -71,6 +71,7 @@ public final class RecordSql implements AutoCloseable {
      * primary key and each entry's record by the records' primary key, so other origins' entries are
      * skipped inside the database and the statement needs no index of its own. (One statement with the
      * span as a CTE took twice as long in SQLite: it materialises the span and sorts the wide rows.)
+     * Public, as {@link #SPAN}, for the test that holds SQLite's plans to this.
      */
     public static final String ORIGIN_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
             + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? AND c.seq <= ? AND r.origin_nation = ? AND r.origin_node = ? "
