@@ -11,6 +11,7 @@ import io.bulwark.store.BlobStore;
 import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.ChangeKind;
 import io.bulwark.store.MetadataStore;
+import io.bulwark.store.OriginChanges;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordState;
 import io.bulwark.store.ResidencyPolicy;
@@ -23,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -163,20 +163,20 @@ public final class Feed {
         int records;
     }
 
+    /**
+     * This node's own entries after {@code after}, as far as one read of the log ({@link #SCAN} entries
+     * of any origin) and one response ({@link #MAX_RESPONSE_BYTES}) go. Other origins' entries (records
+     * received from peers) are skipped by the store, and the cursor still moves past them.
+     */
     private Scan scan(String fingerprint, NodeIdentity peer, long after) {
         Scan scan = new Scan();
-        scan.last = after;
-        List<ChangeEntry> entries = metadata.changesSince(after, SCAN);
-        scan.more = entries.size() == SCAN;
-        Map<String, RecordMetadata> seen = new LinkedHashMap<>();
-        for (ChangeEntry e : entries) {
-            if (scan.bytes >= MAX_RESPONSE_BYTES) {
-                scan.more = true;
-                break;
-            }
-            scan.last = e.seq();
-            RecordMetadata m = seen.computeIfAbsent(e.recordId(), id -> metadata.find(id).orElse(null));
-            if (m == null || !m.originNation().equals(nation) || !m.originNode().equals(node)) continue; // not this node's own
+        OriginChanges own = metadata.originChangesSince(after, nation, node, SCAN);
+        long done = after; // the last own entry handled
+        for (OriginChanges.Change change : own.changes()) {
+            if (scan.bytes >= MAX_RESPONSE_BYTES) break;
+            ChangeEntry e = change.entry();
+            done = e.seq();
+            RecordMetadata m = change.record(); // as it is now: every entry of a record comes with the same row
             String id = m.id();
             // Asked only where it decides something: it reads the state database.
             java.util.function.BooleanSupplier held = () -> scan.given.contains(id) || (!scan.taken.contains(id) && state.holds(fingerprint, id));
@@ -210,7 +210,11 @@ public final class Feed {
                 }
             }
         }
-        if (!entries.isEmpty() && !scan.more) scan.last = Math.max(scan.last, entries.getLast().seq());
+        // A full response ends after the last entry it handled if any entry of the read follows, own or
+        // not (the next response starts there); otherwise the whole read is done.
+        boolean full = scan.bytes >= MAX_RESPONSE_BYTES && done < own.lastSeq();
+        scan.last = full ? done : own.lastSeq();
+        scan.more = full || own.read() == SCAN;
         return scan;
     }
 
@@ -282,26 +286,30 @@ public final class Feed {
     /** How far behind a peer is: the records it may hold that it has not acknowledged, and since when. */
     record Lag(long records, Optional<Instant> oldest, boolean capped) {}
 
+    /**
+     * Reads this node's own entries past the peer's acknowledged position (other origins' entries are
+     * skipped by the store), at most {@link #LAG_SCAN} entries of any origin: cheap enough for the
+     * status computed every 2 s on a node whose log is mostly records it received.
+     */
     Lag lag(String fingerprint, NodeIdentity peer) {
         long after = Math.max(state.outbound(fingerprint).ackedSeq(), quietUpTo.getOrDefault(fingerprint, 0L));
         long count = 0;
         Optional<Instant> oldest = Optional.empty();
         int scanned = 0;
         while (scanned < LAG_SCAN) {
-            List<ChangeEntry> entries = metadata.changesSince(after, SCAN);
-            if (entries.isEmpty()) return new Lag(count, oldest, false);
-            for (ChangeEntry e : entries) {
-                after = e.seq();
-                Optional<RecordMetadata> m = metadata.find(e.recordId());
-                if (m.isEmpty() || !m.get().originNode().equals(node) || !m.get().originNation().equals(nation)) continue;
-                boolean concerns = e.kind() == ChangeKind.RETRACTED || m.get().state() != RecordState.ACTIVE
-                        ? state.holds(fingerprint, m.get().id()) : mayHold(peer, m.get()) || state.holds(fingerprint, m.get().id());
+            OriginChanges own = metadata.originChangesSince(after, nation, node, SCAN);
+            if (own.read() == 0) return new Lag(count, oldest, false);
+            for (OriginChanges.Change change : own.changes()) {
+                RecordMetadata m = change.record();
+                boolean concerns = change.entry().kind() == ChangeKind.RETRACTED || m.state() != RecordState.ACTIVE
+                        ? state.holds(fingerprint, m.id()) : mayHold(peer, m) || state.holds(fingerprint, m.id());
                 if (concerns) {
                     count++;
-                    if (oldest.isEmpty()) oldest = Optional.of(e.at());
+                    if (oldest.isEmpty()) oldest = Optional.of(change.entry().at());
                 }
             }
-            scanned += entries.size();
+            after = own.lastSeq();
+            scanned += own.read();
         }
         return new Lag(count, oldest, true);
     }

@@ -154,6 +154,28 @@ public interface MetadataStore extends AutoCloseable {
      */
     List<ChangeEntry> changesSince(long seq, int limit);
 
+    /**
+     * Of the change-log entries after {@code seq}, the entries of the records published by one origin
+     * node, each with its record: what a node needs to feed its own records to peers on a log that also
+     * holds records it received (the others are skipped inside the store, not read one by one).
+     *
+     * <p>The read covers the first {@code limit} entries after {@code seq}, <em>of any origin</em>,
+     * exactly those that {@link #changesSince(long, int) changesSince(seq, limit)} returns; of them it
+     * returns, in sequence order, those whose record has this {@code originNation} and
+     * {@code originNode}, each with the record as it is now, in whatever state (a retracted record
+     * comes with its retraction). {@link OriginChanges#read()} says how many entries were read and
+     * {@link OriginChanges#lastSeq()} the last one's sequence number ({@code seq} if none), whatever
+     * their origin: a reader that continues after {@code lastSeq} misses none of the origin's entries
+     * and reads no skipped entry again.
+     *
+     * @param seq           the last sequence number the reader has; 0 for the beginning
+     * @param originNation  the origin's nation, as in {@link RecordMetadata#originNation()}
+     * @param originNode    the origin node's name, as in {@link RecordMetadata#originNode()}
+     * @param limit         the most entries to read (of any origin), 1 to {@value #MAX_CHANGES}
+     * @throws InvalidQueryException if {@code seq} is negative or {@code limit} out of range
+     */
+    OriginChanges originChangesSince(long seq, String originNation, String originNode, int limit);
+
     /** The sequence number of the latest change-log entry; 0 if the log is empty. */
     long lastSeq();
 

@@ -733,6 +733,160 @@ public abstract class MetadataStoreContractTest {
     }
 
     @Nested
+    class OriginChangesSince {
+
+        static final String NATION = "DEU";
+        static final String NODE = "node-deu";
+
+        /** A record from another node of the same nation: its nation alone does not make it the origin's. */
+        RecordMetadata fromNode(String node) {
+            RecordMetadata r = newRecord();
+            return new RecordMetadata(r.id(), r.originNation(), node, r.createdAt(), r.contentType(), r.payloadSize(),
+                    r.ciphertextDigest(), r.label(), r.residency(), r.blob(), r.retraction());
+        }
+
+        RecordMetadata fromNation(String nation) {
+            return record(uuid7(T0.toEpochMilli(), random), T0, nation, label("SECRET", "DEU", "FRA"));
+        }
+
+        /** What the method must return, worked out from changesSince and find. */
+        List<OriginChanges.Change> expected(long seq, int limit) {
+            return store.changesSince(seq, limit).stream()
+                    .map(e -> new OriginChanges.Change(e, store.find(e.recordId()).orElseThrow()))
+                    .filter(c -> c.record().originNation().equals(NATION) && c.record().originNode().equals(NODE))
+                    .toList();
+        }
+
+        @Test
+        void returnsTheOriginsEntriesWithTheirRecordsAndSkipsEveryOtherOrigin() {
+            RecordMetadata own1 = newRecord();
+            RecordMetadata french = fromNation("FRA");
+            RecordMetadata otherNode = fromNode("deu-2");
+            RecordMetadata own2 = newRecord();
+            RecordMetadata israeli = fromNation("ISR");
+            store.insertAll(List.of(own1, french, otherNode, own2, israeli)).forEach(MetadataStoreContractTest::ok);
+            List<ChangeEntry> log = store.changesSince(0, 100);
+
+            OriginChanges read = store.originChangesSince(0, NATION, NODE, 100);
+
+            assertThat(read.changes()).extracting(OriginChanges.Change::entry).containsExactly(log.get(0), log.get(3));
+            assertThat(read.changes()).extracting(OriginChanges.Change::record).containsExactly(own1, own2);
+            assertThat(read.read()).isEqualTo(5);
+            assertThat(read.lastSeq()).as("the last entry read, though another origin's").isEqualTo(log.getLast().seq());
+            assertThat(store.originChangesSince(0, "FRA", "node-fra", 100).changes()).extracting(c -> c.record().id())
+                    .containsExactly(french.id());
+        }
+
+        @Test
+        void aReadOfOnlyOtherOriginsReturnsNothingButMovesPastThem() {
+            List<RecordMetadata> others = List.of(fromNation("FRA"), fromNation("FRA"), fromNode("deu-2"));
+            store.insertAll(others).forEach(MetadataStoreContractTest::ok);
+            long last = store.lastSeq();
+
+            OriginChanges read = store.originChangesSince(0, NATION, NODE, 10);
+
+            assertThat(read.changes()).isEmpty();
+            assertThat(read.read()).isEqualTo(3);
+            assertThat(read.lastSeq()).isEqualTo(last);
+            assertThat(store.originChangesSince(last, NATION, NODE, 10)).isEqualTo(new OriginChanges(List.of(), 0, last));
+        }
+
+        @Test
+        void theLimitCountsEntriesOfEveryOrigin() {
+            List<RecordMetadata> records = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                records.add(i % 3 == 0 ? newRecord() : fromNation("FRA"));
+            }
+            store.insertAll(records).forEach(MetadataStoreContractTest::ok);
+            List<ChangeEntry> log = store.changesSince(0, 100);
+
+            OriginChanges first = store.originChangesSince(0, NATION, NODE, 4);
+            assertThat(first.read()).isEqualTo(4);
+            assertThat(first.lastSeq()).isEqualTo(log.get(3).seq());
+            assertThat(first.changes()).extracting(c -> c.record().id()).containsExactly(records.get(0).id(), records.get(3).id());
+
+            OriginChanges second = store.originChangesSince(first.lastSeq(), NATION, NODE, 4);
+            assertThat(second.read()).isEqualTo(4);
+            assertThat(second.lastSeq()).as("the span ends on another origin's entry").isEqualTo(log.get(7).seq());
+            assertThat(second.changes()).extracting(c -> c.record().id()).containsExactly(records.get(6).id());
+
+            OriginChanges third = store.originChangesSince(second.lastSeq(), NATION, NODE, 4);
+            assertThat(third.read()).as("fewer than the limit: the end of the log").isEqualTo(2);
+            assertThat(third.lastSeq()).isEqualTo(log.getLast().seq());
+            assertThat(third.changes()).extracting(c -> c.record().id()).containsExactly(records.get(9).id());
+        }
+
+        @Test
+        void retractedAndRelabelledRecordsComeAsTheyAreNowWithEachOfTheirEntries() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            ok(store.insert(fromNation("FRA")));
+            LabelMetadata relabelled = label("CONFIDENTIAL", "DEU");
+            ok(store.relabel(r.id(), relabelled, r.blob(), r.ciphertextDigest()));
+            ok(store.retract(r.id(), new byte[] {7, 7}, T0.plusSeconds(5)));
+            RecordMetadata now = store.find(r.id()).orElseThrow();
+            assertThat(now.state()).isEqualTo(RecordState.RETRACTED);
+
+            OriginChanges read = store.originChangesSince(0, NATION, NODE, 10);
+
+            assertThat(read.changes()).extracting(c -> c.entry().kind())
+                    .containsExactly(ChangeKind.PUBLISHED, ChangeKind.RELABELED, ChangeKind.RETRACTED);
+            assertThat(read.changes()).extracting(OriginChanges.Change::record).containsOnly(now);
+            assertThat(now.label()).isEqualTo(relabelled);
+            assertThat(now.retraction()).contains(new Retraction(T0.plusSeconds(5), new byte[] {7, 7}));
+            assertThat(read.changes()).extracting(OriginChanges.Change::entry).containsExactlyElementsOf(
+                    store.changesSince(0, 10).stream().filter(e -> e.recordId().equals(r.id())).toList());
+        }
+
+        @Test
+        void readingOnFromEachLastSeqReturnsEveryEntryOfTheOriginOnce() {
+            List<RecordMetadata> records = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                records.add(random.nextInt(10) == 0 ? newRecord() : random.nextBoolean() ? fromNation("FRA") : fromNode("deu-2"));
+            }
+            store.insertAll(records).forEach(MetadataStoreContractTest::ok);
+            for (int i = 0; i < 300; i += 7) {
+                ok(store.retract(records.get(i).id(), new byte[] {(byte) i}, T0));
+            }
+            List<OriginChanges.Change> all = expected(0, MetadataStore.MAX_CHANGES);
+
+            List<OriginChanges.Change> seen = new ArrayList<>();
+            long after = 0;
+            while (true) {
+                int limit = 1 + random.nextInt(40);
+                OriginChanges read = store.originChangesSince(after, NATION, NODE, limit);
+                assertThat(read.changes()).isEqualTo(expected(after, limit));
+                assertThat(read.read()).isEqualTo(Math.min(limit, store.changesSince(after, limit).size()));
+                if (read.read() == 0) {
+                    assertThat(read.lastSeq()).isEqualTo(after);
+                    break;
+                }
+                assertThat(read.lastSeq()).isEqualTo(store.changesSince(after, limit).getLast().seq());
+                seen.addAll(read.changes());
+                after = read.lastSeq();
+            }
+            assertThat(seen).isEqualTo(all).isNotEmpty();
+            assertThat(after).isEqualTo(store.lastSeq());
+        }
+
+        @Test
+        void anEmptyLogOrOneReadToTheEndReadsNothing() {
+            assertThat(store.originChangesSince(0, NATION, NODE, 10)).isEqualTo(new OriginChanges(List.of(), 0, 0));
+            assertThat(store.originChangesSince(42, NATION, NODE, 10)).isEqualTo(new OriginChanges(List.of(), 0, 42));
+        }
+
+        @Test
+        void badArgumentsArePreciseErrors() {
+            assertThatThrownBy(() -> store.originChangesSince(-1, NATION, NODE, 10)).isInstanceOf(InvalidQueryException.class)
+                    .hasMessageContaining("seq -1");
+            assertThatThrownBy(() -> store.originChangesSince(0, NATION, NODE, 0)).isInstanceOf(InvalidQueryException.class)
+                    .hasMessageContaining("limit 0");
+            assertThatThrownBy(() -> store.originChangesSince(0, NATION, NODE, MetadataStore.MAX_CHANGES + 1))
+                    .isInstanceOf(InvalidQueryException.class);
+        }
+    }
+
+    @Nested
     class BlobReferences {
 
         @Test

@@ -8,6 +8,7 @@ import io.bulwark.store.InvalidQueryException;
 import io.bulwark.store.InvalidRecordException;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.MetadataStore;
+import io.bulwark.store.OriginChanges;
 import io.bulwark.store.Page;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordQuery;
@@ -251,13 +252,26 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     @Override
     public List<ChangeEntry> changesSince(long seq, int limit) {
+        checkChangeRead(seq, limit);
+        return read("read the change log after " + seq, sql -> sql.changesSince(seq, limit));
+    }
+
+    @Override
+    public OriginChanges originChangesSince(long seq, String originNation, String originNode, int limit) {
+        Objects.requireNonNull(originNation, "originNation");
+        Objects.requireNonNull(originNode, "originNode");
+        checkChangeRead(seq, limit);
+        return read("read the change log after " + seq + " for " + originNation + "/" + originNode,
+                sql -> sql.originChangesSince(seq, originNation, originNode, limit));
+    }
+
+    private static void checkChangeRead(long seq, int limit) {
         if (seq < 0) {
             throw new InvalidQueryException("seq " + seq, "", "must not be negative; 0 reads from the beginning");
         }
         if (limit < 1 || limit > MAX_CHANGES) {
             throw new InvalidQueryException("limit " + limit, "", "must be between 1 and " + MAX_CHANGES);
         }
-        return read("read the change log after " + seq, sql -> sql.changesSince(seq, limit));
     }
 
     @Override

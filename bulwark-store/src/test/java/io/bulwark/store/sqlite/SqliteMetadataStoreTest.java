@@ -6,6 +6,7 @@ import io.bulwark.store.MetadataStoreContractTest;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.TestRecords;
 import io.bulwark.store.StoreException;
+import io.bulwark.store.internal.RecordSql;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +95,28 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
                     .hasMessageStartingWith("could not open the metadata database")
                     .hasMessageNotContaining("SELECT")
                     .hasMessageNotContaining("CREATE");
+        }
+
+        @Test
+        void theOriginReadIsServedByThePrimaryKeys() throws SQLException {
+            // A feed reads it every round and peer status every 2 s: a full scan of either table would grow with the log.
+            List<String> span = plan(RecordSql.SPAN, 0L, 1000);
+            assertThat(span).anySatisfy(step -> assertThat(step).startsWith("SEARCH change_log USING COVERING INDEX").endsWith("(seq>?)"));
+            List<String> changes = plan(RecordSql.ORIGIN_CHANGES, 0L, 1000L, "DEU", "node-deu");
+            assertThat(changes).containsExactly("SEARCH c USING INDEX sqlite_autoindex_change_log_1 (seq>? AND seq<?)",
+                    "SEARCH r USING INDEX sqlite_autoindex_records_1 (id=?)");
+        }
+
+        private List<String> plan(String sql, Object... args) throws SQLException {
+            List<String> plan = new ArrayList<>();
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(FILE));
+                 var s = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+                for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) plan.add(rs.getString("detail"));
+                }
+            }
+            return plan;
         }
 
         @Test
