@@ -103,9 +103,9 @@ public final class FederationTls {
     /**
      * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once,
      * with its own cryptography ({@link RecordLayerCrypto}; BCJSSE's no-argument constructor fails
-     * when given a null SecureRandom, as Jetty does). No system property is set: groups, group order and early key
-     * shares are set per connection through {@link BCSSLParameters}, so neither the JDK's own TLS
-     * (OIDC, S3) nor other BCJSSE users are affected.
+     * when given a null SecureRandom, as Jetty does). No system property is set: groups, group order
+     * and early key shares are set per connection through {@link BCSSLParameters}, so neither the
+     * JDK's own TLS (OIDC, S3) nor other BCJSSE users are affected.
      */
     public static synchronized void installProvider() {
         if (Security.getProvider(PROVIDER) == null) {

