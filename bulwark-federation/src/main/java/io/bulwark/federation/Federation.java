@@ -419,9 +419,11 @@ public final class Federation implements AutoCloseable {
         running = false;
         if (supervisor != null) supervisor.interrupt();
         for (PeerLink link : links.values()) link.stop();
+        // One deadline for all links, not 5 s each: a node with many peers still stops promptly.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         for (PeerLink link : links.values()) {
             try {
-                link.join(Duration.ofSeconds(5));
+                link.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
