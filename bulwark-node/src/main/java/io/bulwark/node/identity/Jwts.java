@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** What the verifiers share: parsing, the checks on times, reading claims, quoting untrusted text. */
 final class Jwts {
@@ -138,6 +141,17 @@ final class Jwts {
      * The SHA-256 digest of a bearer token: the key under which its verdict is cached, so that no
      * token (a secret) is kept as a map key, and looking one up compares digests, never the token.
      */
+    /**
+     * One verifier's verdict: from its cache if it verified {@code bearer} before (and the cache still
+     * holds it), else from a full verification, which caches a valid token under the same digest.
+     */
+    static AuthResult cachedOrVerified(String bearer, Function<TokenDigest, Optional<AuthResult>> cached,
+                                       BiFunction<String, TokenDigest, AuthResult> verify) {
+        TokenDigest digest = TokenDigest.cacheable(bearer) ? TokenDigest.of(bearer) : null;
+        Optional<AuthResult> hit = digest == null ? Optional.empty() : cached.apply(digest);
+        return hit.orElseGet(() -> verify.apply(bearer, digest));
+    }
+
     record TokenDigest(long w0, long w1, long w2, long w3) {
 
         /** The digest of a token of at most {@link #MAX_TOKEN_CHARS} characters. */

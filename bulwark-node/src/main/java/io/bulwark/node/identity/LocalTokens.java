@@ -197,14 +197,7 @@ public final class LocalTokens implements TokenVerifier {
      */
     @Override
     public AuthResult verify(String bearer) {
-        TokenDigest digest = TokenDigest.cacheable(bearer) ? TokenDigest.of(bearer) : null;
-        if (digest != null) {
-            Optional<AuthResult> hit = cached(digest);
-            if (hit.isPresent()) {
-                return hit.get();
-            }
-        }
-        return verify(bearer, digest);
+        return Jwts.cachedOrVerified(bearer, this::cached, this::verify);
     }
 
     /**
