@@ -139,7 +139,7 @@ class FeedScanTest {
         RecordMetadata own = publish("DEU", "deu-1", 100, "DEU", "FRA", "GBR");
         publish("POL", "pol-1", 100);
         long sent = end(FRANCE, request(FRANCE, 0));
-        metadata.relabel(own.id(), label("DEU"), own.blob(), own.ciphertextDigest()).orElseThrow();
+        metadata.relabel(own.id(), label("DEU"), own.blob(), own.contentDigest()).orElseThrow();
         publish("POL", "pol-1", 100);
 
         List<FeedFrame> toFrance = request(FRANCE, sent);

@@ -179,12 +179,14 @@ final class NodeStorage implements BlobStore {
 
     /**
      * Writes the blob to sites that meet the residency and records where, durably, before the caller
-     * writes the metadata that names it. On a refusal nothing is written.
+     * writes the metadata that names it. On a refusal nothing is written. {@code sha256} is the
+     * bytes' digest as whoever made them computed it (a sealed record's encoding digest): no site
+     * hashes them again.
      */
-    ReplicatedBlobStore.PutResult put(String key, ResidencyPolicy residency, byte[] bytes) {
+    ReplicatedBlobStore.PutResult put(String key, ResidencyPolicy residency, byte[] bytes, String sha256) {
         writes.readLock().lock();
         try {
-            ReplicatedBlobStore.PutResult result = replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes));
+            ReplicatedBlobStore.PutResult result = replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes, sha256));
             if (result instanceof ReplicatedBlobStore.Stored s) {
                 try {
                     placements.add(key, residency, s.placements());
@@ -217,10 +219,10 @@ final class NodeStorage implements BlobStore {
     /**
      * Writes the blob to sites that meet the residency without recording where: the caller records
      * the placements with the metadata, in {@link #whileSitesStay}, or {@link #discard}s the replicas.
-     * On a refusal nothing is written.
+     * On a refusal nothing is written. {@code sha256} as for {@link #put}.
      */
-    ReplicatedBlobStore.PutResult putUnindexed(String key, ResidencyPolicy residency, byte[] bytes) {
-        return replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes));
+    ReplicatedBlobStore.PutResult putUnindexed(String key, ResidencyPolicy residency, byte[] bytes, String sha256) {
+        return replicas.put(key, residency, ReplicatedBlobStore.Content.of(bytes, sha256));
     }
 
     /** Records placements of replicas written by {@link #putUnindexed} whose metadata changes on its own (a relabel, a reinstatement). */
@@ -235,8 +237,8 @@ final class NodeStorage implements BlobStore {
     }
 
     /** As {@link #put(String, ResidencyPolicy, byte[])}, where refusal is a fault of the caller's own checks. */
-    BlobRef putOrThrow(String key, ResidencyPolicy residency, byte[] bytes) {
-        return switch (put(key, residency, bytes)) {
+    BlobRef putOrThrow(String key, ResidencyPolicy residency, byte[] bytes, String sha256) {
+        return switch (put(key, residency, bytes, sha256)) {
             case ReplicatedBlobStore.Stored s -> s.ref();
             case Placement.Refused r -> throw new StoreException("could not store blob " + key + ": residency " + residency + ": " + r);
         };

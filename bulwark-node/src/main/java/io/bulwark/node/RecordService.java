@@ -41,11 +41,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -195,14 +193,14 @@ public final class RecordService {
         boolean asRead = sealed.label().equals(label);
         LabelMetadata labelMeta = asRead ? read.metadata() : labelMetadata(sealed.label());
         blobs.whileSitesStay(() -> {
-            ReplicatedBlobStore.Stored stored = switch (blobs.putUnindexed(id, residency, bytes)) {
+            ReplicatedBlobStore.Stored stored = switch (blobs.putUnindexed(id, residency, bytes, sealed.encodingDigest())) {
                 case ReplicatedBlobStore.Stored s -> s;
                 // Placement refuses before writing anything, so a refused publish leaves nothing behind.
                 case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
                         r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
             };
             RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
-                    payload.length, sealed.ciphertextDigest(), labelMeta, residency.toString(), stored.ref(), Optional.empty());
+                    payload.length, sealed.contentDigest(), labelMeta, residency.toString(), stored.ref(), Optional.empty());
             StoreResult<?> result;
             try {
                 result = metadata.insert(meta, stored.placements());
@@ -354,8 +352,8 @@ public final class RecordService {
         }
         // The new version goes under a new key, so the old one stays whole until the metadata points away.
         // Same residency as before: the sites that met it then are asked to meet it again.
-        BlobRef blob = blobs.putOrThrow(id + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), sealed.encode());
-        StoreResult<ChangeReceipt> result = metadata.relabel(id, labelMetadata(sealed.label()), blob, sealed.ciphertextDigest());
+        BlobRef blob = blobs.putOrThrow(id + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), sealed.encode(), sealed.encodingDigest());
+        StoreResult<ChangeReceipt> result = metadata.relabel(id, labelMetadata(sealed.label()), blob, sealed.contentDigest());
         if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) {
             blobs.delete(blob.key());
             throw Problem.notFound();
@@ -392,8 +390,8 @@ public final class RecordService {
             throw new IllegalStateException("interrupted while sealing");
         }
         byte[] bytes = sealed.encode();
-        BlobRef blob = blobs.putOrThrow(m.id() + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), bytes);
-        if (!(metadata.relabel(m.id(), current.label(), blob, sealed.ciphertextDigest()) instanceof StoreResult.Success<ChangeReceipt>)) {
+        BlobRef blob = blobs.putOrThrow(m.id() + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), bytes, sealed.encodingDigest());
+        if (!(metadata.relabel(m.id(), current.label(), blob, sealed.contentDigest()) instanceof StoreResult.Success<ChangeReceipt>)) {
             blobs.delete(blob.key());
             throw new IllegalStateException("record " + m.id() + " changed while it was sealed anew");
         }
@@ -483,14 +481,6 @@ public final class RecordService {
             for (String v : c.values()) if (!values.contains(v)) values.add(v);
         }
         return new LabelMetadata(compiled.json(), label.policy(), label.classification(), values);
-    }
-
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     void close() {

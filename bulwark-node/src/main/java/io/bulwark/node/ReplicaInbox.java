@@ -161,7 +161,7 @@ final class ReplicaInbox implements Inbox {
                 if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED && !withdrawnHere(m)).isPresent()) continue;
                 int index = i;
                 String key = a.existing().isPresent() ? a.record().id() + ".r" + clock.millis() : a.record().id().toString();
-                puts.add(pool.submit(() -> placed.put(index, switch (blobs.putUnindexed(key, a.residency(), a.sealed())) {
+                puts.add(pool.submit(() -> placed.put(index, switch (blobs.putUnindexed(key, a.residency(), a.sealed(), a.record().encodingDigest())) {
                     case ReplicatedBlobStore.Stored s -> s;
                     case Placement.Refused r -> throw new StoreException("could not store blob " + key + ": residency " + a.residency() + ": " + r);
                 })));
@@ -189,13 +189,13 @@ final class ReplicaInbox implements Inbox {
             // A new version of a record held here: its placements first, then the metadata names it.
             blobs.recordPlacements(blob.key(), a.residency(), stored.placements());
             if (a.existing().get().state() == RecordState.RETRACTED) { // withdrawn here, released to this nation again
-                StoreResult<ChangeReceipt> r = metadata.reinstate(meta.id(), meta.label(), blob, meta.ciphertextDigest());
+                StoreResult<ChangeReceipt> r = metadata.reinstate(meta.id(), meta.label(), blob, meta.contentDigest());
                 if (!(r instanceof StoreResult.Success<ChangeReceipt>)) {
                     blobs.delete(blob.key());
                     outcomes.set(a.position(), Optional.of("record " + meta.id() + ": " + r));
                 }
             } else { // the origin relabelled it and this nation may still hold it
-                StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob, meta.ciphertextDigest());
+                StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob, meta.contentDigest());
                 if (r instanceof StoreResult.Success<ChangeReceipt>) {
                     blobs.delete(a.existing().get().blob().key());
                 } else {
@@ -247,13 +247,13 @@ final class ReplicaInbox implements Inbox {
 
     private boolean isReplay(Accepted a) {
         return a.existing().filter(m -> m.state() == RecordState.ACTIVE
-                && m.blob().sha256().equals(RecordService.sha256(a.sealed()))).isPresent();
+                && m.blob().sha256().equals(a.record().encodingDigest())).isPresent();
     }
 
     private RecordMetadata metadataOf(Accepted a, BlobRef blob) {
         SealedRecord r = a.record();
         return new RecordMetadata(r.id().toString(), r.header().originNation(), r.header().originNode(), r.header().created(),
-                r.header().contentType(), r.header().payloadSize(), r.ciphertextDigest(), records.labelMetadata(r.label()),
+                r.header().contentType(), r.header().payloadSize(), r.contentDigest(), records.labelMetadata(r.label()),
                 r.residency(), blob, Optional.empty());
     }
 

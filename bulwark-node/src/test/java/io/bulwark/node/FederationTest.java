@@ -126,12 +126,13 @@ class FederationTest {
         var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "relabel me");
         nations.await("FRA and USA hold it", SHARE, () -> held("FRA", p.id()) && held("USA", p.id()));
         String oldBlob = nations.node("FRA").metadata().find(p.id()).orElseThrow().blob().key();
-        String oldDigest = nations.node("DEU").metadata().find(p.id()).orElseThrow().ciphertextDigest();
-        // The metadata keeps the digest of the ciphertext, never of the plaintext (which would confirm a guess).
-        assertThat(oldDigest).isNotEqualTo(RecordService.sha256("relabel me".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String oldDigest = nations.node("DEU").metadata().find(p.id()).orElseThrow().contentDigest();
+        // The metadata keeps the digest the signature binds (prefix and ciphertext), never the plaintext's (which would confirm a guess).
+        assertThat(oldDigest).isNotEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("relabel me".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
 
         nations.node("DEU").records().relabel(analyst("DEU"), p.id(), "NATO SECRET//REL TO DEU, USA");
-        assertThat(nations.node("DEU").metadata().find(p.id()).orElseThrow().ciphertextDigest())
+        assertThat(nations.node("DEU").metadata().find(p.id()).orElseThrow().contentDigest())
                 .as("a relabel seals anew, so the digest follows the new ciphertext").isNotEqualTo(oldDigest);
 
         nations.await("FRA deletes it", SHARE, () -> !held("FRA", p.id()));

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -67,17 +68,20 @@ public final class RecordSealer {
         private final List<KeyAccess> keyAccess;
         private final byte[] prefix;
         private final byte[] ciphertext;
-        private final byte[] ciphertextDigest;
+        private final MessageDigest afterContent;
+        private final byte[] contentDigest;
 
         private Prepared(RecordHeader header, ConfidentialityLabel label, String residency, List<KeyAccess> keyAccess,
-                         byte[] prefix, byte[] ciphertext, byte[] ciphertextDigest) {
+                         byte[] prefix, byte[] ciphertext) {
             this.header = header;
             this.label = label;
             this.residency = residency;
             this.keyAccess = keyAccess;
             this.prefix = prefix;
             this.ciphertext = ciphertext;
-            this.ciphertextDigest = ciphertextDigest;
+            this.afterContent = SealedRecord.hashing(prefix, 0, prefix.length);
+            afterContent.update(ciphertext);
+            this.contentDigest = SealedRecord.digestSoFar(afterContent);
         }
 
         public RecordHeader header() {
@@ -153,8 +157,7 @@ public final class RecordSealer {
         // The compiled label was validated when compiled; its JSON is the encoding PolicySet.encode gives.
         byte[] prefix = SealedRecord.encodePrefix(header, label.json(),
                 residency, ciphertext.length, keyAccess);
-        return new Prepared(header, label.label(), residency, List.copyOf(keyAccess), prefix, ciphertext,
-                Bytes.sha256().digest(ciphertext));
+        return new Prepared(header, label.label(), residency, List.copyOf(keyAccess), prefix, ciphertext);
     }
 
     private static byte[] encrypt(StreamingAeadKey key, RecordId id, byte[] payload) {
@@ -199,13 +202,13 @@ public final class RecordSealer {
         if (batch.isEmpty() || batch.size() > SealedRecord.MAX_BATCH) {
             throw new IllegalArgumentException("a batch holds 1.." + SealedRecord.MAX_BATCH + " records");
         }
-        List<byte[]> leaves = batch.stream().map(p -> MerkleTree.leafHash(SealedRecord.leaf(p.prefix, p.ciphertextDigest))).toList();
+        List<byte[]> leaves = batch.stream().map(p -> MerkleTree.leafHash(SealedRecord.leaf(p.contentDigest))).toList();
         MerkleTree.Batch tree = MerkleTree.batch(leaves);
         byte[] signature = signer.get().sign(batchMessage(originNation, originNode, batch.size(), tree.root()));
         List<SealedRecord> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Prepared p = batch.get(i);
-            out.add(new SealedRecord(p.header, p.label, p.residency, p.keyAccess, p.prefix, p.ciphertext, p.ciphertextDigest,
+            out.add(new SealedRecord(p.header, p.label, p.residency, p.keyAccess, p.prefix, p.ciphertext, p.afterContent, p.contentDigest,
                     new SealedRecord.Binding(batch.size(), i, tree.proofs().get(i), signature)));
         }
         return out;

@@ -19,27 +19,32 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * A sealed record as stored and shipped (docs/formats/sealed-record.md, version 1):
+ * A sealed record as stored and shipped (docs/formats/sealed-record.md, version 2):
  * <pre>
  *   prefix     = magic "BWSR", version, header, label (canonical JSON), residency,
  *                payload algorithm, ciphertext length, key access entries
  *   ciphertext = the payload under a fresh data key, streaming AES-256-GCM (64 KiB segments)
- *   trailer    = SHA-256(ciphertext), batch size, leaf index, inclusion proof, hybrid signature
+ *   trailer    = SHA-256(prefix || ciphertext), batch size, leaf index, inclusion proof, hybrid signature
  * </pre>
  * The origin signs the RFC 9162 Merkle root over a batch of leaves, each leaf
- * {@code SHA-256("bulwark-sealed-record-v1" 0x00 || prefix || SHA-256(ciphertext))}; every record
+ * {@code SHA-256("bulwark-sealed-record-v2" 0x00 || SHA-256(prefix || ciphertext))}; every record
  * carries its inclusion proof and the batch signature, so it stands alone.
+ *
+ * <p>The content digest is a prefix of the encoding's own hash: the SHA-256 state it leaves, fed the
+ * trailer, is the SHA-256 of the whole encoding ({@link #encodingDigest}). So one pass over the
+ * bytes gives both what the signature binds and what a blob store records, where two passes were
+ * needed when the digest covered the ciphertext alone (decision record 2026-11-27-one-digest-pass).
  *
  * <p>{@link #decode} checks everything that needs no key: structure and bounds, the label is valid
  * and canonical under the policy set, the key access entries name only nations the label releases
- * the record to, and the ciphertext matches its digest. The signature is checked by
+ * the record to, and the content matches its digest. The signature is checked by
  * {@link RecordOpener#verify}. Immutable.
  */
 public final class SealedRecord {
 
     static final byte[] MAGIC = {'B', 'W', 'S', 'R'};
-    static final int VERSION = 1;
-    static final byte[] LEAF_DOMAIN = "bulwark-sealed-record-v1\0".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 2;
+    static final byte[] LEAF_DOMAIN = "bulwark-sealed-record-v2\0".getBytes(StandardCharsets.US_ASCII);
     static final int MAX_LABEL_BYTES = PolicySet.MAX_LABEL_CHARS;
     static final int MAX_RESIDENCY_BYTES = 1024;
     static final int MAX_WRAPPED_KEY = 256;
@@ -57,8 +62,11 @@ public final class SealedRecord {
     private final List<KeyAccess> keyAccess;
     private final byte[] prefix;
     private final byte[] ciphertext;
-    private final byte[] ciphertextDigest;
+    private final byte[] contentDigest;
+    /** SHA-256 fed the prefix and the ciphertext, never finished itself: cloned to finish. */
+    private final MessageDigest afterContent;
     private final Binding binding;
+    private volatile String encodingDigest;
 
     /** The trailer's binding: where the record sits in its signed batch, and the batch signature. */
     public record Binding(long batchSize, long leafIndex, List<byte[]> path, byte[] signature) {
@@ -69,14 +77,15 @@ public final class SealedRecord {
     }
 
     SealedRecord(RecordHeader header, ConfidentialityLabel label, String residency, List<KeyAccess> keyAccess,
-                 byte[] prefix, byte[] ciphertext, byte[] ciphertextDigest, Binding binding) {
+                 byte[] prefix, byte[] ciphertext, MessageDigest afterContent, byte[] contentDigest, Binding binding) {
         this.header = header;
         this.label = label;
         this.residency = residency;
         this.keyAccess = List.copyOf(keyAccess);
         this.prefix = prefix;
         this.ciphertext = ciphertext;
-        this.ciphertextDigest = ciphertextDigest;
+        this.afterContent = afterContent;
+        this.contentDigest = contentDigest;
         this.binding = binding;
     }
 
@@ -87,8 +96,22 @@ public final class SealedRecord {
     public List<KeyAccess> keyAccess() { return keyAccess; }
     public Binding binding() { return binding; }
 
-    /** SHA-256 of the ciphertext, as the binding's Merkle leaf commits to it; lowercase hex. */
-    public String ciphertextDigest() { return java.util.HexFormat.of().formatHex(ciphertextDigest); }
+    /** SHA-256 of the prefix and the ciphertext, as the binding's Merkle leaf commits to it; lowercase hex. */
+    public String contentDigest() { return java.util.HexFormat.of().formatHex(contentDigest); }
+
+    /**
+     * SHA-256 of {@link #encode()}, lowercase hex: what a blob store records for these bytes. Costs a
+     * pass over the trailer only (see the class comment).
+     */
+    public String encodingDigest() {
+        String d = encodingDigest;
+        if (d == null) {
+            MessageDigest whole = clone(afterContent);
+            whole.update(trailer());
+            encodingDigest = d = java.util.HexFormat.of().formatHex(whole.digest());
+        }
+        return d;
+    }
     byte[] ciphertext() { return ciphertext; }
     byte[] prefix() { return prefix; }
 
@@ -104,21 +127,40 @@ public final class SealedRecord {
 
     private byte[] trailer() {
         Bytes.Writer w = new Bytes.Writer(64 + 33 * binding.path().size() + binding.signature().length);
-        w.raw(ciphertextDigest).u32(binding.batchSize()).u32(binding.leafIndex()).u8(binding.path().size());
+        w.raw(contentDigest).u32(binding.batchSize()).u32(binding.leafIndex()).u8(binding.path().size());
         binding.path().forEach(w::raw);
         return w.bytes16(binding.signature()).toByteArray();
     }
 
     /** The Merkle leaf this record contributes to its batch. */
     byte[] leaf() {
-        return leaf(prefix, ciphertextDigest);
+        return leaf(contentDigest);
     }
 
-    static byte[] leaf(byte[] prefix, byte[] ciphertextDigest) {
+    static byte[] leaf(byte[] contentDigest) {
         MessageDigest d = Bytes.sha256();
         d.update(LEAF_DOMAIN);
-        d.update(prefix);
-        return d.digest(ciphertextDigest);
+        return d.digest(contentDigest);
+    }
+
+    /** SHA-256 fed {@code length} bytes of {@code bytes}, left open for the trailer. */
+    static MessageDigest hashing(byte[] bytes, int offset, int length) {
+        MessageDigest d = Bytes.sha256();
+        d.update(bytes, offset, length);
+        return d;
+    }
+
+    /** The digest of what {@code open} has been fed so far, leaving {@code open} as it was. */
+    static byte[] digestSoFar(MessageDigest open) {
+        return clone(open).digest();
+    }
+
+    private static MessageDigest clone(MessageDigest d) {
+        try {
+            return (MessageDigest) d.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's SHA-256 is cloneable", e);
+        }
     }
 
     // === encoding of the prefix =====================================================================
@@ -152,7 +194,10 @@ public final class SealedRecord {
         if (!Arrays.equals(r.raw(4, "magic"), MAGIC)) throw r.error(at, "magic", "not a Bulwark sealed record (magic BWSR)");
         at = r.position();
         int version = r.u8("version");
-        if (version != VERSION) throw r.error(at, "version", "unknown version " + version + "; this node reads version " + VERSION);
+        if (version != VERSION) {
+            throw r.error(at, "version", (version == 1 ? "version 1, a pre-release format no longer read"
+                    : "unknown version " + version) + "; this node reads version " + VERSION);
+        }
         RecordId id;
         at = r.position();
         try {
@@ -225,10 +270,11 @@ public final class SealedRecord {
         }
         byte[] prefix = Arrays.copyOf(bytes, prefixEnd);
         byte[] ciphertext = r.raw((int) ciphertextLength, "ciphertext");
+        MessageDigest afterContent = hashing(bytes, 0, r.position());
         at = r.position();
-        byte[] digest = r.raw(32, "ciphertext digest");
-        if (!MessageDigest.isEqual(digest, Bytes.sha256().digest(ciphertext))) {
-            throw r.error(at, "ciphertext digest", "the ciphertext does not match its digest");
+        byte[] digest = r.raw(32, "content digest");
+        if (!MessageDigest.isEqual(digest, digestSoFar(afterContent))) {
+            throw r.error(at, "content digest", "the prefix and ciphertext do not match their digest");
         }
         at = r.position();
         long batchSize = r.u32("batch size");
@@ -247,7 +293,7 @@ public final class SealedRecord {
         byte[] signature = r.sized(2, 1, MAX_SIGNATURE, "signature");
         r.end("end of record");
         RecordHeader header = new RecordHeader(id, nation, node, Instant.ofEpochMilli(created), contentType, payloadSize);
-        return new SealedRecord(header, label, residency, keyAccess, prefix, ciphertext, digest,
+        return new SealedRecord(header, label, residency, keyAccess, prefix, ciphertext, afterContent, digest,
                 new Binding(batchSize, leafIndex, path, signature));
     }
 

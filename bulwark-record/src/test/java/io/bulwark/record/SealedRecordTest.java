@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -185,8 +186,11 @@ class SealedRecordTest {
     void unknownVersionAndAlgorithmAreNamed() throws Exception {
         byte[] bytes = sealedBytes();
         byte[] v = bytes.clone();
-        v[4] = 2;
-        assertThatThrownBy(() -> SealedRecord.decode(v, Federation.POLICIES)).hasMessageContaining("unknown version 2");
+        v[4] = 3;
+        assertThatThrownBy(() -> SealedRecord.decode(v, Federation.POLICIES)).hasMessage("sealed record at byte 4 (version): unknown version 3; this node reads version 2");
+        v[4] = 1;
+        assertThatThrownBy(() -> SealedRecord.decode(v, Federation.POLICIES))
+                .hasMessage("sealed record at byte 4 (version): version 1, a pre-release format no longer read; this node reads version 2");
         byte[] magic = bytes.clone();
         magic[0] = 'X';
         assertThatThrownBy(() -> SealedRecord.decode(magic, Federation.POLICIES)).hasMessageContaining("magic");
@@ -227,7 +231,32 @@ class SealedRecordTest {
         String lowered = json.replace("\"SECRET\"", "\"RESTRICTED\"");
         byte[] bytes = original.encode();
         byte[] relabelled = replaceLabel(bytes, json, lowered);
+        assertThatThrownBy(() -> SealedRecord.decode(relabelled, Federation.POLICIES))
+                .hasMessageContaining("(content digest): the prefix and ciphertext do not match their digest");
+        // The content digest is unkeyed, so a forger recomputes it: the signature's binding still refuses.
+        int contentEnd = relabelled.length - (32 + 4 + 4 + 1 + 32 * original.binding().path().size() + 2 + original.binding().signature().length);
+        byte[] redigested = MessageDigest.getInstance("SHA-256").digest(Arrays.copyOf(relabelled, contentEnd));
+        System.arraycopy(redigested, 0, relabelled, contentEnd, 32);
+        assertThat(SealedRecord.decode(relabelled, Federation.POLICIES).label()).isNotEqualTo(original.label());
         assertThatThrownBy(() -> f.opener("FRA").verify(relabelled)).hasMessageContaining("binding does not verify");
+    }
+
+    @Test
+    void theEncodingDigestIsTheSha256OfTheEncodingAndDecodingGivesTheSameBytes() throws Exception {
+        for (int size : new int[] {0, 1, 65536, 200_000}) {
+            byte[] p = new byte[size];
+            new java.util.Random(size).nextBytes(p);
+            SealedRecord sealed = f.sealer.seal(draft("NATO SECRET//REL TO DEU, FRA", p), p);
+            byte[] bytes = sealed.encode();
+            String sha256 = java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            assertThat(sealed.encodingDigest()).as("sealed, %d bytes", size).isEqualTo(sha256);
+            SealedRecord decoded = SealedRecord.decode(bytes, Federation.POLICIES);
+            assertThat(decoded.encode()).as("re-encoded, %d bytes", size).isEqualTo(bytes);
+            assertThat(decoded.encodingDigest()).as("decoded, %d bytes", size).isEqualTo(sha256);
+            assertThat(decoded.contentDigest()).isEqualTo(sealed.contentDigest())
+                    .isEqualTo(java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                            .digest(Arrays.copyOf(bytes, bytes.length - (32 + 4 + 4 + 1 + 2 + sealed.binding().signature().length)))));
+        }
     }
 
     @Test

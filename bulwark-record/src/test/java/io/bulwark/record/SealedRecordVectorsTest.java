@@ -27,7 +27,7 @@ class SealedRecordVectorsTest {
 
     @BeforeAll
     static void open(@TempDir Path dir) throws Exception {
-        try (InputStream in = SealedRecordVectorsTest.class.getResourceAsStream("/vectors/sealed-record-v1.json")) {
+        try (InputStream in = SealedRecordVectorsTest.class.getResourceAsStream("/vectors/sealed-record-v2.json")) {
             vectors = new ObjectMapper().readTree(in);
         }
         Path ks = dir.resolve("vectors.bwks");

@@ -73,6 +73,24 @@ public interface BlobStore extends AutoCloseable {
     }
 
     /**
+     * Stores bytes held in memory whose size and SHA-256 the caller computed over exactly these bytes,
+     * under {@code ref.key()} — a sealed record, whose encoding's digest comes from sealing or
+     * decoding it at the cost of its trailer. A store that needs the digest only to report it
+     * records it as given and does not hash the bytes a second time; reads still check every byte
+     * against it, so a wrong digest is found at the first read, never served. The default checks the
+     * bytes as {@link #putCopy} does.
+     *
+     * @return {@code ref}
+     * @throws IllegalArgumentException if {@code bytes} is not {@code ref.size()} long
+     * @throws BlobMismatchException    (the default) if the bytes do not have {@code ref}'s SHA-256
+     * @throws StoreException           if the storage fails; nothing is then stored
+     */
+    default BlobRef putKnown(BlobRef ref, byte[] bytes) {
+        Checks.knownSize(ref, bytes);
+        return putCopy(ref, new java.io.ByteArrayInputStream(bytes));
+    }
+
+    /**
      * The blob's bytes, to be read and closed by the caller; empty if there is no blob under the
      * key. A stream once opened reads the blob as it was, even if it is replaced meanwhile.
      */

@@ -116,7 +116,7 @@ public interface MetadataStore extends AutoCloseable {
      * @return the RELABELED entry's receipt; {@link StoreResult.NotFound} if no record has this id;
      *         {@link StoreResult.Conflict} if the record is active
      */
-    StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest);
+    StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest);
 
     /**
      * One page of records matching the query, newest first (creation time, then id, descending).

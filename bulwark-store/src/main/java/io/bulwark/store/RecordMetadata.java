@@ -18,8 +18,9 @@ import java.util.Optional;
  * @param createdAt     when the origin published it (millisecond precision; finer is truncated)
  * @param contentType   the payload's media type, e.g. {@code application/pdf}
  * @param payloadSize   the plaintext payload's size in bytes
- * @param ciphertextDigest SHA-256 of the payload ciphertext that the origin's signature binds, hex (column {@code payload_digest});
- *                         never a digest of the plaintext, which would let the database confirm a guessed payload
+ * @param contentDigest the digest the origin's signature binds: SHA-256 of the sealed record's prefix and payload
+ *                      ciphertext, hex (column {@code payload_digest}); never a digest of the plaintext, which
+ *                      would let the database confirm a guessed payload
  * @param label         the label, as the store keeps it
  * @param residency     the residency policy, opaque to the store (kept verbatim)
  * @param blob          where the sealed record's bytes lie, their size and digest
@@ -32,7 +33,7 @@ public record RecordMetadata(
         Instant createdAt,
         String contentType,
         long payloadSize,
-        String ciphertextDigest,
+        String contentDigest,
         LabelMetadata label,
         String residency,
         BlobRef blob,
@@ -45,7 +46,7 @@ public record RecordMetadata(
         createdAt = Fields.millis("createdAt", createdAt);
         Fields.check("contentType", contentType, Checks.text(contentType));
         Fields.nonNegative("payloadSize", payloadSize);
-        Fields.check("ciphertextDigest", ciphertextDigest, Checks.sha256Hex(ciphertextDigest));
+        Fields.check("contentDigest", contentDigest, Checks.sha256Hex(contentDigest));
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(residency, "residency");
         Objects.requireNonNull(blob, "blob");
@@ -60,13 +61,13 @@ public record RecordMetadata(
     /** This record with another label. */
     public RecordMetadata withLabel(LabelMetadata newLabel) {
         return new RecordMetadata(id, originNation, originNode, createdAt, contentType, payloadSize,
-                ciphertextDigest, newLabel, residency, blob, retraction);
+                contentDigest, newLabel, residency, blob, retraction);
     }
 
     /** This record, retracted. */
     public RecordMetadata withRetraction(Retraction r) {
         return new RecordMetadata(id, originNation, originNode, createdAt, contentType, payloadSize,
-                ciphertextDigest, label, residency, blob, Optional.of(r));
+                contentDigest, label, residency, blob, Optional.of(r));
     }
 
     /**
@@ -84,7 +85,7 @@ public record RecordMetadata(
                 && createdAt.equals(other.createdAt)
                 && contentType.equals(other.contentType)
                 && payloadSize == other.payloadSize
-                && ciphertextDigest.equals(other.ciphertextDigest)
+                && contentDigest.equals(other.contentDigest)
                 && residency.equals(other.residency)
                 && blob.size() == other.blob.size()
                 && blob.sha256().equals(other.blob.sha256());

@@ -203,6 +203,35 @@ public abstract class BlobStoreContractTest {
     }
 
     @Nested
+    class PutKnown {
+
+        @ParameterizedTest
+        @ValueSource(ints = {0, 1, 100_000, 6 * 1024 * 1024 + 17})
+        void storesTheBytesAndReturnsTheGivenRef(int size) {
+            byte[] content = bytes(size);
+            BlobRef ref = new BlobRef("known", size, TestRecords.sha256(content));
+            assertThat(blobs.putKnown(ref, content)).isEqualTo(ref);
+            assertThat(read(blobs, "known")).isEqualTo(content);
+        }
+
+        @Test
+        void replacesAnExistingBlobWhole() {
+            blobs.put("k", new ByteArrayInputStream(bytes(5000)));
+            byte[] content = bytes(70);
+            blobs.putKnown(new BlobRef("k", 70, TestRecords.sha256(content)), content);
+            assertThat(read(blobs, "k")).isEqualTo(content);
+        }
+
+        @Test
+        void bytesOfAnotherSizeAreRefusedAndNothingIsStored() {
+            byte[] content = bytes(100);
+            assertThatThrownBy(() -> blobs.putKnown(new BlobRef("k", 101, TestRecords.sha256(content)), content))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("blob \"k\": 100 bytes given for a blob of 101");
+            assertThat(blobs.exists("k")).isFalse();
+        }
+    }
+
+    @Nested
     class Keys {
 
         @ParameterizedTest

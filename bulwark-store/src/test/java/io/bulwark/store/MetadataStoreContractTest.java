@@ -166,7 +166,7 @@ public abstract class MetadataStoreContractTest {
         void aRedeliveryAfterRelabelAndRetractionIsStillAReplay() {
             RecordMetadata r = newRecord();
             long seq = ok(store.insert(r)).seq();
-            ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), r.blob(), r.ciphertextDigest()));
+            ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), r.blob(), r.contentDigest()));
             ok(store.retract(r.id(), new byte[] {1, 2, 3}, T0.plusSeconds(60)));
             long last = store.lastSeq();
 
@@ -181,7 +181,7 @@ public abstract class MetadataStoreContractTest {
             ok(store.insert(r));
             long last = store.lastSeq();
             RecordMetadata other = new RecordMetadata(r.id(), r.originNation(), r.originNode(), r.createdAt(),
-                    r.contentType(), r.payloadSize(), r.ciphertextDigest(), r.label(), r.residency(),
+                    r.contentType(), r.payloadSize(), r.contentDigest(), r.label(), r.residency(),
                     new BlobRef(r.blob().key(), r.blob().size(), TestRecords.sha256("other bytes")), Optional.empty());
 
             StoreResult<ChangeReceipt> result = store.insert(other);
@@ -232,7 +232,7 @@ public abstract class MetadataStoreContractTest {
         void aConflictFailsOnlyItsOwnEntry() {
             RecordMetadata r = newRecord();
             RecordMetadata clash = new RecordMetadata(r.id(), "FRA", r.originNode(), r.createdAt(), r.contentType(),
-                    r.payloadSize(), r.ciphertextDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
+                    r.payloadSize(), r.contentDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
             RecordMetadata other = newRecord();
 
             List<StoreResult<ChangeReceipt>> results = store.insertAll(List.of(r, clash, other));
@@ -287,7 +287,7 @@ public abstract class MetadataStoreContractTest {
             List<Callable<StoreResult<ChangeReceipt>>> calls = new ArrayList<>();
             for (RecordMetadata r : records.subList(0, 50)) {
                 RecordMetadata clash = new RecordMetadata(r.id(), "FRA", r.originNode(), r.createdAt(), r.contentType(),
-                        r.payloadSize(), r.ciphertextDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
+                        r.payloadSize(), r.contentDigest(), r.label(), r.residency(), r.blob(), Optional.empty());
                 calls.add(() -> store.insert(clash));
             }
             for (RecordMetadata r : records.subList(50, 100)) {
@@ -395,7 +395,7 @@ public abstract class MetadataStoreContractTest {
             long published = ok(store.insert(r)).seq();
             LabelMetadata newLabel = label("CONFIDENTIAL", "DEU", "FRA", "ISR");
 
-            ChangeReceipt receipt = ok(store.relabel(r.id(), newLabel, r.blob(), r.ciphertextDigest()));
+            ChangeReceipt receipt = ok(store.relabel(r.id(), newLabel, r.blob(), r.contentDigest()));
 
             assertThat(receipt.seq()).isGreaterThan(published);
             assertThat(store.find(r.id())).contains(r.withLabel(newLabel));
@@ -407,7 +407,7 @@ public abstract class MetadataStoreContractTest {
         void filtersFollowTheNewLabel() {
             RecordMetadata r = newRecord();
             ok(store.insert(r));
-            ok(store.relabel(r.id(), label("SECRET", "DEU", "ISR"), r.blob(), r.ciphertextDigest()));
+            ok(store.relabel(r.id(), label("SECRET", "DEU", "ISR"), r.blob(), r.contentDigest()));
 
             assertThat(store.list(RecordQuery.all().withLabelValues("FRA")).items()).isEmpty();
             assertThat(ids(store.list(RecordQuery.all().withLabelValues("ISR")).items())).containsExactly(r.id());
@@ -417,11 +417,11 @@ public abstract class MetadataStoreContractTest {
         void theSameLabelAgainIsAReplayOfTheChangeThatSetIt() {
             RecordMetadata r = newRecord();
             long published = ok(store.insert(r)).seq();
-            assertThat(ok(store.relabel(r.id(), r.label(), r.blob(), r.ciphertextDigest()))).isEqualTo(new ChangeReceipt(published, true));
+            assertThat(ok(store.relabel(r.id(), r.label(), r.blob(), r.contentDigest()))).isEqualTo(new ChangeReceipt(published, true));
 
             LabelMetadata newLabel = label("TOP SECRET", "DEU");
-            long relabeled = ok(store.relabel(r.id(), newLabel, r.blob(), r.ciphertextDigest())).seq();
-            assertThat(ok(store.relabel(r.id(), newLabel, r.blob(), r.ciphertextDigest()))).isEqualTo(new ChangeReceipt(relabeled, true));
+            long relabeled = ok(store.relabel(r.id(), newLabel, r.blob(), r.contentDigest())).seq();
+            assertThat(ok(store.relabel(r.id(), newLabel, r.blob(), r.contentDigest()))).isEqualTo(new ChangeReceipt(relabeled, true));
             assertThat(store.lastSeq()).isEqualTo(relabeled);
         }
 
@@ -435,7 +435,7 @@ public abstract class MetadataStoreContractTest {
             long seq = ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed, newCiphertext)).seq();
 
             assertThat(store.find(r.id()).orElseThrow().blob()).isEqualTo(resealed);
-            assertThat(store.find(r.id()).orElseThrow().ciphertextDigest()).isEqualTo(newCiphertext);
+            assertThat(store.find(r.id()).orElseThrow().contentDigest()).isEqualTo(newCiphertext);
             assertThat(store.referencedBlobKeys(List.of(r.blob().key(), resealed.key()))).containsExactly(resealed.key());
             assertThat(ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed, newCiphertext))).isEqualTo(new ChangeReceipt(seq, true));
             assertThatThrownBy(() -> store.relabel(r.id(), label("UNCLASSIFIED"), resealed, "NOT-HEX"))
@@ -454,7 +454,7 @@ public abstract class MetadataStoreContractTest {
             RecordMetadata r = newRecord();
             ok(store.insert(r));
             ok(store.retract(r.id(), new byte[] {1}, T0));
-            assertThat(store.relabel(r.id(), label("UNCLASSIFIED"), r.blob(), r.ciphertextDigest())).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.relabel(r.id(), label("UNCLASSIFIED"), r.blob(), r.contentDigest())).isInstanceOf(StoreResult.Conflict.class);
             assertThat(store.find(r.id()).orElseThrow().label()).isEqualTo(r.label());
         }
     }
@@ -477,7 +477,7 @@ public abstract class MetadataStoreContractTest {
             assertThat(now.retraction()).isEmpty();
             assertThat(now.label()).isEqualTo(label("SECRET", "DEU", "FRA"));
             assertThat(now.blob()).isEqualTo(again);
-            assertThat(now.ciphertextDigest()).isEqualTo(digest);
+            assertThat(now.contentDigest()).isEqualTo(digest);
             assertThat(store.changesSince(0, 10)).extracting(ChangeEntry::kind)
                     .containsExactly(ChangeKind.PUBLISHED, ChangeKind.RETRACTED, ChangeKind.RELABELED);
             assertThat(receipt.replayed()).isFalse();
@@ -490,7 +490,7 @@ public abstract class MetadataStoreContractTest {
         void anActiveRecordIsAConflictAndAnAbsentOneNotFound() {
             RecordMetadata r = newRecord();
             ok(store.insert(r));
-            assertThat(store.reinstate(r.id(), label("SECRET"), r.blob(), r.ciphertextDigest())).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.reinstate(r.id(), label("SECRET"), r.blob(), r.contentDigest())).isInstanceOf(StoreResult.Conflict.class);
             String id = uuid7(T0.toEpochMilli(), random);
             assertThat(store.reinstate(id, label("SECRET"), new BlobRef(id, 1, TestRecords.sha256("x")), TestRecords.sha256("x")))
                     .isEqualTo(StoreResult.notFound(id));
@@ -742,7 +742,7 @@ public abstract class MetadataStoreContractTest {
         RecordMetadata fromNode(String node) {
             RecordMetadata r = newRecord();
             return new RecordMetadata(r.id(), r.originNation(), node, r.createdAt(), r.contentType(), r.payloadSize(),
-                    r.ciphertextDigest(), r.label(), r.residency(), r.blob(), r.retraction());
+                    r.contentDigest(), r.label(), r.residency(), r.blob(), r.retraction());
         }
 
         RecordMetadata fromNation(String nation) {
@@ -822,7 +822,7 @@ public abstract class MetadataStoreContractTest {
             ok(store.insert(r));
             ok(store.insert(fromNation("FRA")));
             LabelMetadata relabelled = label("CONFIDENTIAL", "DEU");
-            ok(store.relabel(r.id(), relabelled, r.blob(), r.ciphertextDigest()));
+            ok(store.relabel(r.id(), relabelled, r.blob(), r.contentDigest()));
             ok(store.retract(r.id(), new byte[] {7, 7}, T0.plusSeconds(5)));
             RecordMetadata now = store.find(r.id()).orElseThrow();
             assertThat(now.state()).isEqualTo(RecordState.RETRACTED);

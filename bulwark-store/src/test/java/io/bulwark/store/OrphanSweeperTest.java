@@ -50,7 +50,7 @@ class OrphanSweeperTest {
         RecordMetadata r = TestRecords.record(T0, random);
         BlobRef blob = blobs.put(r.blob().key(), new ByteArrayInputStream(new byte[] {1, 2, 3}));
         RecordMetadata stored = new RecordMetadata(r.id(), r.originNation(), r.originNode(), r.createdAt(), r.contentType(),
-                r.payloadSize(), r.ciphertextDigest(), r.label(), r.residency(), blob, Optional.empty());
+                r.payloadSize(), r.contentDigest(), r.label(), r.residency(), blob, Optional.empty());
         metadata.insert(stored).orElseThrow();
         return stored;
     }

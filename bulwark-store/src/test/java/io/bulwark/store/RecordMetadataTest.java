@@ -26,18 +26,18 @@ class RecordMetadataTest {
     @Test
     void anIdMustBeACanonicalUuidV7() {
         String v4 = "0192f3a4-5b6c-4d8e-9f01-23456789abcd";
-        assertThatThrownBy(() -> with(v4, "DEU", valid.ciphertextDigest()))
+        assertThatThrownBy(() -> with(v4, "DEU", valid.contentDigest()))
                 .isInstanceOf(InvalidRecordException.class)
                 .hasMessageStartingWith("id \"" + v4 + "\" at offset 14: must be a UUIDv7");
         String upper = valid.id().toUpperCase();
-        assertThatThrownBy(() -> with(upper, "DEU", valid.ciphertextDigest())).isInstanceOf(InvalidRecordException.class);
-        assertThatThrownBy(() -> with("../x", "DEU", valid.ciphertextDigest()))
+        assertThatThrownBy(() -> with(upper, "DEU", valid.contentDigest())).isInstanceOf(InvalidRecordException.class);
+        assertThatThrownBy(() -> with("../x", "DEU", valid.contentDigest()))
                 .isInstanceOf(InvalidRecordException.class).hasMessageContaining("length is 4, not 36");
     }
 
     @Test
     void anOriginNationMustBeAlpha3() {
-        assertThatThrownBy(() -> with(valid.id(), "De1", valid.ciphertextDigest()))
+        assertThatThrownBy(() -> with(valid.id(), "De1", valid.contentDigest()))
                 .isInstanceOf(InvalidRecordException.class)
                 .hasMessage("originNation \"De1\" at offset 1: must be an ISO 3166-1 alpha-3 code (three letters A-Z)");
     }
@@ -46,7 +46,7 @@ class RecordMetadataTest {
     void aDigestMustBe64LowercaseHexDigits() {
         String upper = sha256("x").toUpperCase();
         assertThatThrownBy(() -> with(valid.id(), "DEU", upper))
-                .isInstanceOf(InvalidRecordException.class).hasMessageStartingWith("ciphertextDigest \"" + upper + "\" at offset ");
+                .isInstanceOf(InvalidRecordException.class).hasMessageStartingWith("contentDigest \"" + upper + "\" at offset ");
         assertThatThrownBy(() -> new BlobRef("k", 1, "abc"))
                 .isInstanceOf(InvalidRecordException.class).hasMessageContaining("blobDigest").hasMessageContaining("length is 3");
     }
@@ -92,10 +92,10 @@ class RecordMetadataTest {
     void aSamePublicationIgnoresLabelStateAndBlobKeyOnly() {
         RecordMetadata relabeled = valid.withLabel(label("CONFIDENTIAL")).withRetraction(new Retraction(T0, new byte[] {1}));
         RecordMetadata moved = new RecordMetadata(valid.id(), valid.originNation(), valid.originNode(), valid.createdAt(),
-                valid.contentType(), valid.payloadSize(), valid.ciphertextDigest(), valid.label(), valid.residency(),
+                valid.contentType(), valid.payloadSize(), valid.contentDigest(), valid.label(), valid.residency(),
                 new BlobRef("elsewhere", valid.blob().size(), valid.blob().sha256()), Optional.empty());
         RecordMetadata otherResidency = new RecordMetadata(valid.id(), valid.originNation(), valid.originNode(), valid.createdAt(),
-                valid.contentType(), valid.payloadSize(), valid.ciphertextDigest(), valid.label(), "{}", valid.blob(), Optional.empty());
+                valid.contentType(), valid.payloadSize(), valid.contentDigest(), valid.label(), "{}", valid.blob(), Optional.empty());
         assertThat(valid.samePublication(relabeled)).isTrue();
         assertThat(valid.samePublication(moved)).isTrue();
         assertThat(valid.samePublication(otherResidency)).isFalse();

@@ -109,17 +109,56 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public BlobRef put(String key, InputStream content) {
-        return write(key, content, null);
+        return write(key, out -> copy(key, content, out, null));
     }
 
     /** One pass over the bytes: the SHA-256 computed as they are written is checked before the rename. */
     @Override
     public BlobRef putCopy(BlobRef expected, InputStream content) {
-        return write(expected.key(), content, expected);
+        return write(expected.key(), out -> copy(expected.key(), content, out, expected));
     }
 
-    /** Stores the bytes; if {@code expected} is not null, only if they are exactly that blob. */
-    private BlobRef write(String key, InputStream content, BlobRef expected) {
+    /** No pass over the bytes but the write: the digest is recorded as given (reads check it). */
+    @Override
+    public BlobRef putKnown(BlobRef ref, byte[] bytes) {
+        Checks.knownSize(ref, bytes);
+        return write(ref.key(), out -> {
+            ByteBuffer all = ByteBuffer.wrap(bytes);
+            while (all.hasRemaining()) {
+                out.write(all);
+            }
+            return ref;
+        });
+    }
+
+    /** What fills a new blob's file and says what it holds. */
+    @FunctionalInterface
+    private interface Fill {
+        BlobRef into(FileChannel out) throws IOException;
+    }
+
+    /** Copies the stream, hashing it; if {@code expected} is not null, refuses bytes that are not exactly that blob. */
+    private static BlobRef copy(String key, InputStream content, FileChannel out, BlobRef expected) throws IOException {
+        MessageDigest sha256 = sha256();
+        long size = 0;
+        byte[] buffer = new byte[bufferFor(content)];
+        for (int n; (n = content.read(buffer)) != -1; ) {
+            sha256.update(buffer, 0, n);
+            ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+            while (chunk.hasRemaining()) {
+                out.write(chunk);
+            }
+            size += n;
+        }
+        BlobRef ref = new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
+        if (expected != null && !ref.equals(expected)) {
+            throw new BlobMismatchException(expected, ref.size(), ref.sha256()); // the temporary file is deleted by write
+        }
+        return ref;
+    }
+
+    /** Stores what {@code fill} writes under the key, atomically and durably. */
+    private BlobRef write(String key, Fill fill) {
         Path target = pathOf(key);
         Path dir = target.getParent();
         Path temp = null;
@@ -128,21 +167,7 @@ public final class FilesystemBlobStore implements BlobStore {
             Temp created = createTemp(dir, key);
             temp = created.path();
             try (FileChannel out = created.channel()) {
-                MessageDigest sha256 = sha256();
-                long size = 0;
-                byte[] buffer = new byte[bufferFor(content)];
-                for (int n; (n = content.read(buffer)) != -1; ) {
-                    sha256.update(buffer, 0, n);
-                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-                    while (chunk.hasRemaining()) {
-                        out.write(chunk);
-                    }
-                    size += n;
-                }
-                BlobRef ref = new BlobRef(key, size, HexFormat.of().formatHex(sha256.digest()));
-                if (expected != null && !ref.equals(expected)) {
-                    throw new BlobMismatchException(expected, ref.size(), ref.sha256()); // the temporary file is deleted below
-                }
+                BlobRef ref = fill.into(out);
                 if (WINDOWS || Files.exists(target)) {
                     // Replacing a blob: the new data must be on disk before the rename makes it visible,
                     // so that a power cut leaves the old blob or the new one, never a part.

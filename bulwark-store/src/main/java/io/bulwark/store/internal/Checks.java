@@ -65,6 +65,13 @@ public final class Checks {
         return Optional.empty();
     }
 
+    /** For {@code BlobStore.putKnown}: the bytes are as long as the blob they are said to be. */
+    public static void knownSize(io.bulwark.store.BlobRef ref, byte[] bytes) {
+        if (bytes.length != ref.size()) {
+            throw new IllegalArgumentException("blob " + quote(ref.key()) + ": " + bytes.length + " bytes given for a blob of " + ref.size());
+        }
+    }
+
     /** A SHA-256 digest as 64 lowercase hex digits. */
     public static Optional<Violation> sha256Hex(String s) {
         if (s.length() != 64) {

@@ -235,7 +235,7 @@ public final class RecordSql implements AutoCloseable {
         s.setLong(i++, r.createdAt().toEpochMilli());
         s.setString(i++, r.contentType());
         s.setLong(i++, r.payloadSize());
-        s.setString(i++, r.ciphertextDigest());
+        s.setString(i++, r.contentDigest());
         s.setString(i++, r.label().json());
         s.setString(i++, r.label().policy());
         s.setString(i++, r.label().classification());
@@ -279,7 +279,7 @@ public final class RecordSql implements AutoCloseable {
         return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis), false));
     }
 
-    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest, long nowMillis)
+    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
             throws SQLException {
         Optional<RecordMetadata> existing = find(id);
         if (existing.isEmpty()) {
@@ -289,17 +289,17 @@ public final class RecordSql implements AutoCloseable {
             return StoreResult.conflict(id, "the record is retracted; a retracted record keeps its last label");
         }
         if (existing.get().label().equals(label) && existing.get().blob().equals(blob)
-                && existing.get().ciphertextDigest().equals(ciphertextDigest)) {
+                && existing.get().contentDigest().equals(contentDigest)) {
             PreparedStatement s = prepared(LABEL_SEQ_OF);
             s.setString(1, id);
             s.setString(2, ChangeKind.PUBLISHED.name());
             s.setString(3, ChangeKind.RELABELED.name());
             return StoreResult.success(new ChangeReceipt(single(s, "the label change of record " + id), true));
         }
-        return newVersion(id, label, blob, ciphertextDigest, nowMillis);
+        return newVersion(id, label, blob, contentDigest, nowMillis);
     }
 
-    public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest, long nowMillis)
+    public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
             throws SQLException {
         Optional<RecordMetadata> existing = find(id);
         if (existing.isEmpty()) {
@@ -308,10 +308,10 @@ public final class RecordSql implements AutoCloseable {
         if (existing.get().state() == RecordState.ACTIVE) {
             return StoreResult.conflict(id, "the record is active; only a retracted record is reinstated");
         }
-        return newVersion(id, label, blob, ciphertextDigest, nowMillis);
+        return newVersion(id, label, blob, contentDigest, nowMillis);
     }
 
-    private StoreResult<ChangeReceipt> newVersion(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest, long nowMillis)
+    private StoreResult<ChangeReceipt> newVersion(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
             throws SQLException {
         PreparedStatement s = prepared(NEW_VERSION);
         s.setString(1, label.json());
@@ -321,7 +321,7 @@ public final class RecordSql implements AutoCloseable {
         s.setString(5, blob.key());
         s.setString(6, blob.sha256());
         s.setLong(7, blob.size());
-        s.setString(8, ciphertextDigest);
+        s.setString(8, contentDigest);
         s.setString(9, id);
         s.executeUpdate();
         PreparedStatement d = prepared(DELETE_VALUES);

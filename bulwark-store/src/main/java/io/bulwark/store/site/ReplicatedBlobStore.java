@@ -87,6 +87,21 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         static Content of(byte[] bytes) {
             return () -> new ByteArrayInputStream(bytes);
         }
+
+        /**
+         * Bytes whose SHA-256 the caller computed over exactly them: each site stores them with
+         * {@link BlobStore#putKnown}, so none hashes them again.
+         */
+        static Content of(byte[] bytes, String sha256) {
+            return new Known(bytes, sha256);
+        }
+    }
+
+    private record Known(byte[] bytes, String sha256) implements Content {
+        @Override
+        public InputStream open() {
+            return new ByteArrayInputStream(bytes);
+        }
     }
 
     /**
@@ -324,27 +339,31 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     }
 
     private BlobRef writeOne(String key, Site site, Content content, BlobRef expected) {
+        boolean known = content instanceof Known && expected == null;
         SourceStream source;
         try {
-            source = new SourceStream(content.open());
+            source = known ? null : new SourceStream(content.open());
         } catch (IOException e) {
             throw new ContentFailed(e);
         }
         try {
-            BlobRef ref = expected == null ? store(site.id()).put(key, source) : store(site.id()).putCopy(expected, source);
+            BlobRef ref = switch (content) {
+                case Known k when known -> store(site.id()).putKnown(new BlobRef(key, k.bytes().length, k.sha256()), k.bytes());
+                default -> expected == null ? store(site.id()).put(key, source) : store(site.id()).putCopy(expected, source);
+            };
             health.succeeded(site.id());
             return ref;
         } catch (BlobMismatchException e) {
-            // The replica read is not the blob: the source's fault, not this site's.
+            // The bytes are not the blob they were said to be: the source's fault, not this site's.
             health.succeeded(site.id());
-            throw new ContentFailed(new IOException(source.origin() + ": " + e.getMessage(), e));
+            throw new ContentFailed(new IOException((source == null ? "the content" : source.origin()) + ": " + e.getMessage(), e));
         } catch (StoreException e) {
-            if (source.failure != null) throw new ContentFailed(source.failure);
+            if (source != null && source.failure != null) throw new ContentFailed(source.failure);
             health.failed(site.id());
             throw e;
         } finally {
             try {
-                source.close();
+                if (source != null) source.close();
             } catch (IOException ignored) {
                 // the bytes were read (or the put failed already); a failing close changes neither
             }

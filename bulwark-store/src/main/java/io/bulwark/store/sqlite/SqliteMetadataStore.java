@@ -210,12 +210,12 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @Override
-    public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String ciphertextDigest) {
+    public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(blob, "blob");
-        checkDigest("ciphertextDigest", ciphertextDigest);
-        return write("reinstate record " + id, (sql, now) -> sql.reinstate(id, label, blob, ciphertextDigest, now));
+        checkDigest("contentDigest", contentDigest);
+        return write("reinstate record " + id, (sql, now) -> sql.reinstate(id, label, blob, contentDigest, now));
     }
 
     private static void checkDigest(String field, String digest) {

@@ -3,16 +3,37 @@ package io.bulwark.store.blob;
 import io.bulwark.store.BlobEntry;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.BlobStore;
+import io.bulwark.store.BlobMismatchException;
 import io.bulwark.store.BlobStoreContractTest;
+import io.bulwark.store.TestRecords;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** The contract kept by {@link BlobStore#putCopy}'s default, for stores that do not override it: a directory store seen only through the other methods. */
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The contract kept by {@link BlobStore#putCopy}'s and {@link BlobStore#putKnown}'s defaults, for
+ * stores that do not override them: a directory store seen only through the other methods.
+ */
 class DefaultPutCopyTest extends BlobStoreContractTest {
+
+    @Test
+    void theDefaultPutKnownChecksTheDigestAndStoresNothingThatDiffers(@TempDir Path dir) {
+        try (BlobStore store = open(dir)) {
+            byte[] content = "sealed".getBytes(StandardCharsets.US_ASCII);
+            BlobRef other = new BlobRef("k", content.length, TestRecords.sha256("SEALED".getBytes(StandardCharsets.US_ASCII)));
+            assertThatThrownBy(() -> store.putKnown(other, content)).isInstanceOf(BlobMismatchException.class);
+            assertThat(store.exists("k")).isFalse();
+        }
+    }
 
     @Override
     protected BlobStore open(Path dir) {

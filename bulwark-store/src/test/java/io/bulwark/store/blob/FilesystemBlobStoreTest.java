@@ -32,6 +32,16 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
         return (FilesystemBlobStore) blobs;
     }
 
+    @Test
+    void putKnownRecordsTheGivenDigestWithoutHashingTheBytes() throws IOException {
+        // What a caller vouches for is kept as given: a wrong digest is found by the reads that check
+        // it (ReplicatedBlobStoreTest.aCorruptReplicaFailsTheReadAtTheEnd), not here.
+        byte[] content = "sealed bytes".getBytes(StandardCharsets.US_ASCII);
+        io.bulwark.store.BlobRef vouched = new io.bulwark.store.BlobRef("k", content.length, TestRecords.sha256(new byte[] {1}));
+        assertThat(blobs.putKnown(vouched, content)).isEqualTo(vouched);
+        assertThat(Files.readAllBytes(fs().pathOf("k"))).isEqualTo(content);
+    }
+
     @Nested
     class Layout {
 

@@ -205,6 +205,27 @@ class ReplicatedBlobStoreTest {
     }
 
     @Test
+    void bytesWithAKnownDigestAreStoredAtEverySiteAndAWrongDigestIsTheContentsFault() {
+        byte[] content = bytes(70_000);
+        String digest = TestRecords.sha256(content);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 3), Content.of(content, digest));
+        assertThat(s.ref()).isEqualTo(new BlobRef("rec-1", content.length, digest));
+        for (String site : s.placements().keySet()) {
+            assertThat(read(replicas.open(java.util.Map.of(site, s.ref())).orElseThrow())).as(site).isEqualTo(content);
+        }
+
+        // A digest that is not the bytes': the S3 site (putKnown's default) refuses them, the put fails
+        // as the content's fault, no site is blamed, and nothing is left behind.
+        BlobRef wrong = new BlobRef("rec-2", content.length, TestRecords.sha256(bytes(10)));
+        assertThatThrownBy(() -> replicas.put("rec-2", policy(Set.of("FRA"), 2), Content.of(content, wrong.sha256())))
+                .isInstanceOf(StoreException.class).hasMessageStartingWith("could not read the content of blob \"rec-2\": the content: ");
+        assertThat(replicas.health().isUp(ALPHA)).isTrue();
+        assertThat(replicas.health().isUp(HOME)).isTrue();
+        assertThat(replicas.store(ALPHA).exists("rec-2")).isFalse();
+        assertThat(replicas.store(HOME).exists("rec-2")).isFalse();
+    }
+
+    @Test
     void deleteRemovesEveryReplicaAndNamesTheSitesItCouldNotReach() {
         Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 3), Content.of(bytes(10)));
         betaServer.close();

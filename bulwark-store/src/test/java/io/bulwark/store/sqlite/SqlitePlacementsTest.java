@@ -67,7 +67,7 @@ class SqlitePlacementsTest {
     /** The record with a residency a placement can carry. */
     private static RecordMetadata inFra(RecordMetadata r) {
         return new RecordMetadata(r.id(), r.originNation(), r.originNode(), r.createdAt(), r.contentType(), r.payloadSize(),
-                r.ciphertextDigest(), r.label(), "in=FRA", r.blob(), r.retraction());
+                r.contentDigest(), r.label(), "in=FRA", r.blob(), r.retraction());
     }
 
     @Test
