@@ -100,8 +100,13 @@ public final class NodeLoadDriver {
             // CPU per record is what a shared, noisy machine changes least: the rate depends on what else runs.
             System.out.printf(Locale.ROOT, "| node process CPU per 1 KiB publish (user+sys, /proc) | %.0f µs | %.0f µs sealing in memory (1 / floor rate per thread) | |%n",
                     (cpu1 - cpu0) / (double) small[0], 1e6 * Runtime.getRuntime().availableProcessors() / sealSmall);
-            double publishLarge = publishRate(http, url, token, 1 << 20, 4, Math.max(5, seconds / 2), new long[1]);
+            long cpu2 = cpuMicros(node.pid());
+            long[] large = new long[1];
+            double publishLarge = publishRate(http, url, token, 1 << 20, 4, Math.max(5, seconds / 2), large);
+            long cpu3 = cpuMicros(node.pid());
             row("publish 1 MiB, HTTP, 4 concurrent", publishLarge, "MB/s", sealLarge, "MB/s sealed in memory");
+            System.out.printf(Locale.ROOT, "| node process CPU per 1 MiB publish (user+sys, /proc) | %.0f µs | %.0f µs sealing in memory (1 / floor rate per thread) | |%n",
+                    (cpu3 - cpu2) / (double) large[0], 1.048576e6 * Runtime.getRuntime().availableProcessors() / sealLarge);
             String id = publishOne(http, url, token, new byte[1024]);
             Histogram empty = latency(http, URI.create(url + "/health"), null, seconds);
             Histogram get = latency(http, URI.create(url + "/api/v1/records/" + id), token, seconds);

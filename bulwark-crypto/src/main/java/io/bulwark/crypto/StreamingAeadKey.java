@@ -95,6 +95,18 @@ public final class StreamingAeadKey {
     }
 
     /**
+     * The whole ciphertext of a plaintext already in memory: the bytes
+     * {@link #newEncryptingStream} writes for it (with its own fresh salt and nonce prefix), in one
+     * array of {@link #ciphertextLength} bytes, encrypted straight into it with no segment buffer
+     * between — a copy of the payload fewer.
+     *
+     * @param associatedData authenticated with every segment; an empty array for none
+     */
+    public byte[] encrypt(byte[] plaintext, byte[] associatedData) throws GeneralSecurityException {
+        return StreamSegmentCipher.forEncryption(key, keyId, associatedData).encryptAll(plaintext);
+    }
+
+    /**
      * A stream of the plaintext of {@code ciphertext}. A failure is an {@link IOException} whose cause is
      * the {@link GeneralSecurityException} ({@link InvalidEncodingException} for a malformed header,
      * {@link AEADBadTagException} "decryption failed" otherwise); it repeats on every later read.

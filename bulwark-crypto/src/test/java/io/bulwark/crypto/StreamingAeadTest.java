@@ -72,6 +72,27 @@ class StreamingAeadTest {
         assertThat(decrypt(KEY, ciphertext, AD)).isEqualTo(plaintext);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 1000, SEGMENT_SIZE - 1, SEGMENT_SIZE, SEGMENT_SIZE + 1, 2 * SEGMENT_SIZE, 3 * SEGMENT_SIZE + 17})
+    void oneShotEncryptionWritesTheStreamsBytesAndDecryptsAsAStream(int length) throws Exception {
+        byte[] plaintext = plaintext(length);
+        byte[] ciphertext = KEY.encrypt(plaintext, AD);
+        assertThat((long) ciphertext.length).isEqualTo(StreamingAeadKey.ciphertextLength(length));
+        assertThat(decrypt(KEY, ciphertext, AD)).isEqualTo(plaintext);
+
+        // Byte for byte what the stream writes under the same header (salt and nonce prefix).
+        javax.crypto.SecretKey key = new javax.crypto.spec.SecretKeySpec(plaintext(32 + length % 7), 0, 32, "AES");
+        KeyId id = new KeyId(42);
+        byte[] oneShot = io.bulwark.crypto.internal.StreamSegmentCipher.forEncryption(key, id, AD).encryptAll(plaintext);
+        byte[] header = Arrays.copyOf(oneShot, HEADER_LENGTH);
+        ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+        try (OutputStream out = new io.bulwark.crypto.internal.EncryptingOutputStream(streamed,
+                io.bulwark.crypto.internal.StreamSegmentCipher.forDecryption(key, id, header, AD))) {
+            out.write(plaintext);
+        }
+        assertThat(oneShot).isEqualTo(streamed.toByteArray());
+    }
+
     /** A stream that says it holds {@code claimed} bytes whatever it holds, and gives at most 1000 bytes per read. */
     private static InputStream misleading(byte[] bytes, int claimed) {
         return new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {

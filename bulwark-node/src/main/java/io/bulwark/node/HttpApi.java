@@ -453,7 +453,15 @@ final class HttpApi extends Handler.Abstract {
         }
         byte[] payload;
         try (InputStream in = Content.Source.asInputStream(request)) {
-            payload = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (declared >= 0 && declared <= Integer.MAX_VALUE - 8) {
+                // Into an array of the declared length (Jetty holds a body to its Content-Length):
+                // readNBytes(int) would gather chunks and copy them all once more.
+                payload = new byte[(int) declared];
+                int n = in.readNBytes(payload, 0, payload.length);
+                if (n < payload.length) throw Problem.badRequest("the body ended after " + n + " of its declared " + declared + " bytes");
+            } else {
+                payload = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            }
         }
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");

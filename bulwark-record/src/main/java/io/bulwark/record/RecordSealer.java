@@ -8,9 +8,6 @@ import io.bulwark.label.PolicySet;
 import io.bulwark.record.internal.Bytes;
 import io.bulwark.record.internal.MerkleTree;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -153,48 +150,11 @@ public final class RecordSealer {
         if (keyAccess.stream().noneMatch(k -> k.nation().equals(originNation))) {
             throw new IllegalStateException("no epoch key for this node's own nation " + originNation);
         }
-        byte[] ciphertext = encrypt(dataKey, header.id(), payload);
+        byte[] ciphertext = dataKey.encrypt(payload, payloadData(header.id()));
         // The compiled label was validated when compiled; its JSON is the encoding PolicySet.encode gives.
         byte[] prefix = SealedRecord.encodePrefix(header, label.json(),
                 residency, ciphertext.length, keyAccess);
         return new Prepared(header, label.label(), residency, List.copyOf(keyAccess), prefix, ciphertext);
-    }
-
-    private static byte[] encrypt(StreamingAeadKey key, RecordId id, byte[] payload) {
-        ExactOutput out = new ExactOutput((int) StreamingAeadKey.ciphertextLength(payload.length));
-        try (OutputStream enc = key.newEncryptingStream(out, payloadData(id))) {
-            enc.write(payload);
-        } catch (IOException e) {
-            throw new UncheckedIOException("encrypting into memory failed", e);
-        }
-        return out.bytes();
-    }
-
-    /** Fills an array of the length known beforehand, and hands it over without a copy. */
-    private static final class ExactOutput extends OutputStream {
-        private final byte[] bytes;
-        private int length;
-
-        ExactOutput(int capacity) {
-            bytes = new byte[capacity];
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int offset, int n) throws IOException {
-            if (n > bytes.length - length) throw new IOException("ciphertext longer than its computed length");
-            System.arraycopy(b, offset, bytes, length, n);
-            length += n;
-        }
-
-        byte[] bytes() {
-            if (length != bytes.length) throw new IllegalStateException("ciphertext shorter than its computed length");
-            return bytes;
-        }
     }
 
     /** Signs a batch: one hybrid signature over the Merkle root; each record gets its inclusion proof. */

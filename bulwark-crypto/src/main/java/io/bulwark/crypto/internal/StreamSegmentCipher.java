@@ -107,6 +107,26 @@ public final class StreamSegmentCipher {
         return new GCMParameterSpec(8 * TAG_LENGTH, nonce);
     }
 
+    /**
+     * The header and every segment of {@code plaintext}, exactly as a stream of this cipher writes
+     * them, in one array of {@link #ciphertextLength} bytes: segments are encrypted straight into it.
+     */
+    public byte[] encryptAll(byte[] plaintext) throws GeneralSecurityException {
+        long length = ciphertextLength(plaintext.length);
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a plaintext of " + plaintext.length + " bytes does not encrypt into one array");
+        }
+        byte[] out = new byte[(int) length];
+        System.arraycopy(header, 0, out, 0, HEADER_LENGTH);
+        int at = HEADER_LENGTH;
+        long segments = Math.max(1, (plaintext.length + SEGMENT_SIZE - 1L) / SEGMENT_SIZE);
+        for (long i = 0; i < segments; i++) {
+            int from = (int) (i * SEGMENT_SIZE);
+            at += encryptSegment(i, i == segments - 1, plaintext, from, Math.min(SEGMENT_SIZE, plaintext.length - from), out, at);
+        }
+        return out;
+    }
+
     /** Encrypts one plaintext segment into {@code out}; returns the bytes written ({@code length + 16}). */
     public int encryptSegment(long index, boolean last, byte[] in, int offset, int length, byte[] out, int outOffset)
             throws GeneralSecurityException {
