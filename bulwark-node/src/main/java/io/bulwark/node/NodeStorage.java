@@ -236,7 +236,7 @@ final class NodeStorage implements BlobStore {
         if (!unreached.isEmpty()) LOG.warn("sites {} not reached; their replicas are left to their orphan sweep", unreached);
     }
 
-    /** As {@link #put(String, ResidencyPolicy, byte[])}, where refusal is a fault of the caller's own checks. */
+    /** As {@link #put(String, ResidencyPolicy, byte[], String)}, where refusal is a fault of the caller's own checks. */
     BlobRef putOrThrow(String key, ResidencyPolicy residency, byte[] bytes, String sha256) {
         return switch (put(key, residency, bytes, sha256)) {
             case ReplicatedBlobStore.Stored s -> s.ref();

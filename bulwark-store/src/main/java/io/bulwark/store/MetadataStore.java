@@ -95,7 +95,7 @@ public interface MetadataStore extends AutoCloseable {
     StoreResult<ChangeReceipt> retract(String id, byte[] tombstone, Instant at);
 
     /**
-     * Replaces a record's label, the place of its sealed bytes and its ciphertext digest (a relabel
+     * Replaces a record's label, the place of its sealed bytes and its content digest (a relabel
      * seals the record anew), and appends {@link ChangeKind#RELABELED}, in one transaction. The new
      * blob must be durable before; the old one is left for the node to remove.
      *
@@ -104,10 +104,10 @@ public interface MetadataStore extends AutoCloseable {
      *         {@link StoreResult.NotFound} if no record has this id; {@link StoreResult.Conflict} if
      *         the record is retracted
      */
-    StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newCiphertextDigest);
+    StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newContentDigest);
 
     /**
-     * Makes a retracted record active again under a label, blob and ciphertext digest, and appends
+     * Makes a retracted record active again under a label, blob and content digest, and appends
      * {@link ChangeKind#RELABELED}, in one transaction. For a replica this node dropped itself when its
      * origin relabelled it away, and that the origin now releases to it again; the caller decides that
      * the retraction is such a withdrawal and not the origin's tombstone (which is final). The new blob

@@ -439,7 +439,7 @@ public abstract class MetadataStoreContractTest {
             assertThat(store.referencedBlobKeys(List.of(r.blob().key(), resealed.key()))).containsExactly(resealed.key());
             assertThat(ok(store.relabel(r.id(), label("CONFIDENTIAL", "DEU"), resealed, newCiphertext))).isEqualTo(new ChangeReceipt(seq, true));
             assertThatThrownBy(() -> store.relabel(r.id(), label("UNCLASSIFIED"), resealed, "NOT-HEX"))
-                    .isInstanceOf(InvalidRecordException.class).hasMessageStartingWith("newCiphertextDigest \"NOT-HEX\"");
+                    .isInstanceOf(InvalidRecordException.class).hasMessageStartingWith("newContentDigest \"NOT-HEX\"");
             assertThat(store.find(r.id()).orElseThrow().label()).as("nothing written").isEqualTo(label("CONFIDENTIAL", "DEU"));
         }
 

@@ -201,12 +201,12 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @Override
-    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newCiphertextDigest) {
+    public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newContentDigest) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(newLabel, "newLabel");
         Objects.requireNonNull(newBlob, "newBlob");
-        checkDigest("newCiphertextDigest", newCiphertextDigest);
-        return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, newBlob, newCiphertextDigest, now));
+        checkDigest("newContentDigest", newContentDigest);
+        return write("relabel record " + id, (sql, now) -> sql.relabel(id, newLabel, newBlob, newContentDigest, now));
     }
 
     @Override
