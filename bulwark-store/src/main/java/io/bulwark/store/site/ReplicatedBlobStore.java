@@ -297,36 +297,52 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         }
     }
 
-    /** Writes to every chosen site in parallel; a site that fails is marked down and added to {@code failed}. */
+    /**
+     * Writes to every chosen site in parallel; a site that fails is marked down and added to
+     * {@code failed}. If the content fails at one site, the others' writes are cancelled without
+     * blaming their sites, and once every write has stopped the key is deleted at every chosen site:
+     * a write cancelled part-way may have left it behind.
+     */
     private Map<String, BlobRef> writeAll(String key, List<Site> chosen, Content content, Set<String> failed, BlobRef expected) {
         Map<String, BlobRef> written = new TreeMap<>();
+        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+        ContentFailed contentFailed = null;
         // One site (a default node's only one, an evacuation's usual copy) is written on this thread,
-        // with no executor to build; several in parallel.
+        // with no executor to build; several in parallel. Closing the executor waits for every write.
         try (ExecutorService threads = chosen.size() == 1 ? null : Executors.newVirtualThreadPerTaskExecutor()) {
             Map<Site, Future<BlobRef>> futures = new LinkedHashMap<>();
             for (Site s : chosen) {
-                Callable<BlobRef> write = () -> writeOne(key, s, content, expected);
+                Callable<BlobRef> write = () -> writeOne(key, s, content, expected, abandoned);
                 futures.put(s, threads == null ? inline(write) : threads.submit(write));
             }
             for (var f : futures.entrySet()) {
                 try {
                     written.put(f.getKey().id(), f.getValue().get());
+                } catch (java.util.concurrent.CancellationException e) {
+                    // cancelled below: another site found the content at fault
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof ContentFailed c) {
                         // The source failed, not the site: nothing to fail over to.
-                        for (Future<BlobRef> other : futures.values()) other.cancel(true);
-                        written.forEach((id, ref) -> deleteQuietly(id, ref.key()));
-                        throw new StoreException("could not read the content of blob " + Checks.quote(key) + ": " + c.getCause().getMessage(), c.getCause());
-                    }
-                    if (!(e.getCause() instanceof StoreException)) {
+                        if (contentFailed == null) {
+                            contentFailed = c;
+                            abandoned.set(true);
+                            for (Future<BlobRef> other : futures.values()) other.cancel(true);
+                        }
+                    } else if (!(e.getCause() instanceof StoreException)) {
                         throw new IllegalStateException("unexpected failure storing blob " + Checks.quote(key), e.getCause());
+                    } else if (!abandoned.get()) {
+                        failed.add(f.getKey().id());
                     }
-                    failed.add(f.getKey().id());
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while storing blob " + Checks.quote(key), e);
+        }
+        if (contentFailed != null) {
+            chosen.forEach(s -> deleteQuietly(s.id(), key));
+            throw new StoreException("could not read the content of blob " + Checks.quote(key) + ": " + contentFailed.getCause().getMessage(),
+                    contentFailed.getCause());
         }
         return written;
     }
@@ -338,7 +354,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         return f;
     }
 
-    private BlobRef writeOne(String key, Site site, Content content, BlobRef expected) {
+    private BlobRef writeOne(String key, Site site, Content content, BlobRef expected, java.util.concurrent.atomic.AtomicBoolean abandoned) {
         boolean known = content instanceof Known && expected == null;
         SourceStream source;
         try {
@@ -359,6 +375,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             throw new ContentFailed(new IOException((source == null ? "the content" : source.origin()) + ": " + e.getMessage(), e));
         } catch (StoreException e) {
             if (source != null && source.failure != null) throw new ContentFailed(source.failure);
+            if (abandoned.get()) throw e; // cancelled because another site found the content at fault
             health.failed(site.id());
             throw e;
         } finally {

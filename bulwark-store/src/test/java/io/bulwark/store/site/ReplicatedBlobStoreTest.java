@@ -226,6 +226,29 @@ class ReplicatedBlobStoreTest {
     }
 
     @Test
+    void aWriteCancelledBecauseTheContentFailedElsewhereBlamesNoSiteAndLeavesNothing() {
+        // HOME is slow; ALPHA finds the content is not what it was said to be, so HOME's write is
+        // cancelled part-way: an interruption is not HOME's failure, and the key goes everywhere.
+        java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        ((WrappedBlobStore) replicas.store(HOME)).beforePut = () -> {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                Thread.currentThread().interrupt();
+                throw new StoreException("interrupted while storing", e);
+            }
+        };
+        byte[] content = bytes(70_000);
+        assertThatThrownBy(() -> replicas.put("rec-2", policy(Set.of("FRA"), 2), Content.of(content, TestRecords.sha256(bytes(10)))))
+                .isInstanceOf(StoreException.class).hasMessageStartingWith("could not read the content of blob \"rec-2\"");
+        assertThat(replicas.health().isUp(HOME)).as("HOME interrupted: %s", interrupted.get()).isTrue();
+        assertThat(replicas.health().isUp(ALPHA)).isTrue();
+        assertThat(replicas.store(HOME).exists("rec-2")).isFalse();
+        assertThat(replicas.store(ALPHA).exists("rec-2")).isFalse();
+    }
+
+    @Test
     void deleteRemovesEveryReplicaAndNamesTheSitesItCouldNotReach() {
         Stored s = (Stored) replicas.put("rec-1", policy(Set.of(), 3), Content.of(bytes(10)));
         betaServer.close();

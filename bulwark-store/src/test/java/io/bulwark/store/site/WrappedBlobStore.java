@@ -18,6 +18,8 @@ final class WrappedBlobStore implements BlobStore {
     final BlobStore real;
     final Map<String, AtomicInteger> puts = new ConcurrentHashMap<>();
     volatile Runnable beforeDelete = () -> { };
+    /** Runs before each put, e.g. to make one site slow. */
+    volatile Runnable beforePut = () -> { };
     /** What a read gets instead of the real stream, e.g. one that breaks part-way. */
     volatile java.util.function.UnaryOperator<InputStream> onOpen = in -> in;
 
@@ -28,12 +30,14 @@ final class WrappedBlobStore implements BlobStore {
     @Override
     public BlobRef put(String key, InputStream content) {
         puts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        beforePut.run();
         return real.put(key, content);
     }
 
     @Override
     public BlobRef putCopy(BlobRef expected, InputStream content) {
         puts.computeIfAbsent(expected.key(), k -> new AtomicInteger()).incrementAndGet();
+        beforePut.run();
         return real.putCopy(expected, content);
     }
 
