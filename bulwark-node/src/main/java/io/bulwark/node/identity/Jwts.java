@@ -138,10 +138,6 @@ final class Jwts {
     }
 
     /**
-     * The SHA-256 digest of a bearer token: the key under which its verdict is cached, so that no
-     * token (a secret) is kept as a map key, and looking one up compares digests, never the token.
-     */
-    /**
      * One verifier's verdict: from its cache if it verified {@code bearer} before (and the cache still
      * holds it), else from a full verification, which caches a valid token under the same digest.
      */
@@ -152,6 +148,10 @@ final class Jwts {
         return hit.orElseGet(() -> verify.apply(bearer, digest));
     }
 
+    /**
+     * The SHA-256 digest of a bearer token: the key under which its verdict is cached, so that no
+     * token (a secret) is kept as a map key, and looking one up compares digests, never the token.
+     */
     record TokenDigest(long w0, long w1, long w2, long w3) {
 
         /** The digest of a token of at most {@link #MAX_TOKEN_CHARS} characters. */

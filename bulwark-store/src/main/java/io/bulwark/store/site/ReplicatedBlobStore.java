@@ -28,12 +28,14 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -305,7 +307,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
      */
     private Map<String, BlobRef> writeAll(String key, List<Site> chosen, Content content, Set<String> failed, BlobRef expected) {
         Map<String, BlobRef> written = new TreeMap<>();
-        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean abandoned = new AtomicBoolean();
         ContentFailed contentFailed = null;
         // One site (a default node's only one, an evacuation's usual copy) is written on this thread,
         // with no executor to build; several in parallel. Closing the executor waits for every write.
@@ -318,7 +320,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             for (var f : futures.entrySet()) {
                 try {
                     written.put(f.getKey().id(), f.getValue().get());
-                } catch (java.util.concurrent.CancellationException e) {
+                } catch (CancellationException e) {
                     // cancelled below: another site found the content at fault
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof ContentFailed c) {
@@ -354,7 +356,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         return f;
     }
 
-    private BlobRef writeOne(String key, Site site, Content content, BlobRef expected, java.util.concurrent.atomic.AtomicBoolean abandoned) {
+    private BlobRef writeOne(String key, Site site, Content content, BlobRef expected, AtomicBoolean abandoned) {
         boolean known = content instanceof Known && expected == null;
         SourceStream source;
         try {
