@@ -56,9 +56,9 @@ import java.util.function.Predicate;
  *
  * <h2>Concurrency</h2>
  * All writes go through one writer connection on one thread, which group-commits: it takes every
- * write queued while the previous commit ran and commits them together, each in its own savepoint
- * so that one write's fault does not fail its neighbours. Callers block (cheaply, on virtual
- * threads) until their write is committed. Reads use a small pool of read-only connections and, in
+ * write queued while the previous commit ran and commits them together; one write's fault does not
+ * fail its neighbours (the batch is then run again with each write in its own savepoint). Callers
+ * block (cheaply, on virtual threads) until their write is committed. Reads use a small pool of read-only connections and, in
  * WAL mode, never wait for the writer. One process writes a given file; several node processes over
  * one database need the PostgreSQL store.
  */
@@ -334,21 +334,20 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
     }
 
-    /** The writer's batch: each write in a savepoint, then one commit (one fsync) for all. */
+    /**
+     * The writer's batch, in one commit (one fsync). The writes run back to back first; only if one
+     * of them fails is the transaction rolled back and the batch run again with each write in a
+     * savepoint, so that the fault stays its own. Savepoints on the common path would cost SQLite a
+     * copy of every page a write touches that an earlier write in the batch had already changed
+     * (its statement journal: ~16 pages a record here, spilled to a temporary file past 64 KiB).
+     * A write is a function of the database alone, so running it again after the rollback is safe.
+     */
     private void commit(List<Pending<Write>> batch) {
         Connection c = writer.connection();
         long now = clock.millis();
         try {
-            for (Pending<Write> p : batch) {
-                execute(c, "SAVEPOINT write");
-                try {
-                    p.succeed(p.item().work().apply(writer, now));
-                    execute(c, "RELEASE SAVEPOINT write");
-                } catch (SQLException | RuntimeException e) {
-                    execute(c, "ROLLBACK TO SAVEPOINT write");
-                    execute(c, "RELEASE SAVEPOINT write");
-                    p.fail(e instanceof RuntimeException re ? re : new StoreException("could not " + p.item().what(), e));
-                }
+            if (!applyTogether(c, batch, now)) {
+                applyEachInSavepoint(c, batch, now);
             }
             c.commit();
         } catch (SQLException e) {
@@ -359,6 +358,33 @@ public final class SqliteMetadataStore implements MetadataStore {
             }
             String what = batch.size() == 1 ? batch.getFirst().item().what() : "commit " + batch.size() + " writes";
             throw new StoreException("could not " + what + " in the metadata database " + file, e);
+        }
+    }
+
+    /** Runs every write; false, with the transaction rolled back, if one of them failed. */
+    private boolean applyTogether(Connection c, List<Pending<Write>> batch, long now) throws SQLException {
+        try {
+            for (Pending<Write> p : batch) {
+                p.succeed(p.item().work().apply(writer, now));
+            }
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            return false;
+        }
+    }
+
+    private void applyEachInSavepoint(Connection c, List<Pending<Write>> batch, long now) throws SQLException {
+        for (Pending<Write> p : batch) {
+            execute(c, "SAVEPOINT write");
+            try {
+                p.succeed(p.item().work().apply(writer, now));
+                execute(c, "RELEASE SAVEPOINT write");
+            } catch (SQLException | RuntimeException e) {
+                execute(c, "ROLLBACK TO SAVEPOINT write");
+                execute(c, "RELEASE SAVEPOINT write");
+                p.fail(e instanceof RuntimeException re ? re : new StoreException("could not " + p.item().what(), e));
+            }
         }
     }
 
