@@ -2,7 +2,7 @@ package io.bulwark.federation;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import org.sqlite.SQLiteConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -66,7 +66,9 @@ public final class FederationState implements AutoCloseable {
     }
 
     private static Connection open(Path file, String synchronous) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        SQLiteConfig config = new SQLiteConfig();
+        config.setGetGeneratedKeys(false); // unread here; on, the driver queries last_insert_rowid() after every INSERT
+        Connection c = config.createConnection("jdbc:sqlite:" + file);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
             s.execute("PRAGMA synchronous=" + synchronous);

@@ -6,7 +6,7 @@ import io.bulwark.audit.SignedTreeHead;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import org.sqlite.SQLiteConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,7 +38,9 @@ public final class AuditDb {
         if (readOnly && !Files.isRegularFile(file)) {
             throw new AuditException("there is no audit log at " + file);
         }
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        SQLiteConfig config = new SQLiteConfig();
+        config.setGetGeneratedKeys(false); // unread here; on, the driver queries last_insert_rowid() after every INSERT
+        Connection c = config.createConnection("jdbc:sqlite:" + file);
         try {
             execute(c, "PRAGMA busy_timeout = 10000");
             if (!readOnly) {

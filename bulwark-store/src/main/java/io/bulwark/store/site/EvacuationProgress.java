@@ -4,7 +4,7 @@ import io.bulwark.store.StoreException;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import org.sqlite.SQLiteConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -58,7 +58,9 @@ public final class EvacuationProgress implements AutoCloseable {
     public EvacuationProgress(Path file) {
         this.file = file;
         try {
-            db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            SQLiteConfig config = new SQLiteConfig();
+            config.setGetGeneratedKeys(false); // unread here; on, the driver queries last_insert_rowid() after every INSERT
+            db = config.createConnection("jdbc:sqlite:" + file);
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode = WAL");
                 s.execute("PRAGMA synchronous = FULL");

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import org.sqlite.SQLiteConfig;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -422,7 +422,11 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     private Connection connect(boolean readOnly) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        // Without generated keys: the driver would otherwise run SELECT last_insert_rowid() after every
+        // INSERT (a third of the writer's CPU when publishing), and nothing here reads them.
+        SQLiteConfig config = new SQLiteConfig();
+        config.setGetGeneratedKeys(false);
+        Connection c = config.createConnection("jdbc:sqlite:" + file);
         try {
             execute(c, "PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
             if (!readOnly) {
