@@ -10,7 +10,18 @@ public final class Hashes {
 
     private Hashes() {}
 
+    /** A clone of one instance: cheaper than a provider look-up, and every audited request hashes. */
+    private static final MessageDigest SHA_256 = digest();
+
     public static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            return digest();
+        }
+    }
+
+    private static MessageDigest digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -156,14 +156,28 @@ final class Jwts {
 
         /** The digest of a token of at most {@link #MAX_TOKEN_CHARS} characters. */
         static TokenDigest of(String bearer) {
-            byte[] d;
+            byte[] d = sha256().digest(bearer.getBytes(StandardCharsets.UTF_8));
+            ByteBuffer b = ByteBuffer.wrap(d);
+            return new TokenDigest(b.getLong(), b.getLong(), b.getLong(), b.getLong());
+        }
+
+        /** Cloned per token: a provider look-up per request showed in profiles. */
+        private static final MessageDigest SHA_256 = digest();
+
+        private static MessageDigest sha256() {
             try {
-                d = MessageDigest.getInstance("SHA-256").digest(bearer.getBytes(StandardCharsets.UTF_8));
+                return (MessageDigest) SHA_256.clone();
+            } catch (CloneNotSupportedException e) {
+                return digest();
+            }
+        }
+
+        private static MessageDigest digest() {
+            try {
+                return MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("SHA-256 is missing from the JDK", e);
             }
-            ByteBuffer b = ByteBuffer.wrap(d);
-            return new TokenDigest(b.getLong(), b.getLong(), b.getLong(), b.getLong());
         }
 
         /** Whether a token may have a cached verdict at all: one that parsing would not refuse for its size. */

@@ -362,7 +362,18 @@ public final class FilesystemBlobStore implements BlobStore {
         }
     }
 
+    /** A clone of one SHA-256 instance: a provider look-up per put and per path showed in profiles. */
+    private static final MessageDigest SHA_256 = digest();
+
     private static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            return digest();
+        }
+    }
+
+    private static MessageDigest digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
