@@ -22,7 +22,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -147,10 +149,11 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
                 fra.add(TestRecords.record(TestRecords.uuid7(2_000 + i, random), Instant.ofEpochMilli(2_000 + i), "FRA", TestRecords.label("SECRET")));
             }
             List<Callable<Object>> calls = new ArrayList<>();
+            Map<String, Long> receipts = new ConcurrentHashMap<>();
             for (int i = 0; i < 50; i++) {
                 RecordMetadata d = deu.get(i);
                 RecordMetadata f = fra.get(i);
-                calls.add(() -> store.insert(d).orElseThrow());
+                calls.add(() -> receipts.put(d.id(), store.insert(d).orElseThrow().seq()));
                 calls.add(() -> {
                     StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class, () -> store.insert(f));
                     assertThat(e).hasMessageStartingWith("could not insert record " + f.id()).hasMessageNotContaining("INSERT");
@@ -172,6 +175,9 @@ class SqliteMetadataStoreTest extends MetadataStoreContractTest {
             List<ChangeEntry> log = store.changesSince(0, 1000);
             assertThat(log).extracting(ChangeEntry::recordId).containsExactlyInAnyOrderElementsOf(deu.stream().map(RecordMetadata::id).toList());
             assertThat(log).extracting(ChangeEntry::seq).containsExactly(LongStream.rangeClosed(1, 50).boxed().toArray(Long[]::new));
+            // A batch with a fault runs again after a rollback: each caller gets the seq of the run that committed.
+            assertThat(receipts).containsExactlyInAnyOrderEntriesOf(
+                    log.stream().collect(java.util.stream.Collectors.toMap(ChangeEntry::recordId, ChangeEntry::seq)));
         }
     }
 
