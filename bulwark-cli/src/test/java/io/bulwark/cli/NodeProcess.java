@@ -66,7 +66,9 @@ final class NodeProcess implements AutoCloseable {
         LIVE.add(p);
         p.getOutputStream().close();
         CompletableFuture<String> ready = new CompletableFuture<>();
-        Thread.ofVirtual().name("node-stdout").start(() -> {
+        // Platform threads for pipes: a read from a child's pipe holds a virtual thread's carrier, and two
+        // nodes' idle readers once held both carriers of a 2-core machine while the test's writers waited.
+        Thread.ofPlatform().daemon().name("node-stdout").start(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
                     if (line.startsWith("ready ") && !ready.isDone()) ready.complete(line.substring(6).strip());
@@ -178,7 +180,7 @@ final class NodeProcess implements AutoCloseable {
 
     private static CompletableFuture<byte[]> drain(InputStream in) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
+        Thread.ofPlatform().daemon().name("child-drain").start(() -> { // a pipe read holds a virtual thread's carrier
             try (in) {
                 f.complete(in.readAllBytes());
             } catch (IOException e) {

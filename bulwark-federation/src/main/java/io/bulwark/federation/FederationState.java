@@ -2,7 +2,6 @@ package io.bulwark.federation;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import org.sqlite.SQLiteConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+
+import org.sqlite.SQLiteConfig;
 
 /**
  * What federation remembers, in its own SQLite file ({@code data/federation.db}, WAL, synchronous

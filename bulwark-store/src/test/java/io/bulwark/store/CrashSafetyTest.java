@@ -102,7 +102,7 @@ class CrashSafetyTest {
                 .start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CountDownLatch firstAck = new CountDownLatch(1);
-        Thread reader = Thread.ofVirtual().start(() -> {
+        Thread reader = Thread.ofPlatform().daemon().start(() -> { // a pipe read holds a virtual thread's carrier
             byte[] buffer = new byte[8192];
             try (InputStream in = child.getInputStream()) {
                 for (int n; (n = in.read(buffer)) != -1; ) {

@@ -6,7 +6,6 @@ import io.bulwark.audit.SignedTreeHead;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import org.sqlite.SQLiteConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,6 +13,8 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+
+import org.sqlite.SQLiteConfig;
 
 /** The audit database: connections and schema (docs/formats/audit-log.md, "Storage"). */
 public final class AuditDb {

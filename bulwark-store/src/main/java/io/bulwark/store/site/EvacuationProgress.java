@@ -4,7 +4,6 @@ import io.bulwark.store.StoreException;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import org.sqlite.SQLiteConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+
+import org.sqlite.SQLiteConfig;
 
 /**
  * An evacuation's progress, kept durably in a small SQLite file of its own so a crash or Ctrl-C

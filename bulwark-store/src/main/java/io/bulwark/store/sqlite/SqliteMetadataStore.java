@@ -22,11 +22,11 @@ import io.bulwark.store.internal.Paging;
 import io.bulwark.store.internal.RecordSql;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import org.sqlite.SQLiteConfig;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -58,9 +58,9 @@ import java.util.function.Predicate;
  * All writes go through one writer connection on one thread, which group-commits: it takes every
  * write queued while the previous commit ran and commits them together; one write's fault does not
  * fail its neighbours (the batch is then run again with each write in its own savepoint). Callers
- * block (cheaply, on virtual threads) until their write is committed. Reads use a small pool of read-only connections and, in
- * WAL mode, never wait for the writer. One process writes a given file; several node processes over
- * one database need the PostgreSQL store.
+ * block (cheaply, on virtual threads) until their write is committed. Reads use a small pool of
+ * read-only connections and, in WAL mode, never wait for the writer. One process writes a given
+ * file; several node processes over one database need the PostgreSQL store.
  */
 public final class SqliteMetadataStore implements MetadataStore {
 
