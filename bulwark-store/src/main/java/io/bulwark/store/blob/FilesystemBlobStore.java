@@ -7,6 +7,7 @@ import io.bulwark.store.BlobStore;
 import io.bulwark.store.InvalidBlobKeyException;
 import io.bulwark.store.StoreException;
 import io.bulwark.store.internal.Checks;
+import io.bulwark.store.internal.Digests;
 import io.bulwark.store.internal.GroupSync;
 
 import java.io.File;
@@ -24,7 +25,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -139,7 +139,7 @@ public final class FilesystemBlobStore implements BlobStore {
 
     /** Copies the stream, hashing it; if {@code expected} is not null, refuses bytes that are not exactly that blob. */
     private static BlobRef copy(String key, InputStream content, FileChannel out, BlobRef expected) throws IOException {
-        MessageDigest sha256 = sha256();
+        MessageDigest sha256 = Digests.sha256();
         long size = 0;
         byte[] buffer = new byte[bufferFor(content)];
         for (int n; (n = content.read(buffer)) != -1; ) {
@@ -288,7 +288,7 @@ public final class FilesystemBlobStore implements BlobStore {
         Checks.blobKey(key).ifPresent(v -> {
             throw new InvalidBlobKeyException("blob key " + Checks.quote(key), v.position(), v.rule());
         });
-        byte[] h = sha256().digest(key.getBytes(StandardCharsets.US_ASCII));
+        byte[] h = Digests.sha256().digest(key.getBytes(StandardCharsets.US_ASCII));
         HexFormat hex = HexFormat.of();
         return root.resolve(hex.toHexDigits(h[0])).resolve(key);
     }
@@ -359,25 +359,6 @@ public final class FilesystemBlobStore implements BlobStore {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {
             // left for deleteIncomplete: a temporary file is never visible as a blob
-        }
-    }
-
-    /** A clone of one SHA-256 instance: a provider look-up per put and per path showed in profiles. */
-    private static final MessageDigest SHA_256 = digest();
-
-    private static MessageDigest sha256() {
-        try {
-            return (MessageDigest) SHA_256.clone();
-        } catch (CloneNotSupportedException e) {
-            return digest();
-        }
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform provides SHA-256", e);
         }
     }
 }

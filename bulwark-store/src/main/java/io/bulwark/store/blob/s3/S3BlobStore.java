@@ -7,6 +7,7 @@ import io.bulwark.store.BlobStore;
 import io.bulwark.store.InvalidBlobKeyException;
 import io.bulwark.store.StoreException;
 import io.bulwark.store.internal.Checks;
+import io.bulwark.store.internal.Digests;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -25,7 +26,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -132,7 +132,7 @@ public final class S3BlobStore implements BlobStore {
     /** Stores the bytes; if {@code expected} is not null, only if they are exactly that blob. */
     private BlobRef write(String key, InputStream content, BlobRef expected) {
         String object = objectOf(key);
-        MessageDigest sha256 = sha256();
+        MessageDigest sha256 = Digests.sha256();
         try {
             byte[] first = expected != null && expected.size() < partSize ? readExactly(content, expected) : content.readNBytes(partSize);
             sha256.update(first);
@@ -322,13 +322,5 @@ public final class S3BlobStore implements BlobStore {
             throw new InvalidBlobKeyException("blob key " + Checks.quote(key), v.position(), v.rule());
         });
         return prefix + key;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform provides SHA-256", e);
-        }
     }
 }
