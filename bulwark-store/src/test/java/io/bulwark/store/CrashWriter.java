@@ -36,7 +36,7 @@ final class CrashWriter {
                 while (true) {
                     Instant now = Instant.now();
                     String id = TestRecords.uuid7(now.toEpochMilli(), random);
-                    byte[] sealed = new byte[1 + random.nextInt(64 * 1024)];
+                    byte[] sealed = new byte[1 + random.nextInt(96 * 1024)]; // both sides of the packing threshold (64 KiB)
                     random.nextBytes(sealed);
                     BlobRef blob = blobs.put(id, new ByteArrayInputStream(sealed));
                     RecordMetadata r = new RecordMetadata(id, "DEU", "crash-writer", now, "application/octet-stream",

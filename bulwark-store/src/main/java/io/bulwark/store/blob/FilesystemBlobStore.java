@@ -10,9 +10,11 @@ import io.bulwark.store.internal.Checks;
 import io.bulwark.store.internal.Digests;
 import io.bulwark.store.internal.GroupSync;
 
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,6 +29,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.Spliterator;
@@ -38,29 +41,36 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * A {@link BlobStore} in a directory of the local filesystem.
+ * A {@link BlobStore} in a directory of the local filesystem. Specified in
+ * {@code docs/formats/blob-pack.md}.
  *
  * <h2>Layout</h2>
- * A blob with key {@code k} is the file {@code <root>/<h0>/k}, where {@code h0} is the first byte,
- * in lowercase hex, of SHA-256 over the key's UTF-8 bytes: 256 directories, all made (and made
- * durable) when the store opens, so that a put never pays for a new directory's fsyncs — on a fresh
- * store with a deeper tree almost every put did. A million blobs make about 4,000 files per
- * directory, which ext4's hashed directories and XFS handle without a slowdown. The shard comes from a hash
- * and not from the key's own prefix because record ids are UUIDv7s, whose leading digits are a
- * timestamp: a prefix shard would put each day's blobs in one directory.
+ * A blob of at most 64 KiB (most records) is a record in a segment file under {@code <root>/pack/}
+ * (see {@link BlobPack}): storing it costs an append to an open file and a share of one group
+ * fsync, not a file of its own. A larger blob with key {@code k} is the file {@code <root>/<h0>/k},
+ * where {@code h0} is the first byte, in lowercase hex, of SHA-256 over the key's UTF-8 bytes: 256
+ * directories, all made (and made durable) when the store opens, so that a put never pays for a new
+ * directory's fsyncs. The shard comes from a hash and not from the key's own prefix because record
+ * ids are UUIDv7s, whose leading digits are a timestamp: a prefix shard would put each day's blobs
+ * in one directory.
  *
- * <h2>Durability</h2>
+ * <h2>Durability of a large blob</h2>
  * {@link #put} writes a temporary file (named {@code .tmp-<key>-<random>} in the blob's own
- * directory, so the final rename never crosses a filesystem), forces it to disk, renames it onto the
- * key atomically, then forces the directory so the rename itself survives power loss. A directory
- * created for a shard is made durable in its parent before the first blob goes into it. A crash at
- * any point leaves either the old state or the new one, plus at most a temporary file, which is
- * never listed and which {@link #deleteIncomplete} removes. Temporary names start with a dot; keys
- * never do, so the two cannot collide.
+ * directory, so the final rename never crosses a filesystem), renames it onto the key atomically and
+ * forces the file and the directory (for a key that held a blob: the file before the rename, so a
+ * power cut leaves the old blob or the new one). A crash at any point leaves either the old state or
+ * the new one, plus at most a temporary file, which is never listed and which
+ * {@link #deleteIncomplete} removes. Temporary names start with a dot; keys never do, so the two
+ * cannot collide.
+ *
+ * <p>One process at a time: the store takes an exclusive lock when it opens; {@link #storedKeys}
+ * looks at a store another process holds.
  */
 public final class FilesystemBlobStore implements BlobStore {
 
     private static final String TEMP_PREFIX = ".tmp-";
+    /** The directory of the pack's segments; not a shard name (two hex digits). */
+    private static final String PACK = "pack";
     private static final int BUFFER = 64 * 1024;
     private static final boolean WINDOWS = File.separatorChar == '\\';
 
@@ -69,6 +79,7 @@ public final class FilesystemBlobStore implements BlobStore {
     private final Set<Path> durableDirs = ConcurrentHashMap.newKeySet();
     /** Concurrent puts share their fsyncs (see {@link GroupSync}). */
     private final GroupSync sync = new GroupSync("bulwark-blob-sync");
+    private final BlobPack pack;
 
     /**
      * Opens (creating if need be) the blob store in {@code root}.
@@ -76,6 +87,11 @@ public final class FilesystemBlobStore implements BlobStore {
      * @throws StoreException if the directory cannot be created or is not a directory
      */
     public FilesystemBlobStore(Path root) {
+        this(root, BlobPack.SEGMENT_BYTES);
+    }
+
+    /** With segments of {@code segmentBytes}: small ones let tests see segments fill, roll and compact. */
+    FilesystemBlobStore(Path root, long segmentBytes) {
         this.root = root.toAbsolutePath().normalize();
         try {
             if (!Files.isDirectory(this.root)) {
@@ -100,6 +116,7 @@ public final class FilesystemBlobStore implements BlobStore {
         } catch (IOException e) {
             throw new StoreException("could not open the blob store directory " + this.root, e);
         }
+        pack = new BlobPack(this.root.resolve(PACK), segmentBytes, sync);
     }
 
     /** The store's directory. */
@@ -107,21 +124,68 @@ public final class FilesystemBlobStore implements BlobStore {
         return root;
     }
 
-    @Override
-    public BlobRef put(String key, InputStream content) {
-        return write(key, out -> copy(key, content, out, null));
+    /**
+     * The keys of the blobs stored in {@code root}, read without opening the store: for looking at a
+     * store that a running node holds open (diagnostics, tests). A put or delete in progress may or
+     * may not be seen.
+     *
+     * @throws StoreException if the directory cannot be read
+     */
+    public static java.util.Set<String> storedKeys(Path root) {
+        Path dir = root.toAbsolutePath().normalize();
+        try (Stream<Path> files = shardEntries(dir)) {
+            java.util.Set<String> keys = BlobPack.liveKeys(dir.resolve(PACK));
+            files.filter(p -> isBlobFile(dir, p)).forEach(p -> keys.add(p.getFileName().toString()));
+            return keys;
+        } catch (IOException | UncheckedIOException e) {
+            throw new StoreException("could not list the blob store " + dir, e);
+        }
     }
 
-    /** One pass over the bytes: the SHA-256 computed as they are written is checked before the rename. */
+    /** The pack's segment files, oldest first. */
+    List<Path> segmentFiles() {
+        return pack.segmentFiles();
+    }
+
+    @Override
+    public BlobRef put(String key, InputStream content) {
+        return store(key, content, null);
+    }
+
+    /** One pass over the bytes: the SHA-256 computed as they are written is checked before they become visible. */
     @Override
     public BlobRef putCopy(BlobRef expected, InputStream content) {
-        return write(expected.key(), out -> copy(expected.key(), content, out, expected));
+        return store(expected.key(), content, expected);
+    }
+
+    /** A small blob goes to the pack, a larger one to a file of its own. */
+    private BlobRef store(String key, InputStream content, BlobRef expected) {
+        pathOf(key); // the key rule, before any byte is read
+        byte[] head;
+        try {
+            head = content.readNBytes(BlobPack.MAX_BLOB + 1);
+        } catch (IOException e) {
+            throw new StoreException("could not store blob " + Checks.quote(key) + " in " + root + ": reading its content failed", e);
+        }
+        if (!BlobPack.fits(head.length)) {
+            InputStream whole = new SequenceInputStream(new ByteArrayInputStream(head), content);
+            return write(key, out -> copy(key, whole, out, expected));
+        }
+        byte[] sha256 = Digests.sha256().digest(head);
+        BlobRef ref = new BlobRef(key, head.length, HexFormat.of().formatHex(sha256));
+        if (expected != null && !ref.equals(expected)) {
+            throw new BlobMismatchException(expected, ref.size(), ref.sha256());
+        }
+        return pack(ref, head, sha256);
     }
 
     /** No pass over the bytes but the write: the digest is recorded as given (reads check it). */
     @Override
     public BlobRef putKnown(BlobRef ref, byte[] bytes) {
         Checks.knownSize(ref, bytes);
+        if (BlobPack.fits(bytes.length)) {
+            return pack(ref, bytes, HexFormat.of().parseHex(ref.sha256()));
+        }
         return write(ref.key(), out -> {
             ByteBuffer all = ByteBuffer.wrap(bytes);
             while (all.hasRemaining()) {
@@ -129,6 +193,15 @@ public final class FilesystemBlobStore implements BlobStore {
             }
             return ref;
         });
+    }
+
+    private BlobRef pack(BlobRef ref, byte[] bytes, byte[] sha256) {
+        try {
+            pack.put(ref.key(), bytes, sha256);
+            return ref;
+        } catch (IOException | UncheckedIOException e) {
+            throw new StoreException("could not store blob " + Checks.quote(ref.key()) + " in " + root, e);
+        }
     }
 
     /** What fills a new blob's file and says what it holds. */
@@ -183,6 +256,7 @@ public final class FilesystemBlobStore implements BlobStore {
                     temp = null;
                     sync.force(out, target, dir);
                 }
+                if (pack.contains(key)) pack.deleteDurably(key); // a packed blob would shadow the new file
                 return ref;
             }
         } catch (IOException | UncheckedIOException e) {
@@ -207,6 +281,8 @@ public final class FilesystemBlobStore implements BlobStore {
     public Optional<InputStream> open(String key) {
         Path path = pathOf(key);
         try {
+            Optional<byte[]> packed = pack.read(key);
+            if (packed.isPresent()) return Optional.of(new ByteArrayInputStream(packed.get()));
             return Optional.of(Files.newInputStream(path));
         } catch (NoSuchFileException e) {
             return Optional.empty();
@@ -219,8 +295,10 @@ public final class FilesystemBlobStore implements BlobStore {
     public boolean delete(String key) {
         Path path = pathOf(key);
         try {
-            // No directory fsync: if a power cut undoes the deletion, the blob is merely an orphan again.
-            return Files.deleteIfExists(path);
+            // Not forced: if a power cut undoes the deletion, the blob is merely an orphan again.
+            // Both places: a packed blob may shadow a file left from before the store packed small blobs.
+            boolean packed = pack.delete(key);
+            return Files.deleteIfExists(path) || packed;
         } catch (IOException e) {
             throw new StoreException("could not delete blob " + Checks.quote(key) + " in " + root, e);
         }
@@ -228,22 +306,22 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public boolean exists(String key) {
-        return Files.isRegularFile(pathOf(key));
+        Path path = pathOf(key);
+        return pack.contains(key) || Files.isRegularFile(path);
     }
 
     @Override
     public Stream<BlobEntry> list() {
         Stream<BlobEntry> entries;
         try {
-            entries = Files.walk(root, 2)
-                    .filter(p -> root.relativize(p).getNameCount() == 2)
+            entries = shardEntries(root)
                     .filter(this::isBlobFile)
                     .map(FilesystemBlobStore::entryOf)
                     .flatMap(Optional::stream);
         } catch (IOException e) {
             throw new StoreException("could not list the blob store " + root, e);
         }
-        // Files.walk reports I/O errors met while iterating as UncheckedIOException; the contract says StoreException.
+        // Directory streams report I/O errors met while iterating as UncheckedIOException; the contract says StoreException.
         Spliterator<BlobEntry> source = entries.spliterator();
         Spliterator<BlobEntry> guarded = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.NONNULL) {
             @Override
@@ -255,15 +333,18 @@ public final class FilesystemBlobStore implements BlobStore {
                 }
             }
         };
-        return StreamSupport.stream(guarded, false).onClose(entries::close);
+        return Stream.concat(pack.list(), StreamSupport.stream(guarded, false).onClose(entries::close));
     }
 
     @Override
     public int deleteIncomplete(Instant startedBefore) {
         int deleted = 0;
-        try (Stream<Path> files = Files.walk(root, 2)) {
+        try (Stream<Path> files = shardEntries(root)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                if (root.relativize(p).getNameCount() == 2 && p.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                String name = p.getFileName().toString();
+                boolean temporary = name.startsWith(TEMP_PREFIX);
+                boolean shadowed = !temporary && pack.contains(name) && isBlobFile(root, p);
+                if (temporary || shadowed) {
                     Optional<BasicFileAttributes> attrs = attributes(p);
                     if (attrs.isPresent() && attrs.get().lastModifiedTime().toInstant().isBefore(startedBefore)
                             && Files.deleteIfExists(p)) {
@@ -277,26 +358,53 @@ public final class FilesystemBlobStore implements BlobStore {
         return deleted;
     }
 
-    /** Nothing to release: every operation opens and closes its own files. */
     @Override
     public void close() {
+        pack.close();
         sync.close();
     }
 
-    /** Where the blob with this key lives. */
+    /** Where the blob with this key lives if it is not packed. */
     Path pathOf(String key) {
         Checks.blobKey(key).ifPresent(v -> {
             throw new InvalidBlobKeyException("blob key " + Checks.quote(key), v.position(), v.rule());
         });
-        byte[] h = Digests.sha256().digest(key.getBytes(StandardCharsets.US_ASCII));
-        HexFormat hex = HexFormat.of();
-        return root.resolve(hex.toHexDigits(h[0])).resolve(key);
+        return shardPath(root, key);
     }
 
-    private boolean isBlobFile(Path p) {
+    private static Path shardPath(Path root, String key) {
+        byte[] h = Digests.sha256().digest(key.getBytes(StandardCharsets.US_ASCII));
+        return root.resolve(HexFormat.of().toHexDigits(h[0])).resolve(key);
+    }
+
+    /**
+     * The entries of the 256 shard directories, read with no per-entry system call (so an entry
+     * deleted meanwhile is no error). Close the stream.
+     */
+    private static Stream<Path> shardEntries(Path root) throws IOException {
+        if (!Files.isDirectory(root)) throw new NoSuchFileException(root.toString());
+        return java.util.stream.IntStream.range(0, 256)
+                .mapToObj(i -> root.resolve(HexFormat.of().toHexDigits((byte) i)))
+                .flatMap(shard -> {
+                    try {
+                        return Files.list(shard);
+                    } catch (NoSuchFileException e) {
+                        return Stream.empty(); // a store another process has open makes them all when it opens
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+    }
+
+    /** Anything else in the tree (temporary files, strays, segments) is not a blob file. */
+    private static boolean isBlobFile(Path root, Path p) {
         String name = p.getFileName().toString();
-        // Anything else in the tree (temporary files, strays) is not a blob; list only what get() finds.
-        return Checks.blobKey(name).isEmpty() && pathOf(name).equals(p);
+        return Checks.blobKey(name).isEmpty() && shardPath(root, name).equals(p);
+    }
+
+    /** List only what open() finds: a blob file shadowed by a packed blob is a leftover. */
+    private boolean isBlobFile(Path p) {
+        return isBlobFile(root, p) && !pack.contains(p.getFileName().toString());
     }
 
     private static Optional<BlobEntry> entryOf(Path p) {
@@ -345,7 +453,7 @@ public final class FilesystemBlobStore implements BlobStore {
         }
     }
 
-    private static void fsyncDirectory(Path dir) throws IOException {
+    static void fsyncDirectory(Path dir) throws IOException {
         if (WINDOWS) {
             return; // NTFS cannot open a directory as a channel; its metadata journal covers renames
         }

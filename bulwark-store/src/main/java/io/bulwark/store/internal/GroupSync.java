@@ -30,6 +30,7 @@ public final class GroupSync implements AutoCloseable {
     private sealed interface Target {
         record Open(FileChannel channel, Path path) implements Target {}
         record AtPath(Path path) implements Target {}
+        record Descriptor(java.io.FileDescriptor descriptor, Path path) implements Target {}
     }
 
     private record Job(List<Target> targets, CompletableFuture<Void> done) {}
@@ -64,6 +65,11 @@ public final class GroupSync implements AutoCloseable {
         await(targets);
     }
 
+    /** Forces a file open for writing through its descriptor ({@code file} names it in errors), with whatever else is waiting. */
+    public void force(java.io.FileDescriptor descriptor, Path file) throws IOException {
+        await(List.of(new Target.Descriptor(descriptor, file)));
+    }
+
     private void await(List<Target> targets) throws IOException {
         if (!open) throw new IOException("the store is closed");
         Job job = new Job(List.copyOf(targets), new CompletableFuture<>());
@@ -82,6 +88,7 @@ public final class GroupSync implements AutoCloseable {
         return job.targets.stream().map(t -> switch (t) {
             case Target.Open o -> o.path();
             case Target.AtPath a -> a.path();
+            case Target.Descriptor d -> d.path();
         }).toList();
     }
 
@@ -133,6 +140,7 @@ public final class GroupSync implements AutoCloseable {
         try {
             switch (target) {
                 case Target.Open o -> o.channel().force(true);
+                case Target.Descriptor d -> d.descriptor().sync();
                 case Target.AtPath a -> {
                     try (FileChannel channel = FileChannel.open(a.path(), StandardOpenOption.READ)) {
                         channel.force(true);

@@ -276,8 +276,11 @@ class ReplicatedBlobStoreTest {
         assertThat(replicas.put("rec-1", policy(Set.of("GBR"), 1), Content.of(bytes(10))).toString()).isEqualTo("in=GBR: no site in GBR");
         Site gbr = new Site("gbr-1", "gamma", "GBR", "GBR", new Site.Filesystem(dir.resolve("gbr")));
         replicas.addSite(gbr, gbr.open());
-        assertThatThrownBy(() -> replicas.addSite(gbr, gbr.open())).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("two sites have the id gbr-1");
+        Site sameId = new Site("gbr-1", "gamma", "GBR", "GBR", new Site.Filesystem(dir.resolve("gbr-other")));
+        try (var other = sameId.open()) {
+            assertThatThrownBy(() -> replicas.addSite(sameId, other)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("two sites have the id gbr-1");
+        }
         byte[] content = bytes(100);
         Stored s = (Stored) replicas.put("rec-1", policy(Set.of("GBR"), 1), Content.of(content));
         assertThat(s.placements()).containsOnlyKeys("gbr-1");

@@ -1,0 +1,528 @@
+package io.bulwark.store.blob;
+
+import io.bulwark.store.BlobEntry;
+import io.bulwark.store.StoreException;
+import io.bulwark.store.internal.Checks;
+import io.bulwark.store.internal.GroupSync;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * Small blobs appended to segment files, so that storing one costs a write into an open file and a
+ * share of one group fsync, not a file of its own (create, rename, fsync of the file and of its
+ * directory). The format is specified in {@code docs/formats/blob-pack.md}; the decision in
+ * {@code docs/decisions/2026-11-27-small-blobs-in-segment-files.md}.
+ *
+ * <p>Writes are appended under one lock, in order, so a segment's records are on disk in the order
+ * they were written: a put returns after a group fsync of its segment that began after its write, so
+ * every record before it in the segment is durable too, and after a crash the first record that
+ * does not parse marks the torn tail. Opening the pack never appends to an old segment, so nothing
+ * durable ever follows a torn tail; the tail stays as dead space until compaction. Among
+ * several records for one key the highest version wins; a delete overwrites the record's state byte
+ * and its data with zeros in place, so a deleted blob's ciphertext is gone from the file at once,
+ * not at the next compaction. A segment whose records are at least half deleted is compacted: its
+ * live records are copied, with their versions, to the active segment, forced, and the segment
+ * removed. An in-memory index (key → segment, offset, size, version, time) serves lookups without a
+ * system call; it is rebuilt from the segments when the pack opens.
+ *
+ * <p>One process at a time: the pack takes an exclusive lock on {@code pack/lock} when it opens.
+ */
+final class BlobPack implements AutoCloseable {
+
+    /** The largest blob packed; larger ones get a file of their own. */
+    static final int MAX_BLOB = 64 * 1024;
+    /** A segment takes no new record that would make it longer than this (unless it is empty). */
+    static final long SEGMENT_BYTES = 64L * 1024 * 1024;
+
+    static final int MAGIC = 0x42575031; // "BWP1"
+    static final int HEADER = 64;
+    private static final int STATE_AT = 4;
+    private static final int CRC_AT = 60;
+    static final byte LIVE = 1;
+    static final byte DELETED = 0;
+    private static final String SUFFIX = ".seg";
+
+    /** Where a packed blob's record lies, and what the listing needs. */
+    private record Packed(Segment segment, long offset, int keyLength, int size, long version, long writtenAt) {
+        long length() {
+            return HEADER + keyLength + (long) size;
+        }
+    }
+
+    /**
+     * A segment file. Writes go through a {@link RandomAccessFile}, whose stream I/O an interrupt does
+     * not abort; reads through a {@link FileChannel} with positional reads, which many threads share —
+     * and which an interrupt of any one reader closes for all, so a closed reader is reopened.
+     */
+    private static final class Segment {
+        final long number;
+        final Path path;
+        /** Null for a segment opened only to be read. */
+        private final RandomAccessFile file;
+        private volatile FileChannel reader;
+        /** Set once compaction has removed the segment: a closed reader then means the record moved. */
+        volatile boolean removed;
+        /** Where the next record goes; written under the pack's lock. */
+        volatile long end;
+        final AtomicLong deadBytes = new AtomicLong();
+        final AtomicBoolean compacting = new AtomicBoolean();
+        /** Records appended whose index entry is not settled yet: compaction waits for them, or it would miss them. */
+        final AtomicInteger unsettled = new AtomicInteger();
+
+        Segment(long number, Path path, boolean writable) throws IOException {
+            this.number = number;
+            this.path = path;
+            this.file = writable ? new RandomAccessFile(path.toFile(), "rw") : null;
+            this.reader = FileChannel.open(path, StandardOpenOption.READ);
+            this.end = reader.size();
+        }
+
+        void read(ByteBuffer into, long at) throws IOException {
+            for (int attempt = 0; ; attempt++) {
+                FileChannel channel = reader;
+                try {
+                    long position = at + into.position();
+                    while (into.hasRemaining()) {
+                        int n = channel.read(into, position);
+                        if (n < 0) throw new IOException("unexpected end of segment " + path + " at byte " + position);
+                        position += n;
+                    }
+                    return;
+                } catch (ClosedChannelException e) {
+                    if (removed || attempt >= 2 || Thread.currentThread().isInterrupted()) throw e;
+                    reopen(channel);
+                }
+            }
+        }
+
+        private synchronized void reopen(FileChannel closed) throws IOException {
+            if (reader == closed && !removed) reader = FileChannel.open(path, StandardOpenOption.READ);
+        }
+
+        /** Under the pack's lock. */
+        void write(byte[] bytes, long at) throws IOException {
+            file.seek(at);
+            file.write(bytes);
+        }
+
+        FileDescriptor descriptor() throws IOException {
+            return file.getFD();
+        }
+
+        synchronized void close() {
+            try {
+                reader.close();
+                if (file != null) file.close();
+            } catch (IOException ignored) {
+                // nothing is pending: every put forced its record before returning
+            }
+        }
+    }
+
+    private final Path dir;
+    private final long segmentBytes;
+    private final FileChannel lockFile;
+    private final FileLock lock;
+    private final GroupSync sync;
+    private final Map<String, Packed> index = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final ReentrantLock appendLock = new ReentrantLock();
+    private final ReentrantLock compactLock = new ReentrantLock();
+    private final AtomicLong nextVersion = new AtomicLong(1);
+    private Segment active; // under appendLock; null until the first put
+    private volatile boolean closed;
+
+    /**
+     * Opens the pack in {@code dir}, creating it if need be, and rebuilds the index from its segments.
+     *
+     * @throws StoreException if another process has the pack open, or it cannot be read
+     */
+    BlobPack(Path dir, long segmentBytes, GroupSync sync) {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.sync = sync;
+        try {
+            boolean created = !Files.isDirectory(dir);
+            Files.createDirectories(dir);
+            if (created) FilesystemBlobStore.fsyncDirectory(dir.getParent());
+            lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock taken;
+            try {
+                taken = lockFile.tryLock();
+            } catch (OverlappingFileLockException e) {
+                taken = null;
+            }
+            if (taken == null) {
+                lockFile.close();
+                throw new StoreException("the blob store " + dir.getParent() + " is open in another process (or twice in this one)");
+            }
+            lock = taken;
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
+                    Optional<Long> number = segmentNumber(p);
+                    if (number.isPresent()) load(number.get(), p);
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException("could not open the blob pack " + dir, e);
+        }
+        for (Segment s : segments.values()) maybeCompact(s);
+    }
+
+    private static Optional<Long> segmentNumber(Path p) {
+        String name = p.getFileName().toString();
+        String digits = name.substring(0, name.length() - SUFFIX.length());
+        if (digits.length() != 16 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) return Optional.empty();
+        return Optional.of(Long.parseLong(digits));
+    }
+
+    /**
+     * Reads a segment's records into the index. A live record whose CRC fails is skipped as dead
+     * (a delete whose zeroed data reached the disk but whose state byte did not); the first record
+     * that cannot be parsed ends the segment: what follows is a torn tail of puts that never
+     * returned. Nothing is cut off or rewritten — the tail is dead space until compaction.
+     */
+    private void load(long number, Path path) throws IOException {
+        Segment segment = new Segment(number, path, true);
+        long at = 0;
+        long live = 0;
+        ByteBuffer header = ByteBuffer.allocate(HEADER);
+        while (true) {
+            Optional<Packed> record = readHeader(segment, at, header);
+            if (record.isEmpty()) break;
+            Packed p = record.get();
+            if (header.get(STATE_AT) == LIVE && checks(p, header)) {
+                nextVersion.accumulateAndGet(p.version + 1, Math::max);
+                Packed loser = keepNewer(readKey(segment, p), p);
+                live += p.length();
+                if (loser != null) {
+                    loser.segment.deadBytes.addAndGet(loser.length());
+                    if (loser.segment == segment) live -= loser.length();
+                }
+            }
+            at += p.length();
+        }
+        segment.deadBytes.addAndGet(segment.end - live);
+        segments.put(number, segment);
+    }
+
+    /**
+     * The keys of the live packed blobs in {@code dir}, read without taking the lock: for looking at
+     * a pack another process has open. A put or delete in progress may or may not be seen.
+     */
+    static java.util.Set<String> liveKeys(Path dir) throws IOException {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        if (!Files.isDirectory(dir)) return keys;
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(dir)) {
+            files = listing.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+        }
+        ByteBuffer header = ByteBuffer.allocate(HEADER);
+        for (Path path : files) {
+            Segment segment;
+            try {
+                segment = new Segment(0, path, false);
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // compacted away since the listing
+            }
+            try {
+                Optional<Packed> record;
+                for (long at = 0; (record = readHeader(segment, at, header)).isPresent(); at += record.get().length()) {
+                    if (header.get(STATE_AT) == LIVE && checks(record.get(), header)) keys.add(readKey(segment, record.get()));
+                }
+            } finally {
+                segment.close();
+            }
+        }
+        return keys;
+    }
+
+    /** The record whose header is at {@code at}, if the header parses and the record lies within the segment. */
+    private static Optional<Packed> readHeader(Segment segment, long at, ByteBuffer header) throws IOException {
+        if (segment.end - at < HEADER) return Optional.empty();
+        header.clear();
+        segment.read(header, at);
+        header.flip();
+        byte state = header.get(STATE_AT);
+        int keyLength = header.get(5) & 0xff;
+        int blobSize = header.getInt(8);
+        if (header.getInt(0) != MAGIC || (state != LIVE && state != DELETED) || keyLength == 0 || keyLength > 200
+                || blobSize < 0 || blobSize > MAX_BLOB) {
+            return Optional.empty();
+        }
+        Packed p = new Packed(segment, at, keyLength, blobSize, header.getLong(12), header.getLong(20));
+        return segment.end - at < p.length() ? Optional.empty() : Optional.of(p);
+    }
+
+    /** Whether the record's key and data match the CRC32C in its header. */
+    private static boolean checks(Packed p, ByteBuffer header) throws IOException {
+        ByteBuffer rest = ByteBuffer.allocate(p.keyLength + p.size);
+        p.segment.read(rest, p.offset + HEADER);
+        return crc(header, rest.flip()) == header.getInt(CRC_AT);
+    }
+
+    private static String readKey(Segment segment, Packed p) throws IOException {
+        ByteBuffer key = ByteBuffer.allocate(p.keyLength);
+        segment.read(key, p.offset + HEADER);
+        return new String(key.array(), StandardCharsets.US_ASCII);
+    }
+
+    /** CRC32C over the header (but its state byte and CRC field), then the key and the data. */
+    private static int crc(ByteBuffer header, ByteBuffer keyAndData) {
+        CRC32C crc = new CRC32C();
+        crc.update(header.slice(0, STATE_AT));
+        crc.update(header.slice(STATE_AT + 1, CRC_AT - STATE_AT - 1));
+        crc.update(keyAndData.duplicate());
+        return (int) crc.getValue();
+    }
+
+    /** Puts {@code candidate} in the index unless a newer version is there; returns the one that lost, or null. */
+    private Packed keepNewer(String key, Packed candidate) {
+        Packed[] loser = new Packed[1];
+        index.merge(key, candidate, (old, neu) -> {
+            boolean newer = neu.version > old.version || (neu.version == old.version && neu.segment.number >= old.segment.number);
+            loser[0] = newer ? old : neu;
+            return newer ? neu : old;
+        });
+        return loser[0];
+    }
+
+    /** Whether a blob of this many bytes is packed. */
+    static boolean fits(long size) {
+        return size <= MAX_BLOB;
+    }
+
+    /** Stores the bytes under the key, durably; replaces a packed blob under the key. */
+    void put(String key, byte[] data, byte[] sha256) throws IOException {
+        Packed p = append(key, data, sha256, nextVersion.getAndIncrement(), System.currentTimeMillis());
+        try {
+            try {
+                sync.force(p.segment.descriptor(), p.segment.path);
+            } catch (IOException e) {
+                erase(p); // a failed put stores nothing, not even after a restart
+                throw e;
+            }
+            Packed loser = keepNewer(key, p);
+            if (loser != null) erase(loser);
+        } finally {
+            p.segment.unsettled.decrementAndGet();
+        }
+    }
+
+    /** Appends a record under the lock, starting a new segment when there is none or the active one is full. */
+    private Packed append(String key, byte[] data, byte[] sha256, long version, long writtenAt) throws IOException {
+        byte[] keyBytes = key.getBytes(StandardCharsets.US_ASCII);
+        byte[] record = new byte[HEADER + keyBytes.length + data.length];
+        ByteBuffer header = ByteBuffer.wrap(record, 0, HEADER);
+        header.putInt(0, MAGIC).put(STATE_AT, LIVE).put(5, (byte) keyBytes.length)
+                .putInt(8, data.length).putLong(12, version).putLong(20, writtenAt).put(28, sha256);
+        System.arraycopy(keyBytes, 0, record, HEADER, keyBytes.length);
+        System.arraycopy(data, 0, record, HEADER + keyBytes.length, data.length);
+        header.putInt(CRC_AT, crc(header, ByteBuffer.wrap(record, HEADER, record.length - HEADER)));
+        appendLock.lock();
+        try {
+            Segment segment = active;
+            // The first put after opening starts a new segment: appending after a torn tail would hide the records behind it.
+            if (segment == null || (segment.end > 0 && segment.end + record.length > segmentBytes)) {
+                segment = active = newSegment(segments.isEmpty() ? 1 : segments.lastKey() + 1);
+            }
+            long at = segment.end;
+            try {
+                segment.write(record, at);
+            } catch (IOException e) {
+                active = null; // what reached the file is a torn tail now: nothing may follow it
+                throw e;
+            }
+            segment.end = at + record.length;
+            segment.unsettled.incrementAndGet(); // the caller settles it
+            return new Packed(segment, at, keyBytes.length, data.length, version, writtenAt);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    private Segment newSegment(long number) throws IOException {
+        Path path = dir.resolve("%016d%s".formatted(number, SUFFIX));
+        Files.createFile(path);
+        FilesystemBlobStore.fsyncDirectory(dir); // the segment's entry must outlive a power cut before any put in it returns
+        Segment segment = new Segment(number, path, true);
+        segments.put(number, segment);
+        return segment;
+    }
+
+    /** The packed blob's bytes, checked against its CRC; empty if none is packed under the key. */
+    Optional<byte[]> read(String key) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Packed p = index.get(key);
+            if (p == null) return Optional.empty();
+            try {
+                ByteBuffer header = ByteBuffer.allocate(HEADER);
+                p.segment.read(header, p.offset);
+                ByteBuffer keyAndData = ByteBuffer.allocate(p.keyLength + p.size);
+                p.segment.read(keyAndData, p.offset + HEADER);
+                header.flip();
+                keyAndData.flip();
+                if (header.get(STATE_AT) == LIVE && crc(header, keyAndData) == header.getInt(CRC_AT)) {
+                    return Optional.of(java.util.Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size));
+                }
+                if (index.get(key) == p) {
+                    throw new IOException("packed blob " + Checks.quote(key) + " in " + p.segment.path + " at byte " + p.offset
+                            + " does not match its CRC32C: the segment is damaged");
+                }
+            } catch (ClosedChannelException e) {
+                if (!p.segment.removed || attempt >= 2) throw e; // else compacted away under us: look it up again
+            }
+        }
+    }
+
+    boolean contains(String key) {
+        return index.containsKey(key);
+    }
+
+    /** Deletes the packed blob under the key (not forced: a power cut may undo it, leaving an orphan). */
+    boolean delete(String key) throws IOException {
+        Packed p = index.remove(key);
+        if (p == null) return false;
+        erase(p);
+        return true;
+    }
+
+    /** As {@link #delete}, but durable when it returns: for a blob replaced by a file of its own. */
+    void deleteDurably(String key) throws IOException {
+        Packed p = index.remove(key);
+        if (p == null) return;
+        erase(p);
+        sync.force(p.segment.descriptor(), p.segment.path);
+    }
+
+    /** Zeroes the record's key and data and marks it deleted, in place; compacts its segment if it is now mostly dead. */
+    private void erase(Packed p) throws IOException {
+        Segment segment = p.segment;
+        appendLock.lock();
+        try {
+            if (segment.removed) return; // compacted away, and the record with it
+            segment.write(new byte[p.keyLength + p.size], p.offset + HEADER);
+            segment.write(new byte[] {DELETED}, p.offset + STATE_AT);
+        } finally {
+            appendLock.unlock();
+        }
+        segment.deadBytes.addAndGet(p.length());
+        maybeCompact(segment);
+    }
+
+    private void maybeCompact(Segment segment) {
+        appendLock.lock();
+        boolean full;
+        try {
+            full = segment != active;
+        } finally {
+            appendLock.unlock();
+        }
+        if (full && segment.deadBytes.get() * 2 >= segment.end && segment.compacting.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("bulwark-blob-compact-" + segment.number).start(() -> compact(segment));
+        }
+    }
+
+    /**
+     * Copies a segment's live records (same versions, same times) to the active segment, forces
+     * them, points the index at the copies, then removes the segment. A crash part way leaves two
+     * copies of some records with equal versions: either is the blob.
+     */
+    private void compact(Segment segment) {
+        record Move(String key, Packed from, Packed to) {}
+        List<Move> moves = new ArrayList<>();
+        compactLock.lock(); // one at a time: a compaction's copies are settled before the next one looks
+        try {
+            while (segment.unsettled.get() > 0) Thread.sleep(1); // puts that wrote into it before it filled
+            for (Map.Entry<String, Packed> e : index.entrySet()) {
+                Packed p = e.getValue();
+                if (p.segment != segment) continue;
+                ByteBuffer header = ByteBuffer.allocate(HEADER);
+                segment.read(header, p.offset);
+                ByteBuffer keyAndData = ByteBuffer.allocate(p.keyLength + p.size);
+                segment.read(keyAndData, p.offset + HEADER);
+                if (header.get(STATE_AT) != LIVE || crc(header, keyAndData.flip()) != header.getInt(CRC_AT)) {
+                    if (index.get(e.getKey()) != p) continue; // deleted meanwhile
+                    throw new IOException("packed blob " + Checks.quote(e.getKey()) + " at byte " + p.offset + " does not match its CRC32C");
+                }
+                byte[] sha = new byte[32];
+                header.get(28, sha);
+                byte[] data = java.util.Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size);
+                moves.add(new Move(e.getKey(), p, append(e.getKey(), data, sha, p.version, p.writtenAt)));
+            }
+            for (Segment s : moves.stream().map(m -> m.to.segment).distinct().toList()) sync.force(s.descriptor(), s.path);
+            for (Move m : moves) {
+                if (!index.replace(m.key, m.from, m.to)) erase(m.to); // deleted or replaced meanwhile
+            }
+            segments.remove(segment.number);
+            appendLock.lock(); // no erase writes into it from here on
+            try {
+                segment.removed = true;
+            } finally {
+                appendLock.unlock();
+            }
+            segment.close();
+            Files.deleteIfExists(segment.path);
+            FilesystemBlobStore.fsyncDirectory(dir);
+        } catch (IOException | InterruptedException e) {
+            segment.compacting.set(false); // tried again at the next delete in it, or when the pack opens
+            if (closed) return; // the store closed under the compaction, which the next open resumes
+            System.getLogger(BlobPack.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not compact blob segment " + segment.path + ": " + e.getMessage());
+        } finally {
+            moves.forEach(m -> m.to.segment.unsettled.decrementAndGet());
+            compactLock.unlock();
+        }
+    }
+
+    /** The packed blobs, for the store's listing. */
+    Stream<BlobEntry> list() {
+        return index.entrySet().stream().map(e -> new BlobEntry(e.getKey(), e.getValue().size, Instant.ofEpochMilli(e.getValue().writtenAt)));
+    }
+
+    /** The segment files, oldest first. */
+    List<Path> segmentFiles() {
+        return segments.values().stream().map(s -> s.path).toList();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        appendLock.lock();
+        try {
+            segments.values().forEach(Segment::close);
+            try {
+                lock.release();
+                lockFile.close();
+            } catch (IOException ignored) {
+                // the lock goes with the process anyway
+            }
+        } finally {
+            appendLock.unlock();
+        }
+    }
+}
