@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * The storage commands of a <em>stopped</em> node ({@code bulwark site|storage|provider --home}).
@@ -166,9 +165,7 @@ public final class StorageAdmin {
     /** Blobs from before the placement index lie in the default site without placements. */
     private static boolean holdsLegacyBlobs(NodeHome home, String id) throws IOException {
         if (!id.equals(NodeStorage.DEFAULT_SITE) || !Files.isDirectory(home.defaultSite())) return false;
-        try (Stream<java.nio.file.Path> files = Files.walk(home.defaultSite())) {
-            return files.anyMatch(Files::isRegularFile);
-        }
+        return !io.bulwark.store.blob.FilesystemBlobStore.storedKeys(home.defaultSite()).isEmpty();
     }
 
     /**

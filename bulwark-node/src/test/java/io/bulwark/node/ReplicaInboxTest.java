@@ -42,9 +42,7 @@ class ReplicaInboxTest {
 
     private byte[] sealedAt(String nation, String id) throws Exception {
         var meta = nations.node(nation).metadata().find(id).orElseThrow();
-        Path site = nations.homes.get(nation).defaultSite();
-        try (var files = java.nio.file.Files.walk(site); InputStream in = java.nio.file.Files.newInputStream(
-                files.filter(f -> f.getFileName().toString().equals(meta.blob().key())).findFirst().orElseThrow())) {
+        try (InputStream in = nations.node(nation).storage().open(meta.blob().key()).orElseThrow()) {
             return in.readAllBytes();
         }
     }
