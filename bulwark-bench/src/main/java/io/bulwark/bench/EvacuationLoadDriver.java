@@ -93,6 +93,7 @@ public final class EvacuationLoadDriver {
             if (a != null) a.destroyForcibly().waitFor();
             if (b != null) b.destroyForcibly().waitFor();
         }
+        AuditLogBenchmark.deleteTree(dir);
     }
 
     private static void run(Path dir, URI endpointA, URI endpointB, int records, int size, int parallelism, List<ProcessHandle> processes) throws Exception {

@@ -120,6 +120,7 @@ public final class FederationLoadDriver {
             driver.nodes.values().forEach(Node::close);
             System.out.println("load average after: " + loadAverage());
         }
+        AuditLogBenchmark.deleteTree(driver.dir); // left behind, a few runs fill the disk
     }
 
     private void run(int seconds, int records) throws Exception {

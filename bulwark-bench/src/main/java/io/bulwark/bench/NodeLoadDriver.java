@@ -135,6 +135,7 @@ public final class NodeLoadDriver {
                 idle.waitFor();
             }
         }
+        AuditLogBenchmark.deleteTree(home); // gigabytes after a run: left behind, a few runs fill the disk
     }
 
     private static void row(String what, double value, String unit, double floor, String floorUnit) {

@@ -94,6 +94,7 @@ public final class ShareLatencyProbe {
                     publish.size(), percentile(publish, 50), percentile(publish, 99), percentile(share, 50), percentile(share, 99), share.getLast(),
                     percentile(read, 50), percentile(read, 99), Files.readString(Path.of("/proc/loadavg")).strip());
         }
+        AuditLogBenchmark.deleteTree(dir);
         System.exit(0);
     }
 
