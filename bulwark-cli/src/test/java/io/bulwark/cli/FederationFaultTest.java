@@ -17,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -39,7 +38,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import static io.bulwark.cli.NodeCrashTest.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -410,21 +408,8 @@ class FederationFaultTest {
         }
     }
 
-    /** Whether the nation's site still holds the blob: listed by the store, or its key anywhere in a file's name or bytes. */
-    private boolean siteHolds(String nation, String key) throws IOException {
-        Path site = homes.get(nation).resolve("sites/default");
-        if (io.bulwark.store.blob.FilesystemBlobStore.storedKeys(site).contains(key)) return true;
-        byte[] needle = key.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try (Stream<Path> files = Files.walk(site)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                if (f.getFileName().toString().equals(key)) return true;
-                byte[] bytes = Files.readAllBytes(f);
-                for (int i = 0; i + needle.length <= bytes.length; i++) {
-                    if (java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) return true;
-                }
-            }
-        }
-        return false;
+    private boolean siteHolds(String nation, String key) throws java.io.IOException {
+        return io.bulwark.store.blob.SiteContents.holds(homes.get(nation).resolve("sites/default"), key);
     }
 
     // ---- waiting -----------------------------------------------------------------------------------

@@ -202,20 +202,7 @@ class FederationTest {
         });
     }
 
-    /** Whether the nation's site still holds the blob: listed by the store, or its key anywhere in a file's name or bytes. */
     private boolean siteHolds(String nation, String key) throws java.io.IOException {
-        Path site = nations.homes.get(nation).defaultSite();
-        if (io.bulwark.store.blob.FilesystemBlobStore.storedKeys(site).contains(key)) return true;
-        byte[] needle = key.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try (java.util.stream.Stream<Path> files = Files.walk(site)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                if (f.getFileName().toString().equals(key)) return true;
-                byte[] bytes = Files.readAllBytes(f);
-                for (int i = 0; i + needle.length <= bytes.length; i++) {
-                    if (java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) return true;
-                }
-            }
-        }
-        return false;
+        return io.bulwark.store.blob.SiteContents.holds(nations.homes.get(nation).defaultSite(), key);
     }
 }

@@ -15,13 +15,17 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -234,8 +238,8 @@ final class BlobPack implements AutoCloseable {
      * The keys of the live packed blobs in {@code dir}, read without taking the lock: for looking at
      * a pack another process has open. A put or delete in progress may or may not be seen.
      */
-    static java.util.Set<String> liveKeys(Path dir) throws IOException {
-        java.util.Set<String> keys = new java.util.HashSet<>();
+    static Set<String> liveKeys(Path dir) throws IOException {
+        Set<String> keys = new HashSet<>();
         if (!Files.isDirectory(dir)) return keys;
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
@@ -246,7 +250,7 @@ final class BlobPack implements AutoCloseable {
             Segment segment;
             try {
                 segment = new Segment(0, path, false);
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 continue; // compacted away since the listing
             }
             try {
@@ -387,7 +391,7 @@ final class BlobPack implements AutoCloseable {
                 header.flip();
                 keyAndData.flip();
                 if (header.get(STATE_AT) == LIVE && crc(header, keyAndData) == header.getInt(CRC_AT)) {
-                    return Optional.of(java.util.Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size));
+                    return Optional.of(Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size));
                 }
                 if (index.get(key) == p) {
                     throw new IOException("packed blob " + Checks.quote(key) + " in " + p.segment.path + " at byte " + p.offset
@@ -471,7 +475,7 @@ final class BlobPack implements AutoCloseable {
                 }
                 byte[] sha = new byte[32];
                 header.get(28, sha);
-                byte[] data = java.util.Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size);
+                byte[] data = Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size);
                 moves.add(new Move(e.getKey(), p, append(e.getKey(), data, sha, p.version, p.writtenAt)));
             }
             for (Segment s : moves.stream().map(m -> m.to.segment).distinct().toList()) sync.force(s.descriptor(), s.path);

@@ -131,10 +131,10 @@ public final class FilesystemBlobStore implements BlobStore {
      *
      * @throws StoreException if the directory cannot be read
      */
-    public static java.util.Set<String> storedKeys(Path root) {
+    public static Set<String> storedKeys(Path root) {
         Path dir = root.toAbsolutePath().normalize();
         try (Stream<Path> files = shardEntries(dir)) {
-            java.util.Set<String> keys = BlobPack.liveKeys(dir.resolve(PACK));
+            Set<String> keys = BlobPack.liveKeys(dir.resolve(PACK));
             files.filter(p -> isBlobFile(dir, p)).forEach(p -> keys.add(p.getFileName().toString()));
             return keys;
         } catch (IOException | UncheckedIOException e) {
