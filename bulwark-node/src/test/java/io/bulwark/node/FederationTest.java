@@ -136,12 +136,13 @@ class FederationTest {
                 .as("a relabel seals anew, so the digest follows the new ciphertext").isNotEqualTo(oldDigest);
 
         nations.await("FRA deletes it", SHARE, () -> !held("FRA", p.id()));
-        assertThat(siteHolds("FRA", oldBlob)).isFalse();
         nations.await("USA holds the new label", SHARE, () -> nations.node("USA").metadata().find(p.id())
                 .filter(m -> m.label().json().contains("USA") && !m.label().json().contains("FRA")).isPresent());
         assertThat(nations.node("USA").records().read(analyst("USA"), p.id()).orElseThrow().marking()).isEqualTo("NATO SECRET//REL TO DEU, USA");
         nations.await("FRA confirms", SHARE, () -> nations.node("DEU").confirmations(p.id()).stream()
                 .anyMatch(c -> c.nation().equals("FRA") && c.kind().equals("withdrawal") && c.confirmedAt().isPresent()));
+        // FRA deletes the metadata, then the blob, then confirms: once confirmed, the bytes are gone.
+        assertThat(siteHolds("FRA", oldBlob)).isFalse();
         assertThat(nations.node("DEU").confirmations(p.id())).extracting(FederationState.Confirmation::nation).containsExactly("FRA");
 
         // Released to FRA again: FRA holds it anew (its withdrawal is not the origin's retraction).

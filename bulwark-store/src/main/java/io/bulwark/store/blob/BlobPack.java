@@ -18,20 +18,21 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -50,8 +51,9 @@ import java.util.zip.CRC32C;
  * and its data with zeros in place, so a deleted blob's ciphertext is gone from the file at once,
  * not at the next compaction. A segment whose records are at least half deleted is compacted: its
  * live records are copied, with their versions, to the active segment, forced, and the segment
- * removed. An in-memory index (key → segment, offset, size, version, time) serves lookups without a
- * system call; it is rebuilt from the segments when the pack opens.
+ * removed. An in-memory index ({@link PackIndex}: a hash of the key → segment and offset, 16 bytes
+ * a blob) finds a record; the record's own key, read with it, confirms it. The index is rebuilt
+ * from the segments when the pack opens.
  *
  * <p>One process at a time: the pack takes an exclusive lock on {@code pack/lock} when it opens.
  */
@@ -70,12 +72,23 @@ final class BlobPack implements AutoCloseable {
     static final byte DELETED = 0;
     private static final String SUFFIX = ".seg";
 
-    /** Where a packed blob's record lies, and what the listing needs. */
+    /** A record's place and header fields. */
     private record Packed(Segment segment, long offset, int keyLength, int size, long version, long writtenAt) {
         long length() {
             return HEADER + keyLength + (long) size;
         }
+
+        long location() {
+            return PackIndex.location(segment.number, offset);
+        }
+
+        boolean newerThan(Packed other) {
+            return version > other.version || (version == other.version && segment.number >= other.segment.number);
+        }
     }
+
+    /** A record read with its key; {@code live} is its state byte. */
+    private record Keyed(Packed record, String key, boolean live) {}
 
     /**
      * A segment file. Writes go through a {@link RandomAccessFile}, whose stream I/O an interrupt does
@@ -152,8 +165,11 @@ final class BlobPack implements AutoCloseable {
     private final FileChannel lockFile;
     private final FileLock lock;
     private final GroupSync sync;
-    private final Map<String, Packed> index = new ConcurrentHashMap<>();
+    private final ToLongFunction<String> keyHash;
+    private final PackIndex index = new PackIndex();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    /** Finding a key's entry (which reads records) and changing it is one step under this lock. */
+    private final ReentrantLock keyLock = new ReentrantLock();
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantLock compactLock = new ReentrantLock();
     private final AtomicLong nextVersion = new AtomicLong(1);
@@ -165,10 +181,11 @@ final class BlobPack implements AutoCloseable {
      *
      * @throws StoreException if another process has the pack open, or it cannot be read
      */
-    BlobPack(Path dir, long segmentBytes, GroupSync sync) {
+    BlobPack(Path dir, long segmentBytes, GroupSync sync, ToLongFunction<String> keyHash) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.sync = sync;
+        this.keyHash = keyHash;
         try {
             boolean created = !Files.isDirectory(dir);
             Files.createDirectories(dir);
@@ -205,33 +222,42 @@ final class BlobPack implements AutoCloseable {
     }
 
     /**
+     * A 64-bit hash of a key for the index: FNV-1a from a random seed, then MurmurHash3's finaliser.
+     * The seed keeps a peer that chooses record ids from crafting keys that pile into one slot run.
+     */
+    static ToLongFunction<String> seededHash() {
+        long seed = new SecureRandom().nextLong();
+        return key -> {
+            long h = seed ^ 0xcbf29ce484222325L;
+            for (int i = 0; i < key.length(); i++) h = (h ^ key.charAt(i)) * 0x100000001b3L;
+            h = (h ^ h >>> 33) * 0xff51afd7ed558ccdL;
+            h = (h ^ h >>> 33) * 0xc4ceb9fe1a85ec53L;
+            return h ^ h >>> 33;
+        };
+    }
+
+    /**
      * Reads a segment's records into the index. A live record whose CRC fails is skipped as dead
      * (a delete whose zeroed data reached the disk but whose state byte did not); the first record
      * that cannot be parsed ends the segment: what follows is a torn tail of puts that never
      * returned. Nothing is cut off or rewritten — the tail is dead space until compaction.
      */
     private void load(long number, Path path) throws IOException {
+        if (number < 1 || number > Integer.MAX_VALUE) throw new IOException("segment number out of range: " + path);
         Segment segment = new Segment(number, path, true);
-        long at = 0;
-        long live = 0;
-        ByteBuffer header = ByteBuffer.allocate(HEADER);
-        while (true) {
-            Optional<Packed> record = readHeader(segment, at, header);
-            if (record.isEmpty()) break;
-            Packed p = record.get();
-            if (header.get(STATE_AT) == LIVE && checks(p, header)) {
-                nextVersion.accumulateAndGet(p.version + 1, Math::max);
-                Packed loser = keepNewer(readKey(segment, p), p);
-                live += p.length();
-                if (loser != null) {
-                    loser.segment.deadBytes.addAndGet(loser.length());
-                    if (loser.segment == segment) live -= loser.length();
-                }
+        segments.put(number, segment); // before its records: finding an earlier copy of a key may read this segment
+        long[] live = {0};
+        scan(segment, (p, key) -> {
+            if (key.isEmpty()) return;
+            nextVersion.accumulateAndGet(p.version + 1, Math::max);
+            Packed loser = keepNewer(key.get(), keyHash.applyAsLong(key.get()), p);
+            live[0] += p.length();
+            if (loser != null) {
+                loser.segment.deadBytes.addAndGet(loser.length());
+                if (loser.segment == segment) live[0] -= loser.length();
             }
-            at += p.length();
-        }
-        segment.deadBytes.addAndGet(segment.end - live);
-        segments.put(number, segment);
+        });
+        segment.deadBytes.addAndGet(segment.end - live[0]);
     }
 
     /**
@@ -245,7 +271,6 @@ final class BlobPack implements AutoCloseable {
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
         }
-        ByteBuffer header = ByteBuffer.allocate(HEADER);
         for (Path path : files) {
             Segment segment;
             try {
@@ -254,10 +279,7 @@ final class BlobPack implements AutoCloseable {
                 continue; // compacted away since the listing
             }
             try {
-                Optional<Packed> record;
-                for (long at = 0; (record = readHeader(segment, at, header)).isPresent(); at += record.get().length()) {
-                    if (header.get(STATE_AT) == LIVE && checks(record.get(), header)) keys.add(readKey(segment, record.get()));
-                }
+                scan(segment, (p, key) -> key.ifPresent(keys::add));
             } finally {
                 segment.close();
             }
@@ -265,16 +287,53 @@ final class BlobPack implements AutoCloseable {
         return keys;
     }
 
+    /** What a scan meets: each record, with its key if it is live and matches its CRC32C. */
+    @FunctionalInterface
+    private interface Visitor {
+        void visit(Packed record, Optional<String> liveKey) throws IOException;
+    }
+
+    /**
+     * Reads a segment from byte 0 in 1 MiB chunks (not two reads a record: opening a pack of a
+     * million blobs reads gigabytes), up to the first record that does not parse.
+     */
+    private static void scan(Segment segment, Visitor visitor) throws IOException {
+        int longest = HEADER + Checks.MAX_BLOB_KEY_LENGTH + MAX_BLOB;
+        ByteBuffer chunk = ByteBuffer.allocate(1024 * 1024).limit(0);
+        long base = 0; // where in the file the chunk's byte 0 is
+        for (long at = 0; ; ) {
+            int from = (int) (at - base);
+            if (chunk.limit() - from < longest && base + chunk.limit() < segment.end) {
+                chunk.position(from).compact(); // keeps the unread bytes, reads more after them
+                base = at;
+                chunk.limit(chunk.position() + (int) Math.min(chunk.remaining(), segment.end - base - chunk.position()));
+                segment.read(chunk, base);
+                chunk.flip();
+                from = 0;
+            }
+            Optional<Packed> p = parseHeader(segment, at, chunk.slice(from, Math.min(HEADER, chunk.limit() - from)));
+            if (p.isEmpty()) return;
+            ByteBuffer record = chunk.slice(from, Math.toIntExact(p.get().length()));
+            visitor.visit(p.get(), record.get(STATE_AT) == LIVE ? keyIfIntact(record, p.get().keyLength) : Optional.empty());
+            at += p.get().length();
+        }
+    }
+
     /** The record whose header is at {@code at}, if the header parses and the record lies within the segment. */
     private static Optional<Packed> readHeader(Segment segment, long at, ByteBuffer header) throws IOException {
         if (segment.end - at < HEADER) return Optional.empty();
         header.clear();
         segment.read(header, at);
-        header.flip();
+        return parseHeader(segment, at, header.flip());
+    }
+
+    /** The record whose header {@code header} begins with, if it parses and the record lies within the segment. */
+    private static Optional<Packed> parseHeader(Segment segment, long at, ByteBuffer header) {
+        if (header.limit() < HEADER) return Optional.empty();
         byte state = header.get(STATE_AT);
         int keyLength = header.get(5) & 0xff;
         int blobSize = header.getInt(8);
-        if (header.getInt(0) != MAGIC || (state != LIVE && state != DELETED) || keyLength == 0 || keyLength > 200
+        if (header.getInt(0) != MAGIC || (state != LIVE && state != DELETED) || keyLength == 0 || keyLength > Checks.MAX_BLOB_KEY_LENGTH
                 || blobSize < 0 || blobSize > MAX_BLOB) {
             return Optional.empty();
         }
@@ -282,17 +341,19 @@ final class BlobPack implements AutoCloseable {
         return segment.end - at < p.length() ? Optional.empty() : Optional.of(p);
     }
 
-    /** Whether the record's key and data match the CRC32C in its header. */
-    private static boolean checks(Packed p, ByteBuffer header) throws IOException {
-        ByteBuffer rest = ByteBuffer.allocate(p.keyLength + p.size);
-        p.segment.read(rest, p.offset + HEADER);
-        return crc(header, rest.flip()) == header.getInt(CRC_AT);
+    /** The key of a whole record read into {@code record}, if the record matches its CRC32C. */
+    private static Optional<String> keyIfIntact(ByteBuffer record, int keyLength) {
+        ByteBuffer header = record.slice(0, HEADER);
+        if (crc(header, record.slice(HEADER, record.limit() - HEADER)) != header.getInt(CRC_AT)) return Optional.empty();
+        byte[] key = new byte[keyLength];
+        record.get(HEADER, key);
+        return Optional.of(new String(key, StandardCharsets.US_ASCII));
     }
 
-    private static String readKey(Segment segment, Packed p) throws IOException {
-        ByteBuffer key = ByteBuffer.allocate(p.keyLength);
-        segment.read(key, p.offset + HEADER);
-        return new String(key.array(), StandardCharsets.US_ASCII);
+    private static boolean intact(Packed p) throws IOException {
+        ByteBuffer record = ByteBuffer.allocate(Math.toIntExact(p.length()));
+        p.segment.read(record, p.offset);
+        return keyIfIntact(record.flip(), p.keyLength).isPresent();
     }
 
     /** CRC32C over the header (but its state byte and CRC field), then the key and the data. */
@@ -304,15 +365,68 @@ final class BlobPack implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    /** Puts {@code candidate} in the index unless a newer version is there; returns the one that lost, or null. */
-    private Packed keepNewer(String key, Packed candidate) {
-        Packed[] loser = new Packed[1];
-        index.merge(key, candidate, (old, neu) -> {
-            boolean newer = neu.version > old.version || (neu.version == old.version && neu.segment.number >= old.segment.number);
-            loser[0] = newer ? old : neu;
-            return newer ? neu : old;
-        });
-        return loser[0];
+    /** Puts {@code candidate} in the index unless a newer version of the key is there; returns the one that lost, or null. */
+    private Packed keepNewer(String key, long hash, Packed candidate) throws IOException {
+        keyLock.lock();
+        try {
+            Optional<Keyed> old = locate(key, hash);
+            if (old.isEmpty()) {
+                index.add(hash, candidate.location());
+                return null;
+            }
+            Packed current = old.get().record();
+            if (!candidate.newerThan(current)) return candidate;
+            index.replace(hash, current.location(), candidate.location());
+            return current;
+        } finally {
+            keyLock.unlock();
+        }
+    }
+
+    /**
+     * The live record the index holds for the key. Two keys may share a hash, so each record found
+     * under it is read to compare keys. Without {@link #keyLock} held, a record may move (compaction)
+     * or go (delete) under the caller: it is looked up again, a few times.
+     */
+    private Optional<Keyed> locate(String key, long hash) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            boolean moved = false;
+            for (long location : index.find(hash)) {
+                Optional<Keyed> found = keyedAt(location);
+                if (found.isEmpty()) {
+                    moved = true;
+                } else if (found.get().key().equals(key) && found.get().live()) {
+                    return found;
+                } else if (!index.contains(hash, location)) {
+                    moved = true; // deleted, replaced or compacted since the lookup (its key may be half erased)
+                } else if (found.get().live() && !intact(found.get().record())) {
+                    // Another key with the same hash, or this key's record with damaged key bytes: say so rather than "absent".
+                    throw new IOException("packed record in " + found.get().record().segment.path + " at byte "
+                            + found.get().record().offset + " does not match its CRC32C: the segment is damaged");
+                }
+            }
+            if (!moved) return Optional.empty();
+            if (attempt >= 4) throw new IOException("packed blob " + Checks.quote(key) + " kept moving while being looked up");
+        }
+    }
+
+    /** The record at the location with its key, or empty if its segment has been compacted away. */
+    private Optional<Keyed> keyedAt(long location) throws IOException {
+        Segment segment = segments.get(PackIndex.segment(location));
+        if (segment == null) return Optional.empty();
+        long at = PackIndex.offset(location);
+        try {
+            // One read for the header and the longest key: the key follows the header.
+            ByteBuffer head = ByteBuffer.allocate((int) Math.clamp(segment.end - at, 0, HEADER + Checks.MAX_BLOB_KEY_LENGTH));
+            segment.read(head, at);
+            Optional<Packed> record = parseHeader(segment, at, head.flip());
+            if (record.isEmpty()) throw new IOException("no packed record parses in " + segment.path + " at byte " + at);
+            String key = new String(head.array(), HEADER, record.get().keyLength, StandardCharsets.US_ASCII);
+            return Optional.of(new Keyed(record.get(), key, head.get(STATE_AT) == LIVE));
+        } catch (ClosedChannelException e) {
+            if (segment.removed) return Optional.empty();
+            throw e;
+        }
     }
 
     /** Whether a blob of this many bytes is packed. */
@@ -330,7 +444,7 @@ final class BlobPack implements AutoCloseable {
                 erase(p); // a failed put stores nothing, not even after a restart
                 throw e;
             }
-            Packed loser = keepNewer(key, p);
+            Packed loser = keepNewer(key, keyHash.applyAsLong(key), p);
             if (loser != null) erase(loser);
         } finally {
             p.segment.unsettled.decrementAndGet();
@@ -380,47 +494,59 @@ final class BlobPack implements AutoCloseable {
 
     /** The packed blob's bytes, checked against its CRC; empty if none is packed under the key. */
     Optional<byte[]> read(String key) throws IOException {
+        long hash = keyHash.applyAsLong(key);
         for (int attempt = 0; ; attempt++) {
-            Packed p = index.get(key);
-            if (p == null) return Optional.empty();
+            Optional<Keyed> found = locate(key, hash);
+            if (found.isEmpty()) return Optional.empty();
+            Packed p = found.get().record();
             try {
-                ByteBuffer header = ByteBuffer.allocate(HEADER);
-                p.segment.read(header, p.offset);
-                ByteBuffer keyAndData = ByteBuffer.allocate(p.keyLength + p.size);
-                p.segment.read(keyAndData, p.offset + HEADER);
-                header.flip();
-                keyAndData.flip();
+                ByteBuffer record = ByteBuffer.allocate(Math.toIntExact(p.length()));
+                p.segment.read(record, p.offset);
+                ByteBuffer header = record.flip().slice(0, HEADER);
+                ByteBuffer keyAndData = record.slice(HEADER, record.limit() - HEADER);
                 if (header.get(STATE_AT) == LIVE && crc(header, keyAndData) == header.getInt(CRC_AT)) {
-                    return Optional.of(Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size));
+                    return Optional.of(Arrays.copyOfRange(record.array(), HEADER + p.keyLength, record.limit()));
                 }
-                if (index.get(key) == p) {
+                if (index.contains(hash, p.location())) {
                     throw new IOException("packed blob " + Checks.quote(key) + " in " + p.segment.path + " at byte " + p.offset
                             + " does not match its CRC32C: the segment is damaged");
                 }
             } catch (ClosedChannelException e) {
-                if (!p.segment.removed || attempt >= 2) throw e; // else compacted away under us: look it up again
+                if (!p.segment.removed || attempt >= 4) throw e; // else compacted away under us: look it up again
             }
         }
     }
 
-    boolean contains(String key) {
-        return index.containsKey(key);
+    boolean contains(String key) throws IOException {
+        return locate(key, keyHash.applyAsLong(key)).isPresent();
     }
 
     /** Deletes the packed blob under the key (not forced: a power cut may undo it, leaving an orphan). */
     boolean delete(String key) throws IOException {
-        Packed p = index.remove(key);
-        if (p == null) return false;
-        erase(p);
+        Optional<Packed> p = unindex(key);
+        if (p.isEmpty()) return false;
+        erase(p.get());
         return true;
     }
 
     /** As {@link #delete}, but durable when it returns: for a blob replaced by a file of its own. */
     void deleteDurably(String key) throws IOException {
-        Packed p = index.remove(key);
-        if (p == null) return;
-        erase(p);
-        sync.force(p.segment.descriptor(), p.segment.path);
+        Optional<Packed> p = unindex(key);
+        if (p.isEmpty()) return;
+        erase(p.get());
+        sync.force(p.get().segment.descriptor(), p.get().segment.path);
+    }
+
+    private Optional<Packed> unindex(String key) throws IOException {
+        long hash = keyHash.applyAsLong(key);
+        keyLock.lock();
+        try {
+            Optional<Packed> p = locate(key, hash).map(Keyed::record);
+            p.ifPresent(record -> index.remove(hash, record.location()));
+            return p;
+        } finally {
+            keyLock.unlock();
+        }
     }
 
     /** Zeroes the record's key and data and marks it deleted, in place; compacts its segment if it is now mostly dead. */
@@ -457,31 +583,40 @@ final class BlobPack implements AutoCloseable {
      * copies of some records with equal versions: either is the blob.
      */
     private void compact(Segment segment) {
-        record Move(String key, Packed from, Packed to) {}
+        record Move(long hash, long from, Packed to) {}
         List<Move> moves = new ArrayList<>();
         compactLock.lock(); // one at a time: a compaction's copies are settled before the next one looks
         try {
             while (segment.unsettled.get() > 0) Thread.sleep(1); // puts that wrote into it before it filled
-            for (Map.Entry<String, Packed> e : index.entrySet()) {
-                Packed p = e.getValue();
-                if (p.segment != segment) continue;
-                ByteBuffer header = ByteBuffer.allocate(HEADER);
-                segment.read(header, p.offset);
-                ByteBuffer keyAndData = ByteBuffer.allocate(p.keyLength + p.size);
-                segment.read(keyAndData, p.offset + HEADER);
+            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            for (long[] entry : index.entriesIn(segment.number)) {
+                long hash = entry[0];
+                long from = entry[1];
+                Optional<Packed> p = readHeader(segment, PackIndex.offset(from), header);
+                if (p.isEmpty()) throw new IOException("no packed record parses at byte " + PackIndex.offset(from));
+                ByteBuffer keyAndData = ByteBuffer.allocate(p.get().keyLength + p.get().size);
+                segment.read(keyAndData, p.get().offset + HEADER);
                 if (header.get(STATE_AT) != LIVE || crc(header, keyAndData.flip()) != header.getInt(CRC_AT)) {
-                    if (index.get(e.getKey()) != p) continue; // deleted meanwhile
-                    throw new IOException("packed blob " + Checks.quote(e.getKey()) + " at byte " + p.offset + " does not match its CRC32C");
+                    if (!index.contains(hash, from)) continue; // deleted meanwhile
+                    throw new IOException("packed record at byte " + p.get().offset + " does not match its CRC32C");
                 }
+                String key = new String(keyAndData.array(), 0, p.get().keyLength, StandardCharsets.US_ASCII);
                 byte[] sha = new byte[32];
                 header.get(28, sha);
-                byte[] data = Arrays.copyOfRange(keyAndData.array(), p.keyLength, p.keyLength + p.size);
-                moves.add(new Move(e.getKey(), p, append(e.getKey(), data, sha, p.version, p.writtenAt)));
+                byte[] data = Arrays.copyOfRange(keyAndData.array(), p.get().keyLength, keyAndData.limit());
+                moves.add(new Move(hash, from, append(key, data, sha, p.get().version, p.get().writtenAt)));
             }
             for (Segment s : moves.stream().map(m -> m.to.segment).distinct().toList()) sync.force(s.descriptor(), s.path);
-            for (Move m : moves) {
-                if (!index.replace(m.key, m.from, m.to)) erase(m.to); // deleted or replaced meanwhile
+            List<Packed> unwanted = new ArrayList<>();
+            keyLock.lock();
+            try {
+                for (Move m : moves) {
+                    if (!index.replace(m.hash, m.from, m.to.location())) unwanted.add(m.to); // deleted or replaced meanwhile
+                }
+            } finally {
+                keyLock.unlock();
             }
+            for (Packed p : unwanted) erase(p);
             segments.remove(segment.number);
             appendLock.lock(); // no erase writes into it from here on
             try {
@@ -503,9 +638,23 @@ final class BlobPack implements AutoCloseable {
         }
     }
 
-    /** The packed blobs, for the store's listing. */
+    /**
+     * The packed blobs, for the store's listing, read from their records segment by segment, oldest
+     * first. A record that compaction moves meanwhile goes to a newer segment, so it is still listed —
+     * twice, if its old segment had been listed already.
+     */
     Stream<BlobEntry> list() {
-        return index.entrySet().stream().map(e -> new BlobEntry(e.getKey(), e.getValue().size, Instant.ofEpochMilli(e.getValue().writtenAt)));
+        return Stream.iterate(segments.isEmpty() ? null : segments.firstKey(), Objects::nonNull, segments::higherKey)
+                .flatMap(number -> Arrays.stream(index.entriesIn(number)).map(entry -> listed(entry[1])).flatMap(Optional::stream));
+    }
+
+    private Optional<BlobEntry> listed(long location) {
+        try {
+            return keyedAt(location).filter(Keyed::live)
+                    .map(k -> new BlobEntry(k.key(), k.record().size, Instant.ofEpochMilli(k.record().writtenAt)));
+        } catch (IOException e) {
+            throw new StoreException("could not list the blob pack " + dir, e);
+        }
     }
 
     /** The segment files, oldest first. */

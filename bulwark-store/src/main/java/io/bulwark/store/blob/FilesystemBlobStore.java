@@ -37,6 +37,7 @@ import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -92,6 +93,11 @@ public final class FilesystemBlobStore implements BlobStore {
 
     /** With segments of {@code segmentBytes}: small ones let tests see segments fill, roll and compact. */
     FilesystemBlobStore(Path root, long segmentBytes) {
+        this(root, segmentBytes, BlobPack.seededHash());
+    }
+
+    /** As above, with the pack index's key hash: a constant one makes every key collide. */
+    FilesystemBlobStore(Path root, long segmentBytes, ToLongFunction<String> keyHash) {
         this.root = root.toAbsolutePath().normalize();
         try {
             if (!Files.isDirectory(this.root)) {
@@ -116,7 +122,7 @@ public final class FilesystemBlobStore implements BlobStore {
         } catch (IOException e) {
             throw new StoreException("could not open the blob store directory " + this.root, e);
         }
-        pack = new BlobPack(this.root.resolve(PACK), segmentBytes, sync);
+        pack = new BlobPack(this.root.resolve(PACK), segmentBytes, sync, keyHash);
     }
 
     /** The store's directory. */
@@ -307,7 +313,11 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public boolean exists(String key) {
         Path path = pathOf(key);
-        return pack.contains(key) || Files.isRegularFile(path);
+        try {
+            return pack.contains(key) || Files.isRegularFile(path);
+        } catch (IOException e) {
+            throw new StoreException("could not look up blob " + Checks.quote(key) + " in " + root, e);
+        }
     }
 
     @Override
@@ -404,7 +414,11 @@ public final class FilesystemBlobStore implements BlobStore {
 
     /** List only what open() finds: a blob file shadowed by a packed blob is a leftover. */
     private boolean isBlobFile(Path p) {
-        return isBlobFile(root, p) && !pack.contains(p.getFileName().toString());
+        try {
+            return isBlobFile(root, p) && !pack.contains(p.getFileName().toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Optional<BlobEntry> entryOf(Path p) {
