@@ -163,6 +163,7 @@ final class NodeCommands {
                 }
                 throw e;
             }
+            IdleFootprint.apply();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.close();
