@@ -68,6 +68,12 @@ public final class PolicySet {
     /** Labels compiled before, by value (validation and compilation are pure, so the result can be reused). */
     private final Map<ConfidentialityLabel, CompiledLabel> compiled = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int COMPILED_CACHE = 4096;
+    /**
+     * JSON labels already decoded, by their exact text: every sealed record and metadata row carries
+     * its label as JSON, and a node receiving records decodes the same few labels over and over.
+     * Labels are immutable and the policies do not change, so the text decides the result.
+     */
+    private final Map<String, ConfidentialityLabel> decodedJson = new java.util.concurrent.ConcurrentHashMap<>();
     /** Each known nation's holdings: itself and the groups it belongs to. */
     private final Map<String, long[]> nationHoldings = new HashMap<>();
 
@@ -192,6 +198,18 @@ public final class PolicySet {
      * canonical form. Throws only {@link InvalidLabelException}, whatever the input.
      */
     public ConfidentialityLabel decode(LabelFormat format, String text) {
+        if (format == LabelFormat.JSON && text != null) {
+            ConfidentialityLabel known = decodedJson.get(text);
+            if (known != null) return known;
+            ConfidentialityLabel decoded = decodeUncached(format, text);
+            if (decodedJson.size() >= COMPILED_CACHE) decodedJson.clear(); // as for compiled labels below
+            decodedJson.put(text, decoded);
+            return decoded;
+        }
+        return decodeUncached(format, text);
+    }
+
+    private ConfidentialityLabel decodeUncached(LabelFormat format, String text) {
         String input = "label (" + format.name().toLowerCase(Locale.ROOT) + ")";
         if (text == null || text.isBlank()) {
             throw new InvalidLabelException(input, "", "the input is empty");

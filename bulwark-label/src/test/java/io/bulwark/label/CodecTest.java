@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import static io.bulwark.label.Fixtures.DEFAULTS;
 import static io.bulwark.label.Fixtures.compact;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The codecs on known vectors, and exact round trips on canonical forms in every format and language. */
@@ -41,6 +42,20 @@ class CodecTest {
     }
 
     // === known vectors ============================================================================
+
+    @Test
+    void aJsonLabelDecodedAgainIsTheSameAndABadOneFailsEveryTime() {
+        PolicySet policies = PolicySet.defaults(); // its own decode cache
+        String json = DEFAULTS.encode(compact("NATO SECRET//REL TO DEU, FRA"), LabelFormat.JSON);
+        ConfidentialityLabel first = policies.decode(LabelFormat.JSON, json);
+        assertThat(policies.decode(LabelFormat.JSON, json)).isSameAs(first).isEqualTo(compact("NATO SECRET//REL TO DEU, FRA"));
+        String unknown = json.replace("SECRET", "SEKRET");
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> policies.decode(LabelFormat.JSON, unknown)).isInstanceOf(InvalidLabelException.class)
+                    .hasMessageContaining("classification");
+        }
+    }
+
 
     @Test
     void compactVectorIsCanonicalisedToPolicyOrder() {
