@@ -350,9 +350,15 @@ final class BlobPack implements AutoCloseable {
         return Optional.of(new String(key, StandardCharsets.US_ASCII));
     }
 
+    /** Whether the record matches its CRC32C; false too if its segment was compacted away while it was read. */
     private static boolean intact(Packed p) throws IOException {
         ByteBuffer record = ByteBuffer.allocate(Math.toIntExact(p.length()));
-        p.segment.read(record, p.offset);
+        try {
+            p.segment.read(record, p.offset);
+        } catch (ClosedChannelException e) {
+            if (p.segment.removed) return false;
+            throw e;
+        }
         return keyIfIntact(record.flip(), p.keyLength).isPresent();
     }
 
@@ -390,23 +396,31 @@ final class BlobPack implements AutoCloseable {
      */
     private Optional<Keyed> locate(String key, long hash) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            boolean moved = false;
+            boolean moved = false; // a record that may have been this key's went or moved: look again
             for (long location : index.find(hash)) {
                 Optional<Keyed> found = keyedAt(location);
                 if (found.isEmpty()) {
-                    moved = true;
-                } else if (found.get().key().equals(key) && found.get().live()) {
-                    return found;
-                } else if (!index.contains(hash, location)) {
-                    moved = true; // deleted, replaced or compacted since the lookup (its key may be half erased)
-                } else if (found.get().live() && !intact(found.get().record())) {
-                    // Another key with the same hash, or this key's record with damaged key bytes: say so rather than "absent".
-                    throw new IOException("packed record in " + found.get().record().segment.path + " at byte "
-                            + found.get().record().offset + " does not match its CRC32C: the segment is damaged");
+                    moved = true; // its segment was compacted away
+                    continue;
+                }
+                Keyed k = found.get();
+                if (k.key().equals(key)) {
+                    if (k.live()) return found;
+                    moved = true; // deleted or replaced since the lookup
+                } else if (k.key().indexOf('\0') >= 0) {
+                    moved = true; // being erased (keys never hold a zero byte): it may have been this key
+                } else if (k.live() && !intact(k.record()) && index.contains(hash, location)) {
+                    if (k.record().segment.removed) {
+                        moved = true; // compacted away while it was read
+                        continue;
+                    }
+                    // Another key under the same hash would match its CRC32C; this one is damaged, and may be this key's record.
+                    throw new IOException("packed record in " + k.record().segment.path + " at byte " + k.record().offset
+                            + " does not match its CRC32C: the segment is damaged");
                 }
             }
             if (!moved) return Optional.empty();
-            if (attempt >= 4) throw new IOException("packed blob " + Checks.quote(key) + " kept moving while being looked up");
+            if (attempt >= 9) throw new IOException("packed blob " + Checks.quote(key) + " kept moving while being looked up");
         }
     }
 
@@ -644,7 +658,7 @@ final class BlobPack implements AutoCloseable {
      * twice, if its old segment had been listed already.
      */
     Stream<BlobEntry> list() {
-        return Stream.iterate(segments.isEmpty() ? null : segments.firstKey(), Objects::nonNull, segments::higherKey)
+        return Stream.iterate(segments.ceilingKey(0L), Objects::nonNull, segments::higherKey)
                 .flatMap(number -> Arrays.stream(index.entriesIn(number)).map(entry -> listed(entry[1])).flatMap(Optional::stream));
     }
 
