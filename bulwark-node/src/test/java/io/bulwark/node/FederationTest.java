@@ -96,7 +96,11 @@ class FederationTest {
         var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "to be retracted");
         nations.await("FRA and USA hold it", SHARE, () -> held("FRA", p.id()) && held("USA", p.id()));
 
+        String deuBlob = nations.node("DEU").metadata().find(p.id()).orElseThrow().blob().key();
+        assertThat(nations.node("DEU").storage().open(deuBlob)).isPresent();
         assertThat(nations.node("DEU").records().retract(analyst("DEU"), p.id())).isTrue();
+        // The origin kept the newest published bytes in memory for its peers' feeds: they go with the blob.
+        assertThat(nations.node("DEU").storage().open(deuBlob)).isEmpty();
 
         nations.await("FRA and USA drop it", SHARE, () -> !held("FRA", p.id()) && !held("USA", p.id()));
         for (String n : List.of("FRA", "USA")) {

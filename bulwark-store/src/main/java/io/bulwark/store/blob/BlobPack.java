@@ -314,7 +314,7 @@ final class BlobPack implements AutoCloseable {
             Optional<Packed> p = parseHeader(segment, at, chunk.slice(from, Math.min(HEADER, chunk.limit() - from)));
             if (p.isEmpty()) return;
             ByteBuffer record = chunk.slice(from, Math.toIntExact(p.get().length()));
-            visitor.visit(p.get(), record.get(STATE_AT) == LIVE ? keyIfIntact(record, p.get().keyLength) : Optional.empty());
+            visitor.visit(p.get(), liveAndIntact(record) ? Optional.of(keyOf(record, p.get().keyLength)) : Optional.empty());
             at += p.get().length();
         }
     }
@@ -341,25 +341,33 @@ final class BlobPack implements AutoCloseable {
         return segment.end - at < p.length() ? Optional.empty() : Optional.of(p);
     }
 
-    /** The key of a whole record read into {@code record}, if the record matches its CRC32C. */
-    private static Optional<String> keyIfIntact(ByteBuffer record, int keyLength) {
-        ByteBuffer header = record.slice(0, HEADER);
-        if (crc(header, record.slice(HEADER, record.limit() - HEADER)) != header.getInt(CRC_AT)) return Optional.empty();
-        byte[] key = new byte[keyLength];
-        record.get(HEADER, key);
-        return Optional.of(new String(key, StandardCharsets.US_ASCII));
+    /** The whole record, header to data, in one read. */
+    private static ByteBuffer whole(Packed p) throws IOException {
+        ByteBuffer record = ByteBuffer.allocate(Math.toIntExact(p.length()));
+        p.segment.read(record, p.offset);
+        return record.flip();
     }
 
-    /** Whether the record matches its CRC32C; false too if its segment was compacted away while it was read. */
+    /** Whether a whole record is live and matches the CRC32C in its header. */
+    private static boolean liveAndIntact(ByteBuffer record) {
+        ByteBuffer header = record.slice(0, HEADER);
+        return header.get(STATE_AT) == LIVE && crc(header, record.slice(HEADER, record.limit() - HEADER)) == header.getInt(CRC_AT);
+    }
+
+    private static String keyOf(ByteBuffer record, int keyLength) {
+        byte[] key = new byte[keyLength];
+        record.get(HEADER, key);
+        return new String(key, StandardCharsets.US_ASCII);
+    }
+
+    /** Whether the record is live and intact; false too if its segment was compacted away while it was read. */
     private static boolean intact(Packed p) throws IOException {
-        ByteBuffer record = ByteBuffer.allocate(Math.toIntExact(p.length()));
         try {
-            p.segment.read(record, p.offset);
+            return liveAndIntact(whole(p));
         } catch (ClosedChannelException e) {
             if (p.segment.removed) return false;
             throw e;
         }
-        return keyIfIntact(record.flip(), p.keyLength).isPresent();
     }
 
     /** CRC32C over the header (but its state byte and CRC field), then the key and the data. */
@@ -514,13 +522,8 @@ final class BlobPack implements AutoCloseable {
             if (found.isEmpty()) return Optional.empty();
             Packed p = found.get().record();
             try {
-                ByteBuffer record = ByteBuffer.allocate(Math.toIntExact(p.length()));
-                p.segment.read(record, p.offset);
-                ByteBuffer header = record.flip().slice(0, HEADER);
-                ByteBuffer keyAndData = record.slice(HEADER, record.limit() - HEADER);
-                if (header.get(STATE_AT) == LIVE && crc(header, keyAndData) == header.getInt(CRC_AT)) {
-                    return Optional.of(Arrays.copyOfRange(record.array(), HEADER + p.keyLength, record.limit()));
-                }
+                ByteBuffer record = whole(p);
+                if (liveAndIntact(record)) return Optional.of(Arrays.copyOfRange(record.array(), HEADER + p.keyLength, record.limit()));
                 if (index.contains(hash, p.location())) {
                     throw new IOException("packed blob " + Checks.quote(key) + " in " + p.segment.path + " at byte " + p.offset
                             + " does not match its CRC32C: the segment is damaged");
@@ -608,17 +611,15 @@ final class BlobPack implements AutoCloseable {
                 long from = entry[1];
                 Optional<Packed> p = readHeader(segment, PackIndex.offset(from), header);
                 if (p.isEmpty()) throw new IOException("no packed record parses at byte " + PackIndex.offset(from));
-                ByteBuffer keyAndData = ByteBuffer.allocate(p.get().keyLength + p.get().size);
-                segment.read(keyAndData, p.get().offset + HEADER);
-                if (header.get(STATE_AT) != LIVE || crc(header, keyAndData.flip()) != header.getInt(CRC_AT)) {
+                ByteBuffer record = whole(p.get());
+                if (!liveAndIntact(record)) {
                     if (!index.contains(hash, from)) continue; // deleted meanwhile
                     throw new IOException("packed record at byte " + p.get().offset + " does not match its CRC32C");
                 }
-                String key = new String(keyAndData.array(), 0, p.get().keyLength, StandardCharsets.US_ASCII);
                 byte[] sha = new byte[32];
-                header.get(28, sha);
-                byte[] data = Arrays.copyOfRange(keyAndData.array(), p.get().keyLength, keyAndData.limit());
-                moves.add(new Move(hash, from, append(key, data, sha, p.get().version, p.get().writtenAt)));
+                record.get(28, sha);
+                byte[] data = Arrays.copyOfRange(record.array(), HEADER + p.get().keyLength, record.limit());
+                moves.add(new Move(hash, from, append(keyOf(record, p.get().keyLength), data, sha, p.get().version, p.get().writtenAt)));
             }
             for (Segment s : moves.stream().map(m -> m.to.segment).distinct().toList()) sync.force(s.descriptor(), s.path);
             List<Packed> unwanted = new ArrayList<>();
