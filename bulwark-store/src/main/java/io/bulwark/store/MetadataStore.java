@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -185,6 +186,12 @@ public interface MetadataStore extends AutoCloseable {
      * @return the subset of {@code blobKeys} that are referenced
      */
     Set<String> referencedBlobKeys(Collection<String> blobKeys);
+
+    /**
+     * Gives every blob key some record (in any state) refers to to {@code sink}, in one pass and no
+     * particular order: how a sweep of a large store learns them all ({@link ReferencedBlobKeys}).
+     */
+    void forEachReferencedBlobKey(Consumer<String> sink);
 
     /**
      * Commits what was already submitted, then releases the database. Later calls raise

@@ -88,25 +88,34 @@ public final class OrphanSweeper {
      *                        which is safe, and the next sweep carries on
      */
     public Report sweep() {
+        return sweep(ReferencedBlobKeys.snapshot(metadata));
+    }
+
+    /**
+     * As {@link #sweep()}, with the referenced keys read before (one snapshot can serve the sweeps of
+     * several stores). A blob the snapshot does not name is looked up again before it is deleted, so
+     * a record stored since the snapshot keeps its blob.
+     */
+    public Report sweep(ReferencedBlobKeys referenced) {
         Instant cutoff = clock.instant().minus(grace);
         long incomplete = blobs.deleteIncomplete(cutoff);
         long examined = 0;
         long orphans = 0;
+        List<String> candidates = new ArrayList<>();
         try (Stream<BlobEntry> listed = blobs.list()) {
-            Iterator<BlobEntry> it = listed.iterator();
-            List<String> candidates = new ArrayList<>(CHUNK);
-            while (it.hasNext()) {
+            for (Iterator<BlobEntry> it = listed.iterator(); it.hasNext(); ) {
                 BlobEntry e = it.next();
                 examined++;
-                if (e.lastModified().isBefore(cutoff)) {
+                if (e.lastModified().isBefore(cutoff) && !referenced.mayBeReferenced(e.key())) {
                     candidates.add(e.key());
-                }
-                if (candidates.size() == CHUNK || (!it.hasNext() && !candidates.isEmpty())) {
-                    orphans += deleteUnreferenced(candidates);
-                    candidates.clear();
+                    if (candidates.size() == CHUNK) {
+                        orphans += deleteUnreferenced(candidates);
+                        candidates.clear();
+                    }
                 }
             }
         }
+        orphans += deleteUnreferenced(candidates);
         Report report = new Report(examined, orphans, incomplete);
         if (orphans > 0 || incomplete > 0) {
             LOG.info("orphan sweep: {} blobs examined, {} orphan blobs and {} partial writes deleted",
@@ -116,6 +125,7 @@ public final class OrphanSweeper {
     }
 
     private long deleteUnreferenced(List<String> keys) {
+        if (keys.isEmpty()) return 0;
         Set<String> referenced = metadata.referencedBlobKeys(keys);
         long deleted = 0;
         for (String key : keys) {

@@ -903,6 +903,17 @@ public abstract class MetadataStoreContractTest {
         }
 
         @Test
+        void listsEveryReferencedKeyInOnePass() {
+            List<RecordMetadata> records = insertMany(1200);
+            ok(store.retract(records.getFirst().id(), new byte[] {1}, T0));
+            List<String> listed = new ArrayList<>();
+
+            store.forEachReferencedBlobKey(listed::add);
+
+            assertThat(listed).containsExactlyInAnyOrderElementsOf(records.stream().map(r -> r.blob().key()).toList());
+        }
+
+        @Test
         void handlesMoreKeysThanOneQueryTakes() {
             List<RecordMetadata> records = insertMany(1200);
             List<String> keys = new ArrayList<>(records.stream().map(r -> r.blob().key()).toList());

@@ -113,6 +113,23 @@ class OrphanSweeperTest {
     }
 
     @Test
+    void aRecordStoredSinceTheSnapshotOfReferencedKeysKeepsItsBlob() {
+        RecordMetadata before = store();
+        ReferencedBlobKeys snapshot = ReferencedBlobKeys.snapshot(metadata);
+        RecordMetadata since = store();
+        blobs.put("orphan", new ByteArrayInputStream(new byte[] {1}));
+        assertThat(snapshot.mayBeReferenced(before.blob().key())).isTrue();
+        assertThat(snapshot.mayBeReferenced(since.blob().key())).isFalse();
+
+        OrphanSweeper.Report report = sweeperAt(Instant.now().plus(Duration.ofHours(2))).sweep(snapshot);
+
+        assertThat(report).isEqualTo(new OrphanSweeper.Report(3, 1, 0));
+        assertThat(blobs.exists(since.blob().key())).as("looked up again before deleting").isTrue();
+        assertThat(blobs.exists(before.blob().key())).isTrue();
+        assertThat(blobs.exists("orphan")).isFalse();
+    }
+
+    @Test
     void aNegativeGracePeriodIsRefused() {
         assertThatThrownBy(() -> new OrphanSweeper(metadata, blobs, Duration.ofSeconds(-1), Clock.systemUTC()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("grace");

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -219,21 +218,6 @@ final class BlobPack implements AutoCloseable {
         String digits = name.substring(0, name.length() - SUFFIX.length());
         if (digits.length() != 16 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) return Optional.empty();
         return Optional.of(Long.parseLong(digits));
-    }
-
-    /**
-     * A 64-bit hash of a key for the index: FNV-1a from a random seed, then MurmurHash3's finaliser.
-     * The seed keeps a peer that chooses record ids from crafting keys that pile into one slot run.
-     */
-    static ToLongFunction<String> seededHash() {
-        long seed = new SecureRandom().nextLong();
-        return key -> {
-            long h = seed ^ 0xcbf29ce484222325L;
-            for (int i = 0; i < key.length(); i++) h = (h ^ key.charAt(i)) * 0x100000001b3L;
-            h = (h ^ h >>> 33) * 0xff51afd7ed558ccdL;
-            h = (h ^ h >>> 33) * 0xc4ceb9fe1a85ec53L;
-            return h ^ h >>> 33;
-        };
     }
 
     /**
@@ -660,7 +644,7 @@ final class BlobPack implements AutoCloseable {
      */
     Stream<BlobEntry> list() {
         return Stream.iterate(segments.ceilingKey(0L), Objects::nonNull, segments::higherKey)
-                .flatMap(number -> Arrays.stream(index.entriesIn(number)).map(entry -> listed(entry[1])).flatMap(Optional::stream));
+                .flatMap(number -> Arrays.stream(index.locationsIn(number)).mapToObj(this::listed).flatMap(Optional::stream));
     }
 
     private Optional<BlobEntry> listed(long location) {

@@ -1,5 +1,6 @@
 package io.bulwark.store.blob;
 
+import io.bulwark.store.internal.KeyHash;
 import io.bulwark.store.BlobEntry;
 import io.bulwark.store.BlobMismatchException;
 import io.bulwark.store.BlobRef;
@@ -93,7 +94,7 @@ public final class FilesystemBlobStore implements BlobStore {
 
     /** With segments of {@code segmentBytes}: small ones let tests see segments fill, roll and compact. */
     FilesystemBlobStore(Path root, long segmentBytes) {
-        this(root, segmentBytes, BlobPack.seededHash());
+        this(root, segmentBytes, KeyHash.seeded());
     }
 
     /** As above, with the pack index's key hash: a constant one makes every key collide. */

@@ -106,6 +106,21 @@ final class PackIndex {
         return pairs;
     }
 
+    /** The locations in one segment, in offset order: {@link #entriesIn} without the hashes, for listing. */
+    synchronized long[] locationsIn(long segment) {
+        long[] in = new long[64];
+        int n = 0;
+        for (long location : locations) {
+            if (location != EMPTY && segment(location) == segment) {
+                if (n == in.length) in = Arrays.copyOf(in, n * 2);
+                in[n++] = location;
+            }
+        }
+        in = Arrays.copyOf(in, n);
+        Arrays.sort(in); // one segment: location order is offset order
+        return in;
+    }
+
     synchronized int size() {
         return size;
     }

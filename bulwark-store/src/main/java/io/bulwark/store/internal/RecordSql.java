@@ -223,6 +223,14 @@ public final class RecordSql implements AutoCloseable {
         return found;
     }
 
+    /** Gives every blob key a record (in any state) names to {@code sink}, in one pass: for sweeps. */
+    public void forEachReferencedBlobKey(java.util.function.Consumer<String> sink) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement("SELECT blob_key FROM records");
+             ResultSet rs = s.executeQuery()) {
+            while (rs.next()) sink.accept(rs.getString(1));
+        }
+    }
+
     // ---- writes (inside the caller's transaction) --------------------------------------------
 
     public StoreResult<ChangeReceipt> insert(RecordMetadata r, long nowMillis) throws SQLException {
@@ -449,6 +457,18 @@ public final class RecordSql implements AutoCloseable {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) keys.add(rs.getString(1));
             }
+            return keys;
+        }
+    }
+
+    /** Blob keys with placements that no record names: what a crash between the two leaves. */
+    public List<String> unreferencedPlacedKeys() throws SQLException {
+        // One statement: the database walks placements in key order against the records' key index.
+        try (PreparedStatement s = connection.prepareStatement("SELECT DISTINCT p.blob_key FROM placement p"
+                + " WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.blob_key = p.blob_key) ORDER BY p.blob_key");
+             ResultSet rs = s.executeQuery()) {
+            List<String> keys = new ArrayList<>();
+            while (rs.next()) keys.add(rs.getString(1));
             return keys;
         }
     }

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -286,6 +287,15 @@ public final class SqliteMetadataStore implements MetadataStore {
             return Set.of();
         }
         return read("look up " + keys.size() + " blob keys", sql -> sql.referencedBlobKeys(keys));
+    }
+
+    @Override
+    public void forEachReferencedBlobKey(Consumer<String> sink) {
+        Objects.requireNonNull(sink, "sink");
+        read("list referenced blob keys", sql -> {
+            sql.forEachReferencedBlobKey(sink);
+            return null;
+        });
     }
 
     @Override

@@ -87,16 +87,9 @@ public final class SqlitePlacements implements PlacementIndex {
         });
     }
 
-    /** Every blob key with placements, for the sweep at start. */
-    public List<String> keys() {
-        return store.read("list placed blobs", sql -> {
-            List<String> keys = new ArrayList<>();
-            for (List<String> page = sql.placedKeys(List.of(), "", IMPORT_CHUNK); !page.isEmpty();
-                 page = sql.placedKeys(List.of(), page.getLast(), IMPORT_CHUNK)) {
-                keys.addAll(page);
-            }
-            return keys;
-        });
+    /** Blob keys with placements that no record names (a crash between placements and metadata). */
+    public List<String> unreferencedKeys() {
+        return store.read("find placements no record names", RecordSql::unreferencedPlacedKeys);
     }
 
     /** Per site: how many blobs it holds a replica of, and their bytes. */

@@ -1,5 +1,6 @@
 package io.bulwark.store.blob;
 
+import io.bulwark.store.internal.KeyHash;
 import io.bulwark.store.BlobEntry;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.BlobStore;
@@ -311,7 +312,7 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
         @ValueSource(strings = {"seeded key hash", "every key under one hash"})
         void concurrentPutsDeletesAndReadsAcrossCompactionsLoseNothing(String hashing) throws Exception {
             blobs.close();
-            ToLongFunction<String> hash = hashing.startsWith("every") ? key -> 42 : BlobPack.seededHash();
+            ToLongFunction<String> hash = hashing.startsWith("every") ? key -> 42 : KeyHash.seeded();
             blobs = new FilesystemBlobStore(dir.resolve("blobs"), 8192, hash); // small segments: many rolls and compactions
             int threads = 8;
             List<java.util.Map<String, byte[]>> models = new ArrayList<>();

@@ -70,6 +70,7 @@ class PackIndexTest {
                     long s = segment;
                     List<Long> in = model.keySet().stream().filter(l -> PackIndex.segment(l) == s).sorted().toList();
                     assertThat(Arrays.stream(index.entriesIn(segment)).map(e -> e[1]).toList()).containsExactlyElementsOf(in);
+                    assertThat(Arrays.stream(index.locationsIn(segment)).boxed().toList()).containsExactlyElementsOf(in);
                 }
             }
         }
