@@ -545,6 +545,10 @@ class NodeEndToEndTest {
         }
         String fingerprint = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(tls.getCertificate("node").getEncoded()));
         assertThat(info.path("fingerprint").asText()).isEqualTo(fingerprint);
+        // init generated the passphrase (192 random bits): the keystore's header records one PBKDF2
+        // iteration (docs/formats/crypto.md: a 4-byte count at offset 12), not 600,000.
+        assertThat(Files.readString(home.resolve("secrets/keystore.pass")).strip()).hasSize(32);
+        assertThat(java.nio.ByteBuffer.wrap(Files.readAllBytes(home.resolve("keystore.bwks"))).getInt(12)).isEqualTo(1);
     }
 
     @Test

@@ -170,6 +170,24 @@ class KeystoreTest {
     }
 
     @Test
+    void aGeneratedPassphraseIsNotStretchedAndMustBeLongEnoughToBeOne() throws Exception {
+        Path path = directory.resolve("generated.keystore");
+        char[] generated = "Rk8xQ2Vx3JvZp0mYb7WcT1sLh5NdA9uE".toCharArray(); // 24 random bytes, base64url
+
+        keystore.writeUnderGeneratedPassphrase(path, generated);
+
+        assertThat(KeystoreEnvelope.iterations(Files.readAllBytes(path))).isEqualTo(1);
+        assertThat(Keystore.open(path, generated).kem().primary()).isEqualTo(keystore.kem().primary());
+        assertThatThrownBy(() -> Keystore.open(path, "Rk8xQ2Vx3JvZp0mYb7WcT1sLh5NdA9uF".toCharArray()))
+                .isInstanceOf(AEADBadTagException.class);
+        byte[] before = Files.readAllBytes(path);
+        assertThatThrownBy(() -> keystore.writeUnderGeneratedPassphrase(path, "correct horse battery staple".toCharArray()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a generated keystore passphrase has at least 32 characters; this one has 28");
+        assertThat(Files.readAllBytes(path)).as("nothing written").isEqualTo(before);
+    }
+
+    @Test
     void theDefaultIterationCountIsOwasp2023() throws Exception {
         // One real write at the default (about a second here): the header records the count used.
         Path path = directory.resolve("default.keystore");

@@ -112,7 +112,7 @@ public record NodeHome(Path dir) {
             passphrase = Base64.getUrlEncoder().withoutPadding().encodeToString(random).toCharArray();
             writeSecret(home.passphraseFile(), new String(passphrase).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        Keystore.generate().write(home.keystore(), passphrase);
+        home.writeKeystore(Keystore.generate());
         writeSecret(home.tokenKey(), LocalTokens.generateSecret());
         writeTlsCertificate(home.tlsKeystore(), node, nation, passphrase);
         try (var store = new SqliteMetadataStore(home.database())) {
@@ -125,6 +125,20 @@ public record NodeHome(Path dir) {
     private static char[] passphraseFromEnvironment() {
         String p = System.getenv(Keystore.PASSPHRASE_VARIABLE);
         return p == null || p.isEmpty() ? null : p.toCharArray();
+    }
+
+    /**
+     * Writes the keystore under {@link #passphrase()}: stretched if a person chose it (the environment
+     * variable, or a short one put in the file by hand), not if init generated it (192 random bits,
+     * 32 characters, in {@code secrets/keystore.pass}).
+     */
+    void writeKeystore(Keystore keystore) throws IOException {
+        char[] passphrase = passphrase();
+        if (passphraseFromEnvironment() == null && passphrase.length >= Keystore.MIN_GENERATED_PASSPHRASE_CHARS) {
+            keystore.writeUnderGeneratedPassphrase(keystore(), passphrase);
+        } else {
+            keystore.write(keystore(), passphrase);
+        }
     }
 
     /** The keystore passphrase: the environment variable, else the file init wrote. */

@@ -101,7 +101,7 @@ public final class NodeKeys {
         List<KeyRotation> chain = new ArrayList<>(before.rotations());
         chain.add(statement);
         writeChain(home.rotations(), chain);
-        next.write(home.keystore(), home.passphrase());
+        home.writeKeystore(next);
         beforeUse.accept(next, List.copyOf(chain));
         now = new Snapshot(next, List.copyOf(chain));
         return new RotationResult(before.keystore().signing().primary().fingerprint().toString(),
