@@ -78,8 +78,11 @@ public final class FederationLoadDriver {
     private static final int MAX_IN_FLIGHT = 256;
     /** The watcher's pause between two list requests: its resolution is this plus one list round trip. */
     private static final long POLL_PAUSE_MICROS = 1000;
-    /** Records per list page: enough for any gap between two polls at 1,000 records/s. */
-    private static final int PAGE = 100;
+    /**
+     * Records per list page (--page): enough for any gap between two polls at 1,000 records/s. Each
+     * list encodes every listed label, so a large page makes the watchers a load of their own.
+     */
+    private static int page = 100;
     /** One detected record in this many is also read with GET /api/v1/records/{id}, to show the list tells the truth. */
     private static final int VALIDATE_EVERY = 10;
     /** How long after its 201 a record not yet listed at a peer is looked for with GET instead (see {@link Watcher}). */
@@ -107,7 +110,8 @@ public final class FederationLoadDriver {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N]");
+                case "--page" -> page = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N] [--page N]");
             }
         }
         FederationLoadDriver driver = new FederationLoadDriver(Files.createTempDirectory("bulwark-federation-load"));
@@ -316,10 +320,10 @@ public final class FederationLoadDriver {
                     ? "p99 ≤ 20 ms at 1,000/s: **met**" : "p99 ≤ 20 ms at 1,000/s: **not met**") : "—";
             rows.add(String.format(Locale.ROOT, "| %,d/s: share DEU → %s, publish sent until listed by %s's API | p50 %s, p99 %s, max %s (%,d records; "
                             + "%,d of them found by GET, not in the list; %d never found) — GET 200 on a 1-in-%d sample: p50 %s, p99 %s "
-                            + "(%,d reads, %d not 200); watcher cycle p50 %s, p99 %s | %s |",
+                            + "(%,d reads, %d not 200); watcher cycle (pages of %d) p50 %s, p99 %s | %s |",
                     rate, w.nation, w.nation, ms(listed, 50), ms(listed, 99), ms(listed, 100), listed.getTotalCount(), w.foundByGet.get(), undetected,
                     VALIDATE_EVERY, ms(read, 50), ms(read, 99), read.getTotalCount(), w.notReadable.get(),
-                    ms(w.cycle, 50), ms(w.cycle, 99), budget));
+                    page, ms(w.cycle, 50), ms(w.cycle, 99), budget));
         }
         return rows;
     }
@@ -331,7 +335,7 @@ public final class FederationLoadDriver {
     }
 
     /**
-     * Watches one peer's client API: lists the newest {@value #PAGE} records back to back with a
+     * Watches one peer's client API: lists the newest {@code page} records back to back with a
      * {@value #POLL_PAUSE_MICROS} µs pause, one request at a time, and notes when each id first
      * shows (the time the list response arrived: the record became visible at most one cycle
      * earlier). Polling a GET per pending record would cost a request per record per poll; this
@@ -340,7 +344,7 @@ public final class FederationLoadDriver {
      *
      * <p>The list is newest first by the origin's creation time, and records arrive in the origin's
      * commit order: a record sealed early but committed late (publishes in flight overtake each other
-     * under load) can arrive already below the newest {@value #PAGE} and never show. So each cycle
+     * under load) can arrive already below the newest {@code page} and never show. So each cycle
      * also reads, with GET, the oldest acknowledged records not yet seen here once they are
      * {@code STALE_NANOS} past their 201 — a few requests per cycle, only while something is late.
      */
@@ -368,7 +372,7 @@ public final class FederationLoadDriver {
         }
 
         private void watch() {
-            HttpRequest list = HttpRequest.newBuilder(URI.create(url + "/api/v1/records?limit=" + PAGE))
+            HttpRequest list = HttpRequest.newBuilder(URI.create(url + "/api/v1/records?limit=" + page))
                     .header("Authorization", "Bearer " + token).GET().build();
             long detected = 0;
             long previous = System.nanoTime();
