@@ -1,6 +1,5 @@
 package io.bulwark.store.blob;
 
-import io.bulwark.store.internal.KeyHash;
 import io.bulwark.store.BlobEntry;
 import io.bulwark.store.BlobMismatchException;
 import io.bulwark.store.BlobRef;
@@ -10,6 +9,7 @@ import io.bulwark.store.StoreException;
 import io.bulwark.store.internal.Checks;
 import io.bulwark.store.internal.Digests;
 import io.bulwark.store.internal.GroupSync;
+import io.bulwark.store.internal.KeyHash;
 
 import java.io.ByteArrayInputStream;
 import java.io.File;

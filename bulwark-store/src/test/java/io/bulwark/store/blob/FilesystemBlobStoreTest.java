@@ -1,12 +1,12 @@
 package io.bulwark.store.blob;
 
-import io.bulwark.store.internal.KeyHash;
 import io.bulwark.store.BlobEntry;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.BlobStore;
 import io.bulwark.store.BlobStoreContractTest;
 import io.bulwark.store.StoreException;
 import io.bulwark.store.TestRecords;
+import io.bulwark.store.internal.KeyHash;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
