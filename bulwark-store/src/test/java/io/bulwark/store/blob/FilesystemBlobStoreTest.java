@@ -276,28 +276,37 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
         }
 
         @Test
-        void anInterruptedReaderOrWriterFailsAloneAndThePackKeepsWorking() throws Exception {
+        void anInterruptedReaderOrWriterHurtsOnlyItselfAndThePackKeepsWorking() throws Exception {
             // An interrupt closes a FileChannel for every thread using it; the pack must not go down with one caller.
             byte[] a = bytes(500);
+            byte[] b = bytes(500);
             blobs.put("a", new ByteArrayInputStream(a));
-            List<Throwable> failures = new ArrayList<>();
+            List<Throwable> readFailures = new ArrayList<>();
+            List<Throwable> putFailures = new ArrayList<>();
             Thread interrupted = Thread.ofPlatform().start(() -> {
                 Thread.currentThread().interrupt();
                 try (var in = blobs.open("a").orElseThrow()) {
                     in.readAllBytes();
                 } catch (Throwable e) {
-                    failures.add(e);
+                    readFailures.add(e);
                 }
                 Thread.currentThread().interrupt();
                 try {
-                    blobs.put("b", new ByteArrayInputStream(bytes(500)));
+                    blobs.put("b", new ByteArrayInputStream(b));
                 } catch (Throwable e) {
-                    failures.add(e);
+                    putFailures.add(e);
                 }
             });
             interrupted.join();
-            assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e).isInstanceOf(StoreException.class));
-            assertThat(blobs.exists("b")).as("a put that failed stores nothing").isFalse();
+            assertThat(readFailures).singleElement().isInstanceOf(StoreException.class);
+            // The put writes through a file the interrupt does not close; it fails only if it is still
+            // waiting for its fsync when it looks (a fast fsync completes first). Either way it is whole:
+            if (putFailures.isEmpty()) {
+                assertThat(read(blobs, "b")).as("a put that succeeded stored its blob").isEqualTo(b);
+            } else {
+                assertThat(putFailures).singleElement().isInstanceOf(StoreException.class);
+                assertThat(blobs.exists("b")).as("a put that failed stores nothing").isFalse();
+            }
 
             assertThat(read(blobs, "a")).isEqualTo(a);
             byte[] c = bytes(500);
@@ -305,7 +314,8 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
             assertThat(read(blobs, "c")).isEqualTo(c);
             blobs.close();
             blobs = new FilesystemBlobStore(dir.resolve("blobs"));
-            assertThat(listed(blobs)).extracting(BlobEntry::key).containsExactlyInAnyOrder("a", "c");
+            assertThat(listed(blobs)).extracting(BlobEntry::key).containsExactlyInAnyOrderElementsOf(
+                    putFailures.isEmpty() ? List.of("a", "b", "c") : List.of("a", "c"));
         }
 
         @ParameterizedTest(name = "{0}")
