@@ -588,6 +588,7 @@ final class BlobPack implements AutoCloseable {
         List<Move> moves = new ArrayList<>();
         compactLock.lock(); // one at a time: a compaction's copies are settled before the next one looks
         try {
+            if (closed) return; // started after close(): the next open compacts
             while (segment.unsettled.get() > 0) Thread.sleep(1); // puts that wrote into it before it filled
             ByteBuffer header = ByteBuffer.allocate(HEADER);
             for (long[] entry : index.entriesIn(segment.number)) {
@@ -628,7 +629,6 @@ final class BlobPack implements AutoCloseable {
             FilesystemBlobStore.fsyncDirectory(dir);
         } catch (IOException | InterruptedException e) {
             segment.compacting.set(false); // tried again at the next delete in it, or when the pack opens
-            if (closed) return; // the store closed under the compaction, which the next open resumes
             System.getLogger(BlobPack.class.getName()).log(System.Logger.Level.WARNING,
                     "could not compact blob segment " + segment.path + ": " + e.getMessage());
         } finally {
@@ -661,11 +661,17 @@ final class BlobPack implements AutoCloseable {
         return segments.values().stream().map(s -> s.path).toList();
     }
 
+    /**
+     * Waits for a compaction in progress, then closes. Closing under one could leave live on disk a
+     * copy it was about to erase — of a blob deleted while it copied — which the next open would
+     * take for the blob.
+     */
     @Override
     public void close() {
-        closed = true;
+        compactLock.lock();
         appendLock.lock();
         try {
+            closed = true;
             segments.values().forEach(Segment::close);
             try {
                 lock.release();
@@ -675,6 +681,7 @@ final class BlobPack implements AutoCloseable {
             }
         } finally {
             appendLock.unlock();
+            compactLock.unlock();
         }
     }
 }
