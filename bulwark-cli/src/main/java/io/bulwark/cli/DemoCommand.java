@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,6 +38,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 
 /**
  * {@code bulwark demo}: three nations' nodes on loopback, peered over pinned mutual TLS with the
@@ -99,6 +103,7 @@ final class DemoCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 nodes.values().forEach(Node::close);
+                if (dir == null) deleteTree(root); // the homes hold keys: a temporary demo leaves none behind
             }, "bulwark-demo-stop"));
             out.println("Three nations on loopback, peered over mutual TLS 1.3 with X25519MLKEM768, certificates pinned:");
             for (String nation : NATIONS) {
@@ -149,12 +154,25 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  %s %-14s %s%n", nation, analysts.get(nation).name(), analysts.get(nation).token());
                 out.printf(Locale.ROOT, "  %s %-14s %s%n", nation, isr.get(nation).name(), isr.get(nation).token());
             }
-            out.println("Homes under " + root + " (bulwark peer list --home " + homes.get("DEU").dir() + "). Ctrl-C stops the nodes.");
+            out.println("Homes under " + root + " (bulwark peer list --home " + homes.get("DEU").dir() + "). Ctrl-C stops the nodes"
+                    + (dir == null ? " and removes them." : "."));
             out.flush();
             stop.await();
             return ExitCode.OK;
         } finally {
-            if (once) nodes.values().forEach(Node::close);
+            if (once) {
+                nodes.values().forEach(Node::close);
+                if (dir == null) deleteTree(root);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) return; // --once removed it before the shutdown hook ran
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("bulwark demo: could not remove " + root + ": " + e.getMessage());
         }
     }
 

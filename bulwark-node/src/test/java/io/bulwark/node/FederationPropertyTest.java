@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -72,6 +74,10 @@ class FederationPropertyTest {
                 for (String id : expectedHolders.keySet()) {
                     assertThat(federation.node(n).metadata().find(id).isPresent()).as("%s has a row for %s", n, id).isEqualTo(expected.contains(id));
                 }
+            }
+        } finally {
+            try (Stream<Path> paths = Files.walk(dir)) { // jqwik properties have no @TempDir
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
