@@ -181,14 +181,15 @@ public interface MetadataStore extends AutoCloseable {
     long lastSeq();
 
     /**
-     * Which of these blob keys some record (in any state) refers to: the blobs a sweep must keep.
+     * Which of these blob keys an active record refers to: the blobs a sweep must keep. A retracted
+     * record's blob is deleted when it is retracted; if a crash prevented that, the sweep does it.
      *
      * @return the subset of {@code blobKeys} that are referenced
      */
     Set<String> referencedBlobKeys(Collection<String> blobKeys);
 
     /**
-     * Gives every blob key some record (in any state) refers to to {@code sink}, in one pass and no
+     * Gives every blob key an active record refers to to {@code sink}, in one pass and no
      * particular order: how a sweep of a large store learns them all ({@link ReferencedBlobKeys}).
      */
     void forEachReferencedBlobKey(Consumer<String> sink);

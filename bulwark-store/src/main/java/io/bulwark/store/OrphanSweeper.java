@@ -28,8 +28,10 @@ import java.util.stream.Stream;
  * an <em>orphan</em> blob, stored but not referenced. Neither is ever visible: records are found
  * only through metadata, and metadata is never committed before its blob is durable. So a listed
  * record always has its bytes, and the only debris is unreferenced bytes, which this sweeper
- * deletes. (Deletion runs the other way: a node retracting or evacuating a record changes the
- * metadata first and deletes the blob after.)
+ * deletes. Deletion runs the other way: a node retracting or evacuating a record changes the
+ * metadata first and deletes the blob after. A crash between leaves a blob that only a retracted
+ * record names (or none); only active records keep their blobs, so the sweep deletes it, and so a
+ * retraction's promise — the ciphertext is gone — holds after a crash too.
  *
  * <h2>The grace period</h2>
  * A blob is deleted only if it is unreferenced <em>and</em> was last written more than the grace

@@ -8,7 +8,7 @@ import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
 
 /**
- * The blob keys records referred to when it was taken, held as sorted 64-bit hashes (8 bytes a key):
+ * The blob keys active records referred to when it was taken, held as sorted 64-bit hashes (8 bytes a key):
  * how a sweep checks a million blobs against the metadata in one pass over it rather than a lookup
  * per blob. {@link #mayBeReferenced} never answers {@code false} for a key the snapshot holds; for
  * another key it answers {@code true} only if its hash equals one of the n held (probability n / 2⁶⁴,
@@ -35,7 +35,7 @@ public final class ReferencedBlobKeys {
         return new ReferencedBlobKeys(hash, sorted);
     }
 
-    /** {@code false} if no record referred to {@code key} at the snapshot; {@code true} if one (very probably) did. */
+    /** {@code false} if no active record referred to {@code key} at the snapshot; {@code true} if one (very probably) did. */
     public boolean mayBeReferenced(String key) {
         return Arrays.binarySearch(sorted, hash.applyAsLong(key)) >= 0;
     }

@@ -890,7 +890,7 @@ public abstract class MetadataStoreContractTest {
     class BlobReferences {
 
         @Test
-        void returnsTheKeysSomeRecordRefersToInAnyState() {
+        void returnsTheKeysActiveRecordsReferTo() {
             RecordMetadata active = newRecord();
             RecordMetadata retracted = newRecord();
             store.insertAll(List.of(active, retracted)).forEach(MetadataStoreContractTest::ok);
@@ -898,7 +898,7 @@ public abstract class MetadataStoreContractTest {
 
             Set<String> referenced = store.referencedBlobKeys(List.of(active.blob().key(), retracted.blob().key(), "orphan"));
 
-            assertThat(referenced).containsExactlyInAnyOrder(active.blob().key(), retracted.blob().key());
+            assertThat(referenced).as("a retracted record's blob is to be deleted: nothing keeps it").containsExactly(active.blob().key());
             assertThat(store.referencedBlobKeys(List.of())).isEmpty();
         }
 
@@ -910,7 +910,7 @@ public abstract class MetadataStoreContractTest {
 
             store.forEachReferencedBlobKey(listed::add);
 
-            assertThat(listed).containsExactlyInAnyOrderElementsOf(records.stream().map(r -> r.blob().key()).toList());
+            assertThat(listed).containsExactlyInAnyOrderElementsOf(records.stream().skip(1).map(r -> r.blob().key()).toList());
         }
 
         @Test

@@ -209,7 +209,7 @@ public final class RecordSql implements AutoCloseable {
             List<String> chunk = all.subList(start, Math.min(all.size(), start + IN_CHUNK));
             String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
             try (PreparedStatement s = connection.prepareStatement(
-                    "SELECT DISTINCT blob_key FROM records WHERE blob_key IN (" + marks + ")")) {
+                    "SELECT DISTINCT blob_key FROM records WHERE state = 'ACTIVE' AND blob_key IN (" + marks + ")")) {
                 for (int i = 0; i < chunk.size(); i++) {
                     s.setString(i + 1, chunk.get(i));
                 }
@@ -223,9 +223,9 @@ public final class RecordSql implements AutoCloseable {
         return found;
     }
 
-    /** Gives every blob key a record (in any state) names to {@code sink}, in one pass: for sweeps. */
+    /** Gives every blob key an active record names to {@code sink}, in one pass: for sweeps. */
     public void forEachReferencedBlobKey(java.util.function.Consumer<String> sink) throws SQLException {
-        try (PreparedStatement s = connection.prepareStatement("SELECT blob_key FROM records");
+        try (PreparedStatement s = connection.prepareStatement("SELECT blob_key FROM records WHERE state = 'ACTIVE'");
              ResultSet rs = s.executeQuery()) {
             while (rs.next()) sink.accept(rs.getString(1));
         }
@@ -465,7 +465,7 @@ public final class RecordSql implements AutoCloseable {
     public List<String> unreferencedPlacedKeys() throws SQLException {
         // One statement: the database walks placements in key order against the records' key index.
         try (PreparedStatement s = connection.prepareStatement("SELECT DISTINCT p.blob_key FROM placement p"
-                + " WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.blob_key = p.blob_key) ORDER BY p.blob_key");
+                + " WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.blob_key = p.blob_key AND r.state = 'ACTIVE') ORDER BY p.blob_key");
              ResultSet rs = s.executeQuery()) {
             List<String> keys = new ArrayList<>();
             while (rs.next()) keys.add(rs.getString(1));

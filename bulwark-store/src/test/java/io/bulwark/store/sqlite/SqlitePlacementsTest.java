@@ -86,6 +86,10 @@ class SqlitePlacementsTest {
             StoreResult<?> clash = store.insert(other, Map.of("c-1", other.blob()));
             assertThat(clash.succeeded()).isFalse();
             assertThat(db.get(r.blob().key()).orElseThrow().placements()).containsOnlyKeys("a-1", "b-1");
+
+            // A crash after the retraction committed, before the replicas went: nothing keeps them now.
+            store.retract(r.id(), new byte[] {1}, TestRecords.T0).orElseThrow();
+            assertThat(db.unreferencedKeys()).containsExactly(r.blob().key());
         }
     }
 
