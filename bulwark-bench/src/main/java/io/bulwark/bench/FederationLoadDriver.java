@@ -65,7 +65,7 @@ import java.util.concurrent.locks.LockSupport;
  *       they pull all N.</li>
  * </ul>
  * Usage: {@code java --enable-native-access=ALL-UNNAMED -cp bulwark-bench/target/benchmarks.jar
- * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N]}. Prints a Markdown table.
+ * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R]}. Prints a Markdown table.
  * Talks only to 127.0.0.1; every loop is bounded in time or count.
  */
 public final class FederationLoadDriver {
@@ -106,12 +106,14 @@ public final class FederationLoadDriver {
     public static void main(String[] args) throws Exception {
         int seconds = 25;
         int records = 20_000;
+        int rounds = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--page" -> page = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N] [--page N]");
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R]");
             }
         }
         FederationLoadDriver driver = new FederationLoadDriver(Files.createTempDirectory("bulwark-federation-load"));
@@ -119,7 +121,7 @@ public final class FederationLoadDriver {
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.vm.version"), driver.dir, loadAverage());
         System.out.println("three nodes in this JVM (not child processes); driver, watchers and nodes share the same cores");
         try {
-            driver.run(seconds, records);
+            driver.run(seconds, records, rounds);
         } finally {
             driver.nodes.values().forEach(Node::close);
             System.out.println("load average after: " + loadAverage());
@@ -127,22 +129,39 @@ public final class FederationLoadDriver {
         AuditLogBenchmark.deleteTree(driver.dir); // left behind, a few runs fill the disk
     }
 
-    private void run(int seconds, int records) throws Exception {
+    /**
+     * The whole sequence, {@code rounds} times over the same three nodes. On two cores the JIT
+     * compiles for well over a minute (a third of the CPU in the first round), so the first round
+     * measures a warming JVM; later rounds show the steady state a long-running node is in.
+     */
+    private void run(int seconds, int records, int rounds) throws Exception {
         setUp();
-        Histogram floor = tlsFloor(Math.min(seconds, 10));
-        List<String> rows = new ArrayList<>();
-        rows.add(String.format(Locale.ROOT, "| floor: HTTPS POST 1 KiB round trip, mutual TLS 1.3 X25519MLKEM768, keep-alive, sequential "
-                + "| p50 %s, p99 %s, max %s (%d round trips) | — |", ms(floor, 50), ms(floor, 99), ms(floor, 100), floor.getTotalCount()));
-        for (int rate : new int[] {100, 1000}) {
-            shareLatency(rate, 5, false); // warm-up: JIT, connections, epoch keys; not reported
-            rows.addAll(shareLatency(rate, seconds, true));
+        for (int round = 1; round <= rounds; round++) {
+            long cpu0 = processCpuNanos();
+            long compile0 = compileMillis();
+            long t0 = System.nanoTime();
+            Histogram floor = tlsFloor(Math.min(seconds, 10));
+            List<String> rows = new ArrayList<>();
+            rows.add(String.format(Locale.ROOT, "| floor: HTTPS POST 1 KiB round trip, mutual TLS 1.3 X25519MLKEM768, keep-alive, sequential "
+                    + "| p50 %s, p99 %s, max %s (%d round trips) | — |", ms(floor, 50), ms(floor, 99), ms(floor, 100), floor.getTotalCount()));
+            for (int rate : new int[] {100, 1000}) {
+                shareLatency(rate, 5, false); // warm-up: JIT, connections, epoch keys; not reported
+                rows.addAll(shareLatency(rate, seconds, true));
+            }
+            rows.add(sustained(records));
+            rows.add(catchUp(records));
+            System.out.println();
+            System.out.printf(Locale.ROOT, "round %d of %d: %.0f s, JVM CPU %.0f s, of which JIT compilation %.0f s%n", round, rounds,
+                    (System.nanoTime() - t0) / 1e9, (processCpuNanos() - cpu0) / 1e9, (compileMillis() - compile0) / 1e3);
+            System.out.println("| what | measured | budget |");
+            System.out.println("|---|---|---|");
+            rows.forEach(System.out::println);
         }
-        rows.add(sustained(records));
-        rows.add(catchUp(records));
-        System.out.println();
-        System.out.println("| what | measured | budget |");
-        System.out.println("|---|---|---|");
-        rows.forEach(System.out::println);
+    }
+
+    /** Total time the JIT compilers have spent so far (their CPU, near enough: they do not block). */
+    private static long compileMillis() {
+        return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     }
 
     // ---- set-up -------------------------------------------------------------------------------
@@ -252,8 +271,9 @@ public final class FederationLoadDriver {
     private List<String> shareLatency(int rate, int seconds, boolean report) throws Exception {
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         Map<String, Long> ackedAt = new ConcurrentHashMap<>();
+        Publishes publishes = new Publishes();
         Map<String, Watcher> watchers = new LinkedHashMap<>();
-        for (String nation : PEERS) watchers.put(nation, new Watcher(nation, nodes.get(nation).url(), tokens.get(nation), ackedAt));
+        for (String nation : PEERS) watchers.put(nation, new Watcher(nation, nodes.get(nation).url(), tokens.get(nation), ackedAt, publishes));
         ConcurrentHistogram publish = new ConcurrentHistogram(60_000_000L, 3);
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         AtomicLong failed = new AtomicLong();
@@ -270,7 +290,9 @@ public final class FederationLoadDriver {
                 continue;
             }
             Thread.startVirtualThread(() -> {
+                Object slot = new Object();
                 try {
+                    publishes.inFlight.put(slot, System.currentTimeMillis());
                     long sent = System.nanoTime();
                     HttpResponse<String> r = http.send(publishRequest(), HttpResponse.BodyHandlers.ofString());
                     long acked = System.nanoTime();
@@ -278,12 +300,14 @@ public final class FederationLoadDriver {
                     String id = JSON.readTree(r.body()).path("id").asText();
                     sentAt.put(id, sent);
                     ackedAt.put(id, acked);
+                    publishes.sentMillis.put(id, publishes.inFlight.get(slot));
                     watchers.values().forEach(w -> w.pending.add(id));
                     publish.recordValue(Math.max(1, (acked - sent) / 1000));
                     lastAck.accumulateAndGet(acked, Math::max);
                 } catch (Exception e) {
                     if (failed.getAndIncrement() == 0) System.err.println("publish failed: " + e);
                 } finally {
+                    publishes.inFlight.remove(slot); // after the id went to pending: the watermark never skips it
                     inFlight.release();
                 }
             });
@@ -334,13 +358,27 @@ public final class FederationLoadDriver {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build();
     }
 
+    /** The publishes of one phase, as the watchers need them: when each was sent, by the wall clock the nodes stamp records with. */
+    private static final class Publishes {
+        /** Publishes sent and not yet answered: their ids are not known yet, but they may already show at a peer. */
+        final Map<Object, Long> inFlight = new ConcurrentHashMap<>();
+        final Map<String, Long> sentMillis = new ConcurrentHashMap<>();
+    }
+
     /**
-     * Watches one peer's client API: lists the newest {@code page} records back to back with a
-     * {@value #POLL_PAUSE_MICROS} µs pause, one request at a time, and notes when each id first
-     * shows (the time the list response arrived: the record became visible at most one cycle
-     * earlier). Polling a GET per pending record would cost a request per record per poll; this
-     * costs one list per cycle whatever the rate. The list reads metadata only, so one detected
-     * record in {@value #VALIDATE_EVERY} is also read in full (GET, 200, 1 KiB) right away.
+     * Watches one peer's client API: lists the records created after a watermark, every page of
+     * them ({@code page} a request), back to back with a {@value #POLL_PAUSE_MICROS} µs pause, one
+     * request at a time, and notes when each id first shows (the time the list response arrived: the
+     * record became visible at most one cycle earlier). The watermark is the oldest send time among
+     * publishes not yet answered and records answered but not yet seen here, less 2 ms: every record
+     * the watcher still looks for was created after it, so the list carries only the records in
+     * flight, not a page of old ones (a full page of 100 at every cycle made the watchers a load of
+     * their own on two cores), and all of them (with one page of the newest, the oldest — which
+     * arrive first — went unseen whenever more than a page was in flight). With nothing to look for,
+     * it does not list. Polling a GET per pending record would
+     * cost a request per record per poll; this costs one list per cycle whatever the rate. The list
+     * reads metadata only, so one detected record in {@value #VALIDATE_EVERY} is also read in full
+     * (GET, 200, 1 KiB) right away.
      *
      * <p>The list is newest first by the origin's creation time, and records arrive in the origin's
      * commit order: a record sealed early but committed late (publishes in flight overtake each other
@@ -360,33 +398,57 @@ public final class FederationLoadDriver {
         private final String url;
         private final String token;
         private final Map<String, Long> ackedAt;
+        private final Publishes publishes;
         private volatile boolean running = true;
         private final Thread thread;
 
-        Watcher(String nation, String url, String token, Map<String, Long> ackedAt) {
+        Watcher(String nation, String url, String token, Map<String, Long> ackedAt, Publishes publishes) {
             this.nation = nation;
             this.url = url;
             this.token = token;
             this.ackedAt = ackedAt;
+            this.publishes = publishes;
             this.thread = Thread.ofVirtual().name("watch-" + nation).start(this::watch);
         }
 
+        /** The oldest send time (epoch ms) of a record this watcher may still have to see; empty if none. */
+        private java.util.OptionalLong watermark() {
+            pending.removeIf(firstSeen::containsKey);
+            long oldest = Long.MAX_VALUE;
+            for (long sent : publishes.inFlight.values()) oldest = Math.min(oldest, sent);
+            for (String id : pending) oldest = Math.min(oldest, publishes.sentMillis.get(id));
+            return oldest == Long.MAX_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(oldest);
+        }
+
         private void watch() {
-            HttpRequest list = HttpRequest.newBuilder(URI.create(url + "/api/v1/records?limit=" + page))
-                    .header("Authorization", "Bearer " + token).GET().build();
             long detected = 0;
             long previous = System.nanoTime();
             while (running) {
                 try {
-                    HttpResponse<byte[]> r = http.send(list, HttpResponse.BodyHandlers.ofByteArray());
-                    long now = System.nanoTime();
-                    if (r.statusCode() != 200) throw new IllegalStateException("list at " + nation + ": HTTP " + r.statusCode());
-                    for (JsonNode item : JSON.readTree(r.body()).path("items")) {
-                        String id = item.path("id").asText();
-                        if (firstSeen.putIfAbsent(id, now) == null && ++detected % VALIDATE_EVERY == 0) {
-                            Thread.startVirtualThread(() -> validate(id));
-                        }
+                    java.util.OptionalLong oldest = watermark();
+                    if (oldest.isEmpty()) {
+                        LockSupport.parkNanos(POLL_PAUSE_MICROS * 1000);
+                        previous = System.nanoTime(); // a cycle is list to list
+                        continue;
                     }
+                    String query = "/api/v1/records?limit=" + page + "&after=" + Instant.ofEpochMilli(oldest.getAsLong() - 2);
+                    long now;
+                    String next = null;
+                    do { // every page of the window: records arrive oldest first, so the ones looked for longest are on the last
+                        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + query
+                                        + (next == null ? "" : "&cursor=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8))))
+                                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                        now = System.nanoTime();
+                        if (r.statusCode() != 200) throw new IllegalStateException("list at " + nation + ": HTTP " + r.statusCode());
+                        JsonNode body = JSON.readTree(r.body());
+                        for (JsonNode item : body.path("items")) {
+                            String id = item.path("id").asText();
+                            if (firstSeen.putIfAbsent(id, now) == null && ++detected % VALIDATE_EVERY == 0) {
+                                Thread.startVirtualThread(() -> validate(id));
+                            }
+                        }
+                        next = body.hasNonNull("next") ? body.path("next").asText() : null;
+                    } while (next != null && running);
                     for (int gets = 0; gets < 4 && !pending.isEmpty(); ) {
                         String head = pending.peek();
                         if (firstSeen.containsKey(head)) {
