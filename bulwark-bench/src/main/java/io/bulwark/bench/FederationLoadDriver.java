@@ -277,6 +277,7 @@ public final class FederationLoadDriver {
         ConcurrentHistogram publish = new ConcurrentHistogram(60_000_000L, 3);
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         AtomicLong failed = new AtomicLong();
+        double signaturesBefore = metric("DEU", "bulwark_sign_batch_size_count");
         long slots = (long) rate * seconds;
         long missed = 0;
         long period = 1_000_000_000L / rate;
@@ -323,9 +324,10 @@ public final class FederationLoadDriver {
         watchers.values().forEach(Watcher::close);
         if (!report) return List.of();
         List<String> rows = new ArrayList<>();
+        double perSignature = sentAt.size() / (metric("DEU", "bulwark_sign_batch_size_count") - signaturesBefore);
         rows.add(String.format(Locale.ROOT, "| %,d records/s offered for %d s: publish at DEU (HTTP 201) | achieved %,.0f records/s; "
-                        + "%,d of %,d slots missed (%d publishes in flight); %d failed; publish p50 %s, p99 %s | — |",
-                rate, seconds, achieved, missed, slots, MAX_IN_FLIGHT, failed.get(), ms(publish, 50), ms(publish, 99)));
+                        + "%,d of %,d slots missed (%d publishes in flight); %d failed; publish p50 %s, p99 %s; %.1f records per batch signature | — |",
+                rate, seconds, achieved, missed, slots, MAX_IN_FLIGHT, failed.get(), ms(publish, 50), ms(publish, 99), perSignature));
         for (Watcher w : watchers.values()) {
             Histogram listed = new Histogram(600_000_000L, 3);
             Histogram read = new Histogram(600_000_000L, 3);
