@@ -21,8 +21,10 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -172,6 +174,15 @@ final class BlobPack implements AutoCloseable {
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantLock compactLock = new ReentrantLock();
     private final AtomicLong nextVersion = new AtomicLong(1);
+    /**
+     * While a compaction moves a record, its other live copy, by the location the index holds (under
+     * {@link #keyLock}): the copy until the index switches to it, then the original until its segment
+     * file is gone. A delete erases both, so no crash can leave one live to revive the blob.
+     */
+    private final Map<Long, Packed> twins = new HashMap<>();
+    /** Run between a compaction's copies being forced and the index switching to them, and after the switch: tests pause there. */
+    volatile Runnable beforeSwitch = () -> {};
+    volatile Runnable afterSwitch = () -> {};
     private Segment active; // under appendLock; null until the first put
     private volatile boolean closed;
 
@@ -524,27 +535,34 @@ final class BlobPack implements AutoCloseable {
 
     /** Deletes the packed blob under the key (not forced: a power cut may undo it, leaving an orphan). */
     boolean delete(String key) throws IOException {
-        Optional<Packed> p = unindex(key);
-        if (p.isEmpty()) return false;
-        erase(p.get());
-        return true;
+        List<Packed> gone = unindex(key);
+        for (Packed p : gone) erase(p);
+        return !gone.isEmpty();
     }
 
     /** As {@link #delete}, but durable when it returns: for a blob replaced by a file of its own. */
     void deleteDurably(String key) throws IOException {
-        Optional<Packed> p = unindex(key);
-        if (p.isEmpty()) return;
-        erase(p.get());
-        sync.force(p.get().segment.descriptor(), p.get().segment.path);
+        List<Packed> gone = unindex(key);
+        for (Packed p : gone) erase(p);
+        for (Packed p : gone) {
+            try {
+                sync.force(p.segment.descriptor(), p.segment.path);
+            } catch (ClosedChannelException e) {
+                if (!p.segment.removed) throw e; // else compaction removed the segment, and the record with it
+            }
+        }
     }
 
-    private Optional<Packed> unindex(String key) throws IOException {
+    /** Takes the key's record out of the index; returns it, and its twin if a compaction is moving it. */
+    private List<Packed> unindex(String key) throws IOException {
         long hash = keyHash.applyAsLong(key);
         keyLock.lock();
         try {
             Optional<Packed> p = locate(key, hash).map(Keyed::record);
-            p.ifPresent(record -> index.remove(hash, record.location()));
-            return p;
+            if (p.isEmpty()) return List.of();
+            index.remove(hash, p.get().location());
+            Packed twin = twins.remove(p.get().location());
+            return twin == null ? List.of(p.get()) : List.of(p.get(), twin);
         } finally {
             keyLock.unlock();
         }
@@ -581,10 +599,11 @@ final class BlobPack implements AutoCloseable {
     /**
      * Copies a segment's live records (same versions, same times) to the active segment, forces
      * them, points the index at the copies, then removes the segment. A crash part way leaves two
-     * copies of some records with equal versions: either is the blob.
+     * copies of some records with equal versions: either is the blob. A record deleted while it is
+     * copied has both erased by the delete ({@link #copies}).
      */
     private void compact(Segment segment) {
-        record Move(long hash, long from, Packed to) {}
+        record Move(long hash, Packed from, Packed to) {}
         List<Move> moves = new ArrayList<>();
         compactLock.lock(); // one at a time: a compaction's copies are settled before the next one looks
         try {
@@ -604,18 +623,33 @@ final class BlobPack implements AutoCloseable {
                 byte[] sha = new byte[32];
                 record.get(28, sha);
                 byte[] data = Arrays.copyOfRange(record.array(), HEADER + p.get().keyLength, record.limit());
-                moves.add(new Move(hash, from, append(keyOf(record, p.get().keyLength), data, sha, p.get().version, p.get().writtenAt)));
+                keyLock.lock(); // a delete of the original now either came first or finds the copy to erase
+                try {
+                    if (!index.contains(hash, from)) continue; // deleted since it was read
+                    Packed to = append(keyOf(record, p.get().keyLength), data, sha, p.get().version, p.get().writtenAt);
+                    moves.add(new Move(hash, p.get(), to));
+                    twins.put(from, to);
+                } finally {
+                    keyLock.unlock();
+                }
             }
             for (Segment s : moves.stream().map(m -> m.to.segment).distinct().toList()) sync.force(s.descriptor(), s.path);
+            beforeSwitch.run();
             List<Packed> unwanted = new ArrayList<>();
             keyLock.lock();
             try {
                 for (Move m : moves) {
-                    if (!index.replace(m.hash, m.from, m.to.location())) unwanted.add(m.to); // deleted or replaced meanwhile
+                    if (twins.remove(m.from.location()) == null) continue; // deleted meanwhile: the delete erased the copy
+                    if (index.replace(m.hash, m.from.location(), m.to.location())) {
+                        twins.put(m.to.location(), m.from); // until the segment file is gone
+                    } else {
+                        unwanted.add(m.to); // replaced meanwhile
+                    }
                 }
             } finally {
                 keyLock.unlock();
             }
+            afterSwitch.run();
             for (Packed p : unwanted) erase(p);
             segments.remove(segment.number);
             appendLock.lock(); // no erase writes into it from here on
@@ -627,7 +661,9 @@ final class BlobPack implements AutoCloseable {
             segment.close();
             Files.deleteIfExists(segment.path);
             FilesystemBlobStore.fsyncDirectory(dir);
+            forgetTwins();
         } catch (IOException | InterruptedException e) {
+            eraseUnswitched();
             segment.compacting.set(false); // tried again at the next delete in it, or when the pack opens
             System.getLogger(BlobPack.class.getName()).log(System.Logger.Level.WARNING,
                     "could not compact blob segment " + segment.path + ": " + e.getMessage());
@@ -659,6 +695,32 @@ final class BlobPack implements AutoCloseable {
     /** The segment files, oldest first. */
     List<Path> segmentFiles() {
         return segments.values().stream().map(s -> s.path).toList();
+    }
+
+    private List<Packed> forgetTwins() {
+        keyLock.lock();
+        try {
+            List<Packed> left = List.copyOf(twins.values());
+            twins.clear();
+            return left;
+        } finally {
+            keyLock.unlock();
+        }
+    }
+
+    /**
+     * After a failed compaction: copies the index never switched to would stay live duplicates of
+     * their originals, which a later delete would not erase. (An original whose copy the index
+     * switched to is in a segment marked removed; erase leaves it.)
+     */
+    private void eraseUnswitched() {
+        for (Packed twin : forgetTwins()) {
+            try {
+                erase(twin);
+            } catch (IOException e) {
+                // It stays a duplicate with the original's version: either is the blob.
+            }
+        }
     }
 
     /**

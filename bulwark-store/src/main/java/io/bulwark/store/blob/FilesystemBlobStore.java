@@ -154,6 +154,12 @@ public final class FilesystemBlobStore implements BlobStore {
         return pack.segmentFiles();
     }
 
+    /** Run between a compaction's copies being forced and the index switching to them, and after (tests pause there). */
+    void aroundCompactionSwitch(Runnable before, Runnable after) {
+        pack.beforeSwitch = before;
+        pack.afterSwitch = after;
+    }
+
     @Override
     public BlobRef put(String key, InputStream content) {
         return store(key, content, null);

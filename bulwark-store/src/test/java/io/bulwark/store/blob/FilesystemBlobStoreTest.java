@@ -26,6 +26,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
@@ -392,6 +394,77 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
                 blobs = new FilesystemBlobStore(root, 4096);
                 assertThat(listed(blobs)).as("round %d", round).isEmpty();
                 assertThat(FilesystemBlobStore.storedKeys(root)).as("round %d", round).isEmpty();
+            }
+        }
+
+        @Test
+        void aBlobDeletedWhileItsSegmentIsCompactedStaysDeletedAfterACrashAtAnyPointOfTheCompaction() throws Exception {
+            // A crash image is what the files hold at one moment (kill -9 keeps what was written): taken
+            // while the compaction waits with its copies forced, after the blob it copied was deleted.
+            blobs.close();
+            Path root = dir.resolve("blobs");
+            blobs = new FilesystemBlobStore(root, 4096);
+            for (int i = 0; i < 3; i++) blobs.put("k" + i, new ByteArrayInputStream(bytes(1000)));
+            blobs.close();
+            blobs = new FilesystemBlobStore(root, 4096); // no active segment: the one holding k0..k2 may be compacted
+            CountDownLatch copied = new CountDownLatch(1);
+            CountDownLatch resume = new CountDownLatch(1);
+            fs().aroundCompactionSwitch(() -> pause(copied, resume), () -> {});
+            blobs.delete("k0");
+            blobs.delete("k1"); // two of three deleted: the compaction copies k2 and waits
+            assertThat(copied.await(10, TimeUnit.SECONDS)).isTrue();
+            blobs.delete("k2");
+            Path image = dir.resolve("crash-image");
+            copyTree(root, image);
+            resume.countDown();
+
+            try (FilesystemBlobStore restarted = new FilesystemBlobStore(image, 4096)) {
+                assertThat(listed(restarted)).as("k2's copy must not revive it").isEmpty();
+                assertThat(restarted.exists("k2")).isFalse();
+            }
+            assertThat(listed(blobs)).isEmpty();
+        }
+
+        @Test
+        void aBlobDeletedAfterTheCompactionSwitchedToItsCopyStaysDeletedAfterACrash() throws Exception {
+            blobs.close();
+            Path root = dir.resolve("blobs");
+            blobs = new FilesystemBlobStore(root, 4096);
+            for (int i = 0; i < 3; i++) blobs.put("k" + i, new ByteArrayInputStream(bytes(1000)));
+            blobs.close();
+            blobs = new FilesystemBlobStore(root, 4096);
+            CountDownLatch switched = new CountDownLatch(1);
+            CountDownLatch resume = new CountDownLatch(1);
+            fs().aroundCompactionSwitch(() -> {}, () -> pause(switched, resume));
+            blobs.delete("k0");
+            blobs.delete("k1");
+            assertThat(switched.await(10, TimeUnit.SECONDS)).isTrue();
+            blobs.delete("k2"); // the index has the copy; the old segment file, with k2's original live, is still there
+            Path image = dir.resolve("crash-image");
+            copyTree(root, image);
+            resume.countDown();
+
+            try (FilesystemBlobStore restarted = new FilesystemBlobStore(image, 4096)) {
+                assertThat(listed(restarted)).isEmpty();
+            }
+        }
+
+        private static void pause(CountDownLatch reached, CountDownLatch resume) {
+            reached.countDown();
+            try {
+                resume.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static void copyTree(Path from, Path to) throws IOException {
+            try (Stream<Path> paths = Files.walk(from)) {
+                for (Path p : paths.toList()) {
+                    Path target = to.resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) Files.createDirectories(target);
+                    else if (Files.exists(p)) Files.copy(p, target);
+                }
             }
         }
 
