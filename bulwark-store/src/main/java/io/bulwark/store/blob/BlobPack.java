@@ -600,7 +600,7 @@ final class BlobPack implements AutoCloseable {
      * Copies a segment's live records (same versions, same times) to the active segment, forces
      * them, points the index at the copies, then removes the segment. A crash part way leaves two
      * copies of some records with equal versions: either is the blob. A record deleted while it is
-     * copied has both erased by the delete ({@link #copies}).
+     * copied has both erased by the delete ({@link #twins}).
      */
     private void compact(Segment segment) {
         record Move(long hash, Packed from, Packed to) {}
@@ -709,9 +709,9 @@ final class BlobPack implements AutoCloseable {
     }
 
     /**
-     * After a failed compaction: copies the index never switched to would stay live duplicates of
-     * their originals, which a later delete would not erase. (An original whose copy the index
-     * switched to is in a segment marked removed; erase leaves it.)
+     * After a failed compaction, erases each twin: a copy the index never switched to (a live
+     * duplicate a later delete would not find), or an original whose copy the index now holds (left
+     * as it is if its segment is already removed).
      */
     private void eraseUnswitched() {
         for (Packed twin : forgetTwins()) {
