@@ -397,56 +397,36 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
             }
         }
 
-        @Test
-        void aBlobDeletedWhileItsSegmentIsCompactedStaysDeletedAfterACrashAtAnyPointOfTheCompaction() throws Exception {
-            // A crash image is what the files hold at one moment (kill -9 keeps what was written): taken
-            // while the compaction waits with its copies forced, after the blob it copied was deleted.
+        @ParameterizedTest(name = "paused {0} the index switches to the copy")
+        @ValueSource(strings = {"before", "after"})
+        void aBlobDeletedWhileItsSegmentIsCompactedStaysDeletedAfterACrash(String when) throws Exception {
+            // A crash image is what the files hold at one moment (kill -9 keeps what was written), taken
+            // while the compaction waits with its copy of k2 forced, just after k2 was deleted. Before the
+            // switch the copy is k2's other live record; after it, the original in the old segment file.
             blobs.close();
             Path root = dir.resolve("blobs");
             blobs = new FilesystemBlobStore(root, 4096);
             for (int i = 0; i < 3; i++) blobs.put("k" + i, new ByteArrayInputStream(bytes(1000)));
             blobs.close();
             blobs = new FilesystemBlobStore(root, 4096); // no active segment: the one holding k0..k2 may be compacted
-            CountDownLatch copied = new CountDownLatch(1);
+            CountDownLatch paused = new CountDownLatch(1);
             CountDownLatch resume = new CountDownLatch(1);
-            fs().aroundCompactionSwitch(() -> pause(copied, resume), () -> {});
+            Runnable pause = () -> pause(paused, resume);
+            if (when.equals("before")) fs().aroundCompactionSwitch(pause, () -> {});
+            else fs().aroundCompactionSwitch(() -> {}, pause);
             blobs.delete("k0");
-            blobs.delete("k1"); // two of three deleted: the compaction copies k2 and waits
-            assertThat(copied.await(10, TimeUnit.SECONDS)).isTrue();
+            blobs.delete("k1"); // two of three deleted: the compaction copies k2 and pauses
+            assertThat(paused.await(10, TimeUnit.SECONDS)).isTrue();
             blobs.delete("k2");
             Path image = dir.resolve("crash-image");
             copyTree(root, image);
             resume.countDown();
 
             try (FilesystemBlobStore restarted = new FilesystemBlobStore(image, 4096)) {
-                assertThat(listed(restarted)).as("k2's copy must not revive it").isEmpty();
+                assertThat(listed(restarted)).as("k2 must not come back").isEmpty();
                 assertThat(restarted.exists("k2")).isFalse();
             }
             assertThat(listed(blobs)).isEmpty();
-        }
-
-        @Test
-        void aBlobDeletedAfterTheCompactionSwitchedToItsCopyStaysDeletedAfterACrash() throws Exception {
-            blobs.close();
-            Path root = dir.resolve("blobs");
-            blobs = new FilesystemBlobStore(root, 4096);
-            for (int i = 0; i < 3; i++) blobs.put("k" + i, new ByteArrayInputStream(bytes(1000)));
-            blobs.close();
-            blobs = new FilesystemBlobStore(root, 4096);
-            CountDownLatch switched = new CountDownLatch(1);
-            CountDownLatch resume = new CountDownLatch(1);
-            fs().aroundCompactionSwitch(() -> {}, () -> pause(switched, resume));
-            blobs.delete("k0");
-            blobs.delete("k1");
-            assertThat(switched.await(10, TimeUnit.SECONDS)).isTrue();
-            blobs.delete("k2"); // the index has the copy; the old segment file, with k2's original live, is still there
-            Path image = dir.resolve("crash-image");
-            copyTree(root, image);
-            resume.countDown();
-
-            try (FilesystemBlobStore restarted = new FilesystemBlobStore(image, 4096)) {
-                assertThat(listed(restarted)).isEmpty();
-            }
         }
 
         private static void pause(CountDownLatch reached, CountDownLatch resume) {
