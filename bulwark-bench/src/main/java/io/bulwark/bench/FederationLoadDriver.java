@@ -131,7 +131,7 @@ public final class FederationLoadDriver {
 
     /**
      * The whole sequence, {@code rounds} times over the same three nodes. On two cores the JIT
-     * compiles for well over a minute (a third of the CPU in the first round), so the first round
+     * compiles for well over a minute (40–50% of the first round's CPU), so the first round
      * measures a warming JVM; later rounds show the steady state a long-running node is in.
      */
     private void run(int seconds, int records, int rounds) throws Exception {
@@ -377,10 +377,9 @@ public final class FederationLoadDriver {
      * flight, not a page of old ones (a full page of 100 at every cycle made the watchers a load of
      * their own on two cores), and all of them (with one page of the newest, the oldest — which
      * arrive first — went unseen whenever more than a page was in flight). With nothing to look for,
-     * it does not list. Polling a GET per pending record would
-     * cost a request per record per poll; this costs one list per cycle whatever the rate. The list
-     * reads metadata only, so one detected record in {@value #VALIDATE_EVERY} is also read in full
-     * (GET, 200, 1 KiB) right away.
+     * it does not list. Polling a GET per pending record would cost a request per record per poll;
+     * this costs one list per cycle whatever the rate. The list reads metadata only, so one detected
+     * record in {@value #VALIDATE_EVERY} is also read in full (GET, 200, 1 KiB) right away.
      *
      * <p>The list is newest first by the origin's creation time, and records arrive in the origin's
      * commit order: a record sealed early but committed late (publishes in flight overtake each other
