@@ -154,7 +154,9 @@ final class NodeCommands {
         public Integer call() throws Exception {
             Node node;
             try {
-                node = Node.start(NodeHome.open(home));
+                NodeHome nodeHome = NodeHome.open(home);
+                unpackNativeLibrariesIn(nodeHome.dir().resolve("tmp/native"));
+                node = Node.start(nodeHome);
             } catch (InvalidConfigException e) {
                 throw configError(e);
             } catch (java.io.IOException e) {
@@ -173,6 +175,24 @@ final class NodeCommands {
             spec.commandLine().getOut().flush();
             stopped.await();
             return ExitCode.OK;
+        }
+
+        /**
+         * SQLite's JDBC driver unpacks its native library (1.1 MB) into the temporary directory at every
+         * start and removes it at exit, which a killed node never reaches: each kill -9 left one in /tmp
+         * for good. Unpacked in the node's home instead, the next start of the node removes what a killed
+         * one left (only one node process serves a home; a library another process has loaded stays
+         * mapped when its file goes).
+         */
+        private static void unpackNativeLibrariesIn(Path dir) throws java.io.IOException {
+            if (System.getProperty("org.sqlite.tmpdir") != null) return; // chosen by whoever launched the JVM
+            if (Files.isDirectory(dir)) {
+                try (var left = Files.list(dir)) {
+                    for (Path p : left.toList()) Files.deleteIfExists(p);
+                }
+            }
+            Files.createDirectories(dir);
+            System.setProperty("org.sqlite.tmpdir", dir.toString());
         }
     }
 

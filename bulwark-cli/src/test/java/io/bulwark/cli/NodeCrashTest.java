@@ -126,6 +126,10 @@ class NodeCrashTest {
         }
         node = NodeProcess.start(home);
         verifyAfterRestart(home, "after the last kill", random, true);
+        try (Stream<Path> unpacked = Files.list(home.resolve("tmp/native"))) {
+            assertThat(unpacked.toList()).as("native libraries the %d killed nodes unpacked are gone; the running one's stays", KILLS)
+                    .hasSizeBetween(1, 2); // the library and its lock file
+        }
         int status = node.stop();
         assertThat(status).as("exit status on SIGTERM").isIn(0, 143);
         System.out.printf("NodeCrashTest: %d kills, %d writes acknowledged, %d sent, %d records kept; the startup sweeps "
