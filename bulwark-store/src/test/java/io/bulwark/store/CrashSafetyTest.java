@@ -96,6 +96,8 @@ class CrashSafetyTest {
         Process child = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
+                // SQLite's native library is unpacked per process and removed at exit, which a kill skips: not into /tmp.
+                "-Dorg.sqlite.tmpdir=" + dir,
                 "-cp", System.getProperty("java.class.path"),
                 CrashWriter.class.getName(), dir.toString(), Long.toString(seed))
                 .redirectError(stderr.toFile())
