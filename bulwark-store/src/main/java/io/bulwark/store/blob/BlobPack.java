@@ -245,9 +245,8 @@ final class BlobPack implements AutoCloseable {
         scan(segment, (p, key) -> {
             if (key.isEmpty()) return;
             nextVersion.accumulateAndGet(p.version + 1, Math::max);
-            Packed loser = keepNewer(key.get(), keyHash.applyAsLong(key.get()), p);
             live[0] += p.length();
-            if (loser != null) {
+            for (Packed loser : keepNewer(key.get(), keyHash.applyAsLong(key.get()), p)) {
                 loser.segment.deadBytes.addAndGet(loser.length());
                 if (loser.segment == segment) live[0] -= loser.length();
             }
@@ -374,19 +373,25 @@ final class BlobPack implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    /** Puts {@code candidate} in the index unless a newer version of the key is there; returns the one that lost, or null. */
-    private Packed keepNewer(String key, long hash, Packed candidate) throws IOException {
+    /**
+     * Puts {@code candidate} in the index unless a newer version of the key is there; returns what
+     * lost, to be erased: the candidate, or the record it replaced with that record's twin if a
+     * compaction is moving it (left live, an old copy would revive the key should the new version be
+     * deleted before the compaction ends).
+     */
+    private List<Packed> keepNewer(String key, long hash, Packed candidate) throws IOException {
         keyLock.lock();
         try {
             Optional<Keyed> old = locate(key, hash);
             if (old.isEmpty()) {
                 index.add(hash, candidate.location());
-                return null;
+                return List.of();
             }
             Packed current = old.get().record();
-            if (!candidate.newerThan(current)) return candidate;
+            if (!candidate.newerThan(current)) return List.of(candidate);
             index.replace(hash, current.location(), candidate.location());
-            return current;
+            Packed twin = twins.remove(current.location());
+            return twin == null ? List.of(current) : List.of(current, twin);
         } finally {
             keyLock.unlock();
         }
@@ -461,8 +466,7 @@ final class BlobPack implements AutoCloseable {
                 erase(p); // a failed put stores nothing, not even after a restart
                 throw e;
             }
-            Packed loser = keepNewer(key, keyHash.applyAsLong(key), p);
-            if (loser != null) erase(loser);
+            for (Packed loser : keepNewer(key, keyHash.applyAsLong(key), p)) erase(loser);
         } finally {
             p.segment.unsettled.decrementAndGet();
         }
@@ -600,7 +604,7 @@ final class BlobPack implements AutoCloseable {
      * Copies a segment's live records (same versions, same times) to the active segment, forces
      * them, points the index at the copies, then removes the segment. A crash part way leaves two
      * copies of some records with equal versions: either is the blob. A record deleted while it is
-     * copied has both erased by the delete ({@link #twins}).
+     * copied, or replaced and then deleted, has its copy erased with it ({@link #twins}).
      */
     private void compact(Segment segment) {
         record Move(long hash, Packed from, Packed to) {}
@@ -635,22 +639,18 @@ final class BlobPack implements AutoCloseable {
             }
             for (Segment s : moves.stream().map(m -> m.to.segment).distinct().toList()) sync.force(s.descriptor(), s.path);
             beforeSwitch.run();
-            List<Packed> unwanted = new ArrayList<>();
             keyLock.lock();
             try {
                 for (Move m : moves) {
-                    if (twins.remove(m.from.location()) == null) continue; // deleted meanwhile: the delete erased the copy
-                    if (index.replace(m.hash, m.from.location(), m.to.location())) {
-                        twins.put(m.to.location(), m.from); // until the segment file is gone
-                    } else {
-                        unwanted.add(m.to); // replaced meanwhile
-                    }
+                    // Deleted or replaced meanwhile: that erased the copy, and the index no longer has the original.
+                    if (twins.remove(m.from.location()) == null) continue;
+                    index.replace(m.hash, m.from.location(), m.to.location());
+                    twins.put(m.to.location(), m.from); // until the segment file is gone
                 }
             } finally {
                 keyLock.unlock();
             }
             afterSwitch.run();
-            for (Packed p : unwanted) erase(p);
             segments.remove(segment.number);
             appendLock.lock(); // no erase writes into it from here on
             try {

@@ -398,11 +398,12 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
         }
 
         @ParameterizedTest(name = "paused {0} the index switches to the copy")
-        @ValueSource(strings = {"before", "after"})
+        @ValueSource(strings = {"before", "after", "before, k2 replaced first,"})
         void aBlobDeletedWhileItsSegmentIsCompactedStaysDeletedAfterACrash(String when) throws Exception {
             // A crash image is what the files hold at one moment (kill -9 keeps what was written), taken
             // while the compaction waits with its copy of k2 forced, just after k2 was deleted. Before the
-            // switch the copy is k2's other live record; after it, the original in the old segment file.
+            // switch the copy is k2's other live record; after it, the original in the old segment file;
+            // replaced first, the copy holds the older version, which must not come back either.
             blobs.close();
             Path root = dir.resolve("blobs");
             blobs = new FilesystemBlobStore(root, 4096);
@@ -412,11 +413,12 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
             CountDownLatch paused = new CountDownLatch(1);
             CountDownLatch resume = new CountDownLatch(1);
             Runnable pause = () -> pause(paused, resume);
-            if (when.equals("before")) fs().aroundCompactionSwitch(pause, () -> {});
+            if (when.startsWith("before")) fs().aroundCompactionSwitch(pause, () -> {});
             else fs().aroundCompactionSwitch(() -> {}, pause);
             blobs.delete("k0");
             blobs.delete("k1"); // two of three deleted: the compaction copies k2 and pauses
             assertThat(paused.await(10, TimeUnit.SECONDS)).isTrue();
+            if (when.contains("replaced")) blobs.put("k2", new ByteArrayInputStream(bytes(900)));
             blobs.delete("k2");
             Path image = dir.resolve("crash-image");
             copyTree(root, image);
