@@ -146,7 +146,8 @@ class FederationTest {
         nations.await("FRA confirms", SHARE, () -> nations.node("DEU").confirmations(p.id()).stream()
                 .anyMatch(c -> c.nation().equals("FRA") && c.kind().equals("withdrawal") && c.confirmedAt().isPresent()));
         // FRA deletes the metadata, then the blob, then confirms: once confirmed, the bytes are gone.
-        assertThat(siteHolds("FRA", oldBlob)).isFalse();
+        assertThat(siteHolds("FRA", oldBlob)).as(() -> "FRA's site after the confirmation: " + whereSiteHolds("FRA", oldBlob)
+                + "; FRA's row " + nations.node("FRA").metadata().find(p.id()) + "; DEU's confirmations " + nations.node("DEU").confirmations(p.id())).isFalse();
         assertThat(nations.node("DEU").confirmations(p.id())).extracting(FederationState.Confirmation::nation).containsExactly("FRA");
 
         // Released to FRA again: FRA holds it anew (its withdrawal is not the origin's retraction).
@@ -209,5 +210,25 @@ class FederationTest {
 
     private boolean siteHolds(String nation, String key) throws java.io.IOException {
         return io.bulwark.store.blob.SiteContents.holds(nations.homes.get(nation).defaultSite(), key);
+    }
+
+    /** Where a site still holds a key, for a failure's message: files, offsets and each match's state byte. */
+    private String whereSiteHolds(String nation, String key) {
+        StringBuilder out = new StringBuilder();
+        try (var files = Files.walk(nations.homes.get(nation).defaultSite())) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                byte[] bytes = Files.readAllBytes(f);
+                String text = new String(bytes, StandardCharsets.ISO_8859_1);
+                for (int i = text.indexOf(key); i >= 0; i = text.indexOf(key, i + 1)) {
+                    out.append(f.getFileName()).append(" at ").append(i).append(" (state byte if packed: ")
+                            .append(i >= 64 ? bytes[i - 64 + 4] : -1).append(", followed by '")
+                            .append(text, i + key.length(), Math.min(text.length(), i + key.length() + 16)).append("'); ");
+                }
+                if (f.getFileName().toString().equals(key)) out.append("a file named so: ").append(f).append("; ");
+            }
+        } catch (java.io.IOException e) {
+            out.append("(could not look: ").append(e).append(")");
+        }
+        return out.toString();
     }
 }
