@@ -107,13 +107,15 @@ public final class FederationLoadDriver {
         int seconds = 25;
         int records = 20_000;
         int rounds = 1;
+        boolean replicatedOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--page" -> page = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R]");
+                case "--replicated-only" -> replicatedOnly = true;
+                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R] [--replicated-only]");
             }
         }
         FederationLoadDriver driver = new FederationLoadDriver(Files.createTempDirectory("bulwark-federation-load"));
@@ -121,7 +123,7 @@ public final class FederationLoadDriver {
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.vm.version"), driver.dir, loadAverage());
         System.out.println("three nodes in this JVM (not child processes); driver, watchers and nodes share the same cores");
         try {
-            driver.run(seconds, records, rounds);
+            driver.run(seconds, records, rounds, replicatedOnly);
         } finally {
             driver.nodes.values().forEach(Node::close);
             System.out.println("load average after: " + loadAverage());
@@ -133,23 +135,26 @@ public final class FederationLoadDriver {
      * The whole sequence, {@code rounds} times over the same three nodes. On two cores the JIT
      * compiles for well over a minute (40–50% of the first round's CPU), so the first round
      * measures a warming JVM; later rounds show the steady state a long-running node is in.
+     * {@code replicatedOnly} runs only the replicated-throughput phase (for profiling it).
      */
-    private void run(int seconds, int records, int rounds) throws Exception {
+    private void run(int seconds, int records, int rounds, boolean replicatedOnly) throws Exception {
         setUp();
         for (int round = 1; round <= rounds; round++) {
             long cpu0 = processCpuNanos();
             long compile0 = compileMillis();
             long t0 = System.nanoTime();
-            Histogram floor = tlsFloor(Math.min(seconds, 10));
             List<String> rows = new ArrayList<>();
-            rows.add(String.format(Locale.ROOT, "| floor: HTTPS POST 1 KiB round trip, mutual TLS 1.3 X25519MLKEM768, keep-alive, sequential "
-                    + "| p50 %s, p99 %s, max %s (%d round trips) | — |", ms(floor, 50), ms(floor, 99), ms(floor, 100), floor.getTotalCount()));
-            for (int rate : new int[] {100, 1000}) {
-                shareLatency(rate, 5, false); // warm-up: JIT, connections, epoch keys; not reported
-                rows.addAll(shareLatency(rate, seconds, true));
+            if (!replicatedOnly) {
+                Histogram floor = tlsFloor(Math.min(seconds, 10));
+                rows.add(String.format(Locale.ROOT, "| floor: HTTPS POST 1 KiB round trip, mutual TLS 1.3 X25519MLKEM768, keep-alive, sequential "
+                        + "| p50 %s, p99 %s, max %s (%d round trips) | — |", ms(floor, 50), ms(floor, 99), ms(floor, 100), floor.getTotalCount()));
+                for (int rate : new int[] {100, 1000}) {
+                    shareLatency(rate, 5, false); // warm-up: JIT, connections, epoch keys; not reported
+                    rows.addAll(shareLatency(rate, seconds, true));
+                }
             }
             rows.add(sustained(records));
-            rows.add(catchUp(records));
+            if (!replicatedOnly) rows.add(catchUp(records));
             System.out.println();
             System.out.printf(Locale.ROOT, "round %d of %d: %.0f s, JVM CPU %.0f s, of which JIT compilation %.0f s%n", round, rounds,
                     (System.nanoTime() - t0) / 1e9, (processCpuNanos() - cpu0) / 1e9, (compileMillis() - compile0) / 1e3);

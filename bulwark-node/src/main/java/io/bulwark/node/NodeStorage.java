@@ -312,22 +312,63 @@ final class NodeStorage implements BlobStore {
     /**
      * The sweep at start, when no write is in progress: placements whose blob no metadata names
      * (a crash between placements and metadata) go with their replicas, then each site's orphan
-     * sweep removes unreferenced bytes and partial writes. A site that does not answer is skipped
-     * and swept at the next start.
+     * sweep removes unreferenced bytes, partial writes, and replicas of active records whose
+     * placements name other sites only (left by an evacuation, a removal or a re-seal that could not
+     * reach the site): the placements say where a record's bytes lie, and nowhere else may keep them.
+     * A blob with no placements at all predates the placement index and lies in the default site,
+     * which keeps it. A site that does not answer is skipped and swept at the next start.
      */
     void sweep(MetadataStore metadata, Clock clock) {
         placements.unreferencedKeys().forEach(this::delete);
-        // One pass over the metadata serves every site; a lookup per blob took most of a large node's start.
+        // One pass over the metadata, and one over the placements, serve every site; a lookup per
+        // blob took most of a large node's start. Each suspect is looked up exactly before it goes.
         ReferencedBlobKeys referenced = ReferencedBlobKeys.snapshot(metadata);
+        ReferencedBlobKeys.Builder anywhere = new ReferencedBlobKeys.Builder();
+        Map<String, ReferencedBlobKeys.Builder> bySite = new java.util.HashMap<>();
+        placements.forEachPlacement((key, site) -> {
+            anywhere.add(key);
+            bySite.computeIfAbsent(site, s -> new ReferencedBlobKeys.Builder()).add(key);
+        });
+        ReferencedBlobKeys placedAnywhere = anywhere.build();
+        Optional<String> shared = sharedPlace();
+        shared.ifPresent(why -> LOG.warn("replicas on sites their placements do not name are kept: {}", why));
         for (Site s : replicas.sites()) {
+            ReferencedBlobKeys placedHere = bySite.getOrDefault(s.id(), new ReferencedBlobKeys.Builder()).build();
+            java.util.function.Predicate<String> misplaced = shared.isPresent() ? key -> false
+                    : key -> placedAnywhere.mayBeReferenced(key) && !placedHere.mayBeReferenced(key)
+                            && placements.get(key).filter(e -> !e.placements().containsKey(s.id())).isPresent();
             try {
                 long t0 = System.nanoTime();
-                OrphanSweeper.Report r = new OrphanSweeper(metadata, replicas.store(s.id()), Duration.ZERO, clock).sweep(referenced);
+                OrphanSweeper.Report r = new OrphanSweeper(metadata, replicas.store(s.id()), Duration.ZERO, clock).sweep(referenced, misplaced);
                 LOG.info("site {}: swept {} in {} ms", s.id(), r, (System.nanoTime() - t0) / 1_000_000);
             } catch (StoreException e) {
                 LOG.warn("site {}: not swept ({})", s.id(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * Two sites on one place (a directory inside another's, one bucket): a blob listed at one may
+     * be the other's replica, so neither can say a replica it lists is not its own.
+     */
+    private Optional<String> sharedPlace() {
+        List<Site> sites = replicas.sites();
+        for (int i = 0; i < sites.size(); i++) {
+            for (int j = i + 1; j < sites.size(); j++) {
+                Site a = sites.get(i);
+                Site b = sites.get(j);
+                boolean shared = switch (a.connection()) {
+                    case Site.Filesystem(Path p) when b.connection() instanceof Site.Filesystem(Path q) ->
+                            p.toAbsolutePath().normalize().startsWith(q.toAbsolutePath().normalize())
+                                    || q.toAbsolutePath().normalize().startsWith(p.toAbsolutePath().normalize());
+                    case Site.S3 x when b.connection() instanceof Site.S3 y ->
+                            x.location().endpoint().equals(y.location().endpoint()) && x.location().bucket().equals(y.location().bucket());
+                    default -> false;
+                };
+                if (shared) return Optional.of("sites " + a.id() + " and " + b.id() + " share a place");
+            }
+        }
+        return Optional.empty();
     }
 
     /** Restores minimum replica counts where compliant capacity exists; keeps the report for status. */

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -53,9 +54,10 @@ public final class OrphanSweeper {
      *
      * @param blobsExamined     blobs listed
      * @param orphansDeleted    unreferenced blobs older than the grace period, deleted
+     * @param misplacedDeleted  referenced blobs older than the grace period that belong elsewhere, deleted here
      * @param incompleteDeleted partial writes older than the grace period, deleted
      */
-    public record Report(long blobsExamined, long orphansDeleted, long incompleteDeleted) {
+    public record Report(long blobsExamined, long orphansDeleted, long misplacedDeleted, long incompleteDeleted) {
     }
 
     private final MetadataStore metadata;
@@ -99,29 +101,44 @@ public final class OrphanSweeper {
      * a record stored since the snapshot keeps its blob.
      */
     public Report sweep(ReferencedBlobKeys referenced) {
+        return sweep(referenced, key -> false);
+    }
+
+    /**
+     * As {@link #sweep(ReferencedBlobKeys)}, and deletes too the referenced blobs this store holds
+     * that belong elsewhere: a replica left on a site its record's placements no longer name (an
+     * evacuation or a removal that could not reach the site). {@code misplaced} must be exact (it is
+     * asked once per such blob, just before the delete): a blob it names is deleted from this store.
+     */
+    public Report sweep(ReferencedBlobKeys referenced, Predicate<String> misplaced) {
         Instant cutoff = clock.instant().minus(grace);
         long incomplete = blobs.deleteIncomplete(cutoff);
         long examined = 0;
         long orphans = 0;
+        long elsewhere = 0;
         List<String> candidates = new ArrayList<>();
         try (Stream<BlobEntry> listed = blobs.list()) {
             for (Iterator<BlobEntry> it = listed.iterator(); it.hasNext(); ) {
                 BlobEntry e = it.next();
                 examined++;
-                if (e.lastModified().isBefore(cutoff) && !referenced.mayBeReferenced(e.key())) {
+                if (!e.lastModified().isBefore(cutoff)) continue;
+                if (!referenced.mayBeReferenced(e.key())) {
                     candidates.add(e.key());
                     if (candidates.size() == CHUNK) {
                         orphans += deleteUnreferenced(candidates);
                         candidates.clear();
                     }
+                } else if (misplaced.test(e.key()) && blobs.delete(e.key())) {
+                    LOG.debug("orphan sweep: deleted blob {}, whose placements name other sites", e.key());
+                    elsewhere++;
                 }
             }
         }
         orphans += deleteUnreferenced(candidates);
-        Report report = new Report(examined, orphans, incomplete);
-        if (orphans > 0 || incomplete > 0) {
-            LOG.info("orphan sweep: {} blobs examined, {} orphan blobs and {} partial writes deleted",
-                    examined, orphans, incomplete);
+        Report report = new Report(examined, orphans, elsewhere, incomplete);
+        if (orphans > 0 || elsewhere > 0 || incomplete > 0) {
+            LOG.info("orphan sweep: {} blobs examined, {} orphan blobs, {} replicas belonging elsewhere and {} partial writes deleted",
+                    examined, orphans, elsewhere, incomplete);
         }
         return report;
     }

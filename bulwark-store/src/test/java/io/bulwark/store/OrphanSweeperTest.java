@@ -69,11 +69,11 @@ class OrphanSweeperTest {
         blobs.put("orphan-b", new ByteArrayInputStream(new byte[] {2}));
 
         OrphanSweeper.Report early = sweeperAt(Instant.now().plus(Duration.ofMinutes(30))).sweep();
-        assertThat(early).isEqualTo(new OrphanSweeper.Report(4, 0, 0));
+        assertThat(early).isEqualTo(new OrphanSweeper.Report(4, 0, 0, 0));
         assertThat(blobs.exists("orphan-a")).as("a write may still be between its two steps").isTrue();
 
         OrphanSweeper.Report late = sweeperAt(Instant.now().plus(Duration.ofHours(2))).sweep();
-        assertThat(late).isEqualTo(new OrphanSweeper.Report(4, 3, 0));
+        assertThat(late).isEqualTo(new OrphanSweeper.Report(4, 3, 0, 0));
         assertThat(blobs.exists("orphan-a")).isFalse();
         assertThat(blobs.exists("orphan-b")).isFalse();
         assertThat(blobs.exists(kept.blob().key())).isTrue();
@@ -109,7 +109,7 @@ class OrphanSweeperTest {
 
         OrphanSweeper.Report report = sweeperAt(Instant.now().plus(Duration.ofHours(2))).sweep();
 
-        assertThat(report).isEqualTo(new OrphanSweeper.Report(521, 520, 0));
+        assertThat(report).isEqualTo(new OrphanSweeper.Report(521, 520, 0, 0));
         assertThat(blobs.exists(kept.blob().key())).isTrue();
     }
 
@@ -124,10 +124,26 @@ class OrphanSweeperTest {
 
         OrphanSweeper.Report report = sweeperAt(Instant.now().plus(Duration.ofHours(2))).sweep(snapshot);
 
-        assertThat(report).isEqualTo(new OrphanSweeper.Report(3, 1, 0));
+        assertThat(report).isEqualTo(new OrphanSweeper.Report(3, 1, 0, 0));
         assertThat(blobs.exists(since.blob().key())).as("looked up again before deleting").isTrue();
         assertThat(blobs.exists(before.blob().key())).isTrue();
         assertThat(blobs.exists("orphan")).isFalse();
+    }
+
+    @Test
+    void aReferencedBlobThatBelongsElsewhereIsDeletedHereOnceTheGracePeriodHasPassed() {
+        RecordMetadata here = store();
+        RecordMetadata elsewhere = store();
+        ReferencedBlobKeys snapshot = ReferencedBlobKeys.snapshot(metadata);
+
+        OrphanSweeper.Report early = sweeperAt(Instant.now().plus(Duration.ofMinutes(30))).sweep(snapshot, elsewhere.blob().key()::equals);
+        assertThat(early).isEqualTo(new OrphanSweeper.Report(2, 0, 0, 0));
+        OrphanSweeper.Report late = sweeperAt(Instant.now().plus(Duration.ofHours(2))).sweep(snapshot, elsewhere.blob().key()::equals);
+
+        assertThat(late).isEqualTo(new OrphanSweeper.Report(2, 0, 1, 0));
+        assertThat(blobs.exists(elsewhere.blob().key())).isFalse();
+        assertThat(blobs.exists(here.blob().key())).isTrue();
+        assertThat(metadata.find(elsewhere.id())).as("only this store's replica goes, not the record").isPresent();
     }
 
     @Test

@@ -461,6 +461,14 @@ public final class RecordSql implements AutoCloseable {
         }
     }
 
+    /** Every placement row: blob key and site id. */
+    public void forEachPlacement(java.util.function.BiConsumer<String, String> sink) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement("SELECT blob_key, site_id FROM placement");
+             ResultSet rs = s.executeQuery()) {
+            while (rs.next()) sink.accept(rs.getString(1), rs.getString(2));
+        }
+    }
+
     /** Blob keys with placements that no record names: what a crash between the two leaves. */
     public List<String> unreferencedPlacedKeys() throws SQLException {
         // One statement: the database walks placements in key order against the records' key index.

@@ -92,6 +92,14 @@ public final class SqlitePlacements implements PlacementIndex {
         return store.read("find placements no record names", RecordSql::unreferencedPlacedKeys);
     }
 
+    /** Every placement, as (blob key, site id), in one read: how a start-up sweep learns which site keeps what. */
+    public void forEachPlacement(java.util.function.BiConsumer<String, String> sink) {
+        store.read("list placements", sql -> {
+            sql.forEachPlacement(sink);
+            return null;
+        });
+    }
+
     /** Per site: how many blobs it holds a replica of, and their bytes. */
     public Map<String, long[]> totalsBySite() {
         return store.read("count placements by site", RecordSql::placementTotals);
