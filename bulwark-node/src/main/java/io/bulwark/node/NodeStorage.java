@@ -347,25 +347,13 @@ final class NodeStorage implements BlobStore {
         }
     }
 
-    /**
-     * Two sites on one place (a directory inside another's, one bucket): a blob listed at one may
-     * be the other's replica, so neither can say a replica it lists is not its own.
-     */
+    /** Two of the node's sites on one place, if any: then neither can tell a replica it lists is its own. */
     private Optional<String> sharedPlace() {
         List<Site> sites = replicas.sites();
         for (int i = 0; i < sites.size(); i++) {
             for (int j = i + 1; j < sites.size(); j++) {
-                Site a = sites.get(i);
-                Site b = sites.get(j);
-                boolean shared = switch (a.connection()) {
-                    case Site.Filesystem(Path p) when b.connection() instanceof Site.Filesystem(Path q) ->
-                            p.toAbsolutePath().normalize().startsWith(q.toAbsolutePath().normalize())
-                                    || q.toAbsolutePath().normalize().startsWith(p.toAbsolutePath().normalize());
-                    case Site.S3 x when b.connection() instanceof Site.S3 y ->
-                            x.location().endpoint().equals(y.location().endpoint()) && x.location().bucket().equals(y.location().bucket());
-                    default -> false;
-                };
-                if (shared) return Optional.of("sites " + a.id() + " and " + b.id() + " share a place");
+                Optional<String> shared = sites.get(i).sharedPlace(sites.get(j));
+                if (shared.isPresent()) return Optional.of("site " + sites.get(i).id() + ": " + shared.get());
             }
         }
         return Optional.empty();

@@ -337,16 +337,9 @@ final class Operations {
             }
             for (Site s : existing) {
                 if (s.id().equals(site.id())) throw conflict("id: the node has a site " + quote(site.id()) + " already");
-                switch (site.connection()) {
-                    case Site.Filesystem(Path path) when s.connection() instanceof Site.Filesystem(Path o)
-                            && (path.startsWith(o.normalize()) || o.normalize().startsWith(path)) ->
-                            throw conflict("path: " + quote(path.toString()) + " overlaps the directory of site " + s.id() + " (" + o.normalize() + ")");
-                    case Site.S3 s3 when s.connection() instanceof Site.S3 other
-                            && s3.location().endpoint().equals(other.location().endpoint())
-                            && s3.location().bucket().equals(other.location().bucket()) ->
-                            throw conflict("bucket: " + quote(s3.location().bucket()) + " at this endpoint is the bucket of site " + s.id());
-                    default -> { }
-                }
+                site.sharedPlace(s).ifPresent(why -> {
+                    throw conflict((site.connection() instanceof Site.S3 ? "bucket: " : "path: ") + why);
+                });
             }
             if (config.storage().closedProviders().contains(site.provider())) {
                 throw conflict("provider: " + quote(site.provider()) + " is closed to writes (storage.closedProviders), so a site of it "

@@ -70,6 +70,11 @@ public final class StorageAdmin {
             Site checked = NodeStorage.site(home, site);
             List<NodeConfig.SiteConfig> sites = new ArrayList<>(explicit(home, config));
             if (sites.stream().anyMatch(s -> s.id().equals(site.id()))) throw new Refused("site " + site.id() + " exists already");
+            for (Site s : NodeStorage.sites(home, config)) {
+                checked.sharedPlace(s).ifPresent(why -> {
+                    throw new Refused("site " + site.id() + ": " + why + "; nothing was changed");
+                });
+            }
             requireEmpty(checked);
             sites.add(site);
             config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());

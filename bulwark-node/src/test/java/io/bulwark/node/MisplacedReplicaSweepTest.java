@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The placements say where a record's bytes lie. A replica on a site they do not name — left by an
@@ -82,8 +83,15 @@ class MisplacedReplicaSweepTest {
         // east lies inside the default site's directory: what the default site lists may be east's.
         NodeHome home = NodeHome.init(dir.resolve("deu"), "DEU", "deu-1", "127.0.0.1:0", Optional.empty());
         Path east = home.defaultSite().resolve("east");
-        StorageAdmin.add(home, new NodeConfig.SiteConfig("east-1", "east", "DEU", "DEU", "filesystem",
-                home.dir().relativize(east).toString(), null, null, null, null, null));
+        var inside = new NodeConfig.SiteConfig("east-1", "east", "DEU", "DEU", "filesystem", home.dir().relativize(east).toString(),
+                null, null, null, null, null);
+        assertThatThrownBy(() -> StorageAdmin.add(home, inside)).hasMessage("site east-1: \"" + east
+                + "\" overlaps the directory of site default (" + home.defaultSite() + "); nothing was changed");
+        // So only a hand-edited bulwark.yaml gets there.
+        StorageAdmin.add(home, new NodeConfig.SiteConfig("east-1", "east", "DEU", "DEU", "filesystem", "east", null, null, null, null, null));
+        NodeConfig config = NodeConfig.read(home.config());
+        config.withStorage(new NodeConfig.Storage(config.storage().sites().stream().map(s -> s.id().equals("east-1") ? inside : s).toList(),
+                config.storage().closedProviders())).save(home.config());
         Placed p = publishAndLeaveACopyElsewhere(home, east);
 
         Node.start(home).close();

@@ -69,6 +69,26 @@ public record Site(String id, String provider, String jurisdiction, String opera
         };
     }
 
+    /**
+     * Where the two sites overlap, if they do: one directory inside the other (or the same), or one
+     * bucket at one endpoint. A blob listed at one of them may then be the other's replica.
+     */
+    public Optional<String> sharedPlace(Site other) {
+        return switch (connection) {
+            case Filesystem(Path p) when other.connection instanceof Filesystem(Path q) -> {
+                Path a = p.toAbsolutePath().normalize();
+                Path b = q.toAbsolutePath().normalize();
+                yield a.startsWith(b) || b.startsWith(a)
+                        ? Optional.of("\"" + a + "\" overlaps the directory of site " + other.id + " (" + b + ")")
+                        : Optional.empty();
+            }
+            case S3 x when other.connection instanceof S3 y && x.location().endpoint().equals(y.location().endpoint())
+                    && x.location().bucket().equals(y.location().bucket()) ->
+                    Optional.of(Checks.quote(x.location().bucket()) + " at this endpoint is the bucket of site " + other.id);
+            default -> Optional.empty();
+        };
+    }
+
     /** Opens the site's blob store; the caller closes it. Reads the credentials file, if any, now. */
     public BlobStore open() {
         return switch (connection) {
