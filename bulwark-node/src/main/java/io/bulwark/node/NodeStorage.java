@@ -39,7 +39,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -320,31 +322,54 @@ final class NodeStorage implements BlobStore {
      */
     void sweep(MetadataStore metadata, Clock clock) {
         placements.unreferencedKeys().forEach(this::delete);
-        // One pass over the metadata, and one over the placements, serve every site; a lookup per
-        // blob took most of a large node's start. Each suspect is looked up exactly before it goes.
+        // One pass over the metadata serves every site; a lookup per blob took most of a large node's start.
         ReferencedBlobKeys referenced = ReferencedBlobKeys.snapshot(metadata);
-        ReferencedBlobKeys.Builder anywhere = new ReferencedBlobKeys.Builder();
-        Map<String, ReferencedBlobKeys.Builder> bySite = new java.util.HashMap<>();
-        placements.forEachPlacement((key, site) -> {
-            anywhere.add(key);
-            bySite.computeIfAbsent(site, s -> new ReferencedBlobKeys.Builder()).add(key);
-        });
-        ReferencedBlobKeys placedAnywhere = anywhere.build();
-        Optional<String> shared = sharedPlace();
-        shared.ifPresent(why -> LOG.warn("replicas on sites their placements do not name are kept: {}", why));
+        java.util.function.Function<Site, Predicate<String>> misplaced = misplaced();
         for (Site s : replicas.sites()) {
-            ReferencedBlobKeys placedHere = bySite.getOrDefault(s.id(), new ReferencedBlobKeys.Builder()).build();
-            java.util.function.Predicate<String> misplaced = shared.isPresent() ? key -> false
-                    : key -> placedAnywhere.mayBeReferenced(key) && !placedHere.mayBeReferenced(key)
-                            && placements.get(key).filter(e -> !e.placements().containsKey(s.id())).isPresent();
             try {
                 long t0 = System.nanoTime();
-                OrphanSweeper.Report r = new OrphanSweeper(metadata, replicas.store(s.id()), Duration.ZERO, clock).sweep(referenced, misplaced);
+                OrphanSweeper.Report r = new OrphanSweeper(metadata, replicas.store(s.id()), Duration.ZERO, clock).sweep(referenced, misplaced.apply(s));
                 LOG.info("site {}: swept {} in {} ms", s.id(), r, (System.nanoTime() - t0) / 1_000_000);
             } catch (StoreException e) {
                 LOG.warn("site {}: not swept ({})", s.id(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * Per site, the blobs it may list that belong elsewhere: placed, but not on this site, and on a
+     * site the node still has (a blob placed only on sites since removed from the configuration is
+     * kept: this may be the one copy left). Sites holding a replica of every placed blob (a node
+     * with one site) have none, and then the placements are not read at all; otherwise one pass over
+     * them, as 64-bit hashes, finds the suspects, and each is looked up exactly before it goes.
+     */
+    private java.util.function.Function<Site, Predicate<String>> misplaced() {
+        Predicate<String> none = key -> false;
+        Optional<String> shared = sharedPlace();
+        if (shared.isPresent()) {
+            LOG.warn("replicas on sites their placements do not name are kept: {}", shared.get());
+            return s -> none;
+        }
+        long placed = placements.distinctKeys();
+        Map<String, long[]> totals = placements.totalsBySite();
+        Set<String> suspects = new java.util.HashSet<>();
+        for (Site s : replicas.sites()) if (totals.getOrDefault(s.id(), new long[1])[0] < placed) suspects.add(s.id());
+        if (suspects.isEmpty()) return s -> none;
+        ReferencedBlobKeys.Builder anywhere = new ReferencedBlobKeys.Builder();
+        Map<String, ReferencedBlobKeys.Builder> bySite = new java.util.HashMap<>();
+        placements.forEachPlacement((key, site) -> {
+            anywhere.add(key);
+            if (suspects.contains(site)) bySite.computeIfAbsent(site, x -> new ReferencedBlobKeys.Builder()).add(key);
+        });
+        ReferencedBlobKeys placedAnywhere = anywhere.build();
+        Set<String> configured = replicas.sites().stream().map(Site::id).collect(java.util.stream.Collectors.toSet());
+        return s -> {
+            if (!suspects.contains(s.id())) return none;
+            ReferencedBlobKeys placedHere = bySite.getOrDefault(s.id(), new ReferencedBlobKeys.Builder()).build();
+            return key -> placedAnywhere.mayBeReferenced(key) && !placedHere.mayBeReferenced(key)
+                    && placements.get(key).map(PlacementIndex.Entry::placements)
+                            .filter(at -> !at.containsKey(s.id()) && at.keySet().stream().anyMatch(configured::contains)).isPresent();
+        };
     }
 
     /** Two of the node's sites on one place, if any: then neither can tell a replica it lists is its own. */

@@ -79,6 +79,20 @@ class MisplacedReplicaSweepTest {
     }
 
     @Test
+    void aCopyWhosePlacementsNameOnlySitesNoLongerConfiguredIsKept(@TempDir Path dir) throws Exception {
+        NodeHome home = twoSites(dir, "east");
+        Placed p = publishAndLeaveACopyElsewhere(home, home.dir().resolve("east"));
+        // The placed site taken out of bulwark.yaml by hand (site.remove refuses a site that holds replicas).
+        NodeConfig config = NodeConfig.read(home.config());
+        config.withStorage(new NodeConfig.Storage(config.storage().sites().stream().filter(s -> !s.id().equals(p.site())).toList(),
+                config.storage().closedProviders())).save(home.config());
+
+        Node.start(home).close();
+
+        assertThat(holds(p.elsewhere(), p.key())).as("perhaps the one copy left").isTrue();
+    }
+
+    @Test
     void sitesThatShareAPlaceKeepWhatTheyList(@TempDir Path dir) throws Exception {
         // east lies inside the default site's directory: what the default site lists may be east's.
         NodeHome home = NodeHome.init(dir.resolve("deu"), "DEU", "deu-1", "127.0.0.1:0", Optional.empty());

@@ -461,6 +461,13 @@ public final class RecordSql implements AutoCloseable {
         }
     }
 
+    public long placedKeyCount() throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement("SELECT COUNT(DISTINCT blob_key) FROM placement");
+             ResultSet rs = s.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
     /** Every placement row: blob key and site id. */
     public void forEachPlacement(java.util.function.BiConsumer<String, String> sink) throws SQLException {
         try (PreparedStatement s = connection.prepareStatement("SELECT blob_key, site_id FROM placement");

@@ -100,6 +100,11 @@ public final class SqlitePlacements implements PlacementIndex {
         });
     }
 
+    /** How many blobs have placements. */
+    public long distinctKeys() {
+        return store.read("count placed blobs", RecordSql::placedKeyCount);
+    }
+
     /** Per site: how many blobs it holds a replica of, and their bytes. */
     public Map<String, long[]> totalsBySite() {
         return store.read("count placements by site", RecordSql::placementTotals);
