@@ -8,8 +8,8 @@ import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
 
 /**
- * The blob keys active records referred to when it was taken (or another set of keys: see
- * {@link #of}), held as sorted 64-bit hashes (8 bytes a key):
+ * The blob keys active records referred to when it was taken (or another set of keys, collected
+ * with a {@link Builder}), held as sorted 64-bit hashes (8 bytes a key):
  * how a sweep checks a million blobs against the metadata in one pass over it rather than a lookup
  * per blob. {@link #mayBeReferenced} never answers {@code false} for a key the snapshot holds; for
  * another key it answers {@code true} only if its hash equals one of the n held (probability n / 2⁶⁴,
@@ -29,14 +29,9 @@ public final class ReferencedBlobKeys {
     /** Reads every referenced blob key from {@code metadata} once. */
     public static ReferencedBlobKeys snapshot(MetadataStore metadata) {
         Objects.requireNonNull(metadata, "metadata");
-        return of(metadata::forEachReferencedBlobKey);
-    }
-
-    /** The keys {@code source} hands to the consumer it is given. */
-    public static ReferencedBlobKeys of(java.util.function.Consumer<java.util.function.Consumer<String>> source) {
-        Builder b = new Builder();
-        source.accept(b::add);
-        return b.build();
+        Builder keys = new Builder();
+        metadata.forEachReferencedBlobKey(keys::add);
+        return keys.build();
     }
 
     /** Collects keys one by one (8 bytes each, not the key): for several sets filled in one pass. */
