@@ -303,7 +303,8 @@ public final class Evacuation {
         for (Pending p : switched) {
             List<String> left = p.sources().stream().filter(unreached::contains).toList();
             done.add(new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0,
-                    left.isEmpty() ? "" : "source replica not deleted, site unreachable: " + String.join(", ", left)));
+                    left.isEmpty() ? "" : "source replica not deleted, site unreachable: " + String.join(", ", left)
+                            + " (a later start of the node deletes it if the site is still configured and answers)"));
         }
         return done;
     }
