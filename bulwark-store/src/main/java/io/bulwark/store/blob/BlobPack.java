@@ -692,6 +692,11 @@ final class BlobPack implements AutoCloseable {
         }
     }
 
+    /** Whether a compaction is running or about to (tests wait for it before listing: see {@link #list}). */
+    boolean compacting() {
+        return segments.values().stream().anyMatch(s -> s.compacting.get());
+    }
+
     /** The segment files, oldest first. */
     List<Path> segmentFiles() {
         return segments.values().stream().map(s -> s.path).toList();

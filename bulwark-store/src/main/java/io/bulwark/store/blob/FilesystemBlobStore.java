@@ -154,6 +154,11 @@ public final class FilesystemBlobStore implements BlobStore {
         return pack.segmentFiles();
     }
 
+    /** Whether the pack is compacting a segment (a listing meanwhile may list a moved blob twice). */
+    boolean compacting() {
+        return pack.compacting();
+    }
+
     /** Run between a compaction's copies being forced and the index switching to them, and after (tests pause there). */
     void aroundCompactionSwitch(Runnable before, Runnable after) {
         pack.beforeSwitch = before;
