@@ -212,23 +212,12 @@ class FederationTest {
         return io.bulwark.store.blob.SiteContents.holds(nations.homes.get(nation).defaultSite(), key);
     }
 
-    /** Where a site still holds a key, for a failure's message: files, offsets and each match's state byte. */
+    /** Where a site still holds a key, for a failure's message. */
     private String whereSiteHolds(String nation, String key) {
-        StringBuilder out = new StringBuilder();
-        try (var files = Files.walk(nations.homes.get(nation).defaultSite())) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                byte[] bytes = Files.readAllBytes(f);
-                String text = new String(bytes, StandardCharsets.ISO_8859_1);
-                for (int i = text.indexOf(key); i >= 0; i = text.indexOf(key, i + 1)) {
-                    out.append(f.getFileName()).append(" at ").append(i).append(" (state byte if packed: ")
-                            .append(i >= 64 ? bytes[i - 64 + 4] : -1).append(", followed by '")
-                            .append(text, i + key.length(), Math.min(text.length(), i + key.length() + 16)).append("'); ");
-                }
-                if (f.getFileName().toString().equals(key)) out.append("a file named so: ").append(f).append("; ");
-            }
+        try {
+            return io.bulwark.store.blob.SiteContents.where(nations.homes.get(nation).defaultSite(), key).toString();
         } catch (java.io.IOException e) {
-            out.append("(could not look: ").append(e).append(")");
+            return "(could not look: " + e + ")";
         }
-        return out.toString();
     }
 }
