@@ -242,7 +242,15 @@ final class ReplicaInbox implements Inbox {
         } catch (InvalidRecordException e) {
             throw new InvalidRecordException("record " + id + ": cannot be opened here: " + e.getMessage());
         }
-        return new Accepted(position, r, residency, bytes, metadata.find(id));
+        Optional<RecordMetadata> existing = metadata.find(id);
+        if (existing.isPresent() && (!existing.get().originNation().equals(origin.nation()) || !existing.get().originNode().equals(origin.node()))) {
+            // Ids are the origin's to give: a peer's record under an id held here from another origin (or
+            // this node's own) would otherwise replace that record as if it were a new version of it.
+            throw new InvalidRecordException("record " + id + ": this node holds a record with this id from "
+                    + existing.get().originNation() + "/" + existing.get().originNode() + ", not from the peer that sent it ("
+                    + origin.nation() + "/" + origin.node() + ")");
+        }
+        return new Accepted(position, r, residency, bytes, existing);
     }
 
     private boolean isReplay(Accepted a) {

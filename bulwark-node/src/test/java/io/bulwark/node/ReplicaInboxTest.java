@@ -99,4 +99,36 @@ class ReplicaInboxTest {
         assertThat(deliver(deuAtFra, forged.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("pinned");
         assertThat(nations.node("FRA").metadata().find(forged.id().toString())).isEmpty();
     }
+
+    @Test
+    void aPeersRecordUnderAnIdHeldFromAnotherOriginIsRejectedAndTheHeldRecordKept() throws Exception {
+        String id = publish("USA", "NATO SECRET//REL TO DEU, FRA, USA");
+        nations.await("FRA and DEU hold USA's record", Duration.ofSeconds(60),
+                () -> nations.node("FRA").metadata().find(id).isPresent() && nations.node("DEU").metadata().find(id).isPresent());
+        var held = nations.node("FRA").metadata().find(id).orElseThrow();
+
+        // DEU, with its own pinned key, seals a record of its own under the id of USA's record.
+        var deuKeys = nations.homes.get("DEU").openKeystore().signing();
+        var fraKem = nations.homes.get("FRA").openKeystore().kem().primary();
+        var deuKem = nations.homes.get("DEU").openKeystore().kem().primary();
+        var epochs = new io.bulwark.record.EpochKeyring(deuKeys, "DEU", "deu-1",
+                n -> Optional.of(n.equals("FRA") ? fraKem : deuKem), Duration.ofHours(1), java.time.Clock.systemUTC());
+        var sealer = new io.bulwark.record.RecordSealer(io.bulwark.label.PolicySet.defaults(), deuKeys, epochs, "DEU", "deu-1",
+                java.time.Clock.systemUTC());
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
+        byte[] payload = "forged".getBytes(StandardCharsets.UTF_8);
+        var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", java.time.Instant.now(),
+                "text/plain", payload.length);
+        var forged = sealer.sign(List.of(sealer.prepareRelabel(header, label, "", payload))).getFirst();
+        for (var statement : epochs.statements()) {
+            if (statement.recipientNation().equals("FRA")) nations.node("FRA").inbox().statement(deuAtFra, statement);
+        }
+
+        assertThat(deliver(deuAtFra, forged.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("holds a record with this id from USA/usa-1");
+        var after = nations.node("FRA").metadata().find(id).orElseThrow();
+        assertThat(after.originNation()).isEqualTo("USA");
+        assertThat(after.blob()).isEqualTo(held.blob());
+        assertThat(nations.node("FRA").records().read(analyst("FRA"), id).orElseThrow().payload()).asString().isEqualTo("payload");
+    }
 }
