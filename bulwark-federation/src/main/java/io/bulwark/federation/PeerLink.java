@@ -106,6 +106,7 @@ final class PeerLink implements Runnable {
     private NodeIdentity introduce() throws IOException, InterruptedException {
         HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(peer.url().resolve("/federation/v1/identity"))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        requirePinnedServer(r);
         if (r.statusCode() != 200) throw new InvalidPeerException("identity: the peer answered " + r.statusCode() + problem(r.body()));
         return federation.pin(peer, r.body());
     }
@@ -194,6 +195,12 @@ final class PeerLink implements Runnable {
                 + (ack.equals(cursor) ? "" : "&ack=" + URLEncoder.encode(ack, StandardCharsets.US_ASCII)));
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(WAIT.plusSeconds(30))
                 .header("Accept", FeedFrame.MEDIA_TYPE).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try {
+            requirePinnedServer(r);
+        } catch (InvalidPeerException e) {
+            r.body().close();
+            throw e;
+        }
         if (federation.identityChanged(peer, r.headers().firstValue(FeedServer.IDENTITY_HEADER).orElse(null))) {
             r.body().close();
             introduce(); // keys rotated or storage changed: pin the new identity first (or refuse it)
@@ -256,6 +263,29 @@ final class PeerLink implements Runnable {
             }
         }
         federation.delivered(peer, cursor, received, rejected, lastRejection);
+    }
+
+    /**
+     * Refuses a response unless the server's certificate is the one pinned for this peer. The TLS
+     * handshake accepts any listed peer's certificate (one client serves every link), so without this
+     * another listed peer that can reach this node's traffic to the peer's address could answer in its
+     * name: serve an identity of its own making under the peer's nation, or withdraw frames.
+     */
+    private void requirePinnedServer(HttpResponse<?> r) {
+        String presented = r.sslSession().flatMap(PeerLink::leaf).map(PeerPins::fingerprint).orElse("none");
+        if (!presented.equals(peer.fingerprint())) {
+            throw new InvalidPeerException("the server at " + peer.url() + " presented certificate " + presented + ", not the one pinned for "
+                    + peer.nation() + " (" + peer.fingerprint() + "); refused");
+        }
+    }
+
+    private static Optional<java.security.cert.X509Certificate> leaf(javax.net.ssl.SSLSession session) {
+        try {
+            return session.getPeerCertificates().length > 0 && session.getPeerCertificates()[0] instanceof java.security.cert.X509Certificate c
+                    ? Optional.of(c) : Optional.empty();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
     }
 
     /** The detail of a problem+json answer, if it is one. */
