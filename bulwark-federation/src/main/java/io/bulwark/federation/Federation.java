@@ -77,7 +77,6 @@ public final class Federation implements AutoCloseable {
     private final Optional<AuditLog> auditLog;
     private final java.util.function.Consumer<AuditEvent> audit;
     private final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
-    private final Map<String, Instant> introduced = new ConcurrentHashMap<>();
     private final Map<String, String> identityDigests = new ConcurrentHashMap<>();
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
     private final Map<String, String> linkStates = new ConcurrentHashMap<>();
@@ -111,7 +110,6 @@ public final class Federation implements AutoCloseable {
                 try {
                     identities.put(p.fingerprint(), NodeIdentity.verify(pinned.wire(), p));
                     identityDigests.put(p.fingerprint(), digest(pinned.wire()));
-                    introduced.put(p.fingerprint(), pinned.pinnedAt());
                 } catch (InvalidPeerException e) {
                     LOG.warn("peer {}: the pinned identity no longer matches the peer list ({}); it will be asked again", p.nation(), e.getMessage());
                 }
@@ -119,7 +117,6 @@ public final class Federation implements AutoCloseable {
         }
         this.feed = new Feed(settings.nation(), settings.node(), policies, metadata, blobs, statements, state,
                 FeedCursors.open(settings.cursorKeyFile()), signal, clock, audit);
-        feed.introducedAt(this::introducedAt);
         this.tls = FederationTls.load(settings.tlsKeystore(), passphrase,
                 PeerPins.of(() -> peers.current().peers().stream().map(Peer::fingerprint).collect(Collectors.toSet())),
                 settings.keyExchange());
@@ -219,11 +216,6 @@ public final class Federation implements AutoCloseable {
         return auditLog;
     }
 
-    /** When this node first pinned the peer: records sealed before may lack key access for its nation. */
-    Optional<Instant> introducedAt(String fingerprint) {
-        return Optional.ofNullable(introduced.get(fingerprint));
-    }
-
     byte[] ownIdentity() {
         return own.wire().clone();
     }
@@ -294,7 +286,6 @@ public final class Federation implements AutoCloseable {
         state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, clock.instant());
         identities.put(peer.fingerprint(), id);
         identityDigests.put(peer.fingerprint(), digest(wire));
-        introduced.putIfAbsent(peer.fingerprint(), state.pinnedIdentity(peer.fingerprint()).orElseThrow().pinnedAt());
         LOG.info("peer {} introduced: node {}, signing key {}, KEM key {}", peer.nation(), id.node(),
                 id.signingKeys().getLast().fingerprint(), id.kemKey().fingerprint());
         return id;

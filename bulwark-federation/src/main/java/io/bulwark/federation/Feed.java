@@ -1,6 +1,7 @@
 package io.bulwark.federation;
 
 import io.bulwark.audit.AuditEvent;
+import io.bulwark.crypto.KeyId;
 import io.bulwark.label.CompiledLabel;
 import io.bulwark.label.LabelFormat;
 import io.bulwark.label.PolicySet;
@@ -44,7 +45,6 @@ public final class Feed {
     /** The most change-log entries read per round; the most bytes of records per response (one record may exceed it). */
     static final int SCAN = 1000;
     static final long MAX_RESPONSE_BYTES = 8L * 1024 * 1024;
-    private static final long STATEMENT_SLACK_MILLIS = 60_000;
     /** How far the lag count reads past a peer's acknowledgement (status is computed every 2 s). */
     static final int LAG_SCAN = 10_000;
 
@@ -67,7 +67,6 @@ public final class Feed {
     /** Per peer: how far a feed has read past the peer's acknowledged position and found nothing for it (lag starts there). */
     private final Map<String, Long> quietUpTo = new ConcurrentHashMap<>();
     private volatile Inbox.AccessGranter granter;
-    private volatile java.util.function.Function<String, Optional<Instant>> introducedAt = fp -> Optional.empty();
 
     Feed(String nation, String node, PolicySet policies, MetadataStore metadata, BlobStore blobs,
          Supplier<List<EpochKeyStatement>> statements, FederationState state, FeedCursors cursors, ChangeSignal signal, Clock clock,
@@ -155,6 +154,8 @@ public final class Feed {
     private static final class Scan {
         final List<FeedFrame> frames = new ArrayList<>();
         final Set<EpochKeyStatement> statements = new LinkedHashSet<>();
+        /** Every statement this node made, read once per scan if a record needs one. */
+        List<EpochKeyStatement> made;
         final Set<String> given = new LinkedHashSet<>();
         final Set<String> taken = new LinkedHashSet<>();
         long last;
@@ -196,9 +197,9 @@ public final class Feed {
                         if (current.isEmpty()) continue; // retracted meanwhile; its own entry follows
                         if (!mayHold(peer, m)) continue; // relabelled meanwhile; its own entry follows
                     }
-                    byte[] sealed = withAccess(fingerprint, peer.nation(), m, current.get());
+                    byte[] sealed = withAccess(peer.nation(), m, current.get());
                     scan.frames.add(new FeedFrame.Record(sealed));
-                    scan.statements.addAll(statementsFor(peer.nation(), m.createdAt()));
+                    statementFor(scan, peer.nation(), sealed).ifPresent(scan.statements::add);
                     scan.given.add(id);
                     scan.taken.remove(id);
                     scan.bytes += sealed.length;
@@ -222,10 +223,6 @@ public final class Feed {
         this.granter = granter;
     }
 
-    void introducedAt(java.util.function.Function<String, Optional<Instant>> introducedAt) {
-        this.introducedAt = introducedAt;
-    }
-
     /** Standing requests answer now (this node's identity changed: the response tells the peer so). */
     void wake() {
         wakes.incrementAndGet();
@@ -247,29 +244,32 @@ public final class Feed {
         return residency.satisfiedBy(peer.storage());
     }
 
-    private List<EpochKeyStatement> statementsFor(String recipient, Instant created) {
-        List<EpochKeyStatement> out = new ArrayList<>();
-        for (EpochKeyStatement s : statements.get()) {
-            // A record is stamped just before its epoch may start (sealing starts the epoch), so the
-            // window has slack: an extra statement costs the receiver one check, a missing one the record.
-            long t = created.toEpochMilli();
-            if (s.recipientNation().equals(recipient) && s.originNation().equals(nation) && s.originNode().equals(node)
-                    && t >= s.notBefore().toEpochMilli() - STATEMENT_SLACK_MILLIS && t <= s.notAfter().toEpochMilli() + STATEMENT_SLACK_MILLIS) {
-                out.add(s);
+    /**
+     * The statement of the epoch key under which these bytes wrap the record's data key for the
+     * recipient: the one it needs to open them. Chosen by the key id in the bytes, not by the record's
+     * creation time: a relabel or a re-seal wraps under the epoch current when it seals.
+     */
+    private Optional<EpochKeyStatement> statementFor(Scan scan, String recipient, byte[] sealed) {
+        if (scan.made == null) scan.made = statements.get();
+        if (scan.made.isEmpty()) return Optional.empty();
+        Optional<KeyId> epoch = SealedRecord.epochKeyFor(sealed, recipient);
+        if (epoch.isEmpty()) return Optional.empty();
+        for (EpochKeyStatement s : scan.made.reversed()) { // the epoch a record uses is nearly always a recent one
+            if (s.recipientNation().equals(recipient) && s.epochKeyId().equals(epoch.get())
+                    && s.originNation().equals(nation) && s.originNode().equals(node)) {
+                return Optional.of(s);
             }
         }
-        return out;
+        return Optional.empty();
     }
 
     /**
-     * The record's bytes with key access for the peer's nation: a record sealed before the peer was
-     * introduced may lack it (its KEM key was unknown then); the origin then seals it anew.
+     * The record's bytes with key access for the peer's nation: a record sealed while this node did
+     * not know the nation's KEM key (before its peer was introduced, or while it was not listed) lacks
+     * it; the origin then seals it anew.
      */
-    private byte[] withAccess(String fingerprint, String nation, RecordMetadata m, byte[] sealed) {
-        Optional<Instant> since = introducedAt.apply(fingerprint);
-        if (since.isPresent() && m.createdAt().isAfter(since.get().plusSeconds(1))) return sealed; // sealed with its key known
-        boolean hasAccess = SealedRecord.decode(sealed, policies).keyAccess().stream().anyMatch(k -> k.nation().equals(nation));
-        if (hasAccess || granter == null) return sealed;
+    private byte[] withAccess(String nation, RecordMetadata m, byte[] sealed) {
+        if (granter == null || SealedRecord.epochKeyFor(sealed, nation).isPresent()) return sealed;
         return granter.grantAccess(m, nation);
     }
 

@@ -54,8 +54,6 @@ class FeedScanTest {
         cursors = FeedCursors.open(dir.resolve("cursor.key"));
         feed = new Feed("DEU", "deu-1", PolicySet.defaults(), metadata, blobs, List::of, state, cursors, new ChangeSignal(), CLOCK,
                 event -> {});
-        // Every record here is sealed after the peers were introduced: each goes as it is stored.
-        feed.introducedAt(fingerprint -> Optional.of(Instant.EPOCH));
     }
 
     @AfterEach

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -295,6 +296,36 @@ public final class SealedRecord {
         RecordHeader header = new RecordHeader(id, nation, node, Instant.ofEpochMilli(created), contentType, payloadSize);
         return new SealedRecord(header, label, residency, keyAccess, prefix, ciphertext, afterContent, digest,
                 new Binding(batchSize, leafIndex, path, signature));
+    }
+
+    /**
+     * The epoch key under which a record's bytes wrap its data key for {@code nation}, read from the
+     * prefix alone — nothing checked, nothing hashed: for a node choosing what goes with a record it
+     * stored itself (the epoch key statement a recipient needs to open it). Empty if the record has
+     * no entry for the nation.
+     *
+     * @throws InvalidRecordException if the bytes end before the key access entries do
+     */
+    public static Optional<KeyId> epochKeyFor(byte[] bytes, String nation) {
+        Bytes.Reader r = new Bytes.Reader("sealed record", bytes, 0, bytes.length);
+        r.raw(4 + 1 + 16 + 3, "magic, version, id, origin nation");
+        r.sized(1, 0, 255, "origin node");
+        r.u64("created");
+        r.sized(1, 0, 255, "content type");
+        r.u64("payload size");
+        r.sized(4, 0, Integer.MAX_VALUE, "label");
+        r.sized(2, 0, 65535, "residency");
+        r.u16("payload algorithm");
+        r.u64("ciphertext length");
+        int entries = r.u8("key access count");
+        byte[] wanted = nation.getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < entries; i++) {
+            byte[] n = r.raw(3, "key access nation");
+            long epoch = r.u64("key access epoch key id");
+            r.sized(2, 0, 65535, "key access wrapped key");
+            if (Arrays.equals(n, wanted)) return Optional.of(new KeyId(epoch));
+        }
+        return Optional.empty();
     }
 
     @Override
