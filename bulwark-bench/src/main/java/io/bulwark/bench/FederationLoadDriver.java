@@ -65,7 +65,8 @@ import java.util.concurrent.locks.LockSupport;
  *       they pull all N.</li>
  * </ul>
  * Usage: {@code java --enable-native-access=ALL-UNNAMED -cp bulwark-bench/target/benchmarks.jar
- * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R]}. Prints a Markdown table.
+ * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R] [--replicated-only | --rate R]}.
+ * Prints a Markdown table.
  * Talks only to 127.0.0.1; every loop is bounded in time or count.
  */
 public final class FederationLoadDriver {
@@ -108,6 +109,7 @@ public final class FederationLoadDriver {
         int records = 20_000;
         int rounds = 1;
         boolean replicatedOnly = false;
+        int onlyRate = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
@@ -115,7 +117,9 @@ public final class FederationLoadDriver {
                 case "--page" -> page = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--replicated-only" -> replicatedOnly = true;
-                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R] [--replicated-only]");
+                case "--rate" -> onlyRate = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException(
+                        "usage: FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R] [--replicated-only | --rate RECORDS_PER_SECOND]");
             }
         }
         FederationLoadDriver driver = new FederationLoadDriver(Files.createTempDirectory("bulwark-federation-load"));
@@ -123,7 +127,7 @@ public final class FederationLoadDriver {
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.vm.version"), driver.dir, loadAverage());
         System.out.println("three nodes in this JVM (not child processes); driver, watchers and nodes share the same cores");
         try {
-            driver.run(seconds, records, rounds, replicatedOnly);
+            driver.run(seconds, records, rounds, replicatedOnly, onlyRate);
         } finally {
             driver.nodes.values().forEach(Node::close);
             System.out.println("load average after: " + loadAverage());
@@ -135,16 +139,20 @@ public final class FederationLoadDriver {
      * The whole sequence, {@code rounds} times over the same three nodes. On two cores the JIT
      * compiles for well over a minute (40–50% of the first round's CPU), so the first round
      * measures a warming JVM; later rounds show the steady state a long-running node is in.
-     * {@code replicatedOnly} runs only the replicated-throughput phase (for profiling it).
+     * {@code replicatedOnly} runs only the replicated-throughput phase, {@code onlyRate} (if not 0)
+     * only the share latency at that rate (for profiling them).
      */
-    private void run(int seconds, int records, int rounds, boolean replicatedOnly) throws Exception {
+    private void run(int seconds, int records, int rounds, boolean replicatedOnly, int onlyRate) throws Exception {
         setUp();
         for (int round = 1; round <= rounds; round++) {
             long cpu0 = processCpuNanos();
             long compile0 = compileMillis();
             long t0 = System.nanoTime();
             List<String> rows = new ArrayList<>();
-            if (!replicatedOnly) {
+            if (onlyRate > 0) {
+                shareLatency(onlyRate, 5, false);
+                rows.addAll(shareLatency(onlyRate, seconds, true));
+            } else if (!replicatedOnly) {
                 Histogram floor = tlsFloor(Math.min(seconds, 10));
                 rows.add(String.format(Locale.ROOT, "| floor: HTTPS POST 1 KiB round trip, mutual TLS 1.3 X25519MLKEM768, keep-alive, sequential "
                         + "| p50 %s, p99 %s, max %s (%d round trips) | — |", ms(floor, 50), ms(floor, 99), ms(floor, 100), floor.getTotalCount()));
@@ -153,8 +161,8 @@ public final class FederationLoadDriver {
                     rows.addAll(shareLatency(rate, seconds, true));
                 }
             }
-            rows.add(sustained(records));
-            if (!replicatedOnly) rows.add(catchUp(records));
+            if (onlyRate == 0) rows.add(sustained(records));
+            if (onlyRate == 0 && !replicatedOnly) rows.add(catchUp(records));
             System.out.println();
             System.out.printf(Locale.ROOT, "round %d of %d: %.0f s, JVM CPU %.0f s, of which JIT compilation %.0f s%n", round, rounds,
                     (System.nanoTime() - t0) / 1e9, (processCpuNanos() - cpu0) / 1e9, (compileMillis() - compile0) / 1e3);
@@ -283,6 +291,8 @@ public final class FederationLoadDriver {
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         AtomicLong failed = new AtomicLong();
         double signaturesBefore = metric("DEU", "bulwark_sign_batch_size_count");
+        double deliveriesBefore = deliveries();
+        long cpu0 = processCpuNanos();
         long slots = (long) rate * seconds;
         long missed = 0;
         long period = 1_000_000_000L / rate;
@@ -320,6 +330,7 @@ public final class FederationLoadDriver {
         }
         inFlight.acquire(MAX_IN_FLIGHT); // every publish answered
         inFlight.release(MAX_IN_FLIGHT);
+        String cpu = cpu(processCpuNanos() - cpu0, lastAck.get() - start, sentAt.size()); // the offered load's CPU, the watchers' included
         double achieved = sentAt.size() / ((lastAck.get() - start) / 1e9);
         // Everything published arrives within seconds; give stragglers up to 30 s.
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -330,9 +341,11 @@ public final class FederationLoadDriver {
         if (!report) return List.of();
         List<String> rows = new ArrayList<>();
         double perSignature = sentAt.size() / (metric("DEU", "bulwark_sign_batch_size_count") - signaturesBefore);
+        double perDelivery = 2.0 * sentAt.size() / (deliveries() - deliveriesBefore);
         rows.add(String.format(Locale.ROOT, "| %,d records/s offered for %d s: publish at DEU (HTTP 201) | achieved %,.0f records/s; "
-                        + "%,d of %,d slots missed (%d publishes in flight); %d failed; publish p50 %s, p99 %s; %.1f records per batch signature | — |",
-                rate, seconds, achieved, missed, slots, MAX_IN_FLIGHT, failed.get(), ms(publish, 50), ms(publish, 99), perSignature));
+                        + "%,d of %,d slots missed (%d publishes in flight); %d failed; publish p50 %s, p99 %s; %.1f records per batch signature, "
+                        + "%.1f per feed delivery; %s | — |",
+                rate, seconds, achieved, missed, slots, MAX_IN_FLIGHT, failed.get(), ms(publish, 50), ms(publish, 99), perSignature, perDelivery, cpu));
         for (Watcher w : watchers.values()) {
             Histogram listed = new Histogram(600_000_000L, 3);
             Histogram read = new Histogram(600_000_000L, 3);
