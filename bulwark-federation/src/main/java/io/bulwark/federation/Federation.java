@@ -149,11 +149,15 @@ public final class Federation implements AutoCloseable {
         while (running) {
             PeerList list = peers.current();
             for (Peer p : list.peers()) {
-                links.computeIfAbsent(p.fingerprint(), fp -> {
+                links.compute(p.fingerprint(), (fp, existing) -> {
+                    // A link ends when its peer leaves or changes (removed below); one that died while its
+                    // peer stays (an Error, e.g. out of memory) starts again.
+                    if (existing != null && (existing.alive() || !stillPeer(existing.peer()))) return existing;
+                    if (existing != null) LOG.warn("peer {}: the link stopped unexpectedly; starting it again", p.nation());
                     PeerLink link = new PeerLink(this, p, http, clock);
                     linkStates.put(fp, "connecting");
                     link.start();
-                    auditPeer("peer.linked", p);
+                    if (existing == null) auditPeer("peer.linked", p);
                     return link;
                 });
             }
@@ -329,6 +333,11 @@ public final class Federation implements AutoCloseable {
             // Records per delivery (received / deliveries) shows how well the feed batches under load.
             meters.counter("bulwark_federation_deliveries", Tags.of("peer", peer.nation())).increment();
         }
+    }
+
+    /** Forgets the cursor stored for the peer's feed: the next request asks from the beginning. */
+    void restartFeed(Peer peer) {
+        state.delivered(peer.fingerprint(), "", 0, 0, Optional.empty(), clock.instant());
     }
 
     void rejected(Peer peer, String reason) {

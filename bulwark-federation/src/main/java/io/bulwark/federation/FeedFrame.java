@@ -26,6 +26,13 @@ public sealed interface FeedFrame {
     String MEDIA_TYPE = "application/vnd.bulwark.feed.v1";
     /** The largest frame: a 64 MiB payload sealed, with room for its header. */
     int MAX_FRAME = 64 * 1024 * 1024 + 1024 * 1024;
+    /**
+     * The largest response a receiver reads: the records a response holds stop after about 8 MiB but
+     * the last may be a whole frame, and statements, tombstones and withdrawals come beside them. A
+     * peer's response is held whole before it is applied, so this bounds what one peer can make a
+     * node hold.
+     */
+    long MAX_RESPONSE = 8L * 1024 * 1024 + MAX_FRAME + 16L * 1024 * 1024;
 
     /** An epoch key statement addressed to the receiver's nation, ahead of the records that use it. */
     record Statement(EpochKeyStatement statement) implements FeedFrame {}
@@ -85,6 +92,7 @@ public sealed interface FeedFrame {
         }
         if (!Arrays.equals(magic, MAGIC)) throw new InvalidPeerException("feed: not a Bulwark feed (magic BWF1)");
         List<FeedFrame> frames = new ArrayList<>();
+        long total = magic.length;
         while (true) {
             int index = frames.size();
             int type;
@@ -96,12 +104,12 @@ public sealed interface FeedFrame {
                 throw new InvalidPeerException("feed: frame " + index + ": the response ends before its end frame");
             }
             if (length < 0 || length > MAX_FRAME) throw new InvalidPeerException("feed: frame " + index + ": length " + length + " out of range");
-            byte[] body = new byte[length];
-            try {
-                d.readFully(body);
-            } catch (EOFException e) {
-                throw new InvalidPeerException("feed: frame " + index + ": truncated");
+            total += 5L + length;
+            if (total > MAX_RESPONSE) {
+                throw new InvalidPeerException("feed: frame " + index + ": the response exceeds " + MAX_RESPONSE + " bytes");
             }
+            byte[] body = d.readNBytes(length); // grows as bytes come: a length alone allocates nothing
+            if (body.length < length) throw new InvalidPeerException("feed: frame " + index + ": truncated");
             try {
                 FeedFrame f = switch (type) {
                     case 0 -> new End(ascii(body, "[A-Za-z0-9_-]{0,200}", index, "cursor"));

@@ -89,6 +89,13 @@ final class PeerLink implements Runnable {
                 if (!running) return;
                 String reason = e instanceof IOException ? "unreachable: " + describe(e) : describe(e);
                 federation.failed(peer, reason);
+                if (e instanceof CursorRefused) {
+                    // Bound to this node's certificate and the peer's cursor key: a renewed certificate or a
+                    // new key makes it unusable for good. Starting over costs a redelivery, which is
+                    // idempotent; keeping it would fail every request. (No apply runs here: pull waited.)
+                    LOG.warn("peer {}: {}; asking from the beginning", peer.nation(), reason);
+                    federation.restartFeed(peer);
+                }
                 // The status shows the reason. Refusals, an unreachable peer and failures a layer wrapped
                 // stay at debug as before; anything else (e.g. a StoreException thrown through) also warns.
                 if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) LOG.debug("peer {}: {}", peer.nation(), reason, e);
@@ -104,11 +111,26 @@ final class PeerLink implements Runnable {
     }
 
     private NodeIdentity introduce() throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(peer.url().resolve("/federation/v1/identity"))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        requirePinnedServer(r);
-        if (r.statusCode() != 200) throw new InvalidPeerException("identity: the peer answered " + r.statusCode() + problem(r.body()));
-        return federation.pin(peer, r.body());
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(peer.url().resolve("/federation/v1/identity"))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        byte[] body;
+        try (InputStream in = r.body()) {
+            requirePinnedServer(r);
+            body = in.readNBytes(MAX_IDENTITY_BYTES + 1);
+        }
+        if (body.length > MAX_IDENTITY_BYTES) throw new InvalidPeerException("identity: larger than " + MAX_IDENTITY_BYTES + " bytes; refused");
+        if (r.statusCode() != 200) throw new InvalidPeerException("identity: the peer answered " + r.statusCode() + problem(body));
+        return federation.pin(peer, body);
+    }
+
+    /** A signed identity: keys, storage sites and every rotation statement; far below this even after many rotations. */
+    static final int MAX_IDENTITY_BYTES = 4 * 1024 * 1024;
+
+    /** The peer refused the cursor this node stored (see {@link #run}). */
+    private static final class CursorRefused extends RuntimeException {
+        CursorRefused(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -207,7 +229,13 @@ final class PeerLink implements Runnable {
             return Optional.empty();
         }
         try (InputStream in = r.body()) {
-            if (r.statusCode() != 200) throw new InvalidPeerException("feed: the peer answered " + r.statusCode() + problem(in.readNBytes(2048)));
+            if (r.statusCode() != 200) {
+                byte[] body = in.readNBytes(2048);
+                if (r.statusCode() == 400 && "Bad cursor".equals(field(body, "title"))) {
+                    throw new CursorRefused("feed: the peer refused the stored cursor" + problem(body));
+                }
+                throw new InvalidPeerException("feed: the peer answered " + r.statusCode() + problem(body));
+            }
             return Optional.of(new Response(FeedFrame.readAll(in), r.headers().firstValue(FeedServer.ACK_HEADER).isPresent()));
         }
     }
@@ -290,12 +318,21 @@ final class PeerLink implements Runnable {
 
     /** The detail of a problem+json answer, if it is one. */
     private static String problem(byte[] body) {
+        String detail = field(body, "detail");
+        return detail.isEmpty() ? "" : ": " + detail;
+    }
+
+    private static String field(byte[] problem, String name) {
         try {
-            String detail = JSON.readTree(body).path("detail").asText("");
-            return detail.isEmpty() ? "" : ": " + detail;
+            return JSON.readTree(problem).path(name).asText("");
         } catch (IOException e) {
             return "";
         }
+    }
+
+    boolean alive() {
+        Thread t = thread;
+        return t != null && t.isAlive();
     }
 
     private static String describe(Throwable e) {

@@ -54,6 +54,36 @@ class FeedTest {
     }
 
     @Test
+    void aResponseLargerThanAReceiverHoldsIsRefusedAsItIsRead() {
+        // Record frames of 1 MiB without end, made as they are read: a peer that never stops sending.
+        int frame = 1024 * 1024;
+        long[] served = {0};
+        java.io.InputStream endless = new java.io.InputStream() {
+            long at;
+
+            @Override
+            public int read() {
+                long i = at++;
+                served[0] = at;
+                if (i < 4) return FeedFrame.MAGIC[(int) i];
+                long within = (i - 4) % (5 + frame);
+                if (within == 0) return 2; // type: record
+                if (within < 5) return (int) (frame >>> (8 * (4 - within))) & 0xff;
+                return 0;
+            }
+        };
+        assertThatThrownBy(() -> FeedFrame.readAll(endless)).isInstanceOf(InvalidPeerException.class)
+                .hasMessageEndingWith("the response exceeds " + FeedFrame.MAX_RESPONSE + " bytes");
+        assertThat(served[0]).isLessThanOrEqualTo(FeedFrame.MAX_RESPONSE);
+    }
+
+    @Test
+    void aFrameLongerThanWhatFollowsIsTruncatedNotAllocated() {
+        byte[] bytes = {'B', 'W', 'F', '1', 2, 0x04, 0x00, 0x00, 0x00, 1, 2, 3}; // declares 64 MiB, sends 3 bytes
+        assertThatThrownBy(() -> FeedFrame.readAll(new ByteArrayInputStream(bytes))).hasMessage("feed: frame 0: truncated");
+    }
+
+    @Test
     void cursorsAreOpaqueAndBoundToTheirPeer(@TempDir Path dir) throws Exception {
         FeedCursors cursors = FeedCursors.open(dir.resolve("cursor.key"));
         String a = cursors.token("peer-a", 42);
