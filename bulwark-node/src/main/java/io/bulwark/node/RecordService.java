@@ -292,7 +292,7 @@ public final class RecordService {
      * Retracts a record: only analysts of the origin nation who may read it. A signed tombstone
      * replaces it and its blob is deleted.
      */
-    public boolean retract(Principal principal, String id) {
+    public synchronized boolean retract(Principal principal, String id) {
         requireRole(principal, Role.ANALYST, "retract records");
         Optional<RecordMetadata> meta = visible(principal, id, "retract");
         if (meta.isEmpty()) return false;
@@ -320,8 +320,12 @@ public final class RecordService {
      * Relabels a record: only users of the origin nation who may read it and the new label alike. The
      * record is sealed anew under the same id (key access for the nations the new label releases to);
      * peers that may no longer hold it are told to delete it, and owe a confirmation.
+     *
+     * <p>Relabel, retraction and {@link #grantAccess} each replace a record's version from the one
+     * they read: they run one at a time (they are rare), or a re-seal for a new peer that read the
+     * record before a relabel committed would commit the old label again after it.
      */
-    public Published relabel(Principal principal, String id, String labelText) {
+    public synchronized Published relabel(Principal principal, String id, String labelText) {
         requireRole(principal, Role.ANALYST, "relabel records");
         Optional<RecordMetadata> meta = visible(principal, id, "relabel");
         if (meta.isEmpty()) throw Problem.notFound();
