@@ -283,7 +283,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void listApprovals(Request request, Response response, Callback callback) {
         Principal principal = authenticate(request);
-        Fields q = Request.extractQueryParameters(request);
+        Fields q = query(request);
         known(q, "state");
         Optional<ApprovalService.State> state = Optional.ofNullable(q.getValue("state")).map(v -> {
             for (ApprovalService.State s : ApprovalService.State.values()) if (s.id().equals(v)) return s;
@@ -346,7 +346,7 @@ final class HttpApi extends Handler.Abstract {
     /** {@code ?from=INDEX&since=ISO-8601&limit=N}: entries oldest first, and {@code next} (the index to ask from) if there may be more. */
     private void auditEntries(Request request, Response response, Callback callback) {
         AuditLog log = auditLog(authenticate(request));
-        Fields q = Request.extractQueryParameters(request);
+        Fields q = query(request);
         long from = 0;
         Optional<Instant> since = Optional.empty();
         int limit = 100;
@@ -391,7 +391,7 @@ final class HttpApi extends Handler.Abstract {
     /** {@code ?index=&size=}; without {@code size}, against a tree head signed now (returned beside the proof). */
     private void inclusionProof(Request request, Response response, Callback callback) {
         AuditLog log = auditLog(authenticate(request));
-        Fields q = Request.extractQueryParameters(request);
+        Fields q = query(request);
         known(q, "index", "size");
         long index = longParam("index", required(q, "index"));
         Map<String, Object> body = new LinkedHashMap<>();
@@ -414,7 +414,7 @@ final class HttpApi extends Handler.Abstract {
     /** {@code ?from=&to=}: that the tree of {@code from} entries is a prefix of the tree of {@code to}. */
     private void consistencyProof(Request request, Response response, Callback callback) {
         AuditLog log = auditLog(authenticate(request));
-        Fields q = Request.extractQueryParameters(request);
+        Fields q = query(request);
         known(q, "from", "to");
         long from = longParam("from", required(q, "from"));
         long to = longParam("to", required(q, "to"));
@@ -462,6 +462,8 @@ final class HttpApi extends Handler.Abstract {
             } else {
                 payload = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             }
+        } catch (java.io.EOFException e) { // the connection ended inside the body (Jetty's early EOF)
+            throw Problem.badRequest("the body ended before its end" + (declared >= 0 ? " (" + declared + " bytes declared)" : ""));
         }
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");
@@ -591,7 +593,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void confirmations(Request request, Response response, Callback callback) {
         Federation f = federation(authenticate(request));
-        Optional<String> record = Optional.ofNullable(Request.extractQueryParameters(request).getValue("record"));
+        Optional<String> record = Optional.ofNullable(query(request).getValue("record"));
         json(response, callback, 200, Map.of("confirmations", f.confirmations(record).stream().map(c -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("record", c.recordId());
@@ -612,22 +614,27 @@ final class HttpApi extends Handler.Abstract {
 
     private void list(Request request, Response response, Callback callback) {
         Principal principal = authenticate(request);
-        Fields q = Request.extractQueryParameters(request);
+        Fields q = query(request, "value");
         RecordQuery query = RecordQuery.all();
         for (Fields.Field f : q) {
             String v = f.getValue();
-            query = switch (f.getName()) {
-                case "cursor" -> query.withCursor(v);
-                case "limit" -> query.withPageSize(number("limit", v));
-                case "origin" -> query.withOriginNation(v);
-                case "policy" -> query.withPolicy(v);
-                case "classification" -> query.withClassification(v);
-                case "value" -> query.withLabelValues(f.getValues());
-                case "after" -> query.withCreatedAfter(time("after", v));
-                case "before" -> query.withCreatedBefore(time("before", v));
-                default -> throw Problem.badRequest("unknown query parameter '" + f.getName()
-                        + "'; known: cursor, limit, origin, policy, classification, value, after, before");
-            };
+            try {
+                query = switch (f.getName()) {
+                    case "cursor" -> query.withCursor(v);
+                    case "limit" -> query.withPageSize(number("limit", v));
+                    case "origin" -> query.withOriginNation(v);
+                    case "policy" -> query.withPolicy(v);
+                    case "classification" -> query.withClassification(v);
+                    case "value" -> query.withLabelValues(f.getValues());
+                    case "after" -> query.withCreatedAfter(time("after", v));
+                    case "before" -> query.withCreatedBefore(time("before", v));
+                    default -> throw Problem.badRequest("unknown query parameter '" + f.getName()
+                            + "'; known: cursor, limit, origin, policy, classification, value, after, before");
+                };
+            } catch (InvalidInputException e) { // named as the caller named it, not as the store does
+                throw Problem.badRequest(f.getName() + " '" + (f.getName().equals("value") ? String.join("', '", f.getValues()) : v)
+                        + "'" + e.position().map(at -> " at " + at).orElse("") + ": " + e.rule());
+            }
         }
         Page<RecordMetadata> page = records.list(principal, query);
         List<Map<String, Object>> items = new ArrayList<>();
@@ -685,9 +692,54 @@ final class HttpApi extends Handler.Abstract {
         }
     }
 
+    private static boolean percentEncodedUtf8(String raw) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(raw.charAt(i + 2), 16);
+                if (lo < 0) return false;
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else if (c < 0x80) {
+                bytes.write(c);
+            } else {
+                return false; // a request line is ASCII
+            }
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray()));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
     private static int number(String name, String v) {
-        if (v == null || !v.matches("[0-9]{1,4}")) throw Problem.badRequest(name + ": a whole number, not '" + v + "'");
+        if (v == null || !v.matches("[0-9]{1,9}")) throw Problem.badRequest(name + ": a whole number, not '" + v + "'");
         return Integer.parseInt(v);
+    }
+
+    /**
+     * The request's query parameters; 400 if the query string is not percent-encoded UTF-8, or if a
+     * parameter other than {@code repeatable} ones is given more than once (which value would count
+     * is not the caller's guess to make).
+     */
+    private static Fields query(Request request, String... repeatable) {
+        String raw = request.getHttpURI().getQuery();
+        if (raw != null && !percentEncodedUtf8(raw)) {
+            // Jetty would fail on a bad escape and put U+FFFD for bytes that are not UTF-8.
+            throw Problem.badRequest("the query string is not valid: each '%' is followed by two hexadecimal digits, "
+                    + "and the bytes they give are UTF-8");
+        }
+        Fields q = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        for (Fields.Field f : q) {
+            if (f.getValues().size() > 1 && !List.of(repeatable).contains(f.getName())) {
+                throw Problem.badRequest("query parameter '" + f.getName() + "' is given " + f.getValues().size() + " times; give it once");
+            }
+        }
+        return q;
     }
 
     private static Instant time(String name, String v) {

@@ -188,6 +188,7 @@ public final class Node implements AutoCloseable {
         server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
                 Optional.ofNullable(federation), audit, approvals, blobs)));
+        server.setErrorHandler(new ProblemErrors(config.limits().maxHeaderBytes()));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
     }

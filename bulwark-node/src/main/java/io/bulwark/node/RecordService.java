@@ -148,7 +148,7 @@ public final class RecordService {
         return subjects.get(principal, p -> {
             try {
                 return policies.compile(p.toSubject(policies));
-            } catch (InvalidLabelException e) {
+            } catch (InvalidLabelException | io.bulwark.node.identity.InvalidIdentityException e) {
                 throw Problem.forbidden("your identity's attributes are not valid here: " + e.getMessage());
             }
         });

@@ -1,0 +1,158 @@
+package io.bulwark.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.identity.LocalTokens;
+import io.bulwark.node.identity.LocalUsers;
+import io.bulwark.node.identity.Role;
+import io.bulwark.node.identity.User;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Requests that are not what the API takes, sent as raw bytes over a socket (an HTTP client would
+ * refuse to send most of them): each gets a 4xx {@code application/problem+json} that says what is
+ * wrong — whether the API refuses it or Jetty does before the API sees it — and nothing is stored.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MalformedRequestsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    NodeHome home;
+    Node node;
+    String token;
+
+    /** A response as read off the socket. */
+    record Answer(int status, String contentType, JsonNode body) {}
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        home = NodeHome.init(dir.resolve("deu"), "DEU", "deu-1", "127.0.0.1:0", Optional.empty());
+        LocalUsers users = LocalUsers.open(home.dir(), PolicySet.defaults());
+        users.add(new User("ana", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        node = Node.start(home);
+        token = new LocalTokens("DEU", "deu-1", home.tokenSecret())
+                .issue(users.find("ana").orElseThrow().toPrincipal("bulwark:DEU:deu-1"), Duration.ofMinutes(10));
+    }
+
+    @AfterAll
+    void stop() {
+        node.close();
+    }
+
+    @Test
+    void aQueryStringThatIsNotPercentEncodedUtf8Is400() throws Exception {
+        for (String query : List.of("%zz=1", "limit=1%", "value=%C3%28")) {
+            Answer a = get("/api/v1/records?" + query);
+            assertThat(a.status()).as(query).isEqualTo(400);
+            assertThat(a.body().path("detail").asText()).as(query).contains("query string");
+        }
+    }
+
+    @Test
+    void listParametersAreNamedAsTheCallerNamedThemAndGivenOnce() throws Exception {
+        assertThat(get("/api/v1/records?limit=2&limit=abc").body().path("detail").asText())
+                .isEqualTo("query parameter 'limit' is given 2 times; give it once");
+        assertThat(get("/api/v1/records?limit=99999").body().path("detail").asText()).startsWith("limit '99999'").contains("1000");
+        assertThat(get("/api/v1/records?limit=0").body().path("detail").asText()).startsWith("limit '0'");
+        assertThat(get("/api/v1/records?origin=x1").body().path("detail").asText()).startsWith("origin 'x1'");
+        assertThat(get("/api/v1/records?value=VALUE&value=x%20y").status()).isEqualTo(400);
+        assertThat(get("/api/v1/records?value=DEU&value=FRA").status()).as("value may be repeated").isEqualTo(200);
+    }
+
+    @Test
+    void errorsJettyAnswersItselfAreProblemJsonToo() throws Exception {
+        Answer tooLarge = exchange("GET /api/v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nX-Filler: "
+                + "a".repeat(20_000) + "\r\n\r\n");
+        assertThat(tooLarge.status()).isEqualTo(431);
+        assertThat(tooLarge.contentType()).startsWith("application/problem+json");
+        assertThat(tooLarge.body().path("detail").asText()).contains("header fields exceed");
+
+        for (String path : List.of("/api/v1/records/%zz", "/api/v1/records/a%2fb")) {
+            Answer bad = get(path);
+            assertThat(bad.status()).as(path).isEqualTo(400);
+            assertThat(bad.contentType()).as(path).startsWith("application/problem+json");
+            assertThat(bad.body().path("status").asInt()).as(path).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void aBodyEndingBeforeItsContentLengthIs400AndStoresNothing() throws Exception {
+        long before = node.metadata().lastSeq();
+        Answer a = exchange("POST /api/v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nBulwark-Label: NATO SECRET//REL TO DEU\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nhello", true);
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.body().path("detail").asText()).contains("body ended");
+        assertThat(node.metadata().lastSeq()).isEqualTo(before);
+    }
+
+    @Test
+    void anExternalIdentityWithAClearanceThePoliciesDoNotKnowIs403NotAnError() {
+        var eve = new io.bulwark.node.identity.Principal("eve", "DEU", List.of("BOGUS LEVEL"), Set.of(), Set.of(Role.ANALYST),
+                "https://idp.example");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> node.records().list(eve, io.bulwark.store.RecordQuery.all()))
+                .isInstanceOfSatisfying(Problem.class, p -> {
+                    assertThat(p.status()).isEqualTo(403);
+                    assertThat(p.detail()).contains("your identity's attributes are not valid here").contains("BOGUS LEVEL");
+                });
+    }
+
+    private Answer get(String target) throws Exception {
+        return exchange("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
+    }
+
+    private Answer exchange(String request) throws Exception {
+        return exchange(request, false);
+    }
+
+    /** Sends the bytes (then ends the sending side if {@code halfClose}) and reads one response. */
+    private Answer exchange(String request, boolean halfClose) throws Exception {
+        URI url = URI.create(node.url());
+        try (Socket s = new Socket(url.getHost(), url.getPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            if (halfClose) s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            String head = readHead(in);
+            int status = Integer.parseInt(head.substring(9, 12));
+            String contentType = "";
+            int length = 0;
+            for (String line : head.split("\r\n")) {
+                String lower = line.toLowerCase();
+                if (lower.startsWith("content-type:")) contentType = line.substring(13).strip();
+                if (lower.startsWith("content-length:")) length = Integer.parseInt(line.substring(15).strip());
+            }
+            byte[] body = in.readNBytes(length);
+            return new Answer(status, contentType, body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body));
+        }
+    }
+
+    private static String readHead(InputStream in) throws Exception {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            b.append((char) c);
+            if (b.length() >= 4 && b.substring(b.length() - 4).equals("\r\n\r\n")) break;
+        }
+        return b.toString();
+    }
+}
