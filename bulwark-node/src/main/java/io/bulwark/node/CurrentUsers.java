@@ -24,7 +24,10 @@ final class CurrentUsers {
     private final Path home;
     private final PolicySet policies;
     private final String localIssuer;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CurrentUsers.class);
     private FileTime loadedAt = FileTime.fromMillis(-1);
+    /** The version of the file last refused, so that it is logged once. */
+    private FileTime refusedAt;
     private LocalUsers users;
     /** The principals of {@link #users}, made on first use; emptied whenever users.json is read again. */
     private final Map<String, Principal> principals = new HashMap<>();
@@ -51,7 +54,16 @@ final class CurrentUsers {
                 return Optional.empty();
             }
             if (users == null || !modified.equals(loadedAt)) {
-                users = LocalUsers.open(home, policies);
+                try {
+                    users = LocalUsers.open(home, policies);
+                } catch (io.bulwark.node.identity.InvalidIdentityException e) {
+                    // Edited by hand into something invalid: no local user acts until an operator fixes it
+                    // (the last good reading is not trusted either: the edit may have removed someone).
+                    users = null;
+                    if (!modified.equals(refusedAt)) LOG.error("the local users file is invalid; local users are refused until it is fixed: {}", e.getMessage());
+                    refusedAt = modified;
+                    throw new Problem(503, "Local users unavailable", "the node's local users file is invalid; an operator must fix it");
+                }
                 loadedAt = modified;
                 principals.clear();
             }

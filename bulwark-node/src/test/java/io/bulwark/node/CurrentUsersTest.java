@@ -58,6 +58,27 @@ class CurrentUsersTest {
     }
 
     @Test
+    void aUsersFileEditedIntoSomethingInvalidRefusesLocalUsersWith503UntilFixed(@TempDir Path home) throws Exception {
+        LocalUsers users = LocalUsers.open(home, POLICIES);
+        users.add(new User("anna", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        CurrentUsers current = new CurrentUsers(home, POLICIES, LOCAL);
+        Principal token = new Principal("anna", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), LOCAL);
+        assertThat(current.current(token)).isPresent();
+        Path file = home.resolve(LocalUsers.FILE_NAME);
+        String good = Files.readString(file);
+        Files.writeString(file, good.replace("NATO SECRET", "NATO SUPERSECRET"));
+        touch(home);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> current.current(token)).isInstanceOfSatisfying(Problem.class,
+                p -> assertThat(p.status()).isEqualTo(503));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> current.current(token)).isInstanceOf(Problem.class); // not the last good reading
+
+        Files.writeString(file, good);
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
+        assertThat(current.current(token)).isPresent();
+    }
+
+    @Test
     void externalIssuersPassUnchanged(@TempDir Path home) {
         Principal oidc = new Principal("eve", "FRA", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), "https://idp.example");
         assertThat(new CurrentUsers(home, POLICIES, LOCAL).current(oidc)).contains(oidc);
