@@ -58,7 +58,8 @@ final class HttpApi extends Handler.Abstract {
     static final String RECORDS = "/api/v1/records";
     static final int MAX_AUDIT_ENTRIES = 1000;
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature()); // {"a":1,"a":2} is refused, not read as 2
 
     private final RecordService records;
     private final Optional<Federation> federation;
@@ -304,7 +305,9 @@ final class HttpApi extends Handler.Abstract {
             if (node == null || !node.isObject()) throw Problem.badRequest("the body is a JSON object");
             return node;
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw Problem.badRequest("the body is not JSON: " + e.getOriginalMessage());
+            var at = e.getLocation();
+            throw Problem.badRequest("the body is not JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + ": " + e.getOriginalMessage());
         }
     }
 
@@ -485,7 +488,7 @@ final class HttpApi extends Handler.Abstract {
             if (labelPart != null && label != null) {
                 throw Problem.badRequest("the label is given twice: in the Bulwark-Label header and in a 'label' part");
             }
-            if (labelPart != null) label = new String(labelPart.body(), StandardCharsets.UTF_8);
+            if (labelPart != null) label = utf8("multipart part 'label'", labelPart.body());
             payload = payloadPart.body();
             contentType = payloadPart.contentType().orElse("application/octet-stream");
         }
@@ -516,7 +519,7 @@ final class HttpApi extends Handler.Abstract {
             try (InputStream in = Content.Source.asInputStream(request)) {
                 byte[] body = in.readNBytes(64 * 1024 + 1);
                 if (body.length > 64 * 1024) throw new Problem(413, "Payload too large", "a label is at most 64 KiB");
-                label = new String(body, StandardCharsets.UTF_8);
+                label = utf8("the label in the body", body);
             }
         }
         RecordService.Published p = records.relabel(principal, id, label);
@@ -689,6 +692,17 @@ final class HttpApi extends Handler.Abstract {
             return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
         } catch (CharacterCodingException e) {
             throw Problem.badRequest(name + ": the percent-encoded bytes of the RFC 8187 ext-value (UTF-8''...) are not UTF-8");
+        }
+    }
+
+    /** The bytes as UTF-8 text; 400 naming {@code what} and the offset if they are not UTF-8 (never replaced by U+FFFD). */
+    static String utf8(String what, byte[] bytes) {
+        var decoder = StandardCharsets.UTF_8.newDecoder();
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            return decoder.decode(in).toString();
+        } catch (CharacterCodingException e) {
+            throw Problem.badRequest(what + " at byte " + in.position() + ": not UTF-8");
         }
     }
 

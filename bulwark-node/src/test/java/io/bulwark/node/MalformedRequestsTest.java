@@ -38,6 +38,7 @@ class MalformedRequestsTest {
     NodeHome home;
     Node node;
     String token;
+    String operatorToken;
 
     /** A response as read off the socket. */
     record Answer(int status, String contentType, JsonNode body) {}
@@ -47,9 +48,11 @@ class MalformedRequestsTest {
         home = NodeHome.init(dir.resolve("deu"), "DEU", "deu-1", "127.0.0.1:0", Optional.empty());
         LocalUsers users = LocalUsers.open(home.dir(), PolicySet.defaults());
         users.add(new User("ana", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
+        users.add(new User("otto", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.OPERATOR)));
         node = Node.start(home);
-        token = new LocalTokens("DEU", "deu-1", home.tokenSecret())
-                .issue(users.find("ana").orElseThrow().toPrincipal("bulwark:DEU:deu-1"), Duration.ofMinutes(10));
+        LocalTokens tokens = new LocalTokens("DEU", "deu-1", home.tokenSecret());
+        token = tokens.issue(users.find("ana").orElseThrow().toPrincipal("bulwark:DEU:deu-1"), Duration.ofMinutes(10));
+        operatorToken = tokens.issue(users.find("otto").orElseThrow().toPrincipal("bulwark:DEU:deu-1"), Duration.ofMinutes(10));
     }
 
     @AfterAll
@@ -112,6 +115,26 @@ class MalformedRequestsTest {
                     assertThat(p.status()).isEqualTo(403);
                     assertThat(p.detail()).contains("your identity's attributes are not valid here").contains("BOGUS LEVEL");
                 });
+    }
+
+    @Test
+    void aLabelInABodyThatIsNotUtf8IsRefusedWhereItBreaks() throws Exception {
+        String id = node.records().publish(Federated.analyst("DEU"), "NATO SECRET//REL TO DEU", "", "text/plain",
+                "payload".getBytes(StandardCharsets.UTF_8)).id();
+        String label = "NATO SECRET//REL TO DEU\u00ff";
+        Answer a = exchange("PUT /api/v1/records/" + id + "/label HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: text/plain\r\nContent-Length: " + label.length() + "\r\nConnection: close\r\n\r\n" + label);
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.body().path("detail").asText()).isEqualTo("the label in the body at byte 23: not UTF-8");
+    }
+
+    @Test
+    void aJsonBodyWithAKeyTwiceIsRefused() throws Exception {
+        String body = "{\"operation\":\"residency.default\",\"operation\":\"keys.rotate\"}";
+        Answer a = exchange("POST /api/v1/approvals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + operatorToken
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.body().path("detail").asText()).startsWith("the body is not JSON at line 1").contains("operation");
     }
 
     private Answer get(String target) throws Exception {
