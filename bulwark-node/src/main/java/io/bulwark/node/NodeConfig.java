@@ -235,7 +235,9 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // A key given twice is refused: which of the two would count is not the reader's guess to make.
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature());
 
     public static NodeConfig load(Path file) {
         NodeConfig c = read(file);
@@ -254,13 +256,30 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         } catch (UnrecognizedPropertyException e) {
             throw new InvalidConfigException(file + ": unknown setting '" + e.getPropertyName() + "' at "
                     + e.getPathReference() + "; known: " + e.getKnownPropertyIds());
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            // Named by the setting and the kind of value it takes, not by the Java type that holds it.
+            String key = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(java.util.stream.Collectors.joining(".")).replace(".[", "[");
+            throw new InvalidConfigException(file + ": " + (key.isEmpty() ? "the file" : key) + ": " + kind(e.getTargetType())
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new InvalidConfigException(file + ": " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
             throw new InvalidConfigException(file + ": cannot be read (" + e.getMessage() + ")");
         }
+        if (c == null) throw new InvalidConfigException(file + ": empty; the settings are a YAML mapping (nation, node, listen, ...)");
         return c;
+    }
+
+    private static String kind(Class<?> type) {
+        if (type == null) return "a value of another kind";
+        if (type == Boolean.class || type == boolean.class) return "true or false";
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) return "a whole number";
+        if (type == String.class) return "text";
+        if (java.util.Collection.class.isAssignableFrom(type)) return "a list";
+        if (type.isEnum()) return "one of " + java.util.Arrays.toString(type.getEnumConstants());
+        return "a mapping of its settings";
     }
 
     /**
@@ -290,16 +309,27 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         if (node == null || !node.matches("[a-z0-9][a-z0-9-]{0,62}")) {
             throw new InvalidConfigException(source + ": node: lower-case letters, digits and '-', at most 63, not '" + node + "'");
         }
-        host(); // validates listen
-        if (federation != null) {
-            federation.port();
-            if (federation.port() != 0 && federation.port() == port() && federation.host().equals(host())) {
-                throw new InvalidConfigException(source + ": federation.listen must differ from listen (" + listen + ")");
+        try { // the address rules name their key; the file is named here
+            host();
+            if (federation != null) {
+                federation.port();
+                if (federation.port() != 0 && federation.port() == port() && federation.host().equals(host())) {
+                    throw new InvalidConfigException("federation.listen must differ from listen (" + listen + ")");
+                }
             }
+            if (!tls && !isLoopback(host())) {
+                throw new InvalidConfigException("listen " + listen + " is not a loopback address; serving it without TLS is refused "
+                        + "(set tls: true)");
+            }
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException(source + ": " + e.getMessage());
         }
-        if (limits.maxPayloadBytes() < 1 || limits.maxConcurrentRequests() < 1 || limits.requestTimeoutSeconds() < 1
-                || limits.maxHeaderBytes() < 1024) {
-            throw new InvalidConfigException(source + ": limits: every limit is positive (and maxHeaderBytes at least 1024)");
+        for (var limit : java.util.Map.of("maxPayloadBytes", limits.maxPayloadBytes(), "maxConcurrentRequests", (long) limits.maxConcurrentRequests(),
+                "requestTimeoutSeconds", (long) limits.requestTimeoutSeconds()).entrySet()) {
+            if (limit.getValue() < 1) throw new InvalidConfigException(source + ": limits." + limit.getKey() + ": at least 1, not " + limit.getValue());
+        }
+        if (limits.maxHeaderBytes() < 1024) {
+            throw new InvalidConfigException(source + ": limits.maxHeaderBytes: at least 1024, not " + limits.maxHeaderBytes());
         }
         if (approvals.required() != null && approvals.required() < 1) {
             throw new InvalidConfigException(source + ": approvals.required: at least 1, not " + approvals.required());
@@ -307,10 +337,6 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         java.time.Duration expiry = approvals.expiryDuration();
         if (expiry.isNegative() || expiry.isZero()) {
             throw new InvalidConfigException(source + ": approvals.expiry: positive, not " + approvals.expiry());
-        }
-        if (!tls && !isLoopback(host())) {
-            throw new InvalidConfigException(source + ": listen " + listen + " is not a loopback address; serving it "
-                    + "without TLS is refused (set tls: true)");
         }
     }
 

@@ -1,0 +1,67 @@
+package io.bulwark.node;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** bulwark.yaml as an operator edits it: every mistake is named by the file, the setting and the rule. */
+class NodeConfigTest {
+
+    private static final String VALID = "nation: DEU\nnode: deu-1\nlisten: 127.0.0.1:0\n";
+
+    @TempDir Path dir;
+
+    private Path file(String yaml) throws Exception {
+        Path f = dir.resolve("bulwark.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void aValidFileLoads() throws Exception {
+        assertThat(NodeConfig.load(file(VALID)).nation()).isEqualTo("DEU");
+    }
+
+    @Test
+    void aSettingGivenTwiceIsRefused() throws Exception {
+        Path f = file(VALID + "nation: FRA\n");
+        assertThatThrownBy(() -> NodeConfig.load(f)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith(f + ": ").hasMessageContaining("nation");
+    }
+
+    @Test
+    void anEmptyDocumentIsRefusedNotACrash() throws Exception {
+        for (String yaml : new String[] {"~\n", ""}) {
+            Path f = file(yaml);
+            assertThatThrownBy(() -> NodeConfig.load(f)).as("'%s'", yaml).isInstanceOf(InvalidConfigException.class)
+                    .hasMessageStartingWith(f + ": ");
+        }
+    }
+
+    @Test
+    void aValueOfTheWrongKindNamesTheSettingAndWhatItTakes() throws Exception {
+        Path tls = file(VALID + "tls: maybe\n");
+        assertThatThrownBy(() -> NodeConfig.load(tls)).hasMessageStartingWith(tls + ": tls: true or false (line 4");
+        Path limit = file(VALID + "limits:\n  maxPayloadBytes: lots\n");
+        assertThatThrownBy(() -> NodeConfig.load(limit)).hasMessageStartingWith(limit + ": limits.maxPayloadBytes: a whole number");
+    }
+
+    @Test
+    void eachLimitIsNamed() throws Exception {
+        Path f = file(VALID + "limits:\n  requestTimeoutSeconds: 0\n");
+        assertThatThrownBy(() -> NodeConfig.load(f)).hasMessage(f + ": limits.requestTimeoutSeconds: at least 1, not 0");
+        Path h = file(VALID + "limits:\n  maxHeaderBytes: 10\n");
+        assertThatThrownBy(() -> NodeConfig.load(h)).hasMessage(h + ": limits.maxHeaderBytes: at least 1024, not 10");
+    }
+
+    @Test
+    void aBadListenAddressNamesTheFile() throws Exception {
+        Path f = file("nation: DEU\nnode: deu-1\nlisten: nowhere\n");
+        assertThatThrownBy(() -> NodeConfig.load(f)).hasMessage(f + ": listen: HOST:PORT, not 'nowhere'");
+    }
+}
