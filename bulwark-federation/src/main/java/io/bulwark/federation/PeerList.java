@@ -28,7 +28,9 @@ import java.util.Optional;
 public record PeerList(List<Peer> peers) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature());
+    private static final List<String> FIELDS = List.of("nation", "url", "fingerprint", "added");
 
     public static final PeerList EMPTY = new PeerList(List.of());
 
@@ -82,18 +84,39 @@ public record PeerList(List<Peer> peers) {
         }
         try {
             var root = JSON.readTree(bytes);
-            if (root == null || !root.path("peers").isArray()) {
-                throw new InvalidPeerException(file + ": a JSON object with a \"peers\" array");
+            if (root == null || !root.isObject() || !root.path("peers").isArray() || root.size() != 1) {
+                throw new InvalidPeerException(file + ": a JSON object with a \"peers\" array and nothing else");
             }
+            // The only trust there is: read strictly. Every field present, none unknown, a nation and a
+            // certificate listed once (as peer add keeps it).
             List<Peer> peers = new ArrayList<>();
             int i = 0;
             for (var n : root.path("peers")) {
-                try {
-                    peers.add(new Peer(n.path("nation").asText(null), Peer.url(n.path("url").asText("")),
-                            n.path("fingerprint").asText(null), Instant.parse(n.path("added").asText(""))));
-                } catch (InvalidPeerException | java.time.format.DateTimeParseException e) {
-                    throw new InvalidPeerException(file + ": peers[" + i + "]: " + e.getMessage());
+                String at = file + ": peers[" + i + "]: ";
+                if (!n.isObject()) throw new InvalidPeerException(at + "an object with " + String.join(", ", FIELDS));
+                for (var names = n.fieldNames(); names.hasNext(); ) {
+                    String name = names.next();
+                    if (!FIELDS.contains(name)) throw new InvalidPeerException(at + "unknown field '" + name + "'; known: " + String.join(", ", FIELDS));
                 }
+                for (String field : FIELDS) {
+                    if (!n.path(field).isTextual()) throw new InvalidPeerException(at + field + ": missing; a string");
+                }
+                Peer peer;
+                try {
+                    peer = new Peer(n.path("nation").asText(), Peer.url(n.path("url").asText()), n.path("fingerprint").asText(),
+                            Instant.parse(n.path("added").asText()));
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new InvalidPeerException(at + "added: an ISO 8601 UTC instant such as 2026-11-28T08:00:00Z, not '" + n.path("added").asText() + "'");
+                } catch (InvalidPeerException e) {
+                    throw new InvalidPeerException(at + e.getMessage());
+                }
+                for (Peer earlier : peers) {
+                    if (earlier.nation().equals(peer.nation())) throw new InvalidPeerException(at + "nation: " + peer.nation() + " is listed twice");
+                    if (earlier.fingerprint().equals(peer.fingerprint())) {
+                        throw new InvalidPeerException(at + "fingerprint: already listed for " + earlier.nation());
+                    }
+                }
+                peers.add(peer);
                 i++;
             }
             return new PeerList(peers);

@@ -55,4 +55,26 @@ class PeerListTest {
         assertThatThrownBy(() -> PeerList.read(file)).hasMessageContaining("peers[0]: fingerprint");
         assertThat(watched.current().peers()).isEmpty();
     }
+
+    @Test
+    void theFileIsReadStrictly(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("peers.json");
+        String fra = "{\"nation\":\"FRA\",\"url\":\"https://h:1\",\"fingerprint\":\"" + FP + "\",\"added\":\"2026-11-27T10:00:00Z\"}";
+        String fraAgain = fra.replace(FP, FP2).replace("h:1", "h:2");
+        String usaSameCertificate = fra.replace("FRA", "USA");
+        java.util.Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("{\"peers\":[" + fra + "," + fraAgain + "]}", "peers[1]: nation: FRA is listed twice");
+        bad.put("{\"peers\":[" + fra + "," + usaSameCertificate + "]}", "peers[1]: fingerprint: already listed for FRA");
+        bad.put("{\"peers\":[" + fra.replace("}", ",\"role\":\"x\"}") + "]}", "peers[0]: unknown field 'role'");
+        bad.put("{\"peers\":[{\"nation\":\"FRA\"}]}", "peers[0]: url: missing; a string");
+        bad.put("{\"peers\":[" + fra.replace("2026-11-27T10:00:00Z", "yesterday") + "]}", "peers[0]: added: an ISO 8601 UTC instant");
+        bad.put("{\"peers\":[" + fra + "]} trailing", "not JSON");
+        bad.put("{\"peers\":[],\"peers\":[" + fra + "]}", "not JSON");
+        bad.put("{\"peers\":[],\"extra\":1}", "a JSON object with a \"peers\" array and nothing else");
+        for (var e : bad.entrySet()) {
+            Files.writeString(file, e.getKey());
+            assertThatThrownBy(() -> PeerList.read(file)).as(e.getKey()).isInstanceOf(InvalidPeerException.class)
+                    .hasMessageStartingWith(file + ": ").hasMessageContaining(e.getValue());
+        }
+    }
 }
