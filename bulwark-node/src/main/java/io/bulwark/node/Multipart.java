@@ -62,10 +62,7 @@ final class Multipart {
                 String key = h.substring(0, colon).strip().toLowerCase(Locale.ROOT);
                 String value = h.substring(colon + 1).strip();
                 if (key.equals("content-disposition")) {
-                    for (String p : value.split(";")) {
-                        String q = p.strip();
-                        if (q.startsWith("name=")) name = q.substring(5).replace("\"", "");
-                    }
+                    name = dispositionName(value);
                 } else if (key.equals("content-type")) {
                     type = Optional.of(value);
                 }
@@ -75,6 +72,31 @@ final class Multipart {
             parts.put(name, new Part(name, type, Arrays.copyOfRange(body, headersEnd + 4, next)));
             at = next + 2;
         }
+    }
+
+    private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+    private static final java.util.regex.Pattern PARAMETER =
+            java.util.regex.Pattern.compile("\\s*;\\s*(" + TOKEN + ")=(?:\"((?:[^\"\\\\]|\\\\.)*)\"|(" + TOKEN + "))");
+
+    /** The name parameter of {@code form-data; name="..."; ...} (RFC 7578 §4.2), quoted strings read as such. */
+    private static String dispositionName(String value) {
+        if (!value.regionMatches(true, 0, "form-data", 0, 9)) {
+            throw Problem.badRequest("multipart: Content-Disposition '" + value + "': a part is form-data");
+        }
+        String name = null;
+        java.util.regex.Matcher m = PARAMETER.matcher(value);
+        int at = 9;
+        while (at < value.length() && !value.substring(at).isBlank()) {
+            if (!m.region(at, value.length()).lookingAt()) {
+                throw Problem.badRequest("multipart: Content-Disposition '" + value + "' at offset " + at + ": a parameter is ; NAME=VALUE "
+                        + "or ; NAME=\"QUOTED VALUE\"");
+            }
+            if (m.group(1).equalsIgnoreCase("name")) {
+                name = m.group(2) != null ? m.group(2).replaceAll("\\\\(.)", "$1") : m.group(3);
+            }
+            at = m.end();
+        }
+        return name;
     }
 
     private static int indexOf(byte[] haystack, byte[] needle, int from) {

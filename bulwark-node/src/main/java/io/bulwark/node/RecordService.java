@@ -154,6 +154,11 @@ public final class RecordService {
         });
     }
 
+    private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+    /** type/subtype and parameters (RFC 9110 §8.3.1), as a record's header holds it: printable ASCII, at most 255 characters. */
+    private static final java.util.regex.Pattern MEDIA_TYPE = java.util.regex.Pattern.compile("(?=.{3,255}$)" + TOKEN + "/" + TOKEN
+            + "(?:[ \\t]*;[ \\t]*" + TOKEN + "=(?:" + TOKEN + "|\"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\x20-\\x7e])*\"))*");
+
     public Published publish(Principal principal, String labelText, String residencyText, String contentType, byte[] payload) {
         Timer.Sample sample = Timer.start();
         requireRole(principal, Role.ANALYST, "publish");
@@ -173,6 +178,10 @@ public final class RecordService {
         }
         ResidencyPolicy residency = residency(residencyText);
         String type = contentType == null || contentType.isBlank() ? "application/octet-stream" : contentType.strip();
+        if (!MEDIA_TYPE.matcher(type).matches()) {
+            throw Problem.badRequest("Content-Type: a media type such as text/plain or application/json; charset=utf-8 (RFC 9110 §8.3.1), "
+                    + "at most 255 characters, not '" + (type.length() > 80 ? type.substring(0, 80) + "…" : type) + "'");
+        }
         SealedRecord sealed;
         try {
             sealed = signer.seal(() -> sealer.prepare(new RecordDraft(label, residency.toString(), type, payload.length), payload));

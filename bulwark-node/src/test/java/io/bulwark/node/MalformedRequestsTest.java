@@ -137,6 +137,23 @@ class MalformedRequestsTest {
         assertThat(a.body().path("detail").asText()).startsWith("the body is not JSON at line 1").contains("operation");
     }
 
+    @Test
+    void aContentTypeThatIsNotAMediaTypeIsRefusedAndNothingStored() {
+        long before = node.metadata().lastSeq();
+        for (String type : List.of("bad type", ";;;;", "text/", "text/plain; charset")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> node.records().publish(Federated.analyst("DEU"), "NATO SECRET//REL TO DEU", "",
+                    type, new byte[] {1})).as(type).isInstanceOfSatisfying(Problem.class, p -> {
+                        assertThat(p.status()).isEqualTo(400);
+                        assertThat(p.detail()).startsWith("Content-Type: a media type").endsWith("not '" + type + "'");
+                    });
+        }
+        assertThat(node.metadata().lastSeq()).isEqualTo(before);
+        for (String type : List.of("text/plain", "application/json; charset=utf-8", "text/plain;format=\"flowed\"", "application/vnd.a+json")) {
+            assertThat(node.records().publish(Federated.analyst("DEU"), "NATO SECRET//REL TO DEU", "", type, new byte[] {1}).contentType())
+                    .isEqualTo(type);
+        }
+    }
+
     private Answer get(String target) throws Exception {
         return exchange("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
     }

@@ -52,4 +52,16 @@ class MultipartTest {
         assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Disposition: form-data; name=\"a\"\n\nx\n"
                 + "--B\nContent-Disposition: form-data; name=\"a\"\n\ny\n--B--\n"), "B")).hasMessageContaining("twice");
     }
+
+    @Test
+    void aPartsNameIsReadAsAQuotedStringOrToken() {
+        var quoted = Multipart.parse(body("--B\nContent-Disposition: form-data; name=\"pay;load\"\n\nx\n--B--\n"), "B");
+        assertThat(quoted.keySet()).containsExactly("pay;load");
+        var token = Multipart.parse(body("--B\nContent-Disposition: form-data; filename=\"a;b.txt\"; name=payload\n\nx\n--B--\n"), "B");
+        assertThat(token.keySet()).containsExactly("payload");
+        assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Disposition: form-data; name=\"open\n\nx\n--B--\n"), "B"))
+                .hasMessageContaining("Content-Disposition").hasMessageContaining("offset 9");
+        assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Disposition: attachment; name=x\n\nx\n--B--\n"), "B"))
+                .hasMessageContaining("form-data");
+    }
 }
