@@ -155,6 +155,16 @@ public final class AuditLog implements AutoCloseable {
             List<SignedTreeHead> heads = AuditDb.treeHeads(w);
             w.commit();
             this.latestHead = heads.isEmpty() ? Optional.empty() : Optional.of(heads.getLast());
+            if (latestHead.isPresent()) {
+                // The entries are checked against this head's root below; a head whose signature is not this
+                // node's (a forged one that matches rewritten entries) would otherwise be extended and signed.
+                try {
+                    latestHead.get().verify(signer.get().publicKeys());
+                } catch (GeneralSecurityException e) {
+                    throw new AuditException("the latest tree head of the audit log " + this.file + " (size " + latestHead.get().treeSize()
+                            + ") is not signed by this node's keys: run bulwark audit verify");
+                }
+            }
             this.frontier = rebuild(w, latestHead);
             r = AuditDb.connect(this.file, true);
             this.hashes = new AuditDb.HashReader(r);

@@ -125,6 +125,24 @@ class TamperTest {
     }
 
     @Test
+    void aLatestHeadNotSignedByTheNodeIsRefusedAtOpen() throws Exception {
+        // Entries rewritten and a head made to match them: its root is right, its signature is nobody's.
+        byte[] input;
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tree_size, root_hash, timestamp_ms FROM audit_tree_head WHERE tree_size = 40")) {
+            rs.next();
+            input = SignedTreeHead.signingInput(40, rs.getBytes(2), java.time.Instant.ofEpochMilli(rs.getLong(3)));
+        }
+        byte[] forged = SigningKeyset.generate().sign(input);
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement("UPDATE audit_tree_head SET signature = ? WHERE tree_size = 40")) {
+            s.setBytes(1, forged);
+            s.executeUpdate();
+        }
+        assertThatThrownBy(() -> AuditLogTest.open(file)).isInstanceOf(AuditException.class)
+                .hasMessageContaining("latest tree head").hasMessageContaining("size 40").hasMessageContaining("not signed by this node's keys");
+    }
+
+    @Test
     void forgedSignatureIsNamed() throws Exception {
         // A well-formed signature over the right input, by a key the verifier does not trust.
         byte[] input;
