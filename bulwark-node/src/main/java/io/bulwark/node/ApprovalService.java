@@ -56,14 +56,19 @@ final class ApprovalService {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature());
     static final String SIGNATURE_CONTEXT = "bulwark-approval-v1";
     static final String DIGEST_CONTEXT = "bulwark-operation-v1";
     static final int MAX_REASON = 1024;
 
-    /** Where a request stands. {@link #EXPIRED} is never stored: a pending request past its expiry is expired. */
+    /**
+     * Where a request stands. {@link #EXPIRED} is never stored: a pending request past its expiry is
+     * expired. {@link #EXECUTING} is stored before the operation runs, so a request found executing at
+     * start was interrupted: it becomes {@link #FAILED} rather than run again.
+     */
     enum State {
-        PENDING, EXECUTED, FAILED, REJECTED, EXPIRED;
+        PENDING, EXECUTING, EXECUTED, FAILED, REJECTED, EXPIRED;
 
         String id() {
             return name().toLowerCase(Locale.ROOT);
@@ -83,8 +88,10 @@ final class ApprovalService {
      *
      * @param signature  base64 hybrid signature over {@link #signedBytes}
      * @param publicKey  base64 encoding of the public key that signed; its SHA-256 is the {@code signingKey} of {@code bulwark node info}
+     * @param identity   who decided, as the token's issuer vouched: what makes officers distinct ({@link #identity(Principal)})
      */
-    record Decision(Verdict verdict, String officer, Instant time, Optional<String> reason, String signature, String publicKey) {}
+    record Decision(Verdict verdict, String officer, Instant time, Optional<String> reason, String signature, String publicKey,
+                    String identity) {}
 
     /**
      * A request and what became of it.
@@ -92,10 +99,11 @@ final class ApprovalService {
      * @param digest   hex SHA-256 of the operation and its canonical parameters ({@link #digest})
      * @param required M at the time of the request (a later change of the setting does not move the goalposts)
      * @param result   what the execution did, or why it failed
+     * @param requesterIdentity the requester as {@link #identity(Principal)} gives it
      */
     record Request(String id, String operation, Map<String, String> parameters, String digest, String requester,
                    Instant created, Instant expires, int required, List<Decision> approvals, Optional<Decision> rejection,
-                   State state, Optional<String> result) {
+                   State state, Optional<String> result, String requesterIdentity) {
 
         Request {
             parameters = new TreeMap<>(parameters);
@@ -107,7 +115,8 @@ final class ApprovalService {
         }
 
         private Request with(List<Decision> approvals, Optional<Decision> rejection, State state, Optional<String> result) {
-            return new Request(id, operation, parameters, digest, requester, created, expires, required, approvals, rejection, state, result);
+            return new Request(id, operation, parameters, digest, requester, created, expires, required, approvals, rejection, state, result,
+                    requesterIdentity);
         }
     }
 
@@ -117,13 +126,14 @@ final class ApprovalService {
     private final Map<String, SensitiveOperation> operations = new TreeMap<>();
     private final int required;
     private final Duration expiry;
-    private final SigningKeyset keys;
+    /** The node's keys as they are now: an approved rotation swaps them. */
+    private final java.util.function.Supplier<SigningKeyset> keys;
     private final Auditor audit;
     private final Clock clock;
     private final Map<String, Request> requests = new LinkedHashMap<>();
 
-    ApprovalService(Path file, List<SensitiveOperation> operations, int required, Duration expiry, SigningKeyset keys,
-                    Auditor audit, Clock clock) throws IOException {
+    ApprovalService(Path file, List<SensitiveOperation> operations, int required, Duration expiry,
+                    java.util.function.Supplier<SigningKeyset> keys, Auditor audit, Clock clock) throws IOException {
         this.file = file;
         for (SensitiveOperation o : operations) this.operations.put(o.name(), o);
         this.required = required;
@@ -132,7 +142,43 @@ final class ApprovalService {
         this.audit = audit;
         this.clock = clock;
         if (Files.exists(file)) {
-            for (Request r : JSON.readValue(file.toFile(), Stored.class).requests()) requests.put(r.id(), r);
+            boolean interrupted = false;
+            for (Request r : JSON.readValue(file.toFile(), Stored.class).requests()) {
+                if (r.state() == State.EXECUTING) { // the node stopped while it ran: what it did is unknown, so it never runs again
+                    LOG.warn("approved request {} ({}) was interrupted by a stop while it ran; it is failed, not run again", r.id(), r.operation());
+                    r = r.with(r.approvals(), r.rejection(), State.FAILED,
+                            Optional.of("interrupted: the node stopped while it ran; check what it did and request it again"));
+                    interrupted = true;
+                }
+                requests.put(r.id(), r);
+            }
+            if (interrupted) save();
+        }
+    }
+
+    /**
+     * Who a principal is for counting distinct officers: the issuer that vouched for them and their
+     * name there. Not the nationality: an identity provider's attribute may change between two
+     * approvals by the same person.
+     */
+    static String identity(Principal p) {
+        return p.issuer() + " " + p.name();
+    }
+
+    /** Whether a decision (or request) was made by this identity; files from before identities were kept compare actors. */
+    private static boolean same(String storedIdentity, String storedActor, Principal p) {
+        return storedIdentity != null ? storedIdentity.equals(identity(p)) : storedActor.equals(Auditor.actor(p));
+    }
+
+    /** Puts the request in place and saves; if the save fails, the request is as it was (in memory too). */
+    private void store(Request r) {
+        Request previous = requests.put(r.id(), r);
+        try {
+            save();
+        } catch (RuntimeException e) {
+            if (previous == null) requests.remove(r.id());
+            else requests.put(r.id(), previous);
+            throw e;
         }
     }
 
@@ -163,14 +209,14 @@ final class ApprovalService {
         Map<String, String> canonical = op.check(parameters);
         Instant now = now();
         Request r = new Request(UUID.randomUUID().toString(), operation, canonical, HexFormat.of().formatHex(digest(operation, canonical)),
-                Auditor.actor(principal), now, now.plus(expiry), required, List.of(), Optional.empty(), State.PENDING, Optional.empty());
-        requests.put(r.id(), r);
-        save();
+                Auditor.actor(principal), now, now.plus(expiry), required, List.of(), Optional.empty(), State.PENDING, Optional.empty(),
+                identity(principal));
+        store(r);
         Map<String, String> details = new TreeMap<>(Map.of("action", "request", "operation", operation, "digest", r.digest(),
                 "required", String.valueOf(required), "expires", r.expires().toString()));
         // Audit detail keys are lower case: pathStyle is param.path-style.
         canonical.forEach((k, v) -> details.put("param." + k.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT), Auditor.detail(v)));
-        audit.record(Type.APPROVAL, r.requester(), r.id(), Outcome.SUCCESS, details);
+        audit.recordNow(Type.APPROVAL, r.requester(), r.id(), Outcome.SUCCESS, details);
         return r;
     }
 
@@ -193,22 +239,24 @@ final class ApprovalService {
     synchronized Request approve(Principal principal, String id) {
         Request r = decidable(principal, id, Verdict.APPROVE);
         String officer = Auditor.actor(principal);
-        if (officer.equals(r.requester())) {
+        if (same(r.requesterIdentity(), r.requester(), principal)) {
             throw refused(r, officer, Verdict.APPROVE, Problem.forbidden("you requested " + r.id()
                     + "; its approvals must come from other officers"));
         }
-        if (r.approvals().stream().anyMatch(d -> d.officer().equals(officer))) {
+        if (r.approvals().stream().anyMatch(d -> same(d.identity(), d.officer(), principal))) {
             throw refused(r, officer, Verdict.APPROVE, new Problem(409, "Duplicate approval", officer + " has already approved "
                     + r.id() + "; it needs " + r.required() + " distinct officers (" + r.approvals().size() + " so far)"));
         }
         List<Decision> approvals = new ArrayList<>(r.approvals());
-        approvals.add(sign(r, officer, Verdict.APPROVE, Optional.empty()));
-        r = r.with(approvals, Optional.empty(), State.PENDING, Optional.empty());
-        requests.put(id, r);
-        save();
-        audit.record(Type.APPROVAL, officer, id, Outcome.SUCCESS, Map.of("action", "approve", "operation", r.operation(),
+        approvals.add(sign(r, principal, Verdict.APPROVE, Optional.empty()));
+        boolean runs = approvals.size() >= r.required();
+        // Executing is stored before the operation runs: a stop while it runs must not leave a request
+        // that the next approval would run a second time.
+        r = r.with(approvals, Optional.empty(), runs ? State.EXECUTING : State.PENDING, Optional.empty());
+        store(r);
+        audit.recordNow(Type.APPROVAL, officer, id, Outcome.SUCCESS, Map.of("action", "approve", "operation", r.operation(),
                 "digest", r.digest(), "approvals", approvals.size() + "/" + r.required()));
-        if (approvals.size() >= r.required()) r = execute(r);
+        if (runs) r = execute(r);
         return r;
     }
 
@@ -218,11 +266,10 @@ final class ApprovalService {
         if (reason == null || reason.isBlank()) throw Problem.badRequest("reason: required (why the request is rejected)");
         if (reason.length() > MAX_REASON) throw Problem.badRequest("reason: at most " + MAX_REASON + " characters");
         String officer = Auditor.actor(principal);
-        r = r.with(r.approvals(), Optional.of(sign(r, officer, Verdict.REJECT, Optional.of(Auditor.detail(reason)))), State.REJECTED,
+        r = r.with(r.approvals(), Optional.of(sign(r, principal, Verdict.REJECT, Optional.of(Auditor.detail(reason)))), State.REJECTED,
                 Optional.empty());
-        requests.put(id, r);
-        save();
-        audit.record(Type.APPROVAL, officer, id, Outcome.SUCCESS, Map.of("action", "reject", "operation", r.operation(),
+        store(r);
+        audit.recordNow(Type.APPROVAL, officer, id, Outcome.SUCCESS, Map.of("action", "reject", "operation", r.operation(),
                 "digest", r.digest(), "reason", Auditor.detail(reason)));
         return r;
     }
@@ -247,7 +294,7 @@ final class ApprovalService {
 
     /** Audits a refused decision and hands back the problem to throw. */
     private Problem refused(Request r, String officer, Verdict verdict, Problem p) {
-        audit.record(Type.APPROVAL, officer, r.id(), Outcome.DENIED, Map.of("action", verdict.id(), "operation", r.operation(),
+        audit.recordNow(Type.APPROVAL, officer, r.id(), Outcome.DENIED, Map.of("action", verdict.id(), "operation", r.operation(),
                 "reason", Auditor.detail(p.detail())));
         return p;
     }
@@ -257,9 +304,14 @@ final class ApprovalService {
         Request done;
         try {
             if (op == null) throw new Problem(501, "Not implemented", r.operation() + " is not an operation of this build");
+            if (!HexFormat.of().formatHex(digest(r.operation(), r.parameters())).equals(r.digest())) {
+                // What the officers signed is the digest: parameters that no longer give it were changed since.
+                throw new Problem(409, "Parameters changed", "its parameters no longer match the digest the officers approved; "
+                        + "the approvals file was changed; nothing was done");
+            }
             String what = op.execute(r.parameters());
             done = r.with(r.approvals(), Optional.empty(), State.EXECUTED, Optional.of(what));
-            audit.record(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.SUCCESS, Map.of("request", r.id(),
+            audit.recordNow(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.SUCCESS, Map.of("request", r.id(),
                     "digest", r.digest(), "result", Auditor.detail(what)));
         } catch (Problem e) {
             done = failed(r, e.detail());
@@ -267,23 +319,25 @@ final class ApprovalService {
             LOG.error("approved request {} ({}) failed", r.id(), r.operation(), e);
             done = failed(r, "the node could not carry it out: " + e.getMessage());
         }
-        requests.put(r.id(), done);
-        save();
+        store(done);
         return done;
     }
 
     private Request failed(Request r, String why) {
-        audit.record(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.FAILURE, Map.of("request", r.id(),
+        audit.recordNow(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.FAILURE, Map.of("request", r.id(),
                 "digest", r.digest(), "reason", Auditor.detail(why)));
         return r.with(r.approvals(), Optional.empty(), State.FAILED, Optional.of(why));
     }
 
-    private Decision sign(Request r, String officer, Verdict verdict, Optional<String> reason) {
+    private Decision sign(Request r, Principal principal, Verdict verdict, Optional<String> reason) {
         Instant time = now();
+        String officer = Auditor.actor(principal);
+        SigningKeyset signer = keys.get();
         try {
-            byte[] signature = keys.sign(signedBytes(r.id(), HexFormat.of().parseHex(r.digest()), officer, time, verdict));
+            byte[] signature = signer.sign(signedBytes(r.id(), HexFormat.of().parseHex(r.digest()), officer, time, verdict));
             Base64.Encoder b64 = Base64.getEncoder();
-            return new Decision(verdict, officer, time, reason, b64.encodeToString(signature), b64.encodeToString(keys.primary().encode()));
+            return new Decision(verdict, officer, time, reason, b64.encodeToString(signature), b64.encodeToString(signer.primary().encode()),
+                    identity(principal));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the node's signing key failed", e);
         }
@@ -310,6 +364,11 @@ final class ApprovalService {
                 c.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel d = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+                d.force(true); // the rename itself is durable only once the directory is
+            } catch (IOException e) {
+                // some file systems cannot force a directory; the rename is still atomic
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

@@ -69,7 +69,32 @@ final class Auditor implements Consumer<AuditEvent> {
     /** Records an event that happens now. */
     void record(Type type, String actor, String subject, Outcome outcome, Map<String, String> details) {
         if (log.isEmpty()) return;
-        accept(new AuditEvent(type, clock.instant(), actor, Optional.ofNullable(subject), outcome, details));
+        event(type, actor, subject, outcome, details).ifPresent(this::accept);
+    }
+
+    /**
+     * Records an event that happens now and returns once it is durable: for the rare actions that
+     * change who may do what (approvals and what they execute), whose record must not lag behind them.
+     */
+    void recordNow(Type type, String actor, String subject, Outcome outcome, Map<String, String> details) {
+        if (log.isEmpty()) return;
+        event(type, actor, subject, outcome, details).ifPresent(e -> {
+            try {
+                log.get().append(e);
+            } catch (AuditException failure) {
+                LOG.error("an audit event was not stored: {} ({})", e, failure.getMessage());
+            }
+        });
+    }
+
+    /** The event, or empty (logged) if its fields break the audit format: the action it records has happened, so it must not fail now. */
+    private Optional<AuditEvent> event(Type type, String actor, String subject, Outcome outcome, Map<String, String> details) {
+        try {
+            return Optional.of(new AuditEvent(type, clock.instant(), actor, Optional.ofNullable(subject), outcome, details));
+        } catch (io.bulwark.audit.InvalidAuditEventException e) {
+            LOG.error("an audit event could not be made ({} by {} on {}): {}", type, actor, subject, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -86,7 +111,7 @@ final class Auditor implements Consumer<AuditEvent> {
 
     /** Text from outside (a rejection reason) made safe for a detail value: no control characters, at most 1024 characters. */
     static String detail(String text) {
-        String clean = text.codePoints().filter(c -> !Character.isISOControl(c))
+        String clean = text.codePoints().filter(c -> !Character.isISOControl(c) && Character.getType(c) != Character.SURROGATE) // lone halves
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         if (clean.length() <= AuditEvent.MAX_VALUE_LENGTH) return clean;
         int end = AuditEvent.MAX_VALUE_LENGTH;

@@ -156,7 +156,7 @@ public final class Node implements AutoCloseable {
         operations.add(new Operations.SiteRemove(home, blobs, records, this::storageChanged));
         operations.add(new Operations.KeysRotate(Optional.of(this::rotateKeys))); // runs once officers approve
         approvals = new ApprovalService(home.approvals(), List.copyOf(operations),
-                config.approvals().required(config.mode()), config.approvals().expiryDuration(), keys.signing(), audit, clock);
+                config.approvals().required(config.mode()), config.approvals().expiryDuration(), keys::signing, audit, clock);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("bulwark-http");

@@ -47,7 +47,8 @@ class ApprovalServiceTest {
     }
 
     ApprovalService service(Path dir, int required) throws Exception {
-        return new ApprovalService(dir.resolve("approvals.json"), List.of(op), required, Duration.ofHours(24), SigningKeyset.generate(),
+        SigningKeyset keys = SigningKeyset.generate();
+        return new ApprovalService(dir.resolve("approvals.json"), List.of(op), required, Duration.ofHours(24), () -> keys,
                 Auditor.NONE, clock);
     }
 
@@ -118,5 +119,89 @@ class ApprovalServiceTest {
         var back = again.get(user("otto", Role.OPERATOR), r.id());
         assertThat(back).isEqualTo(s.get(user("otto", Role.OPERATOR), r.id()));
         assertThat(again.approve(user("omar", Role.OFFICER), r.id()).state()).isEqualTo(ApprovalService.State.EXECUTED);
+    }
+
+    @Test
+    void theSamePersonUnderAnotherNationalityIsNotASecondOfficer(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 2);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        String idp = "https://idp.example";
+        s.approve(new Principal("alice", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.OFFICER), idp), r.id());
+        // The provider's nationality attribute changed between two approvals: still alice of that provider.
+        assertThatThrownBy(() -> s.approve(new Principal("alice", "FRA", List.of("NATO SECRET"), Set.of(), Set.of(Role.OFFICER), idp), r.id()))
+                .isInstanceOf(Problem.class).extracting(e -> ((Problem) e).status()).isEqualTo(409);
+        assertThat(executed).isEmpty();
+        // Another issuer's alice is another person.
+        assertThat(s.approve(new Principal("alice", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.OFFICER), "bulwark:DEU:deu-1"),
+                r.id()).state()).isEqualTo(ApprovalService.State.EXECUTED);
+    }
+
+    @Test
+    void aRequestInterruptedWhileItRanIsFailedAtStartNotRunAgain(@TempDir Path dir) throws Exception {
+        SigningKeyset keys = SigningKeyset.generate();
+        SensitiveOperation dies = new SensitiveOperation() {
+            @Override public String name() { return "test.op"; }
+            @Override public List<String> parameters() { return List.of("x"); }
+            @Override public Map<String, String> check(Map<String, String> p) { return Map.copyOf(p); }
+            @Override public String execute(Map<String, String> p) {
+                executed.add(p);
+                throw new Error("the node stops here"); // as a crash: nothing after this point runs
+            }
+        };
+        ApprovalService s = new ApprovalService(dir.resolve("approvals.json"), List.of(dies), 1, Duration.ofHours(24), () -> keys, Auditor.NONE, clock);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        assertThatThrownBy(() -> s.approve(user("olga", Role.OFFICER), r.id())).isInstanceOf(Error.class);
+
+        ApprovalService restarted = service(dir, 1);
+        var after = restarted.get(user("otto", Role.OPERATOR), r.id());
+        assertThat(after.state()).isEqualTo(ApprovalService.State.FAILED);
+        assertThat(after.result().orElseThrow()).startsWith("interrupted");
+        assertThatThrownBy(() -> restarted.approve(user("omar", Role.OFFICER), r.id())).isInstanceOf(Problem.class)
+                .extracting(e -> ((Problem) e).status()).isEqualTo(409);
+        assertThat(executed).hasSize(1);
+    }
+
+    @Test
+    void parametersChangedInTheFileAfterApprovalAreNotExecuted(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 2);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        s.approve(user("olga", Role.OFFICER), r.id());
+        Path file = dir.resolve("approvals.json");
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file).replace("\"x\" : \"1\"", "\"x\" : \"2\""));
+        ApprovalService restarted = service(dir, 2);
+        var done = restarted.approve(user("omar", Role.OFFICER), r.id());
+        assertThat(done.state()).isEqualTo(ApprovalService.State.FAILED);
+        assertThat(done.result().orElseThrow()).contains("no longer match the digest");
+        assertThat(executed).isEmpty();
+    }
+
+    @Test
+    void decisionsAreSignedWithTheKeysOfTheMomentAfterARotation(@TempDir Path dir) throws Exception {
+        SigningKeyset before = SigningKeyset.generate();
+        SigningKeyset[] current = {before};
+        ApprovalService s = new ApprovalService(dir.resolve("approvals.json"), List.of(op), 2, Duration.ofHours(24), () -> current[0],
+                Auditor.NONE, clock);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        s.approve(user("olga", Role.OFFICER), r.id());
+        current[0] = SigningKeyset.generate();
+        var done = s.approve(user("omar", Role.OFFICER), r.id());
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        assertThat(done.approvals().get(0).publicKey()).isEqualTo(java.util.Base64.getEncoder().encodeToString(before.primary().encode()));
+        assertThat(done.approvals().get(1).publicKey()).isEqualTo(java.util.Base64.getEncoder().encodeToString(current[0].primary().encode()));
+        assertThat(b64.decode(done.approvals().get(1).signature())).isNotEmpty();
+    }
+
+    @Test
+    void aRejectionWhoseReasonHasALoneSurrogateIsStoredAndAudited(@TempDir Path dir) throws Exception {
+        SigningKeyset keys = SigningKeyset.generate();
+        try (var log = new io.bulwark.audit.AuditLog(dir.resolve("audit.db"), keys)) {
+            Auditor audit = new Auditor(java.util.Optional.of(log), clock);
+            ApprovalService s = new ApprovalService(dir.resolve("approvals.json"), List.of(op), 2, Duration.ofHours(24), () -> keys, audit, clock);
+            var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+            assertThat(s.reject(user("olga", Role.OFFICER), r.id(), "no\ud800").state()).isEqualTo(ApprovalService.State.REJECTED);
+            var events = log.entries(0, 10, java.util.Optional.empty()).stream().map(e -> e.event()).toList();
+            assertThat(events).extracting(e -> e.details().get("action")).containsExactly("request", "reject");
+            assertThat(events.get(1).details().get("reason")).isEqualTo("no");
+        }
     }
 }
