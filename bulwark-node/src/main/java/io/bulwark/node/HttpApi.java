@@ -449,6 +449,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void publish(Request request, Response response, Callback callback) throws IOException {
         Principal principal = authenticate(request);
+        RecordService.requireRole(principal, Role.ANALYST, "publish"); // before the body is read: others may not make the node hold one
         long declared = request.getLength();
         long max = config.limits().maxPayloadBytes();
         if (declared > max) {

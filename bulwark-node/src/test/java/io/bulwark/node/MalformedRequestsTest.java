@@ -154,6 +154,15 @@ class MalformedRequestsTest {
         }
     }
 
+    @Test
+    void aPublishWithoutTheAnalystRoleIsRefusedBeforeItsBodyIsRead() throws Exception {
+        // Headers announce a megabyte that never comes: the answer must not wait for it.
+        Answer a = exchange("POST /api/v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + operatorToken
+                + "\r\nBulwark-Label: NATO SECRET//REL TO DEU\r\nContent-Type: text/plain\r\nContent-Length: 1048576\r\n\r\n");
+        assertThat(a.status()).isEqualTo(403);
+        assertThat(a.body().path("detail").asText()).contains("analyst");
+    }
+
     private Answer get(String target) throws Exception {
         return exchange("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
     }
