@@ -384,14 +384,26 @@ final class NodeStorage implements BlobStore {
         return Optional.empty();
     }
 
-    /** Restores minimum replica counts where compliant capacity exists; keeps the report for status. */
+    /**
+     * Held by a repair run and by an evacuation: both copy replicas and switch placements, and each
+     * cleans up copies after losing a switch; run together, they could pick the same target and one's
+     * clean-up delete the other's replica.
+     */
+    private final java.util.concurrent.locks.ReentrantLock moving = new java.util.concurrent.locks.ReentrantLock();
+
+    /** Restores minimum replica counts where compliant capacity exists; keeps the report for status. Skipped while an evacuation runs. */
     Repair.Report repair() {
+        if (!moving.tryLock()) {
+            LOG.debug("repair skipped: an evacuation is running");
+            return lastRepair;
+        }
         Repair.Report r;
         writes.readLock().lock();
         try {
             r = new Repair(replicas, placements).run();
         } finally {
             writes.readLock().unlock();
+            moving.unlock();
         }
         lastRepair = r;
         if (r.repaired() > 0 || !r.underReplicated().isEmpty()) {
@@ -494,7 +506,13 @@ final class NodeStorage implements BlobStore {
 
     /** Runs an evacuation here, in this thread. */
     Evacuation.Report evacuate(String provider, EvacuationProgress progress, Consumer<Evacuation.Progress> onProgress) {
-        Evacuation.Report r = new Evacuation(replicas, placements, progress, 8, onProgress).run(provider);
+        Evacuation.Report r;
+        moving.lock(); // waits for a repair run to end
+        try {
+            r = new Evacuation(replicas, placements, progress, 8, onProgress).run(provider);
+        } finally {
+            moving.unlock();
+        }
         LOG.info("evacuation of provider {}: {} moved, {} already elsewhere, {} impossible, {} failed",
                 provider, r.moved(), r.alreadyElsewhere(), r.impossible().size(), r.failed().size());
         r.impossible().forEach(d -> LOG.warn("evacuation of provider {}: blob {} stays: {}", provider, d.recordId(), d.reason()));

@@ -104,6 +104,12 @@ public final class Evacuation {
         this.onProgress = Objects.requireNonNull(onProgress, "onProgress");
     }
 
+    /**
+     * Records switched away whose source replica could not be deleted (its site unreachable), with
+     * why: they stay pending, so the run is not complete and the next run deletes them.
+     */
+    private final List<String> undeleted = Collections.synchronizedList(new ArrayList<>());
+
     /** Evacuates the provider, resuming an unfinished evacuation of it if there is one. */
     public Report run(String provider) {
         Set<String> siteIds = replicas.sites().stream().filter(s -> s.provider().equals(provider)).map(Site::id).collect(Collectors.toSet());
@@ -117,6 +123,9 @@ public final class Evacuation {
             failed = Collections.synchronizedList(new ArrayList<>());
             if (pass(provider, siteIds, counter, failed) == 0) break;
         }
+        failed = new ArrayList<>(failed);
+        failed.addAll(left(provider, siteIds, failed));
+        failed.addAll(undeleted);
         if (failed.isEmpty()) progress.finish(provider);
         List<Done> done = progress.done(provider);
         return new Report(provider,
@@ -125,6 +134,27 @@ public final class Evacuation {
                 done.stream().filter(d -> d.outcome() == Outcome.MOVED).mapToLong(Done::bytes).sum(),
                 done.stream().filter(d -> d.outcome() == Outcome.IMPOSSIBLE).toList(),
                 List.copyOf(failed));
+    }
+
+    /**
+     * Records still placed on the provider after the passes that have no outcome and no failure yet:
+     * they changed while being moved, or arrived late. Never reported complete while one is left.
+     */
+    private List<String> left(String provider, Set<String> siteIds, List<String> failed) {
+        Set<String> named = new HashSet<>();
+        for (String f : failed) named.add(f.substring(0, Math.max(0, f.indexOf(':'))));
+        List<String> left = new ArrayList<>();
+        String after = "";
+        for (List<PlacementIndex.Entry> page; !(page = index.page(siteIds, after, PAGE)).isEmpty(); ) {
+            Set<String> done = progress.doneBetween(provider, after, page.getLast().recordId());
+            for (PlacementIndex.Entry e : page) {
+                after = e.recordId();
+                if (!done.contains(e.recordId()) && !named.contains(e.recordId())) {
+                    left.add(e.recordId() + ": still on provider " + provider + " after " + PASSES + " passes (it changed while it was moved); run the evacuation again");
+                }
+            }
+        }
+        return left;
     }
 
     /** Works through every record still on the provider; returns how many it tried. */
@@ -274,6 +304,9 @@ public final class Evacuation {
                         changed.add(c.entry().recordId());
                         SortedMap<String, BlobRef> ours = new TreeMap<>(c.next());
                         ours.keySet().removeAll(c.entry().placements().keySet());
+                        // ... but never a replica the record's placements name now (a repair may have
+                        // copied to the same site and switched first).
+                        index.get(c.entry().recordId()).ifPresent(now -> ours.keySet().removeAll(now.placements().keySet()));
                         replicas.delete(ours);
                     }
                 }
@@ -288,7 +321,9 @@ public final class Evacuation {
     /**
      * Deletes the sources of switched records, one multi-object delete per site.
      *
-     * @return each record's outcome; a source on a site that could not be reached is named in it
+     * @return the outcome of each record whose sources are all deleted; a record with a source on a
+     *         site that could not be reached gets none: it stays pending (the next run deletes it) and
+     *         is named in {@link #undeleted}
      */
     private List<Done> deleteSources(List<Pending> switched) {
         Map<String, List<String>> bySite = new TreeMap<>();
@@ -302,9 +337,14 @@ public final class Evacuation {
         List<Done> done = new ArrayList<>();
         for (Pending p : switched) {
             List<String> left = p.sources().stream().filter(unreached::contains).toList();
-            done.add(new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0,
-                    left.isEmpty() ? "" : "source replica not deleted, site unreachable: " + String.join(", ", left)
-                            + " (a later start of the node deletes it if the site is still configured and answers)"));
+            if (left.isEmpty()) {
+                done.add(new Done(p.recordId(), p.outcome(), p.outcome() == Outcome.MOVED ? p.bytes() : 0, ""));
+            } else {
+                // Its placements no longer name the site, so nothing else would ever delete it there
+                // once the site is removed: the evacuation is not done until it is.
+                undeleted.add(p.recordId() + ": moved, but its replica on " + String.join(", ", left)
+                        + " could not be deleted (site unreachable); run the evacuation again once it answers");
+            }
         }
         return done;
     }
@@ -321,7 +361,13 @@ public final class Evacuation {
         rest.keySet().removeAll(siteIds);
         ResidencyPolicy policy = e.residency();
         BlobRef ref = e.ref();
-        int need = policy.providers() - compliantProviders(policy, rest.keySet()).size();
+        // Only replicas that answer count: the index keeps placements of sites that are down or lost
+        // (repair keeps them on purpose), and the sources are deleted on the strength of this count.
+        Set<String> answering = new HashSet<>();
+        rest.forEach((site, r) -> {
+            if (replicas.present(site, r.key())) answering.add(site);
+        });
+        int need = policy.providers() - compliantProviders(policy, answering).size();
         SortedMap<String, BlobRef> next = new TreeMap<>(rest);
         Outcome outcome = Outcome.ALREADY_ELSEWHERE;
         if (need > 0) {
@@ -365,9 +411,10 @@ public final class Evacuation {
         }
         progress.forget(provider, redo);
         List<Done> done = new ArrayList<>(deleteSources(switched));
+        Set<String> deleted = done.stream().map(Done::recordId).collect(Collectors.toSet());
         done.removeIf(d -> gone.contains(d.recordId()));
         progress.done(provider, done);
-        progress.forget(provider, gone);
+        progress.forget(provider, gone.stream().filter(deleted::contains).toList()); // an undeleted one stays pending
     }
 
     private Set<String> compliantProviders(ResidencyPolicy policy, Set<String> siteIds) {

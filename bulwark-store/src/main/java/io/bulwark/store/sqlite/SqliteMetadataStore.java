@@ -368,6 +368,14 @@ public final class SqliteMetadataStore implements MetadataStore {
             }
             String what = batch.size() == 1 ? batch.getFirst().item().what() : "commit " + batch.size() + " writes";
             throw new StoreException("could not " + what + " in the metadata database " + file, e);
+        } catch (RuntimeException | Error e) {
+            // Every caller of the batch is failed: its writes must not ride along with the next batch's commit.
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 

@@ -251,6 +251,48 @@ class EvacuationTest {
     }
 
     @Test
+    void aRecordIsNotAlreadyElsewhereOnTheStrengthOfAReplicaThatIsGone() throws IOException {
+        publish(replicas, "rec-1", new ResidencyPolicy(Set.of(), Set.of(), 2), 100);
+        PlacementIndex.Entry before = index.get("rec-1").orElseThrow();
+        assertThat(before.placements()).containsKey(ALPHA).hasSize(2);
+        String other = before.placements().keySet().stream().filter(s -> !s.equals(ALPHA)).findFirst().orElseThrow();
+        replicas.store(other).delete(before.ref().key()); // lost there; the index still names it
+
+        Evacuation.Report report;
+        try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+            report = new Evacuation(replicas, index, file, 1, p -> { }).run("alpha");
+        }
+        assertThat(report.alreadyElsewhere()).isZero();
+        assertThat(read(replicas, "rec-1")).as("the only copy that answered was not deleted").isEqualTo(contents.get("rec-1"));
+    }
+
+    @Test
+    void sourcesThatCannotBeDeletedLeaveTheEvacuationIncompleteAndTheNextRunDeletesThem() throws IOException {
+        List<String> ids = publishInitial(12);
+        WrappedBlobStore alphaStore = (WrappedBlobStore) replicas.store(ALPHA);
+        alphaStore.beforeDelete = () -> {
+            throw new io.bulwark.store.StoreException("alpha does not answer");
+        };
+        Path progressFile = dir.resolve("evacuation.db");
+        Evacuation.Report first;
+        try (EvacuationProgress file = new EvacuationProgress(progressFile)) {
+            first = new Evacuation(replicas, index, file, 2, p -> { }).run("alpha");
+        }
+        assertThat(first.complete()).isFalse();
+        assertThat(first.failed()).isNotEmpty().allSatisfy(f -> assertThat(f).contains("could not be deleted (site unreachable)"));
+        assertThat(SiteFixture.keys(alphaStore)).hasSize(ids.size());
+
+        alphaStore.beforeDelete = () -> { };
+        Evacuation.Report second;
+        try (EvacuationProgress file = new EvacuationProgress(progressFile)) {
+            second = new Evacuation(replicas, index, file, 2, p -> { }).run("alpha");
+        }
+        assertThat(second.complete()).isTrue();
+        assertThat(second.moved() + second.alreadyElsewhere() + second.impossible().size()).isEqualTo(ids.size());
+        assertEvacuated(replicas, Set.of("rec-005"));
+    }
+
+    @Test
     void runningAgainAfterAFinishedEvacuationRetriesWhatWasImpossible() {
         publish(replicas, "rec-1", STUCK, 100);
         try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {

@@ -276,13 +276,26 @@ public final class S3BlobStore implements BlobStore {
     /** Streams the listing page by page (1,000 keys a request), so a large bucket is never held in memory. */
     @Override
     public Stream<BlobEntry> list() {
+        java.util.Iterator<S3Object> pages;
         try {
-            return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).maxKeys(listPageSize)).contents().stream()
-                    .map(this::entryOf)
-                    .flatMap(Optional::stream);
+            pages = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).maxKeys(listPageSize)).contents().iterator();
         } catch (SdkException e) {
             throw new StoreException("could not list " + where, e);
         }
+        // The pages are requested as the stream is read: a failure then is a StoreException too.
+        java.util.Spliterator<S3Object> guarded = new java.util.Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, java.util.Spliterator.NONNULL) {
+            @Override
+            public boolean tryAdvance(java.util.function.Consumer<? super S3Object> action) {
+                try {
+                    if (!pages.hasNext()) return false;
+                    action.accept(pages.next());
+                    return true;
+                } catch (SdkException e) {
+                    throw new StoreException("could not list " + where, e);
+                }
+            }
+        };
+        return java.util.stream.StreamSupport.stream(guarded, false).map(this::entryOf).flatMap(Optional::stream);
     }
 
     private Optional<BlobEntry> entryOf(S3Object o) {
@@ -296,7 +309,8 @@ public final class S3BlobStore implements BlobStore {
         int aborted = 0;
         try {
             for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
-                if (u.initiated().isBefore(startedBefore)) {
+                // Only this store's own uploads: keys that are not blob keys belong to someone else sharing the bucket.
+                if (u.initiated().isBefore(startedBefore) && Checks.blobKey(u.key().substring(prefix.length())).isEmpty()) {
                     s3.abortMultipartUpload(b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
                     aborted++;
                 }

@@ -77,6 +77,35 @@ class S3BlobStoreTest extends BlobStoreContractTest {
         }
 
         @Test
+        void deleteIncompleteLeavesOtherApplicationsUploadsInTheBucketAlone() {
+            try (S3Client s3 = raw()) {
+                s3.createMultipartUpload(b -> b.bucket(location.bucket()).key("crashed"));
+                s3.createMultipartUpload(b -> b.bucket(location.bucket()).key("backups/nightly.tar"));
+                assertThat(blobs.deleteIncomplete(Instant.now().plusSeconds(60))).isEqualTo(1);
+                assertThat(s3.listMultipartUploads(b -> b.bucket(location.bucket())).uploads())
+                        .extracting(software.amazon.awssdk.services.s3.model.MultipartUpload::key).containsExactly("backups/nightly.tar");
+            }
+        }
+
+        @Test
+        void aListingThatFailsBetweenPagesIsAStoreException() {
+            ((S3BlobStore) blobs).listPageSize = 2;
+            for (int i = 0; i < 5; i++) blobs.put("p" + i, new ByteArrayInputStream(new byte[] {1}));
+            try (var listed = blobs.list(); S3Client s3 = raw()) {
+                var it = listed.iterator();
+                it.next(); // the first page is read
+                for (int i = 0; i < 5; i++) {
+                    int n = i;
+                    s3.deleteObject(b -> b.bucket(location.bucket()).key("p" + n));
+                }
+                s3.deleteBucket(b -> b.bucket(location.bucket())); // the next page's request fails
+                assertThatThrownBy(() -> {
+                    while (it.hasNext()) it.next();
+                }).isInstanceOf(StoreException.class).hasMessageContaining("could not list");
+            }
+        }
+
+        @Test
         void aPrefixKeepsBlobsApartAndListsOnlyItsOwn() {
             blobs.put("outside", new ByteArrayInputStream(bytes(3)));
             S3Location prefixed = new S3Location(location.endpoint(), location.bucket(), "us-east-1", true, "node-a/");
