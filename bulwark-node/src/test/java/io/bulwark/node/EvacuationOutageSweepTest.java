@@ -58,7 +58,7 @@ class EvacuationOutageSweepTest {
 
                 alpha.kill(); // the provider is down while it is evacuated
                 node.storage().replicas().closeToWrites("alpha");
-                try (EvacuationProgress progress = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+                try (EvacuationProgress progress = new EvacuationProgress(home.evacuations())) {
                     var report = node.storage().evacuate("alpha", progress, p -> { });
                     // Copied and switched, but not done: the sources could not be deleted.
                     assertThat(report.complete()).isFalse();
@@ -68,6 +68,10 @@ class EvacuationOutageSweepTest {
                 for (String id : stored.keySet()) {
                     assertThat(node.storage().index().get(id).orElseThrow().placements().keySet()).containsExactly("beta-1", "default");
                 }
+                // No placement names alpha-1 now, but removing it would leave the six replicas there for good.
+                var removal = api.requestAndApprove("site.remove", Map.of("id", "alpha-1"));
+                assertThat(removal.path("state").asText()).as(removal.toString()).isEqualTo("failed");
+                assertThat(removal.path("result").asText()).contains("could not delete 6 replica(s) there yet");
             }
 
             alpha.restart(); // back, with its disks
