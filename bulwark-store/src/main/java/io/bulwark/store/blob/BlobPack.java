@@ -247,6 +247,10 @@ final class BlobPack implements AutoCloseable {
             nextVersion.accumulateAndGet(p.version + 1, Math::max);
             live[0] += p.length();
             for (Packed loser : keepNewer(key.get(), keyHash.applyAsLong(key.get()), p)) {
+                // Two live copies of a key: a crash during a compaction's copy. The older is erased now, or a
+                // later delete would erase only the indexed copy and the next open revive this one.
+                loser.segment.write(new byte[loser.keyLength + loser.size], loser.offset + HEADER);
+                loser.segment.write(new byte[] {DELETED}, loser.offset + STATE_AT);
                 loser.segment.deadBytes.addAndGet(loser.length());
                 if (loser.segment == segment) live[0] -= loser.length();
             }
