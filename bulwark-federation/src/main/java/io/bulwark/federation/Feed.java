@@ -19,7 +19,6 @@ import io.bulwark.store.ResidencyPolicy;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
