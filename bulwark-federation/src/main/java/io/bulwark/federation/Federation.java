@@ -152,7 +152,7 @@ public final class Federation implements AutoCloseable {
                 links.compute(p.fingerprint(), (fp, existing) -> {
                     // A link ends when its peer leaves or changes (removed below); one that died while its
                     // peer stays (an Error, e.g. out of memory) starts again.
-                    if (existing != null && (existing.alive() || !stillPeer(existing.peer()))) return existing;
+                    if (!running || existing != null && (existing.alive() || !stillPeer(existing.peer()))) return existing;
                     if (existing != null) LOG.warn("peer {}: the link stopped unexpectedly; starting it again", p.nation());
                     PeerLink link = new PeerLink(this, p, http, clock);
                     linkStates.put(fp, "connecting");
@@ -417,7 +417,14 @@ public final class Federation implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        if (supervisor != null) supervisor.interrupt();
+        if (supervisor != null) {
+            supervisor.interrupt();
+            try {
+                supervisor.join(Duration.ofSeconds(5)); // it must not start a link again after the links are stopped
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (PeerLink link : links.values()) link.stop();
         // One deadline for all links, not 5 s each: a node with many peers still stops promptly.
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
