@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,17 +45,45 @@ final class ClientCommands {
         private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
         HttpRequest.Builder request(String path) {
+            String base = base();
             String t = token != null ? token : System.getenv("BULWARK_TOKEN");
             if (t == null || t.isBlank()) {
                 throw new UserError(ExitCode.BAD_INPUT, "no token: pass --token or set BULWARK_TOKEN (bulwark token prints one)");
             }
+            HttpRequest.Builder request;
+            try {
+                request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5));
+            } catch (IllegalArgumentException e) {
+                throw badUrl();
+            }
+            try {
+                return request.header("Authorization", "Bearer " + t.strip());
+            } catch (IllegalArgumentException e) { // not echoed: it is a secret
+                throw new UserError(ExitCode.BAD_INPUT, (token != null ? "--token" : "BULWARK_TOKEN")
+                        + ": a token is printable ASCII; this one cannot be sent in an HTTP header");
+            }
+        }
+
+        /** {@code --url} without its trailing slashes, or exit 2 if it is not an http(s) URL with a host. */
+        String base() {
+            String base = url.replaceAll("/+$", "");
             URI uri;
             try {
-                uri = URI.create(url.replaceAll("/+$", "") + path);
-            } catch (IllegalArgumentException e) {
-                throw new UserError(ExitCode.BAD_INPUT, "--url: not a URL: " + url);
+                uri = new URI(base);
+            } catch (URISyntaxException e) {
+                throw badUrl();
             }
-            return HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).header("Authorization", "Bearer " + t.strip());
+            if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+                    || uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                throw badUrl();
+            }
+            return base;
+        }
+
+        private UserError badUrl() {
+            return new UserError(ExitCode.BAD_INPUT, "--url: '" + url.replaceAll("\\p{Cntrl}", "?")
+                    + "' is not a node's address: http:// or https://, a host, an optional port and path, "
+                    + "e.g. http://127.0.0.1:8080");
         }
 
         <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {

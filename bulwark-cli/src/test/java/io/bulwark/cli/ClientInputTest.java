@@ -1,0 +1,97 @@
+package io.bulwark.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Client commands' own input — {@code --url}, publish's FILE, get's {@code -o} — checked before
+ * anything is sent, and a download that breaks off: one line, the documented exit code, and no
+ * file left behind. A canned HTTP server on loopback stands in for the node.
+ */
+class ClientInputTest {
+
+    @TempDir
+    Path dir;
+
+    private ServerSocket server;
+    private final AtomicInteger requests = new AtomicInteger();
+
+    @AfterEach
+    void stop() throws IOException {
+        if (server != null) server.close();
+    }
+
+    /** Serves {@code response} (head and body, as bytes) to every request, then closes the connection. */
+    private String serve(byte[] response) throws IOException {
+        server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().start(() -> {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    requests.incrementAndGet();
+                    InputStream in = s.getInputStream();
+                    ByteArrayOutputStream head = new ByteArrayOutputStream();
+                    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                        int b = in.read();
+                        if (b < 0) break;
+                        head.write(b);
+                    }
+                    OutputStream out = s.getOutputStream();
+                    out.write(response);
+                    out.flush();
+                } catch (IOException e) {
+                    // closed
+                }
+            }
+        });
+        return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    private static byte[] ok(String declaredLength, byte[] body) {
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nBulwark-Label: NATO SECRET//REL TO DEU\r\n"
+                + "Content-Length: " + declaredLength + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !p.equals(dir)).sorted().toList();
+        }
+    }
+
+    @Test
+    void aUrlWithoutSchemeOrHostIsBadInputForEveryClientCommand() throws IOException {
+        String payload = Files.writeString(dir.resolve("payload.txt"), "x").toString();
+        String rule = "is not a node's address: http:// or https://, a host, an optional port and path, e.g. http://127.0.0.1:8080";
+        for (String url : List.of("foo", "127.0.0.1:8080", "ftp://127.0.0.1/", "http://", "http:///api", "http://[::1")) {
+            for (List<String> command : List.of(List.of("publish", "--label", "NATO SECRET", payload), List.of("get", "x"),
+                    List.of("list"), List.of("retract", "x"), List.of("relabel", "--label", "NATO SECRET", "x"),
+                    List.of("approval", "list"))) {
+                String[] args = Stream.concat(command.stream(), Stream.of("--url", url, "--token", "t")).toArray(String[]::new);
+                assertThat(Cli.run(args).failsWith(ExitCode.BAD_INPUT).err().strip())
+                        .as("%s", command).isEqualTo("bulwark: --url: '" + url + "' " + rule);
+            }
+        }
+    }
+}
