@@ -134,25 +134,45 @@ final class ClientCommands {
 
         @Override
         public Integer call() throws Exception {
-            HttpRequest.BodyPublisher body;
-            if (file.equals("-")) {
-                body = HttpRequest.BodyPublishers.ofByteArray(System.in.readAllBytes());
-            } else {
-                try {
-                    body = HttpRequest.BodyPublishers.ofFile(Path.of(file));
-                } catch (java.io.FileNotFoundException e) {
-                    throw new UserError(ExitCode.BAD_INPUT, file + ": no such file");
-                }
-            }
             HttpRequest.Builder r = connection.request("/api/v1/records");
             header(r, "Bulwark-Label", labelHeader(label), "--label");
             header(r, "Content-Type", type, "--type");
             if (residency != null) header(r, "Bulwark-Residency", residency, "--residency");
+            HttpRequest.BodyPublisher body = file.equals("-")
+                    ? HttpRequest.BodyPublishers.ofByteArray(System.in.readAllBytes())
+                    : payload(file);
             HttpResponse<byte[]> response = connection.send(r.POST(body).build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 201) throw Connection.failure(response.statusCode(), response.body());
             spec.commandLine().getOut().println(JSON.readTree(response.body()).path("id").asText());
             return ExitCode.OK;
         }
+    }
+
+    /**
+     * The payload file, checked before anything is sent: a failure to read it must not look like a
+     * failure to reach the node.
+     */
+    private static HttpRequest.BodyPublisher payload(String file) {
+        Path path;
+        try {
+            path = Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw payloadError(file, "not a valid path");
+        }
+        if (!Files.exists(path)) throw payloadError(file, "no such file");
+        if (Files.isDirectory(path)) throw payloadError(file, "is a directory");
+        if (!Files.isRegularFile(path)) throw payloadError(file, "is not a regular file");
+        if (!Files.isReadable(path)) throw payloadError(file, "cannot be read (permission denied)");
+        try {
+            return HttpRequest.BodyPublishers.ofFile(path);
+        } catch (java.io.FileNotFoundException e) {
+            throw payloadError(file, "no such file");
+        }
+    }
+
+    private static UserError payloadError(String file, String problem) {
+        return new UserError(ExitCode.BAD_INPUT, file.replaceAll("\\p{Cntrl}", "?") + ": " + problem
+                + " (FILE is a readable regular file, or - for standard input)");
     }
 
     /**

@@ -94,4 +94,17 @@ class ClientInputTest {
             }
         }
     }
+
+    @Test
+    void publishRefusesAFileItCannotReadBeforeSendingAnything() throws IOException {
+        String url = serve(ok("0", new byte[0]));
+        Path directory = Files.createDirectory(dir.resolve("a-directory"));
+        assertThat(Cli.run("publish", "--url", url, "--token", "t", "--label", "NATO SECRET", directory.toString())
+                .failsWith(ExitCode.BAD_INPUT).err().strip())
+                .isEqualTo("bulwark: " + directory + ": is a directory (FILE is a readable regular file, or - for standard input)");
+        assertThat(Cli.run("publish", "--url", url, "--token", "t", "--label", "NATO SECRET", dir.resolve("missing").toString())
+                .failsWith(ExitCode.BAD_INPUT).err().strip())
+                .isEqualTo("bulwark: " + dir.resolve("missing") + ": no such file (FILE is a readable regular file, or - for standard input)");
+        assertThat(requests).hasValue(0);
+    }
 }

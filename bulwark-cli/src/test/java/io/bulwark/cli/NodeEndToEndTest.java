@@ -377,7 +377,7 @@ class NodeEndToEndTest {
         assertThat(fails(client("publish", anna, "--label", "NATO SECRET//REL TO FRA", payload), 3))
                 .startsWith("bulwark: Forbidden: you may not publish a record you could not read yourself: ").endsWith("(HTTP 403)");
         assertThat(fails(client("publish", anna, "--label", DEU_ONLY, dir.resolve("no-such-file").toString()), 2))
-                .isEqualTo("bulwark: " + dir.resolve("no-such-file") + ": no such file");
+                .isEqualTo("bulwark: " + dir.resolve("no-such-file") + ": no such file (FILE is a readable regular file, or - for standard input)");
         HttpResponse<byte[]> badEscape = send("POST", "/api/v1/records", anna, HttpRequest.BodyPublishers.ofString("x"),
                 "Bulwark-Label", "UTF-8''NATO%2");
         assertThat(badEscape.statusCode()).isEqualTo(400);
