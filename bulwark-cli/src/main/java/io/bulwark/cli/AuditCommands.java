@@ -84,7 +84,8 @@ final class AuditCommands {
     static final class Export implements Callable<Integer> {
         @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
         @Option(names = "--since", paramLabel = "INSTANT", description = "Only events at or after this ISO-8601 instant, e.g. 2026-11-27T00:00:00Z") String since;
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (replaced) instead of stdout.") Path output;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (replaced once the export is complete; "
+                + "readable by the owner only) instead of stdout.") Path output;
         @Spec CommandSpec spec;
 
         @Override
@@ -96,22 +97,21 @@ final class AuditCommands {
                 throw new UserError(ExitCode.BAD_INPUT, "--since: an ISO-8601 instant such as 2026-11-27T00:00:00Z, not '" + since + "'");
             }
             NodeHome h = home(home);
+            OutputFile file = output == null ? null : OutputFile.check("-o", output);
             PrintWriter out = spec.commandLine().getOut();
             try {
-                if (output == null) {
+                if (file == null) {
                     AuditLog.export(h.auditLog(), new Lines(out), from);
                     return ExitCode.OK;
                 }
-                long lines;
-                try (OutputStream file = Files.newOutputStream(output)) {
-                    lines = AuditLog.export(h.auditLog(), file, from);
-                }
-                out.println("exported " + lines + " entries to " + output);
+                long[] lines = new long[1];
+                file.write(o -> lines[0] = AuditLog.export(h.auditLog(), o, from));
+                out.println("exported " + lines[0] + " entries to " + output);
                 return ExitCode.OK;
             } catch (AuditException e) {
                 throw new UserError(ExitCode.OTHER, e.getMessage());
             } catch (IOException | UncheckedIOException e) {
-                throw new UserError(ExitCode.OTHER, (output == null ? "stdout" : output) + ": " + e.getMessage());
+                throw new UserError(ExitCode.OTHER, "stdout: " + e.getMessage());
             }
         }
     }

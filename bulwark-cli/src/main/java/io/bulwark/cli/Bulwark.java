@@ -5,6 +5,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 
 /** The {@code bulwark} command: one sub-command per task, exit codes as documented in {@link ExitCode}. */
 @Command(name = "bulwark", mixinStandardHelpOptions = true, version = "bulwark 0.1.0",
@@ -45,5 +52,19 @@ public final class Bulwark {
             return ExitCode.BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /** A file system failure as "FILE: what is wrong", without the exception's class name. */
+    static String describe(FileSystemException e) {
+        String reason = switch (e) {
+            case NoSuchFileException n -> "no such file or directory";
+            case AccessDeniedException a -> "permission denied";
+            case FileAlreadyExistsException f -> "already exists";
+            case NotDirectoryException n -> "not a directory";
+            case DirectoryNotEmptyException d -> "directory not empty";
+            default -> e.getReason() != null ? e.getReason() : "cannot be used";
+        };
+        if (e.getFile() == null) return reason;
+        return e.getFile() + (e.getOtherFile() != null ? " -> " + e.getOtherFile() : "") + ": " + reason;
     }
 }

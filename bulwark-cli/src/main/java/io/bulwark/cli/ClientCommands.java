@@ -23,7 +23,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -211,29 +210,58 @@ final class ClientCommands {
     static final class Get implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
         @Parameters(index = "0", paramLabel = "ID") String id;
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE") Path output;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+                description = "Write the payload to FILE (replaced once the whole payload has arrived; readable by the owner only).")
+        Path output;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            OutputFile file = output == null ? null : OutputFile.check("-o", output);
             HttpResponse<InputStream> response = connection.send(
                     connection.request("/api/v1/records/" + URLEncoder.encode(id, StandardCharsets.UTF_8)).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
-                if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), in.readAllBytes());
-                if (output != null) {
-                    Path tmp = output.resolveSibling(output.getFileName() + ".part");
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), readAll(in));
+                if (file != null) {
+                    file.write(out -> copy(in, out, "; nothing was written to " + file.path()));
                 } else {
                     PrintStream out = System.out;
                     spec.commandLine().getOut().flush();
-                    in.transferTo((OutputStream) out);
+                    copy(in, out, "; what went to standard output is incomplete");
                     out.flush();
                 }
             }
             spec.commandLine().getErr().println("label: " + response.headers().firstValue("Bulwark-Label").orElse("?"));
             return ExitCode.OK;
+        }
+
+        /** Copies the response body; a failure to read it is the connection's, exit 4. */
+        private void copy(InputStream in, OutputStream out, String consequence) throws IOException {
+            byte[] buffer = new byte[64 * 1024];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    throw brokeOff(e, consequence);
+                }
+                if (n < 0) return;
+                out.write(buffer, 0, n);
+            }
+        }
+
+        private byte[] readAll(InputStream in) {
+            try {
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw brokeOff(e, "");
+            }
+        }
+
+        private UserError brokeOff(IOException e, String consequence) {
+            return new UserError(ExitCode.UNREACHABLE, "cannot reach " + connection.url + ": the response broke off ("
+                    + Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()) + ")" + consequence);
         }
     }
 

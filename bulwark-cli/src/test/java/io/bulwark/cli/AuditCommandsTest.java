@@ -52,4 +52,24 @@ class AuditCommandsTest {
         Cli tampered = Cli.run("audit", "verify", "--home", home.toString()).failsWith(ExitCode.TAMPERED);
         assertThat(tampered.err()).contains("first bad entry 1 (EDITED)");
     }
+
+    @Test
+    void exportRefusesAnOutputItCannotWriteAndAFailedExportLeavesNoFile() throws Exception {
+        Path home = dir.resolve("deu");
+        Cli.run("init", "--home", home.toString(), "--nation", "DEU", "--node", "deu-1").succeeds();
+        Files.writeString(home.resolve("data/audit.db"), "not a database");
+        Path orphan = dir.resolve("no-such-dir/audit.jsonl");
+        assertThat(Cli.run("audit", "export", "--home", home.toString(), "-o", orphan.toString()).failsWith(ExitCode.BAD_INPUT)
+                .err().strip()).isEqualTo("bulwark: -o: " + orphan + ": the directory " + orphan.getParent() + " does not exist "
+                + "(-o names a file to create or replace, in an existing directory)");
+        assertThat(Cli.run("audit", "export", "--home", home.toString(), "-o", dir.toString()).failsWith(ExitCode.BAD_INPUT)
+                .err().strip()).startsWith("bulwark: -o: " + dir + ": is a directory");
+
+        Path out = dir.resolve("audit.jsonl");
+        assertThat(Cli.run("audit", "export", "--home", home.toString(), "-o", out.toString()).failsWith(ExitCode.OTHER).err())
+                .contains(home.resolve("data/audit.db").toString());
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("deu");
+        }
+    }
 }

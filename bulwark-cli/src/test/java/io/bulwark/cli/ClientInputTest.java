@@ -107,4 +107,48 @@ class ClientInputTest {
                 .isEqualTo("bulwark: " + dir.resolve("missing") + ": no such file (FILE is a readable regular file, or - for standard input)");
         assertThat(requests).hasValue(0);
     }
+
+    @Test
+    void getRefusesAnOutputItCannotWriteBeforeAskingAndLeavesNothing() throws IOException {
+        String url = serve(ok("7", "payload".getBytes(StandardCharsets.US_ASCII)));
+        Path directory = Files.createDirectory(dir.resolve("out"));
+        assertThat(Cli.run("get", "--url", url, "--token", "t", "id", "-o", directory.toString()).failsWith(ExitCode.BAD_INPUT)
+                .err().strip()).isEqualTo("bulwark: -o: " + directory + ": is a directory "
+                + "(-o names a file to create or replace, in an existing directory)");
+        Path orphan = dir.resolve("no-such-dir/payload.bin");
+        assertThat(Cli.run("get", "--url", url, "--token", "t", "id", "-o", orphan.toString()).failsWith(ExitCode.BAD_INPUT)
+                .err().strip()).isEqualTo("bulwark: -o: " + orphan + ": the directory " + orphan.getParent() + " does not exist "
+                + "(-o names a file to create or replace, in an existing directory)");
+        assertThat(requests).hasValue(0);
+        assertThat(files()).containsExactly(directory);
+    }
+
+    @Test
+    void aDownloadThatBreaksOffIsUnreachableAndLeavesNoPartFile() throws IOException {
+        String url = serve(ok("100000", "only the first bytes of the payload".getBytes(StandardCharsets.US_ASCII)));
+        Path target = dir.resolve("payload.bin");
+        Files.writeString(target, "what was there before");
+        Cli r = Cli.run("get", "--url", url, "--token", "t", "id", "-o", target.toString()).failsWith(ExitCode.UNREACHABLE);
+        assertThat(r.err()).startsWith("bulwark: cannot reach " + url + ": the response broke off (")
+                .endsWith("; nothing was written to " + target + System.lineSeparator());
+        assertThat(files()).containsExactly(target);
+        assertThat(Files.readString(target)).isEqualTo("what was there before");
+    }
+
+    @Test
+    void aCompleteDownloadReplacesTheOutputReadableByTheOwnerOnly() throws IOException {
+        byte[] payload = new byte[200_000];
+        new java.util.Random(7).nextBytes(payload);
+        String url = serve(ok(String.valueOf(payload.length), payload));
+        Path target = dir.resolve("payload.bin");
+        Files.writeString(target, "old");
+        Cli r = Cli.run("get", "--url", url, "--token", "t", "id", "-o", target.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err().strip()).isEqualTo("label: NATO SECRET//REL TO DEU");
+        assertThat(Files.readAllBytes(target)).isEqualTo(payload);
+        assertThat(files()).containsExactly(target);
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-------");
+        }
+    }
 }
