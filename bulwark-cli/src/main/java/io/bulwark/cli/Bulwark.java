@@ -1,6 +1,8 @@
 package io.bulwark.cli;
 
 import io.bulwark.label.LabelError;
+import io.bulwark.node.InvalidConfigException;
+import io.bulwark.node.identity.InvalidIdentityException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,12 +38,21 @@ public final class Bulwark {
         CommandLine cli = new CommandLine(new Bulwark());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExitCodeExceptionMapper(e -> e instanceof UserError u ? u.exitCode()
-                : e instanceof LabelError ? ExitCode.BAD_INPUT : ExitCode.OTHER);
+        cli.setExitCodeExceptionMapper(e -> switch (e) {
+            case UserError u -> u.exitCode();
+            case LabelError l -> ExitCode.BAD_INPUT;
+            case InvalidConfigException c -> ExitCode.BAD_INPUT; // the home or its bulwark.yaml: the message names the file and the rule
+            case InvalidIdentityException i -> ExitCode.BAD_INPUT; // users.json, a user, a token lifetime
+            default -> ExitCode.OTHER;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("bulwark: " + switch (e) {
                 case UserError u -> u.getMessage();
                 case LabelError l -> l.getMessage();
+                case InvalidConfigException c -> c.getMessage();
+                case InvalidIdentityException i -> i.getMessage();
+                case FileSystemException f -> describe(f);
+                case UncheckedIOException u when u.getCause() instanceof FileSystemException f -> u.getMessage() + ": " + describe(f);
                 default -> "unexpected failure: " + e;
             });
             return commandLine.getExitCodeExceptionMapper().getExitCode(e);

@@ -250,6 +250,8 @@ final class NodeCommands {
                 return ExitCode.OK;
             } catch (InvalidConfigException e) {
                 throw configError(e);
+            } catch (InvalidIdentityException e) {
+                throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
             }
         }
     }
@@ -261,11 +263,17 @@ final class NodeCommands {
 
         @Override
         public Integer call() {
-            NodeHome h = NodeHome.open(home);
-            for (User u : LocalUsers.open(h.dir(), PolicySet.defaults()).list()) {
-                spec.commandLine().getOut().println(u.name() + "  " + u.nationality() + "  " + u.clearances() + "  " + u.cois() + "  " + u.roles());
+            try {
+                NodeHome h = NodeHome.open(home);
+                for (User u : LocalUsers.open(h.dir(), PolicySet.defaults()).list()) {
+                    spec.commandLine().getOut().println(u.name() + "  " + u.nationality() + "  " + u.clearances() + "  " + u.cois() + "  " + u.roles());
+                }
+                return ExitCode.OK;
+            } catch (InvalidConfigException e) {
+                throw configError(e);
+            } catch (InvalidIdentityException e) {
+                throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
             }
-            return ExitCode.OK;
         }
     }
 
@@ -285,7 +293,7 @@ final class NodeCommands {
                 Duration d = LocalTokens.parseTtl(ttl);
                 User u = LocalUsers.open(h.dir(), PolicySet.defaults()).find(name)
                         .orElseThrow(() -> new UserError(ExitCode.DENIED_OR_NOT_FOUND, "no local user '" + name + "'"));
-                LocalTokens tokens = new LocalTokens(c.nation(), c.node(), Files.readAllBytes(h.dir().resolve("secrets/token.key")));
+                LocalTokens tokens = new LocalTokens(c.nation(), c.node(), h.tokenSecret());
                 spec.commandLine().getOut().println(tokens.issue(u.toPrincipal(tokens.issuer()), d));
                 return ExitCode.OK;
             } catch (InvalidConfigException e) {

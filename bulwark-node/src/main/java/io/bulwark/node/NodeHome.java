@@ -18,6 +18,8 @@ import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -171,16 +173,44 @@ public record NodeHome(Path dir) {
         }
     }
 
-    byte[] tokenSecret() throws IOException {
-        return Files.readAllBytes(tokenKey());
+    /**
+     * The key that signs local users' tokens ({@code secrets/token.key}).
+     *
+     * @throws InvalidConfigException naming the file, if it is missing or cannot be read
+     */
+    public byte[] tokenSecret() {
+        try {
+            return Files.readAllBytes(tokenKey());
+        } catch (NoSuchFileException e) {
+            throw new InvalidConfigException(tokenKey() + ": no such file; a node home keeps the key that signs its local "
+                    + "users' tokens there (bulwark init writes it)");
+        } catch (IOException e) {
+            throw new InvalidConfigException(tokenKey() + ": cannot be read (" + e.getMessage() + "); it holds the key that "
+                    + "signs the node's local users' tokens");
+        }
     }
 
-    PolicySet policies(NodeConfig config) throws IOException {
+    /**
+     * The policies {@code config} names (SPIF files, relative to the home), or the bundled ones.
+     *
+     * @throws InvalidConfigException naming the configuration key and the file, if one is missing or cannot be read
+     */
+    PolicySet policies(NodeConfig config) {
         if (config.policies().isEmpty()) return PolicySet.defaults();
         List<SecurityPolicy> list = new ArrayList<>();
-        for (String p : config.policies()) {
-            Path file = dir.resolve(p);
-            list.add(SecurityPolicy.fromSpif(Files.readAllBytes(file), file.toString()));
+        for (int i = 0; i < config.policies().size(); i++) {
+            Path file = dir.resolve(config.policies().get(i));
+            byte[] spif;
+            try {
+                spif = Files.readAllBytes(file);
+            } catch (NoSuchFileException e) {
+                throw new InvalidConfigException(config() + ": policies[" + i + "]: " + file
+                        + ": no such file; each entry names an Open XML SPIF file, relative to the node's home");
+            } catch (IOException e) {
+                throw new InvalidConfigException(config() + ": policies[" + i + "]: " + file + ": cannot be read ("
+                        + e.getMessage() + "); each entry names an Open XML SPIF file, relative to the node's home");
+            }
+            list.add(SecurityPolicy.fromSpif(spif, file.toString()));
         }
         return PolicySet.of(list);
     }

@@ -1,0 +1,79 @@
+package io.bulwark.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Node commands given a home, or a home's file, that is not as it must be: one line naming the
+ * file (or option) and the rule, exit 2; and {@code init} all or nothing.
+ */
+class NodeHomeInputTest {
+
+    @TempDir
+    Path dir;
+
+    private static String[] init(Path home) {
+        return new String[] {"init", "--home", home.toString(), "--nation", "DEU", "--node", "deu-1"};
+    }
+
+    private static List<Path> tree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.sorted().toList();
+        }
+    }
+
+    @Test
+    void userListAndRemoveOnADirectoryThatIsNotANodeHomeSaySo() throws IOException {
+        Path notAHome = Files.createDirectory(dir.resolve("empty"));
+        String notAHomeMessage = "bulwark: " + notAHome + " is not a node home (no bulwark.yaml); create one with bulwark init";
+        assertThat(Cli.run("user", "list", "--home", notAHome.toString()).failsWith(ExitCode.BAD_INPUT).err().strip())
+                .isEqualTo(notAHomeMessage);
+        assertThat(Cli.run("user", "remove", "--home", notAHome.toString(), "anna").failsWith(ExitCode.BAD_INPUT).err().strip())
+                .isEqualTo(notAHomeMessage);
+    }
+
+    @Test
+    void userListAndRemoveReportAnInvalidUsersFileAsTokenAndUserAddDo() throws IOException {
+        Path home = dir.resolve("deu");
+        Cli.run(init(home)).succeeds();
+        Files.writeString(home.resolve("users.json"), "{\"version\": 1, \"users\": [");
+        String tokenError = Cli.run("token", "--home", home.toString(), "anna").failsWith(ExitCode.BAD_INPUT).err();
+        assertThat(tokenError).startsWith("bulwark: users file " + home.resolve("users.json") + " at line ");
+        assertThat(Cli.run("user", "add", "--home", home.toString(), "anna", "--nationality", "DEU").failsWith(ExitCode.BAD_INPUT).err())
+                .isEqualTo(tokenError);
+        assertThat(Cli.run("user", "list", "--home", home.toString()).failsWith(ExitCode.BAD_INPUT).err()).isEqualTo(tokenError);
+        assertThat(Cli.run("user", "remove", "--home", home.toString(), "anna").failsWith(ExitCode.BAD_INPUT).err()).isEqualTo(tokenError);
+    }
+
+    @Test
+    void tokenNamesAMissingTokenKey() throws IOException {
+        Path home = dir.resolve("deu");
+        Cli.run(init(home)).succeeds();
+        Cli.run("user", "add", "--home", home.toString(), "anna", "--nationality", "DEU", "--clearance", "NATO SECRET").succeeds();
+        Files.delete(home.resolve("secrets/token.key"));
+        assertThat(Cli.run("token", "--home", home.toString(), "anna").failsWith(ExitCode.BAD_INPUT).err().strip())
+                .isEqualTo("bulwark: " + home.resolve("secrets/token.key") + ": no such file; a node home keeps the key that "
+                        + "signs its local users' tokens there (bulwark init writes it)");
+    }
+
+    @Test
+    void startNamesAPolicyFileTheConfigurationListsThatIsMissing() throws IOException {
+        Path home = dir.resolve("deu");
+        Cli.run(init(home)).succeeds();
+        Path config = home.resolve("bulwark.yaml");
+        String yaml = Files.readString(config);
+        Files.writeString(config, yaml.contains("policies: []") ? yaml.replace("policies: []", "policies: [nope.xml]")
+                : yaml + "policies: [nope.xml]\n");
+        NodeProcess.ChildCli start = NodeProcess.cli("start", "--home", home.toString());
+        assertThat(start.asCli().failsWith(ExitCode.BAD_INPUT).err().strip()).isEqualTo("bulwark: " + config + ": policies[0]: "
+                + home.resolve("nope.xml") + ": no such file; each entry names an Open XML SPIF file, relative to the node's home");
+    }
+}
