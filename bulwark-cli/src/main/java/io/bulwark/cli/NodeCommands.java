@@ -59,12 +59,20 @@ final class NodeCommands {
 
         @Override
         public Integer call() throws Exception {
+            if (Files.exists(home) && !Files.isDirectory(home)) {
+                throw new UserError(ExitCode.BAD_INPUT, "--home: " + home.toAbsolutePath().normalize() + " is not a directory; "
+                        + "init makes a node in a new directory, or in an existing one that holds no node");
+            }
             try {
                 NodeHome h = NodeHome.init(home, nation, node, listen, java.util.Optional.ofNullable(federationListen));
                 spec.commandLine().getOut().println("created node " + nation + "/" + node + " in " + h.dir());
                 return ExitCode.OK;
             } catch (InvalidConfigException e) {
                 throw configError(e);
+            } catch (java.io.IOException e) {
+                String what = e instanceof java.nio.file.FileSystemException f ? Bulwark.describe(f) : e.getMessage();
+                throw new UserError(ExitCode.OTHER, "init: " + what + (e.getSuppressed().length == 0
+                        ? "; nothing was kept" : "; could not remove all it had made: " + e.getSuppressed()[0].getMessage()));
             }
         }
     }

@@ -31,6 +31,47 @@ class NodeHomeInputTest {
     }
 
     @Test
+    void initOnARegularFileNamesHomeAndLeavesTheFile() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "mine");
+        assertThat(Cli.run(init(file)).failsWith(ExitCode.BAD_INPUT).err().strip()).isEqualTo("bulwark: --home: " + file
+                + " is not a directory; init makes a node in a new directory, or in an existing one that holds no node");
+        assertThat(Files.readString(file)).isEqualTo("mine");
+        Path below = file.resolve("deu");
+        assertThat(Cli.run(init(below)).failsWith(ExitCode.BAD_INPUT).err().strip()).isEqualTo("bulwark: " + file
+                + " exists and is not a directory; init makes a node in a new directory, or in an existing one that holds no node");
+    }
+
+    @Test
+    void initRefusesAFileItWouldWriteBeforeWritingAnything() throws IOException {
+        Path home = dir.resolve("deu");
+        Files.createDirectories(home.resolve("tls/node.p12"));
+        List<Path> before = tree(home);
+        assertThat(Cli.run(init(home)).failsWith(ExitCode.BAD_INPUT).err().strip()).isEqualTo("bulwark: " + home.resolve("tls/node.p12")
+                + " already exists; init never overwrites it (remove it, or choose another directory)");
+        assertThat(tree(home)).isEqualTo(before);
+        Files.delete(home.resolve("tls/node.p12"));
+        Cli.run(init(home)).succeeds();
+    }
+
+    @Test
+    void aFailedInitRemovesWhatItMadeAndNothingElse() throws IOException {
+        Path parent = dir.resolve("new");
+        Path home = parent.resolve("deu");
+        Files.createDirectories(parent);
+        Files.createDirectories(home.resolve("data"));
+        Files.writeString(home.resolve("notes.txt"), "mine");
+        Files.createDirectories(home.resolve("bulwark.yaml.tmp")); // the last step, writing bulwark.yaml, fails on it
+        List<Path> before = tree(parent);
+        Cli failed = Cli.run(init(home)).failsWith(ExitCode.OTHER);
+        assertThat(failed.err().strip()).startsWith("bulwark: init: " + home.resolve("bulwark.yaml.tmp")).endsWith("; nothing was kept");
+        assertThat(tree(parent)).isEqualTo(before);
+
+        Files.delete(home.resolve("bulwark.yaml.tmp"));
+        Cli.run(init(home)).succeeds(); // a retry is not told the directory "already holds a node"
+        assertThat(Files.readString(home.resolve("notes.txt"))).isEqualTo("mine");
+    }
+
+    @Test
     void userListAndRemoveOnADirectoryThatIsNotANodeHomeSaySo() throws IOException {
         Path notAHome = Files.createDirectory(dir.resolve("empty"));
         String notAHomeMessage = "bulwark: " + notAHome + " is not a node home (no bulwark.yaml); create one with bulwark init";

@@ -91,37 +91,99 @@ public record NodeHome(Path dir) {
         return init(dir, nation, node, listen, java.util.Optional.empty());
     }
 
-    /** As above, with the federation API listening at {@code federationListen} (HOST:PORT) if given. */
+    /**
+     * As above, with the federation API listening at {@code federationListen} (HOST:PORT) if given.
+     * All or nothing: a file init would write that exists already is refused before anything is
+     * written, and on any failure init removes what it created (and only that: never a directory or
+     * file that was there before).
+     */
     public static NodeHome init(Path dir, String nation, String node, String listen, java.util.Optional<String> federationListen)
             throws IOException, GeneralSecurityException {
         NodeHome home = new NodeHome(dir.toAbsolutePath().normalize());
         NodeConfig config = new NodeConfig(nation, node, listen, false, List.of(), null, List.of(), "",
                 federationListen.map(f -> new NodeConfig.Federation(f, true)).orElse(null));
         config.validate("init");
-        if (Files.exists(home.config()) || Files.exists(home.keystore())) {
+        if (Files.exists(home.config(), LinkOption.NOFOLLOW_LINKS) || Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidConfigException(home.dir() + " already holds a node (bulwark.yaml or keystore.bwks exists); "
                     + "it is never overwritten");
         }
-        Files.createDirectories(home.dir());
-        Files.createDirectories(home.dir().resolve("secrets"));
-        Files.createDirectories(home.dir().resolve("tls"));
-        Files.createDirectories(home.dir().resolve("data"));
-        Files.createDirectories(home.defaultSite());
         char[] passphrase = passphraseFromEnvironment();
-        if (passphrase == null) {
-            byte[] random = new byte[24];
-            new SecureRandom().nextBytes(random);
-            passphrase = Base64.getUrlEncoder().withoutPadding().encodeToString(random).toCharArray();
-            writeSecret(home.passphraseFile(), new String(passphrase).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<Path> directories = List.of(home.dir(), home.dir().resolve("secrets"), home.dir().resolve("tls"),
+                home.dir().resolve("data"), home.dir().resolve("sites"), home.defaultSite());
+        for (Path d : directories) {
+            if (Files.exists(d, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(d)) throw notADirectory(d);
         }
-        home.writeKeystore(Keystore.generate());
-        writeSecret(home.tokenKey(), LocalTokens.generateSecret());
-        writeTlsCertificate(home.tlsKeystore(), node, nation, passphrase);
-        try (var store = new SqliteMetadataStore(home.database())) {
-            store.lastSeq(); // creates the schema
+        List<Path> files = new ArrayList<>(List.of(home.tokenKey(), home.tlsKeystore(), home.database()));
+        if (passphrase == null) files.add(home.passphraseFile());
+        for (Path f : files) {
+            if (Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+                throw new InvalidConfigException(f + " already exists; init never overwrites it (remove it, or choose another directory)");
+            }
         }
-        config.save(home.config());
-        return home;
+        List<Path> created = new ArrayList<>(); // in the order made; undone in reverse
+        try {
+            for (Path d : directories) createDirectory(d, created);
+            if (passphrase == null) {
+                byte[] random = new byte[24];
+                new SecureRandom().nextBytes(random);
+                passphrase = Base64.getUrlEncoder().withoutPadding().encodeToString(random).toCharArray();
+                writeSecret(home.passphraseFile(), new String(passphrase).getBytes(java.nio.charset.StandardCharsets.UTF_8), created);
+            }
+            home.writeKeystore(Keystore.generate()); // whole or not at all
+            created.add(home.keystore());
+            writeSecret(home.tokenKey(), LocalTokens.generateSecret(), created);
+            writeTlsCertificate(home.tlsKeystore(), node, nation, passphrase, created);
+            for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+                Path p = home.database().resolveSibling(home.database().getFileName() + suffix);
+                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) created.add(p);
+            }
+            try (var store = new SqliteMetadataStore(home.database())) {
+                store.lastSeq(); // creates the schema
+            }
+            Path configTmp = home.config().resolveSibling(home.config().getFileName() + ".tmp");
+            if (!Files.exists(configTmp, LinkOption.NOFOLLOW_LINKS)) created.add(configTmp);
+            config.save(home.config()); // last, whole or not at all: a home with bulwark.yaml is a node
+            return home;
+        } catch (Throwable e) {
+            undo(created, e);
+            throw e;
+        }
+    }
+
+    private static InvalidConfigException notADirectory(Path path) {
+        return new InvalidConfigException(path + " exists and is not a directory; init makes a node in a new directory, "
+                + "or in an existing one that holds no node");
+    }
+
+    /** Creates {@code dir} and any missing parents, adding each one it creates to {@code created}. */
+    private static void createDirectory(Path dir, List<Path> created) throws IOException {
+        if (Files.isDirectory(dir)) return;
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) throw notADirectory(dir);
+        Path parent = dir.getParent();
+        if (parent != null) createDirectory(parent, created);
+        Files.createDirectory(dir);
+        created.add(dir);
+    }
+
+    /**
+     * Removes what a failed init created, newest first: a file it wrote, or a directory it made with
+     * everything in it (nothing else can have been there). What cannot be removed is added to
+     * {@code failure} as suppressed.
+     */
+    private static void undo(List<Path> created, Throwable failure) {
+        for (Path p : created.reversed()) {
+            try {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    try (var walk = Files.walk(p)) {
+                        for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+                    }
+                } else {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     private static char[] passphraseFromEnvironment() {
@@ -225,7 +287,7 @@ public record NodeHome(Path dir) {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
     }
 
-    private static void writeSecret(Path file, byte[] secret) throws IOException {
+    private static void writeSecret(Path file, byte[] secret, List<Path> created) throws IOException {
         try {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
@@ -233,12 +295,13 @@ public record NodeHome(Path dir) {
         } catch (UnsupportedOperationException e) {
             Files.createFile(file);
         }
+        created.add(file);
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write(secret);
         }
     }
 
-    private static void writeTlsCertificate(Path file, String node, String nation, char[] passphrase)
+    private static void writeTlsCertificate(Path file, String node, String nation, char[] passphrase, List<Path> created)
             throws IOException, GeneralSecurityException {
         KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
         kpg.initialize(new ECGenParameterSpec("secp256r1"));
@@ -255,7 +318,9 @@ public record NodeHome(Path dir) {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry("node", kp.getPrivate(), passphrase, new Certificate[] {cert});
-            try (OutputStream out = Files.newOutputStream(file)) {
+            try (OutputStream out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                created.add(file);
                 ks.store(out, passphrase);
             }
         } catch (org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.cert.CertIOException e) {
