@@ -225,7 +225,7 @@ final class NodeCommands {
         public Integer call() throws Exception {
             try {
                 NodeHome h = NodeHome.open(home);
-                PolicySet policies = PolicySet.defaults();
+                PolicySet policies = h.policies(h.loadConfig()); // the node's own classifications, not the defaults
                 LocalUsers users = LocalUsers.open(h.dir(), policies);
                 LinkedHashSet<Role> parsed = new LinkedHashSet<>();
                 roles.forEach(r -> parsed.add(Role.parse(r)));
@@ -252,7 +252,7 @@ final class NodeCommands {
         public Integer call() {
             try {
                 NodeHome h = NodeHome.open(home);
-                LocalUsers.open(h.dir(), PolicySet.defaults()).remove(name)
+                LocalUsers.open(h.dir(), h.policies(h.loadConfig())).remove(name)
                         .orElseThrow(() -> new UserError(ExitCode.DENIED_OR_NOT_FOUND, "no local user '" + name + "'"));
                 spec.commandLine().getOut().println("removed user " + name);
                 return ExitCode.OK;
@@ -273,7 +273,7 @@ final class NodeCommands {
         public Integer call() {
             try {
                 NodeHome h = NodeHome.open(home);
-                for (User u : LocalUsers.open(h.dir(), PolicySet.defaults()).list()) {
+                for (User u : LocalUsers.open(h.dir(), h.policies(h.loadConfig())).list()) {
                     spec.commandLine().getOut().println(u.name() + "  " + u.nationality() + "  " + u.clearances() + "  " + u.cois() + "  " + u.roles());
                 }
                 return ExitCode.OK;
@@ -299,7 +299,7 @@ final class NodeCommands {
                 NodeHome h = NodeHome.open(home);
                 NodeConfig c = h.loadConfig();
                 Duration d = LocalTokens.parseTtl(ttl);
-                User u = LocalUsers.open(h.dir(), PolicySet.defaults()).find(name)
+                User u = LocalUsers.open(h.dir(), h.policies(h.loadConfig())).find(name)
                         .orElseThrow(() -> new UserError(ExitCode.DENIED_OR_NOT_FOUND, "no local user '" + name + "'"));
                 LocalTokens tokens = new LocalTokens(c.nation(), c.node(), h.tokenSecret());
                 spec.commandLine().getOut().println(tokens.issue(u.toPrincipal(tokens.issuer()), d));

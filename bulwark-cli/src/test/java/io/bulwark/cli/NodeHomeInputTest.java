@@ -117,4 +117,21 @@ class NodeHomeInputTest {
         assertThat(start.asCli().failsWith(ExitCode.BAD_INPUT).err().strip()).isEqualTo("bulwark: " + config + ": policies[0]: "
                 + home.resolve("nope.xml") + ": no such file; each entry names an Open XML SPIF file, relative to the node's home");
     }
+
+    @Test
+    void userAddChecksClearancesAgainstTheNodesOwnPolicies() throws IOException {
+        Path home = dir.resolve("deu");
+        Cli.run(init(home)).succeeds();
+        // This node knows the NATO policy only: GBR's OFFICIAL is a classification of the defaults, not of this node.
+        try (var nato = NodeHomeInputTest.class.getResourceAsStream("/io/bulwark/label/policies/nato.xml")) {
+            Files.write(home.resolve("nato.xml"), nato.readAllBytes());
+        }
+        Path config = home.resolve("bulwark.yaml");
+        String yaml = Files.readString(config);
+        Files.writeString(config, yaml.contains("policies: []") ? yaml.replace("policies: []", "policies: [nato.xml]")
+                : yaml + "policies: [nato.xml]\n");
+        assertThat(Cli.run("user", "add", "--home", home.toString(), "ann", "--nationality", "GBR", "--clearance", "OFFICIAL")
+                .failsWith(ExitCode.BAD_INPUT).err()).contains("OFFICIAL");
+        Cli.run("user", "add", "--home", home.toString(), "ann", "--nationality", "GBR", "--clearance", "NATO SECRET").succeeds();
+    }
 }

@@ -257,7 +257,7 @@ public record NodeHome(Path dir) {
      *
      * @throws InvalidConfigException naming the configuration key and the file, if one is missing or cannot be read
      */
-    PolicySet policies(NodeConfig config) {
+    public PolicySet policies(NodeConfig config) {
         if (config.policies().isEmpty()) return PolicySet.defaults();
         List<SecurityPolicy> list = new ArrayList<>();
         for (int i = 0; i < config.policies().size(); i++) {
