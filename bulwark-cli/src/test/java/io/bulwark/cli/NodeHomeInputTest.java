@@ -134,4 +134,14 @@ class NodeHomeInputTest {
                 .failsWith(ExitCode.BAD_INPUT).err()).contains("OFFICIAL");
         Cli.run("user", "add", "--home", home.toString(), "ann", "--nationality", "GBR", "--clearance", "NATO SECRET").succeeds();
     }
+
+    @Test
+    void initWritesEveryKeyAndSecretReadableByItsOwnerOnly() throws IOException {
+        Path home = dir.resolve("deu");
+        Cli.run(init(home)).succeeds();
+        for (String file : List.of("tls/node.p12", "secrets/token.key", "secrets/keystore.pass")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve(file))))
+                    .as(file).isEqualTo("rw-------");
+        }
+    }
 }

@@ -288,6 +288,14 @@ public record NodeHome(Path dir) {
     }
 
     private static void writeSecret(Path file, byte[] secret, List<Path> created) throws IOException {
+        createOwnerOnly(file, created);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(secret);
+        }
+    }
+
+    /** Creates the file readable by its owner only (where the file system has POSIX permissions); never over an existing one. */
+    private static void createOwnerOnly(Path file, List<Path> created) throws IOException {
         try {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
@@ -296,9 +304,6 @@ public record NodeHome(Path dir) {
             Files.createFile(file);
         }
         created.add(file);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(secret);
-        }
     }
 
     private static void writeTlsCertificate(Path file, String node, String nation, char[] passphrase, List<Path> created)
@@ -318,9 +323,8 @@ public record NodeHome(Path dir) {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry("node", kp.getPrivate(), passphrase, new Certificate[] {cert});
-            try (OutputStream out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                created.add(file);
+            createOwnerOnly(file, created); // it holds the TLS private key
+            try (OutputStream out = Files.newOutputStream(file)) {
                 ks.store(out, passphrase);
             }
         } catch (org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.cert.CertIOException e) {
