@@ -146,6 +146,14 @@ class KeyRotationNodeTest {
         NodeHome deu = nations.homes.get("DEU");
         Keystore forged = Keystore.generate();
         forged.write(deu.keystore(), deu.passphrase()); // same TLS certificate, same chain file: only the keys are foreign
+        // The node's own audit log no longer verifies with these keys: it refuses to start on it.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nations.restart("DEU")).isInstanceOf(io.bulwark.audit.AuditException.class)
+                .hasMessageContaining("is not signed by this node's keys");
+        // Set aside, as an operator would have to, the node starts with the foreign keys; its peer must refuse them.
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            java.nio.file.Path f = java.nio.file.Path.of(deu.auditLog() + suffix);
+            if (java.nio.file.Files.exists(f)) java.nio.file.Files.move(f, java.nio.file.Path.of(f + ".set-aside"));
+        }
         nations.restart("DEU");
         String forgedRecord = publish("DEU", "signed by a key FRA never pinned");
 

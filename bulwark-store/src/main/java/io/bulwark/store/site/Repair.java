@@ -96,21 +96,13 @@ public final class Repair {
         int need = policy.providers() - liveProviders.size();
         if (need <= 0) return new Ok();
         if (live.isEmpty()) return new Short("no replica answers; it can be restored only when a site holding one is back");
-        // Not onto any provider the placements name, answering or not: a copy onto a placed site that
-        // came back meanwhile would overwrite its replica, and a failed copy would delete it.
+        // A placed site whose replica does not answer may be chosen again (a provider back with empty
+        // disks gets its replicas back); a copy never replaces or deletes a replica there (putCopy).
         Set<String> avoid = new HashSet<>(liveProviders);
-        e.placements().keySet().forEach(id -> replicas.site(id).ifPresent(s -> avoid.add(s.provider())));
         BlobRef ref = e.ref();
         var result = replicas.copy(ref, live, new ResidencyPolicy(policy.in(), policy.operator(), need), avoid);
         return switch (result) {
-            case Placement.Refused r -> {
-                // The providers of placements that do not answer are not written to again (see avoid): say which.
-                Set<String> silent = new java.util.TreeSet<>();
-                e.placements().keySet().stream().filter(id -> !live.containsKey(id))
-                        .forEach(id -> replicas.site(id).ifPresent(site -> silent.add(site.provider())));
-                yield new Short(policy + ": " + liveProviders.size() + " provider(s) hold a replica that answers"
-                        + (silent.isEmpty() ? "" : ", " + String.join(", ", silent) + " one that does not") + "; " + r.reason());
-            }
+            case Placement.Refused r -> new Short(policy + ": " + liveProviders.size() + " provider(s) hold a replica that answers; " + r.reason());
             case ReplicatedBlobStore.Stored s -> {
                 SortedMap<String, BlobRef> next = new TreeMap<>(e.placements());
                 next.putAll(s.placements());

@@ -302,8 +302,9 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     /**
      * Writes to every chosen site in parallel; a site that fails is marked down and added to
      * {@code failed}. If the content fails at one site, the others' writes are cancelled without
-     * blaming their sites, and once every write has stopped the key is deleted at every chosen site:
-     * a write cancelled part-way may have left it behind.
+     * blaming their sites, and once every write has stopped the key of a new blob is deleted at every
+     * chosen site: a write cancelled part-way may have left it behind. A copy's is not: a copy leaves
+     * nothing behind, and a chosen site may already hold a good replica under the key.
      */
     private Map<String, BlobRef> writeAll(String key, List<Site> chosen, Content content, Set<String> failed, BlobRef expected) {
         Map<String, BlobRef> written = new TreeMap<>();
@@ -342,7 +343,9 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             throw new StoreException("interrupted while storing blob " + Checks.quote(key), e);
         }
         if (contentFailed != null) {
-            chosen.forEach(s -> deleteQuietly(s.id(), key));
+            // A copy (putCopy) stores nothing unless its bytes check out and leaves a blob already there as
+            // it was: deleting would destroy a good replica on a chosen site that already held one.
+            if (expected == null) chosen.forEach(s -> deleteQuietly(s.id(), key));
             throw new StoreException("could not read the content of blob " + Checks.quote(key) + ": " + contentFailed.getCause().getMessage(),
                     contentFailed.getCause());
         }

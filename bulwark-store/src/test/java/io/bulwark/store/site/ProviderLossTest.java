@@ -123,8 +123,7 @@ class ProviderLossTest {
         // Repair: every record that had a replica on beta gets one on home, the only other provider.
         Repair.Report report = new Repair(replicas, index).run();
         assertThat(report.underReplicated()).singleElement().asString()
-                .isEqualTo("triple: providers>=3: 2 provider(s) hold a replica that answers, beta one that does not; "
-                        + "no storage site is configured outside providers alpha, beta, home");
+                .isEqualTo("triple: providers>=3: 2 provider(s) hold a replica that answers; no compliant provider is available outside providers alpha, home; down: beta");
         assertThat(report.repaired()).isGreaterThanOrEqualTo(20);
         for (String id : List.of("old-0", "old-19")) {
             assertThat(index.get(id).orElseThrow().placements()).containsKey(HOME).containsKey(BETA);
