@@ -202,8 +202,12 @@ public final class PolicySet {
             ConfidentialityLabel known = decodedJson.get(text);
             if (known != null) return known;
             ConfidentialityLabel decoded = decodeUncached(format, text);
-            if (decodedJson.size() >= COMPILED_CACHE) decodedJson.clear(); // as for compiled labels below
-            decodedJson.put(text, decoded);
+            // Only canonical text is kept: padded variants of one label would otherwise fill the cache
+            // with up to 64K characters each (a record's label is refused if not canonical anyway).
+            if (encode(decoded, LabelFormat.JSON).equals(text)) {
+                if (decodedJson.size() >= COMPILED_CACHE) decodedJson.clear(); // as for compiled labels below
+                decodedJson.put(text, decoded);
+            }
             return decoded;
         }
         return decodeUncached(format, text);
@@ -648,7 +652,9 @@ public final class PolicySet {
                 Set<String> common = null;
                 for (List<String> values : present) {
                     if (values.isEmpty() && !t.releasability()) continue; // no restriction from this label
-                    Set<String> expanded = expand(values.isEmpty() ? policy.defaultRelease() : values);
+                    // Releasability is compared by nation (groups expanded); any other permissive set by its own values.
+                    Set<String> expanded = t.releasability() ? expand(values.isEmpty() ? policy.defaultRelease() : values)
+                            : new LinkedHashSet<>(values);
                     if (common == null) common = expanded; else common.retainAll(expanded);
                 }
                 result = new LinkedHashSet<>();

@@ -275,6 +275,13 @@ class DecisionTest {
     }
 
     @Test
+    void dominantIntersectsOtherPermissiveCategoriesByTheirOwnValues() {
+        // Context's values are groups (NATO, EU, KFOR), not nations: they are compared as they are.
+        assertThat(dominant("NATO SECRET//CTX NATO")).isEqualTo("NATO SECRET//CTX NATO");
+        assertThat(dominant("NATO SECRET//CTX NATO, EU", "NATO SECRET//CTX EU, KFOR")).isEqualTo("NATO SECRET//CTX EU");
+    }
+
+    @Test
     void dominantKeepsACommonPrivacyMarkOnly() {
         assertThat(dominant("NATO SECRET//PM Op X", "NATO RESTRICTED//PM Op X")).isEqualTo("NATO SECRET//PM Op X");
         assertThat(dominant("NATO SECRET//PM Op X", "NATO RESTRICTED//PM Op Y")).isEqualTo("NATO SECRET");

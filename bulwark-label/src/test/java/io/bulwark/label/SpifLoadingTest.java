@@ -357,6 +357,9 @@ class SpifLoadingTest {
         expect(s -> s.classifications.clear(), "SPIF/securityClassifications", "a policy needs at least one securityClassification");
         expect(s -> s.extraExtensions.add("<bw:frobnicate/>"), "extensions/bulwark/frobnicate", "unknown Bulwark extension element");
         expect(s -> s.compactPrefixes.put("Caveats", "PM"), "extensions/bulwark/compactMarking[tagSet=Caveats]", "reserved for the privacy mark");
+        // A prefix that starts like the privacy mark would be read as one, and its category dropped.
+        expect(s -> s.compactPrefixes.put("Caveats", "PM COI"), "extensions/bulwark/compactMarking[tagSet=Caveats]", "reserved for the privacy mark");
+        expect(s -> s.tagSet("Caveats").name = "PM Caveats", "securityCategoryTagSet[name=PM Caveats]", "would be read as the privacy mark");
     }
 
     @Test

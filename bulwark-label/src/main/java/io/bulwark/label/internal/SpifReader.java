@@ -273,6 +273,10 @@ public final class SpifReader {
                     if (tags.size() > 1 && !ext.compactPrefixes.containsKey(name)) {
                         prefix = prefix + " " + type;
                     }
+                    if (privacyMarkPrefix(prefix)) { // a name-made prefix, e.g. of a tag set called 'PM Caveats'
+                        throw error(path, "the compact prefix '" + prefix + "' would be read as the privacy mark ('PM' is reserved for it); "
+                                + "declare another with bw:compactMarking");
+                    }
                     String clash = prefixes.put(prefix.toUpperCase(Locale.ROOT), name);
                     if (clash != null) {
                         throw error(path, "compact marking prefix '" + prefix + "' is also that of '" + clash + "'");
@@ -490,7 +494,7 @@ public final class SpifReader {
                             if (prefix.contains("//") || prefix.contains(",")) {
                                 throw error(path + "[tagSet=" + tagSet + "]", "a compact prefix must not contain '//' or ','");
                             }
-                            if (prefix.equalsIgnoreCase("PM")) {
+                            if (privacyMarkPrefix(prefix)) {
                                 throw error(path + "[tagSet=" + tagSet + "]", "the compact prefix 'PM' is reserved for the privacy mark");
                             }
                             if (prefixes.put(tagSet, prefix) != null) {
@@ -601,5 +605,11 @@ public final class SpifReader {
             throw error(path + "/@" + attribute, "'" + v + "' is not a non-negative integer");
         }
         return Long.parseLong(v);
+    }
+
+    /** Whether a marking segment with this prefix would read as the privacy mark ({@code PM} or {@code PM ...}). */
+    private static boolean privacyMarkPrefix(String prefix) {
+        String p = prefix.strip().toUpperCase(Locale.ROOT);
+        return p.equals("PM") || p.startsWith("PM ");
     }
 }
