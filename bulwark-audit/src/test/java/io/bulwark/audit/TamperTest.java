@@ -127,17 +127,7 @@ class TamperTest {
     @Test
     void aLatestHeadNotSignedByTheNodeIsRefusedAtOpen() throws Exception {
         // Entries rewritten and a head made to match them: its root is right, its signature is nobody's.
-        byte[] input;
-        try (Connection c = connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tree_size, root_hash, timestamp_ms FROM audit_tree_head WHERE tree_size = 40")) {
-            rs.next();
-            input = SignedTreeHead.signingInput(40, rs.getBytes(2), java.time.Instant.ofEpochMilli(rs.getLong(3)));
-        }
-        byte[] forged = SigningKeyset.generate().sign(input);
-        try (Connection c = connect(); PreparedStatement s = c.prepareStatement("UPDATE audit_tree_head SET signature = ? WHERE tree_size = 40")) {
-            s.setBytes(1, forged);
-            s.executeUpdate();
-        }
+        signHeadWithAnotherKey(40);
         assertThatThrownBy(() -> AuditLogTest.open(file)).isInstanceOf(AuditException.class)
                 .hasMessageContaining("latest tree head").hasMessageContaining("size 40").hasMessageContaining("not signed by this node's keys");
     }
@@ -145,18 +135,25 @@ class TamperTest {
     @Test
     void forgedSignatureIsNamed() throws Exception {
         // A well-formed signature over the right input, by a key the verifier does not trust.
+        signHeadWithAnotherKey(30);
+        assertTampered(Tampering.BAD_SIGNATURE, 30);
+    }
+
+    /** Replaces the signature of the tree head at {@code size} with a well-formed one by a key nobody trusts. */
+    private void signHeadWithAnotherKey(int size) throws Exception {
         byte[] input;
-        try (Connection c = connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tree_size, root_hash, timestamp_ms FROM audit_tree_head WHERE tree_size = 30")) {
-            rs.next();
-            input = SignedTreeHead.signingInput(30, rs.getBytes(2), java.time.Instant.ofEpochMilli(rs.getLong(3)));
+        try (Connection c = connect(); PreparedStatement q = c.prepareStatement("SELECT root_hash, timestamp_ms FROM audit_tree_head WHERE tree_size = ?")) {
+            q.setInt(1, size);
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                input = SignedTreeHead.signingInput(size, rs.getBytes(1), java.time.Instant.ofEpochMilli(rs.getLong(2)));
+            }
         }
-        byte[] forged = SigningKeyset.generate().sign(input);
-        try (Connection c = connect(); PreparedStatement s = c.prepareStatement("UPDATE audit_tree_head SET signature = ? WHERE tree_size = 30")) {
-            s.setBytes(1, forged);
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement("UPDATE audit_tree_head SET signature = ? WHERE tree_size = ?")) {
+            s.setBytes(1, SigningKeyset.generate().sign(input));
+            s.setInt(2, size);
             s.executeUpdate();
         }
-        assertTampered(Tampering.BAD_SIGNATURE, 30);
     }
 
     @Test
