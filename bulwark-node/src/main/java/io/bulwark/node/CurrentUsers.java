@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +43,16 @@ final class CurrentUsers {
      * The principal to act as: an external issuer's unchanged, a local user's as users.json says now;
      * empty if the local user no longer exists.
      */
-    synchronized Optional<Principal> current(Principal fromToken) {
+    Optional<Principal> current(Principal fromToken) {
+        return current(fromToken, Optional.empty());
+    }
+
+    /**
+     * As above, for a token issued at {@code issuedAt}: a local user's token issued before the user
+     * was added (to the second: a token's time has no finer grain) names an earlier user of that name,
+     * removed since, and speaks for nobody now.
+     */
+    synchronized Optional<Principal> current(Principal fromToken, Optional<Instant> issuedAt) {
         if (!fromToken.issuer().equals(localIssuer)) {
             return Optional.of(fromToken);
         }
@@ -72,6 +82,10 @@ final class CurrentUsers {
         }
         // One Principal per user and reading of the file (at most as many as users.json holds), so a
         // request does not build and validate it again; a new reading of the file starts afresh.
+        Optional<Instant> added = users.addedAt(fromToken.name());
+        if (issuedAt.isPresent() && added.isPresent() && issuedAt.get().isBefore(added.get().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))) {
+            return Optional.empty();
+        }
         Principal known = principals.get(fromToken.name());
         if (known != null) {
             return Optional.of(known);

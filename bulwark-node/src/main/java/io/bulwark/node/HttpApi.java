@@ -210,13 +210,15 @@ final class HttpApi extends Handler.Abstract {
             throw authFailed(request, "anonymous", "no bearer token",
                     "a bearer token is required: Authorization: Bearer <token> (bulwark token prints one)");
         }
-        Principal fromToken = switch (tokens.verify(header.substring(7).strip())) {
-            case AuthResult.Authenticated a -> a.principal();
+        AuthResult.Authenticated authenticated = switch (tokens.verify(header.substring(7).strip())) {
+            case AuthResult.Authenticated a -> a;
             // The reason names the failed check and never contains the token (AuthResult.Rejected).
             case AuthResult.Rejected r -> throw authFailed(request, "anonymous", r.reason(), "the bearer token was refused: " + r.reason());
         };
-        return users.current(fromToken).orElseThrow(() -> authFailed(request, Auditor.actor(fromToken), "local user no longer exists",
-                "the bearer token was refused: local user '" + fromToken.name() + "' no longer exists on this node"));
+        Principal fromToken = authenticated.principal();
+        return users.current(fromToken, authenticated.issuedAt()).orElseThrow(() -> authFailed(request, Auditor.actor(fromToken), "local user no longer exists",
+                "the bearer token was refused: local user '" + fromToken.name() + "' no longer exists on this node"
+                        + " (or was added again after the token was issued)"));
     }
 
     private Problem authFailed(Request request, String actor, String reason, String detail) {

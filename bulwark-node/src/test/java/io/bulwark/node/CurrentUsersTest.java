@@ -79,6 +79,28 @@ class CurrentUsersTest {
     }
 
     @Test
+    void aTokenIssuedToAnEarlierUserOfTheSameNameSpeaksForNobody(@TempDir Path home) throws Exception {
+        LocalUsers users = LocalUsers.open(home, POLICIES);
+        users.add(new User("olga", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.OFFICER)));
+        CurrentUsers current = new CurrentUsers(home, POLICIES, LOCAL);
+        Principal token = new Principal("olga", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.OFFICER), LOCAL);
+        java.util.Optional<Instant> issuedBefore = java.util.Optional.of(Instant.now().minusSeconds(60));
+        assertThat(current.current(token, issuedBefore)).as("issued before this olga was added").isEmpty();
+
+        // A token issued after the user was added (the file keeps when: a restart does not forget it).
+        java.util.Optional<Instant> issuedAfter = java.util.Optional.of(Instant.now().plusSeconds(1));
+        assertThat(current.current(token, issuedAfter)).isPresent();
+        assertThat(LocalUsers.open(home, POLICIES).addedAt("olga")).isPresent();
+        assertThat(new CurrentUsers(home, POLICIES, LOCAL).current(token, issuedBefore)).isEmpty();
+
+        // A file from before the time was kept: its users' tokens work as they did.
+        Path file = home.resolve(LocalUsers.FILE_NAME);
+        Files.writeString(file, Files.readString(file).replaceAll(",\\s*\"added\"\\s*:\\s*\"[^\"]*\"", ""));
+        touch(home);
+        assertThat(current.current(token, issuedBefore)).isPresent();
+    }
+
+    @Test
     void externalIssuersPassUnchanged(@TempDir Path home) {
         Principal oidc = new Principal("eve", "FRA", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), "https://idp.example");
         assertThat(new CurrentUsers(home, POLICIES, LOCAL).current(oidc)).contains(oidc);

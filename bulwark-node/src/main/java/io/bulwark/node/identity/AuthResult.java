@@ -5,10 +5,21 @@ import java.util.Objects;
 /** The verdict on a bearer token: who it authenticates, or which check it failed. */
 public sealed interface AuthResult {
 
-    /** The token is valid: it authenticates this principal. */
-    record Authenticated(Principal principal) implements AuthResult {
+    /**
+     * The token is valid: it authenticates this principal.
+     *
+     * @param issuedAt when the token was issued, if it says (a node's own tokens always do): a local
+     *                 user's token issued before the user was added was issued to an earlier user of
+     *                 the same name
+     */
+    record Authenticated(Principal principal, java.util.Optional<java.time.Instant> issuedAt) implements AuthResult {
         public Authenticated {
             Objects.requireNonNull(principal, "principal");
+            Objects.requireNonNull(issuedAt, "issuedAt");
+        }
+
+        public Authenticated(Principal principal) {
+            this(principal, java.util.Optional.empty());
         }
     }
 

@@ -272,8 +272,8 @@ public final class LocalTokens implements TokenVerifier {
             roles.add(Role.find(r).orElseThrow(() -> Jwts.invalid("roles", Jwts.quote(r) + " is not a role")));
         }
         try {
-            return new Verified(new AuthResult.Authenticated(new Principal(claims.getSubject(), nat, clearances, cois, roles, issuer)),
-                    validity);
+            return new Verified(new AuthResult.Authenticated(new Principal(claims.getSubject(), nat, clearances, cois, roles, issuer),
+                    java.util.Optional.ofNullable(claims.getIssueTime()).map(java.util.Date::toInstant)), validity);
         } catch (InvalidIdentityException e) {
             String claim = switch (e.position().orElse("")) {
                 case "name" -> "sub";

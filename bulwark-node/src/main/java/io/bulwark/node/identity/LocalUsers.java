@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -57,7 +58,7 @@ public final class LocalUsers {
     public static final String FILE_NAME = "users.json";
     static final Pattern NAME = Pattern.compile("[a-z][a-z0-9._-]{0,63}");
     private static final int VERSION = 1;
-    private static final Set<String> USER_FIELDS = Set.of("name", "nationality", "clearances", "cois", "roles");
+    private static final Set<String> USER_FIELDS = Set.of("name", "nationality", "clearances", "cois", "roles", "added");
     private static final Logger log = LoggerFactory.getLogger(LocalUsers.class);
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -70,12 +71,18 @@ public final class LocalUsers {
     private final PolicySet policies;
     /** Immutable snapshot, sorted by name; replaced whole under the lock after each durable write. */
     private volatile Map<String, User> users;
+    /** When each user was added (users from files before this was kept have none); replaced with {@link #users}. */
+    private volatile Map<String, Instant> added;
 
-    private LocalUsers(Path home, PolicySet policies, Map<String, User> users) {
+    /** The users a file holds, and when each was added where the file says. */
+    private record Read(Map<String, User> users, Map<String, Instant> added) {}
+
+    private LocalUsers(Path home, PolicySet policies, Read read) {
         this.home = home;
         this.file = home.resolve(FILE_NAME);
         this.policies = policies;
-        this.users = users;
+        this.users = read.users();
+        this.added = read.added();
     }
 
     /**
@@ -95,7 +102,7 @@ public final class LocalUsers {
             try {
                 bytes = Files.readAllBytes(file);
             } catch (NoSuchFileException e) {
-                return new LocalUsers(home, policies, Map.of());
+                return new LocalUsers(home, policies, new Read(Map.of(), Map.of()));
             }
             return new LocalUsers(home, policies, read(bytes, "users file " + file, policies));
         } catch (IOException e) {
@@ -106,6 +113,14 @@ public final class LocalUsers {
     /** The user of this name, if there is one. */
     public Optional<User> find(String name) {
         return Optional.ofNullable(users.get(name));
+    }
+
+    /**
+     * When the user of this name was added, if the file says: a token issued before it was issued to
+     * an earlier user of the same name, and does not speak for this one.
+     */
+    public Optional<Instant> addedAt(String name) {
+        return Optional.ofNullable(added.get(name));
     }
 
     /** Every user, by name. */
@@ -132,7 +147,9 @@ public final class LocalUsers {
         validate(user, input, "", policies);
         Map<String, User> next = new TreeMap<>(users);
         next.put(user.name(), user);
-        write(next);
+        Map<String, Instant> nextAdded = new TreeMap<>(added);
+        nextAdded.put(user.name(), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        write(next, nextAdded);
         log.info("local user '{}' added", user.name());
     }
 
@@ -150,7 +167,9 @@ public final class LocalUsers {
         }
         Map<String, User> next = new TreeMap<>(users);
         next.remove(name);
-        write(next);
+        Map<String, Instant> nextAdded = new TreeMap<>(added);
+        nextAdded.remove(name);
+        write(next, nextAdded);
         log.info("local user '{}' removed", name);
         return Optional.of(removed);
     }
@@ -188,7 +207,7 @@ public final class LocalUsers {
 
     // === the file =================================================================================
 
-    private static Map<String, User> read(byte[] bytes, String input, PolicySet policies) {
+    private static Read read(byte[] bytes, String input, PolicySet policies) {
         JsonNode root;
         try {
             root = JSON.readTree(bytes);
@@ -213,6 +232,7 @@ public final class LocalUsers {
             throw new InvalidIdentityException(input, "users", "an array of users is required");
         }
         Map<String, User> users = new TreeMap<>();
+        Map<String, Instant> added = new TreeMap<>();
         for (int i = 0; i < list.size(); i++) {
             String at = "users[" + i + "]";
             JsonNode node = list.get(i);
@@ -235,8 +255,15 @@ public final class LocalUsers {
             if (users.put(user.name(), user) != null) {
                 throw new InvalidIdentityException(input, at + ".name", "a second user named '" + user.name() + "'");
             }
+            if (node.has("added")) {
+                try {
+                    added.put(user.name(), Instant.parse(string(node, "added", input, at)));
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new InvalidIdentityException(input, at + ".added", "an ISO 8601 UTC instant such as 2026-11-28T09:00:00Z");
+                }
+            }
         }
-        return Collections.unmodifiableMap(users);
+        return new Read(Collections.unmodifiableMap(users), Collections.unmodifiableMap(added));
     }
 
     private static void onlyFields(JsonNode node, Set<String> allowed, String input, String at) {
@@ -272,7 +299,7 @@ public final class LocalUsers {
         return out;
     }
 
-    private static byte[] render(Map<String, User> users) {
+    private static byte[] render(Map<String, User> users, Map<String, Instant> added) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", VERSION);
         ArrayNode list = root.putArray("users");
@@ -286,6 +313,8 @@ public final class LocalUsers {
             u.cois().forEach(cois::add);
             ArrayNode roles = n.putArray("roles");
             u.roles().forEach(r -> roles.add(r.id()));
+            Instant at = added.get(u.name());
+            if (at != null) n.put("added", at.toString());
         }
         try {
             return JSON.writeValueAsBytes(root);
@@ -295,8 +324,8 @@ public final class LocalUsers {
     }
 
     /** Writes the file atomically and durably, then publishes the new snapshot. */
-    private void write(Map<String, User> next) {
-        byte[] bytes = render(next);
+    private void write(Map<String, User> next, Map<String, Instant> nextAdded) {
+        byte[] bytes = render(next, nextAdded);
         Path tmp = null;
         try {
             tmp = Files.createTempFile(home, FILE_NAME + ".", ".tmp"); // owner-only on POSIX
@@ -314,6 +343,7 @@ public final class LocalUsers {
             throw new UncheckedIOException("cannot write the users file " + file, e);
         }
         users = Collections.unmodifiableMap(next);
+        added = Collections.unmodifiableMap(nextAdded);
         try (FileChannel dir = FileChannel.open(home, StandardOpenOption.READ)) {
             dir.force(true); // makes the rename durable
         } catch (IOException e) {

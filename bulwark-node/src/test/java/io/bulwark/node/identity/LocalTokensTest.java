@@ -76,7 +76,7 @@ class LocalTokensTest {
 
         @Test
         void anIssuedTokenAuthenticatesItsPrincipal() {
-            assertThat(verifyAt(T0.plusSeconds(60), issued())).isEqualTo(new Authenticated(alice()));
+            assertThat(verifyAt(T0.plusSeconds(60), issued())).isEqualTo(new Authenticated(alice(), java.util.Optional.of(T0)));
         }
 
         @Test

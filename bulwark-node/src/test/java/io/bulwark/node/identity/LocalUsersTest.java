@@ -107,9 +107,10 @@ class LocalUsersTest {
         void theFileIsVersionedJsonWithRolesInLowerCaseAndNoTemporaryFileRemains() throws IOException {
             open().add(bob());
             String json = Files.readString(home.resolve("users.json"));
-            assertThat(json.replaceAll("\\s", "")).isEqualTo("{\"version\":1,\"users\":[{\"name\":\"bob\","
+            assertThat(json.replaceAll("\\s", "").replaceAll(",\"added\":\"[0-9T:.Z-]+\"", "")).isEqualTo("{\"version\":1,\"users\":[{\"name\":\"bob\","
                     + "\"nationality\":\"FRA\",\"clearances\":[\"NATOCONFIDENTIAL\"],\"cois\":[],"
                     + "\"roles\":[\"operator\",\"officer\"]}]}");
+            assertThat(json).as("when the user was added").containsPattern("\"added\" : \"20[0-9-]+T[0-9:.]+Z\"");
             try (var files = Files.list(home)) {
                 assertThat(files.map(p -> p.getFileName().toString())).containsExactly("users.json");
             }
@@ -244,7 +245,7 @@ class LocalUsersTest {
         void unknownField() throws IOException {
             assertThat(openFails("{\"version\": 1, \"users\": [{\"name\": \"alice\", \"password\": \"x\"}]}"))
                     .hasMessage(file() + " at users[0].password: unknown field; the fields are"
-                            + " clearances, cois, name, nationality, roles");
+                            + " added, clearances, cois, name, nationality, roles");
         }
 
         @Test
