@@ -193,16 +193,26 @@ public record NodeHome(Path dir) {
 
     /**
      * Writes the keystore under {@link #passphrase()}: stretched if a person chose it (the environment
-     * variable, or a short one put in the file by hand), not if init generated it (192 random bits,
-     * 32 characters, in {@code secrets/keystore.pass}).
+     * variable, or one put in the file by hand), not if init generated it: 192 random bits as exactly
+     * 32 characters of the base64url alphabet in {@code secrets/keystore.pass}. The form is checked,
+     * not only the length: a long sentence a person typed there is stretched.
      */
     void writeKeystore(Keystore keystore) throws IOException {
         char[] passphrase = passphrase();
-        if (passphraseFromEnvironment() == null && passphrase.length >= Keystore.MIN_GENERATED_PASSPHRASE_CHARS) {
+        if (passphraseFromEnvironment() == null && generatedForm(passphrase)) {
             keystore.writeUnderGeneratedPassphrase(keystore(), passphrase);
         } else {
             keystore.write(keystore(), passphrase);
         }
+    }
+
+    /** Whether the passphrase has the form init generates (24 random bytes in unpadded base64url). */
+    static boolean generatedForm(char[] passphrase) {
+        if (passphrase.length != Keystore.MIN_GENERATED_PASSPHRASE_CHARS) return false;
+        for (char c : passphrase) {
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+        }
+        return true;
     }
 
     /** The keystore passphrase: the environment variable, else the file init wrote. */
