@@ -217,8 +217,7 @@ final class HttpApi extends Handler.Abstract {
         };
         Principal fromToken = authenticated.principal();
         return users.current(fromToken, authenticated.issuedAt()).orElseThrow(() -> authFailed(request, Auditor.actor(fromToken), "local user no longer exists",
-                "the bearer token was refused: local user '" + fromToken.name() + "' no longer exists on this node"
-                        + " (or was added again after the token was issued)"));
+                "the bearer token was refused: local user '" + fromToken.name() + "' no longer exists on this node"));
     }
 
     private Problem authFailed(Request request, String actor, String reason, String detail) {
