@@ -331,6 +331,16 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         if (limits.maxHeaderBytes() < 1024) {
             throw new InvalidConfigException(source + ": limits.maxHeaderBytes: at least 1024, not " + limits.maxHeaderBytes());
         }
+        if (mode == Mode.PRODUCTION) {
+            for (int i = 0; i < oidc.size(); i++) {
+                String audience = oidc.get(i).audience();
+                if (audience == null || audience.isBlank()) {
+                    // Without it, a token the provider issued to any of its clients (another application's) is accepted here.
+                    throw new InvalidConfigException(source + ": oidc[" + i + "].audience: required in production mode "
+                            + "(the client id this node's tokens are issued to)");
+                }
+            }
+        }
         if (approvals.required() != null && approvals.required() < 1) {
             throw new InvalidConfigException(source + ": approvals.required: at least 1, not " + approvals.required());
         }

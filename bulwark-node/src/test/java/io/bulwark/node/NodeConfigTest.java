@@ -64,4 +64,16 @@ class NodeConfigTest {
         Path f = file("nation: DEU\nnode: deu-1\nlisten: nowhere\n");
         assertThatThrownBy(() -> NodeConfig.load(f)).hasMessage(f + ": listen: HOST:PORT, not 'nowhere'");
     }
+
+    @Test
+    void productionRequiresAnAudienceForEachIdentityProvider() throws Exception {
+        String oidc = "oidc:\n  - issuer: https://idp.example/realms/deu\n    jwksUri: https://idp.example/realms/deu/certs\n";
+        Path dev = file(VALID + oidc);
+        assertThat(NodeConfig.load(dev).oidc()).hasSize(1);
+        Path production = file(VALID + "mode: production\n" + oidc);
+        assertThatThrownBy(() -> NodeConfig.load(production)).hasMessage(production
+                + ": oidc[0].audience: required in production mode (the client id this node's tokens are issued to)");
+        Path withAudience = file(VALID + "mode: production\n" + oidc + "    audience: bulwark-deu\n");
+        assertThat(NodeConfig.load(withAudience).oidc().getFirst().audience()).isEqualTo("bulwark-deu");
+    }
 }
