@@ -9,7 +9,6 @@ import io.bulwark.store.site.EvacuationProgress.Pending;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -106,9 +105,9 @@ public final class Evacuation {
 
     /**
      * Records switched away whose source replica could not be deleted (its site unreachable), with
-     * why: they stay pending, so the run is not complete and the next run deletes them.
+     * why, by record id: they stay pending, so the run is not complete and the next run deletes them.
      */
-    private final List<String> undeleted = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, String> undeleted = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /** Evacuates the provider, resuming an unfinished evacuation of it if there is one. */
     public Report run(String provider) {
@@ -118,14 +117,14 @@ public final class Evacuation {
         progress.begin(provider);
         finishPending(provider, progress.pending(provider));
         Counter counter = count(provider, siteIds);
-        List<String> failed = new ArrayList<>();
+        // Record id → why it failed; a pass's failures are those of its own attempts.
+        Map<String, String> failed = new java.util.concurrent.ConcurrentSkipListMap<>();
         for (int pass = 0; pass < PASSES; pass++) {
-            failed = Collections.synchronizedList(new ArrayList<>());
+            failed = new java.util.concurrent.ConcurrentSkipListMap<>();
             if (pass(provider, siteIds, counter, failed) == 0) break;
         }
-        failed = new ArrayList<>(failed);
-        failed.addAll(left(provider, siteIds, failed));
-        failed.addAll(undeleted);
+        left(provider, siteIds, failed);
+        failed.putAll(undeleted);
         if (failed.isEmpty()) progress.finish(provider);
         List<Done> done = progress.done(provider);
         return new Report(provider,
@@ -133,32 +132,29 @@ public final class Evacuation {
                 done.stream().filter(d -> d.outcome() == Outcome.ALREADY_ELSEWHERE).count(),
                 done.stream().filter(d -> d.outcome() == Outcome.MOVED).mapToLong(Done::bytes).sum(),
                 done.stream().filter(d -> d.outcome() == Outcome.IMPOSSIBLE).toList(),
-                List.copyOf(failed));
+                failed.entrySet().stream().map(f -> f.getKey() + ": " + f.getValue()).toList());
     }
 
     /**
      * Records still placed on the provider after the passes that have no outcome and no failure yet:
      * they changed while being moved, or arrived late. Never reported complete while one is left.
      */
-    private List<String> left(String provider, Set<String> siteIds, List<String> failed) {
-        Set<String> named = new HashSet<>();
-        for (String f : failed) named.add(f.substring(0, Math.max(0, f.indexOf(':'))));
-        List<String> left = new ArrayList<>();
+    private void left(String provider, Set<String> siteIds, Map<String, String> failed) {
         String after = "";
         for (List<PlacementIndex.Entry> page; !(page = index.page(siteIds, after, PAGE)).isEmpty(); ) {
             Set<String> done = progress.doneBetween(provider, after, page.getLast().recordId());
             for (PlacementIndex.Entry e : page) {
                 after = e.recordId();
-                if (!done.contains(e.recordId()) && !named.contains(e.recordId())) {
-                    left.add(e.recordId() + ": still on provider " + provider + " after " + PASSES + " passes (it changed while it was moved); run the evacuation again");
+                if (!done.contains(e.recordId())) {
+                    failed.putIfAbsent(e.recordId(), "still on provider " + provider + " after " + PASSES
+                            + " passes (it changed while it was moved); run the evacuation again");
                 }
             }
         }
-        return left;
     }
 
     /** Works through every record still on the provider; returns how many it tried. */
-    private int pass(String provider, Set<String> siteIds, Counter counter, List<String> failed) {
+    private int pass(String provider, Set<String> siteIds, Counter counter, Map<String, String> failed) {
         AtomicReference<RuntimeException> crash = new AtomicReference<>();
         Semaphore slots = new Semaphore(parallelism);
         int tried = 0;
@@ -177,7 +173,7 @@ public final class Evacuation {
                         try {
                             evacuate(provider, siteIds, e.recordId(), switcher);
                         } catch (StoreException ex) {
-                            failed.add(e.recordId() + ": " + ex.getMessage());
+                            failed.put(e.recordId(), ex.getMessage());
                         } catch (RuntimeException ex) {
                             crash.compareAndSet(null, ex);
                         } finally {
@@ -342,7 +338,7 @@ public final class Evacuation {
             } else {
                 // Its placements no longer name the site, so nothing else would ever delete it there
                 // once the site is removed: the evacuation is not done until it is.
-                undeleted.add(p.recordId() + ": moved, but its replica on " + String.join(", ", left)
+                undeleted.put(p.recordId(), "moved, but its replica on " + String.join(", ", left)
                         + " could not be deleted (site unreachable); run the evacuation again once it answers");
             }
         }
