@@ -20,7 +20,7 @@ import java.nio.file.NotDirectoryException;
         description = "Bulwark: a sovereign data backbone for allied intelligence sharing.",
         subcommands = {LabelCommand.class, PolicyCommand.class, NodeCommands.Init.class, NodeCommands.NodeGroup.class,
                 NodeCommands.Start.class, NodeCommands.UserGroup.class, NodeCommands.Token.class, ClientCommands.Publish.class,
-                ClientCommands.Get.class, ClientCommands.ListRecords.class, ClientCommands.Retract.class,
+                ClientCommands.Get.class, ClientCommands.ListRecords.class, ClientCommands.Watch.class, ClientCommands.Retract.class,
                 ClientCommands.Relabel.class, PeerCommands.class, StorageCommands.SiteGroup.class,
                 StorageCommands.StorageGroup.class, StorageCommands.ProviderGroup.class, AuditCommands.class, KeyCommands.class,
                 ApprovalCommands.ApprovalGroup.class, ApprovalCommands.RequestGroup.class, DemoCommand.class, CommandLine.HelpCommand.class},

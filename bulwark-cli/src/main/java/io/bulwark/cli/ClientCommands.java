@@ -294,6 +294,60 @@ final class ClientCommands {
         }
     }
 
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = {"Print the changes to records you may see as they commit at the node — published here or received "
+                    + "from a peer, relabeled, retracted — one line each, oldest first, until interrupted.",
+                    "Holds one standing request at a time (GET /api/v1/changes?wait=), so a change shows at once. "
+                            + "If the node becomes unreachable after the first answer, retries every 2 s from where it was."})
+    static final class Watch implements Callable<Integer> {
+        @picocli.CommandLine.Mixin Connection connection;
+        @Option(names = "--from", defaultValue = "latest", paramLabel = "WHERE",
+                description = "latest (only what comes next; the default) or beginning (every change the node's log holds)") String from;
+        @Option(names = "--cursor", paramLabel = "CURSOR", description = "Continue after an earlier run (see --once); not with --from.") String cursor;
+        @Option(names = "--once", description = "One answer without waiting, then the cursor to continue with.") boolean once;
+        @Option(names = "--wait", defaultValue = "15", paramLabel = "SECONDS",
+                description = "How long each standing request waits (at most half the node's request timeout; default 15).") int wait;
+        @Option(names = "--json", description = "Print each change as one line of JSON.") boolean json;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (cursor != null && spec.commandLine().getParseResult().hasMatchedOption("--from")) {
+                throw new UserError(ExitCode.BAD_INPUT, "--cursor and --from: give one of them");
+            }
+            var out = spec.commandLine().getOut();
+            String position = cursor == null ? "from=" + URLEncoder.encode(from, StandardCharsets.UTF_8)
+                    : "cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8);
+            boolean answered = false;
+            while (true) {
+                HttpResponse<byte[]> response;
+                try {
+                    response = connection.send(connection.request("/api/v1/changes?" + position + "&wait=" + (once ? 0 : wait)).GET().build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                } catch (UserError e) {
+                    if (!answered || e.exitCode() != ExitCode.UNREACHABLE) throw e;
+                    spec.commandLine().getErr().println(e.getMessage() + "; retrying in 2 s");
+                    Thread.sleep(2_000);
+                    continue;
+                }
+                if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), response.body());
+                answered = true;
+                JsonNode page = JSON.readTree(response.body());
+                for (JsonNode item : page.path("items")) {
+                    out.println(json ? item.toString() : item.path("change").asText() + "  " + item.path("id").asText() + "  "
+                            + item.path("at").asText() + "  " + item.path("origin").asText() + "  " + item.path("size").asLong()
+                            + " B  " + item.path("label").asText());
+                }
+                out.flush();
+                position = "cursor=" + URLEncoder.encode(page.path("cursor").asText(), StandardCharsets.UTF_8);
+                if (once) {
+                    out.println("more: --cursor " + page.path("cursor").asText());
+                    return ExitCode.OK;
+                }
+            }
+        }
+    }
+
     @Command(name = "relabel", mixinStandardHelpOptions = true,
             description = "Give a record a new label (users of its origin nation only); peers no longer released to delete it.")
     static final class Relabel implements Callable<Integer> {

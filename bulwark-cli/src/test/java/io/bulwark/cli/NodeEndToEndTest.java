@@ -328,6 +328,55 @@ class NodeEndToEndTest {
         assertThat(client("list", tokens.get("fred")).succeeds().out()).doesNotContain(DEU_ISR).doesNotContain("NATO SECRET//REL TO DEU ");
     }
 
+    // === watch ====================================================================================
+
+    /** {@code watch --once}: the changes after the cursor and the next cursor. */
+    static List<String> watchOnce(String user, String cursor, List<String> lines) {
+        Cli r = client("watch", tokens.get(user), "--once", "--cursor", cursor).succeeds();
+        List<String> out = r.out().lines().toList();
+        assertThat(out.getLast()).startsWith("more: --cursor ");
+        lines.addAll(out.subList(0, out.size() - 1));
+        return List.of(out.getLast().substring("more: --cursor ".length()));
+    }
+
+    @Test
+    void watchShowsEachUserTheChangesItMaySeeAsTheyCommit() throws Exception {
+        String annaStart = client("watch", tokens.get("anna"), "--once").succeeds().line().substring("more: --cursor ".length());
+        String carlStart = client("watch", tokens.get("carl"), "--once").succeeds().line().substring("more: --cursor ".length());
+
+        // A standing watch, as a user runs it: each change is printed as it commits.
+        java.io.StringWriter live = new java.io.StringWriter();
+        Thread watching = Thread.ofVirtual().start(() -> Bulwark.run(new String[] {"watch", "--url", node.url(), "--token",
+                tokens.get("anna"), "--cursor", annaStart, "--wait", "2"}, new java.io.PrintWriter(live, true), new java.io.PrintWriter(new java.io.StringWriter())));
+        String isr = publish(tokens.get("anna"), DEU_ISR, randomBytes(10));
+        String all = publish(tokens.get("anna"), DEU_ONLY, randomBytes(20));
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (!live.toString().contains(all) && System.nanoTime() < deadline) Thread.sleep(20);
+        watching.interrupt();
+        watching.join(10_000);
+        assertThat(live.toString().lines().toList()).as(live.toString()).hasSize(2)
+                .first().asString().startsWith("published  " + isr + "  ").endsWith("  DEU/deu-1  10 B  " + DEU_ISR);
+
+        List<String> annas = new ArrayList<>();
+        watchOnce("anna", annaStart, annas);
+        assertThat(annas).hasSize(2);
+        List<String> carls = new ArrayList<>();
+        String carlNext = watchOnce("carl", carlStart, carls).getFirst();
+        assertThat(carls).as("carl lacks COI ISR").singleElement().asString().startsWith("published  " + all + "  ");
+
+        client("retract", tokens.get("anna"), all).succeeds();
+        List<String> after = new ArrayList<>();
+        watchOnce("carl", carlNext, after);
+        assertThat(after).singleElement().asString().startsWith("retracted  " + all + "  ");
+
+        String json = client("watch", tokens.get("carl"), "--once", "--json", "--cursor", carlStart).succeeds().out().lines().findFirst().orElseThrow();
+        assertThat(JSON.readTree(json).path("id").asText()).isEqualTo(all);
+        assertThat(fails(client("watch", tokens.get("carl"), "--once", "--cursor", "nonsense"), 2))
+                .contains("cursor 'nonsense': not a cursor this node issued for changes");
+        assertThat(fails(client("watch", tokens.get("carl"), "--cursor", carlStart, "--from", "latest"), 2))
+                .contains("--cursor and --from");
+    }
+
     // === retract ==================================================================================
 
     @Test

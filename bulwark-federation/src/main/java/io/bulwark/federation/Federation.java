@@ -7,6 +7,7 @@ import io.bulwark.crypto.HybridPublicSigningKey;
 import io.bulwark.label.PolicySet;
 import io.bulwark.record.EpochKeyStatement;
 import io.bulwark.store.BlobStore;
+import io.bulwark.store.ChangeSignal;
 import io.bulwark.store.MetadataStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;

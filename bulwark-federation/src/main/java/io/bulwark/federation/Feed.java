@@ -11,8 +11,10 @@ import io.bulwark.record.Tombstone;
 import io.bulwark.store.BlobStore;
 import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.ChangeKind;
+import io.bulwark.store.ChangeSignal;
 import io.bulwark.store.MetadataStore;
 import io.bulwark.store.OriginChanges;
+import io.bulwark.store.RecordChange;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordState;
 import io.bulwark.store.ResidencyPolicy;
@@ -172,7 +174,7 @@ public final class Feed {
         Scan scan = new Scan();
         OriginChanges own = metadata.originChangesSince(after, nation, node, SCAN);
         long done = after; // the last own entry handled
-        for (OriginChanges.Change change : own.changes()) {
+        for (RecordChange change : own.changes()) {
             if (scan.bytes >= MAX_RESPONSE_BYTES) break;
             ChangeEntry e = change.entry();
             done = e.seq();
@@ -298,7 +300,7 @@ public final class Feed {
         while (scanned < LAG_SCAN) {
             OriginChanges own = metadata.originChangesSince(after, nation, node, SCAN);
             if (own.read() == 0) return new Lag(count, oldest, false);
-            for (OriginChanges.Change change : own.changes()) {
+            for (RecordChange change : own.changes()) {
                 RecordMetadata m = change.record();
                 boolean concerns = change.entry().kind() == ChangeKind.RETRACTED || m.state() != RecordState.ACTIVE
                         ? state.holds(fingerprint, m.id()) : mayHold(peer, m) || state.holds(fingerprint, m.id());

@@ -1,6 +1,7 @@
 package io.bulwark.federation;
 
 import io.bulwark.label.PolicySet;
+import io.bulwark.store.ChangeSignal;
 import io.bulwark.store.blob.FilesystemBlobStore;
 import io.bulwark.store.sqlite.SqliteMetadataStore;
 import org.junit.jupiter.api.AfterEach;

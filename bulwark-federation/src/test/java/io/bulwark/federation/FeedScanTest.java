@@ -2,6 +2,7 @@ package io.bulwark.federation;
 
 import io.bulwark.label.PolicySet;
 import io.bulwark.store.BlobRef;
+import io.bulwark.store.ChangeSignal;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.blob.FilesystemBlobStore;

@@ -12,6 +12,7 @@ import io.bulwark.record.RecordDraft;
 import io.bulwark.record.RecordSealer;
 import io.bulwark.record.SealedRecord;
 import io.bulwark.store.BlobRef;
+import io.bulwark.store.ChangeSignal;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.blob.FilesystemBlobStore;

@@ -10,6 +10,7 @@ import io.bulwark.audit.AuditEvent.Outcome;
 import io.bulwark.audit.AuditEvent.Type;
 import io.bulwark.audit.AuditJson;
 import io.bulwark.audit.AuditLog;
+import io.bulwark.crypto.CursorSeal;
 import io.bulwark.node.identity.AuthResult;
 import io.bulwark.node.identity.IdentityProviderException;
 import io.bulwark.federation.Federation;
@@ -19,6 +20,7 @@ import io.bulwark.node.identity.Role;
 import io.bulwark.node.identity.TokenVerifier;
 import io.bulwark.store.InvalidInputException;
 import io.bulwark.store.Page;
+import io.bulwark.store.RecordChange;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordQuery;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -56,6 +58,9 @@ final class HttpApi extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     static final String RECORDS = "/api/v1/records";
+    static final String CHANGES = "/api/v1/changes";
+    /** Binds a change cursor to its use: a peer's feed cursor does not open here. */
+    private static final String CHANGES_CURSOR = "bulwark-changes-cursor-v1";
     static final int MAX_AUDIT_ENTRIES = 1000;
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -68,13 +73,17 @@ final class HttpApi extends Handler.Abstract {
     private final PrometheusMeterRegistry meters;
     private final NodeConfig config;
     private final Semaphore inFlight;
+    /** Standing requests for changes wait apart: they would otherwise hold the slots of the requests they wait for. */
+    private final Semaphore watching;
+    private final CursorSeal cursors;
     private final byte[] openApi;
     private final Auditor audit;
     private final ApprovalService approvals;
     private final NodeStorage storage;
 
     HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config,
-            Optional<Federation> federation, Auditor audit, ApprovalService approvals, NodeStorage storage) throws IOException {
+            Optional<Federation> federation, Auditor audit, ApprovalService approvals, NodeStorage storage, CursorSeal cursors) throws IOException {
+        this.cursors = cursors;
         this.approvals = approvals;
         this.storage = storage;
         this.federation = federation;
@@ -85,6 +94,7 @@ final class HttpApi extends Handler.Abstract {
         this.meters = meters;
         this.config = config;
         this.inFlight = new Semaphore(config.limits().maxConcurrentRequests());
+        this.watching = new Semaphore(config.limits().maxConcurrentRequests());
         try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {
             this.openApi = in.readAllBytes();
         }
@@ -92,9 +102,12 @@ final class HttpApi extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        if (!inFlight.tryAcquire()) {
+        boolean changes = CHANGES.equals(Request.getPathInContext(request));
+        Semaphore slots = changes ? watching : inFlight;
+        if (!slots.tryAcquire()) {
             problem(response, callback, new Problem(503, "Too many requests in flight",
-                    "this node serves at most " + config.limits().maxConcurrentRequests() + " requests at once; retry shortly"));
+                    "this node serves at most " + config.limits().maxConcurrentRequests() + (changes ? " requests for changes" : " requests")
+                            + " at once; retry shortly"));
             return true;
         }
         try {
@@ -110,7 +123,7 @@ final class HttpApi extends Handler.Abstract {
             LOG.error("request {} {} failed", request.getMethod(), Request.getPathInContext(request), e);
             problem(response, callback, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));
         } finally {
-            inFlight.release();
+            slots.release();
         }
         return true;
     }
@@ -139,6 +152,10 @@ final class HttpApi extends Handler.Abstract {
                     case "GET" -> list(request, response, callback);
                     default -> throw methodNotAllowed(method, "GET, POST");
                 }
+            }
+            case CHANGES -> {
+                only(method, "GET");
+                changes(request, response, callback);
             }
             case "/api/v1/federation/peers" -> {
                 only(method, "GET");
@@ -643,19 +660,74 @@ final class HttpApi extends Handler.Abstract {
         }
         Page<RecordMetadata> page = records.list(principal, query);
         List<Map<String, Object>> items = new ArrayList<>();
-        for (RecordMetadata m : page.items()) {
-            Map<String, Object> item = new LinkedHashMap<>();
-            item.put("id", m.id());
-            item.put("label", records.compiledLabel(m).canonicalMarking());
-            item.put("origin", m.originNation() + "/" + m.originNode());
-            item.put("created", m.createdAt().toString());
-            item.put("contentType", m.contentType());
-            item.put("size", m.payloadSize());
-            items.add(item);
-        }
+        for (RecordMetadata m : page.items()) items.add(item(m, new LinkedHashMap<>()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", items);
         page.nextCursor().ifPresent(c -> body.put("next", c));
+        json(response, callback, 200, body);
+    }
+
+    /** A record's metadata as lists and changes show it, added to {@code item}. */
+    private Map<String, Object> item(RecordMetadata m, Map<String, Object> item) {
+        item.put("id", m.id());
+        item.put("label", records.compiledLabel(m).canonicalMarking());
+        item.put("origin", m.originNation() + "/" + m.originNode());
+        item.put("created", m.createdAt().toString());
+        item.put("contentType", m.contentType());
+        item.put("size", m.payloadSize());
+        return item;
+    }
+
+    /**
+     * The changes the caller may see after its cursor (or from the beginning, or from now), oldest
+     * first; with {@code wait}, a standing request that answers as soon as one commits. The cursor
+     * is this node's change-log position, sealed: it moves past changes the caller may not see
+     * without telling that they exist.
+     */
+    private void changes(Request request, Response response, Callback callback) {
+        Principal principal = authenticate(request);
+        Fields q = query(request);
+        known(q, "cursor", "from", "limit", "wait");
+        String cursor = q.getValue("cursor");
+        String from = q.getValue("from");
+        if (cursor != null && from != null) throw Problem.badRequest("give either cursor or from, not both");
+        int limit = q.getValue("limit") == null ? 100 : number("limit", q.getValue("limit"));
+        if (limit < 1 || limit > RecordQuery.MAX_PAGE_SIZE) {
+            throw Problem.badRequest("limit '" + limit + "': must be between 1 and " + RecordQuery.MAX_PAGE_SIZE);
+        }
+        int maxWait = config.limits().requestTimeoutSeconds() / 2; // the connection's idle timeout must not end a wait
+        int wait = q.getValue("wait") == null ? 0 : number("wait", q.getValue("wait"));
+        if (wait > maxWait) {
+            throw Problem.badRequest("wait '" + wait + "': must be between 0 and " + maxWait + " seconds (half this node's request timeout)");
+        }
+        long after;
+        if (cursor != null) {
+            after = cursors.open(cursor, CHANGES_CURSOR).orElseThrow(() -> Problem.badRequest("cursor '" + cursor
+                    + "': not a cursor this node issued for changes; pass one back exactly as a response gave it, or start again with from"));
+        } else if (from == null || from.equals("beginning")) {
+            after = 0;
+        } else if (from.equals("latest")) {
+            after = records.latestChange(principal);
+        } else {
+            throw Problem.badRequest("from '" + from + "': must be beginning or latest");
+        }
+        RecordService.SeenChanges seen;
+        try {
+            seen = records.changesAfter(principal, after, limit, java.time.Duration.ofSeconds(wait));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Problem(503, "Node stopping", "the node is stopping; ask again with the same cursor once it is back");
+        }
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (RecordChange c : seen.changes()) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("change", c.entry().kind().name().toLowerCase(java.util.Locale.ROOT));
+            item.put("at", c.entry().at().toString());
+            items.add(item(c.record(), item));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("items", items);
+        body.put("cursor", cursors.seal(seen.after(), CHANGES_CURSOR));
         json(response, callback, 200, body);
     }
 

@@ -1,6 +1,7 @@
 package io.bulwark.node;
 
 import io.bulwark.audit.AuditLog;
+import io.bulwark.crypto.CursorSeal;
 import io.bulwark.crypto.Keystore;
 import io.bulwark.federation.Federation;
 import io.bulwark.federation.FederationTls;
@@ -187,7 +188,7 @@ public final class Node implements AutoCloseable {
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
-                Optional.ofNullable(federation), audit, approvals, blobs)));
+                Optional.ofNullable(federation), audit, approvals, blobs, CursorSeal.open(home.cursorKey()))));
         server.setErrorHandler(new ProblemErrors(config.limits().maxHeaderBytes()));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
@@ -432,6 +433,7 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        records.stopWaits(); // standing requests for changes answer now rather than hold the stop up
         try {
             server.stop(); // graceful: requests in flight finish first
         } catch (Exception e) {

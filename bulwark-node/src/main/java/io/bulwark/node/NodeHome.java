@@ -57,7 +57,7 @@ import java.util.List;
  *   data/audit.db             the tamper-evident audit log (SQLite, WAL; docs/audit.md)
  *   data/peers-status.json    the peers' state as the running node last saw it
  *   data/approvals.json       requests for sensitive operations and their signed approvals (docs/approvals.md)
- *   secrets/cursor.key        seals the cursors this node hands its peers
+ *   secrets/cursor.key        seals the cursors this node hands its peers and clients
  *   sites/default/            the default filesystem site: sealed records
  * </pre>
  */

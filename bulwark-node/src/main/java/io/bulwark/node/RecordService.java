@@ -25,6 +25,7 @@ import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.MetadataStore;
 import io.bulwark.store.Page;
+import io.bulwark.store.RecordChange;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordQuery;
 import io.bulwark.store.RecordState;
@@ -294,6 +295,66 @@ public final class RecordService {
         requireRole(principal, Role.ANALYST, "list records");
         CompiledSubject subject = subject(principal);
         return metadata.scan(query.withState(RecordState.ACTIVE), m -> compiledLabel(m).permits(subject), query.pageSize());
+    }
+
+    /** The most change-log entries one request for changes reads, seen or not: bounds its cost. */
+    static final int MAX_CHANGES_SCANNED = 100_000;
+    private static final int CHANGES_READ = 1_000;
+    private volatile boolean waitsStopped;
+
+    /**
+     * What a caller learns from {@link #changes}: the changes it may see, oldest first, and the
+     * position in this node's change log to continue after — past every change read, seen or not.
+     */
+    public record SeenChanges(List<RecordChange> changes, long after) {}
+
+    /**
+     * The changes to records the caller may see — records published here or received from peers,
+     * relabelled, retracted (or withdrawn from this nation) — after position {@code after} of this
+     * node's change log, oldest first, each with its record as it is now; a change is seen if the
+     * record's label now permits the caller. At most {@code limit} of them, from at most
+     * {@value #MAX_CHANGES_SCANNED} entries read. If there is none to see yet, waits up to {@code wait}
+     * for one (a standing request: it answers as soon as a change commits). Changes the caller may
+     * not see shape nothing the caller gets but the position, which must leave the node sealed.
+     */
+    public SeenChanges changesAfter(Principal principal, long after, int limit, java.time.Duration wait) throws InterruptedException {
+        requireRole(principal, Role.ANALYST, "read the changes to records");
+        CompiledSubject subject = subject(principal);
+        long deadline = System.nanoTime() + wait.toNanos();
+        long position = after;
+        int scanned = 0;
+        List<RecordChange> seen = new ArrayList<>();
+        while (true) {
+            long version = metadata.committed().version();
+            List<RecordChange> read;
+            do {
+                read = metadata.recordChangesSince(position, CHANGES_READ);
+                for (RecordChange c : read) {
+                    position = c.entry().seq();
+                    scanned++;
+                    if (!compiledLabel(c.record()).permits(subject)) continue;
+                    seen.add(c);
+                    if (seen.size() == limit) return new SeenChanges(seen, position);
+                }
+            } while (read.size() == CHANGES_READ && scanned < MAX_CHANGES_SCANNED);
+            long left = deadline - System.nanoTime();
+            if (!seen.isEmpty() || read.size() == CHANGES_READ || left <= 0 || waitsStopped) {
+                return new SeenChanges(seen, position);
+            }
+            metadata.committed().await(version, java.time.Duration.ofNanos(left));
+        }
+    }
+
+    /** This node's latest change-log position: where a caller that wants only what comes next starts. */
+    public long latestChange(Principal principal) {
+        requireRole(principal, Role.ANALYST, "read the changes to records");
+        return metadata.lastSeq();
+    }
+
+    /** Standing requests for changes answer now, and later ones do not wait: the node is stopping. */
+    void stopWaits() {
+        waitsStopped = true;
+        metadata.committed().signal();
     }
 
     /**

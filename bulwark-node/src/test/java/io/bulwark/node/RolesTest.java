@@ -65,6 +65,7 @@ class RolesTest {
         m.put("GET /metrics", new Row(OPERATIONS, "/metrics", 200, null));
         m.put("POST /api/v1/records", new Row(ANALYST, "/api/v1/records", 201, "payload"));
         m.put("GET /api/v1/records", new Row(ANALYST, "/api/v1/records", 200, null));
+        m.put("GET /api/v1/changes", new Row(ANALYST, "/api/v1/changes?from=latest", 200, null));
         m.put("GET /api/v1/records/{id}", new Row(ANALYST, "/api/v1/records/" + recordId, 200, null));
         m.put("DELETE /api/v1/records/{id}", new Row(ANALYST, "/api/v1/records/" + NO_SUCH, 404, null));
         m.put("PUT /api/v1/records/{id}/label", new Row(ANALYST, "/api/v1/records/" + NO_SUCH + "/label", 404, "NATO SECRET"));

@@ -177,8 +177,26 @@ public interface MetadataStore extends AutoCloseable {
      */
     OriginChanges originChangesSince(long seq, String originNation, String originNode, int limit);
 
+    /**
+     * Change-log entries with a sequence number greater than {@code seq}, in sequence order, each with
+     * its record as it is now: what a reader that shows changes record by record (filtered by who may
+     * see each) needs, in one read.
+     *
+     * @param seq   the last sequence number the reader has; 0 for the beginning
+     * @param limit the most entries to return, 1 to {@value #MAX_CHANGES}
+     * @throws InvalidQueryException if {@code seq} is negative or {@code limit} out of range
+     */
+    List<RecordChange> recordChangesSince(long seq, int limit);
+
     /** The sequence number of the latest change-log entry; 0 if the log is empty. */
     long lastSeq();
+
+    /**
+     * Signalled after every commit (and when the store closes): a reader that waits for changes
+     * reads its {@link ChangeSignal#version() version}, reads the log, and awaits a move past that
+     * version only if it found nothing new.
+     */
+    ChangeSignal committed();
 
     /**
      * Which of these blob keys an active record refers to: the blobs a sweep must keep. A retracted

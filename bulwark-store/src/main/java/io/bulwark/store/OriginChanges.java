@@ -1,7 +1,6 @@
 package io.bulwark.store;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * One read of the change log for the records of one origin node
@@ -16,7 +15,7 @@ import java.util.Objects;
  * @param lastSeq the sequence number of the last entry read, of any origin; the {@code seq} asked
  *                after if none was read. The next read starts after it.
  */
-public record OriginChanges(List<Change> changes, int read, long lastSeq) {
+public record OriginChanges(List<RecordChange> changes, int read, long lastSeq) {
 
     public OriginChanges {
         changes = List.copyOf(changes);
@@ -25,24 +24,6 @@ public record OriginChanges(List<Change> changes, int read, long lastSeq) {
         }
         if (lastSeq < 0) {
             throw new IllegalArgumentException("lastSeq must not be negative: " + lastSeq);
-        }
-    }
-
-    /**
-     * One change-log entry with its record.
-     *
-     * @param entry  the entry
-     * @param record the record it names, as it is now (a later change may have retracted or
-     *               relabelled it since the entry was written: that change has an entry of its own)
-     */
-    public record Change(ChangeEntry entry, RecordMetadata record) {
-
-        public Change {
-            Objects.requireNonNull(entry, "entry");
-            Objects.requireNonNull(record, "record");
-            if (!entry.recordId().equals(record.id())) {
-                throw new IllegalArgumentException("entry " + entry.seq() + " names record " + entry.recordId() + ", not " + record.id());
-            }
         }
     }
 }

@@ -750,9 +750,9 @@ public abstract class MetadataStoreContractTest {
         }
 
         /** What the method must return, worked out from changesSince and find. */
-        List<OriginChanges.Change> expected(long seq, int limit) {
+        List<RecordChange> expected(long seq, int limit) {
             return store.changesSince(seq, limit).stream()
-                    .map(e -> new OriginChanges.Change(e, store.find(e.recordId()).orElseThrow()))
+                    .map(e -> new RecordChange(e, store.find(e.recordId()).orElseThrow()))
                     .filter(c -> c.record().originNation().equals(NATION) && c.record().originNode().equals(NODE))
                     .toList();
         }
@@ -769,8 +769,8 @@ public abstract class MetadataStoreContractTest {
 
             OriginChanges read = store.originChangesSince(0, NATION, NODE, 100);
 
-            assertThat(read.changes()).extracting(OriginChanges.Change::entry).containsExactly(log.get(0), log.get(3));
-            assertThat(read.changes()).extracting(OriginChanges.Change::record).containsExactly(own1, own2);
+            assertThat(read.changes()).extracting(RecordChange::entry).containsExactly(log.get(0), log.get(3));
+            assertThat(read.changes()).extracting(RecordChange::record).containsExactly(own1, own2);
             assertThat(read.read()).isEqualTo(5);
             assertThat(read.lastSeq()).as("the last entry read, though another origin's").isEqualTo(log.getLast().seq());
             assertThat(store.originChangesSince(0, "FRA", "node-fra", 100).changes()).extracting(c -> c.record().id())
@@ -831,10 +831,10 @@ public abstract class MetadataStoreContractTest {
 
             assertThat(read.changes()).extracting(c -> c.entry().kind())
                     .containsExactly(ChangeKind.PUBLISHED, ChangeKind.RELABELED, ChangeKind.RETRACTED);
-            assertThat(read.changes()).extracting(OriginChanges.Change::record).containsOnly(now);
+            assertThat(read.changes()).extracting(RecordChange::record).containsOnly(now);
             assertThat(now.label()).isEqualTo(relabelled);
             assertThat(now.retraction()).contains(new Retraction(T0.plusSeconds(5), new byte[] {7, 7}));
-            assertThat(read.changes()).extracting(OriginChanges.Change::entry).containsExactlyElementsOf(
+            assertThat(read.changes()).extracting(RecordChange::entry).containsExactlyElementsOf(
                     store.changesSince(0, 10).stream().filter(e -> e.recordId().equals(r.id())).toList());
         }
 
@@ -848,9 +848,9 @@ public abstract class MetadataStoreContractTest {
             for (int i = 0; i < 300; i += 7) {
                 ok(store.retract(records.get(i).id(), new byte[] {(byte) i}, T0));
             }
-            List<OriginChanges.Change> all = expected(0, MetadataStore.MAX_CHANGES);
+            List<RecordChange> all = expected(0, MetadataStore.MAX_CHANGES);
 
-            List<OriginChanges.Change> seen = new ArrayList<>();
+            List<RecordChange> seen = new ArrayList<>();
             long after = 0;
             while (true) {
                 int limit = 1 + random.nextInt(40);
@@ -883,6 +883,39 @@ public abstract class MetadataStoreContractTest {
                     .hasMessageContaining("limit 0");
             assertThatThrownBy(() -> store.originChangesSince(0, NATION, NODE, MetadataStore.MAX_CHANGES + 1))
                     .isInstanceOf(InvalidQueryException.class);
+        }
+    }
+
+    @Nested
+    class RecordChangesSince {
+
+        @Test
+        void everyEntryComesWithItsRecordAsItIsNowInSequenceOrder() {
+            RecordMetadata a = newRecord();
+            RecordMetadata b = newRecord();
+            store.insertAll(List.of(a, b)).forEach(MetadataStoreContractTest::ok);
+            ok(store.retract(a.id(), new byte[] {3}, T0));
+            List<ChangeEntry> log = store.changesSince(0, 10);
+
+            List<RecordChange> read = store.recordChangesSince(0, 10);
+
+            assertThat(read).extracting(RecordChange::entry).containsExactlyElementsOf(log);
+            assertThat(read).extracting(RecordChange::record).containsExactly(store.find(a.id()).orElseThrow(), b,
+                    store.find(a.id()).orElseThrow());
+            assertThat(store.recordChangesSince(log.get(0).seq(), 1)).extracting(RecordChange::entry).containsExactly(log.get(1));
+            assertThat(store.recordChangesSince(log.getLast().seq(), 10)).isEmpty();
+            assertThatThrownBy(() -> store.recordChangesSince(-1, 10)).isInstanceOf(InvalidQueryException.class).hasMessageContaining("seq -1");
+            assertThatThrownBy(() -> store.recordChangesSince(0, MetadataStore.MAX_CHANGES + 1)).isInstanceOf(InvalidQueryException.class);
+        }
+
+        @Test
+        void aCommitMovesTheSignalSoThatAWaiterWakes() throws Exception {
+            long seen = store.committed().version();
+            assertThat(store.committed().await(seen, java.time.Duration.ZERO)).as("nothing committed yet").isFalse();
+            Thread writer = Thread.ofVirtual().start(() -> ok(store.insert(newRecord())));
+            assertThat(store.committed().await(seen, java.time.Duration.ofSeconds(30))).isTrue();
+            writer.join();
+            assertThat(store.lastSeq()).isPositive();
         }
     }
 

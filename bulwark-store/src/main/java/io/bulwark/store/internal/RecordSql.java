@@ -6,6 +6,7 @@ import io.bulwark.store.ChangeKind;
 import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.OriginChanges;
+import io.bulwark.store.RecordChange;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordQuery;
 import io.bulwark.store.RecordState;
@@ -73,6 +74,8 @@ public final class RecordSql implements AutoCloseable {
      * span as a CTE took twice as long in SQLite: it materialises the span and sorts the wide rows.)
      * Public, as {@link #SPAN}, for the test that holds SQLite's plans to this.
      */
+    private static final String RECORD_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
+            + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? ORDER BY c.seq LIMIT ?";
     public static final String ORIGIN_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
             + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? AND c.seq <= ? AND r.origin_nation = ? AND r.origin_node = ? "
             + "ORDER BY c.seq";
@@ -180,15 +183,27 @@ public final class RecordSql implements AutoCloseable {
         s.setLong(2, last);
         s.setString(3, originNation);
         s.setString(4, originNode);
-        List<OriginChanges.Change> changes = new ArrayList<>();
+        return new OriginChanges(recordChanges(s), read, last);
+    }
+
+    /** The rows of a query that selects seq, kind, at and then the record's columns. */
+    private List<RecordChange> recordChanges(PreparedStatement s) throws SQLException {
+        List<RecordChange> changes = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 RecordMetadata record = record(rs, 3);
-                changes.add(new OriginChanges.Change(new ChangeEntry(rs.getLong(1), record.id(), ChangeKind.valueOf(rs.getString(2)),
+                changes.add(new RecordChange(new ChangeEntry(rs.getLong(1), record.id(), ChangeKind.valueOf(rs.getString(2)),
                         Instant.ofEpochMilli(rs.getLong(3))), record));
             }
         }
-        return new OriginChanges(changes, read, last);
+        return changes;
+    }
+
+    public List<RecordChange> recordChangesSince(long seq, int limit) throws SQLException {
+        PreparedStatement s = prepared(RECORD_CHANGES);
+        s.setLong(1, seq);
+        s.setInt(2, limit);
+        return recordChanges(s);
     }
 
     public long lastSeq() throws SQLException {

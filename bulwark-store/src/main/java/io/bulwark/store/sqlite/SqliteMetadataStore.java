@@ -3,12 +3,14 @@ package io.bulwark.store.sqlite;
 import io.bulwark.label.PolicySet;
 import io.bulwark.store.BlobRef;
 import io.bulwark.store.ChangeEntry;
+import io.bulwark.store.ChangeSignal;
 import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.InvalidQueryException;
 import io.bulwark.store.InvalidRecordException;
 import io.bulwark.store.LabelMetadata;
 import io.bulwark.store.MetadataStore;
 import io.bulwark.store.OriginChanges;
+import io.bulwark.store.RecordChange;
 import io.bulwark.store.Page;
 import io.bulwark.store.RecordMetadata;
 import io.bulwark.store.RecordQuery;
@@ -95,6 +97,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     private final Clock clock;
     private final RecordSql writer;
     private final GroupCommitter<Write> committer;
+    private final ChangeSignal committed = new ChangeSignal();
     private final LinkedBlockingQueue<RecordSql> idleReaders = new LinkedBlockingQueue<>();
     private final Semaphore readerPermits = new Semaphore(READERS, true);
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -266,6 +269,17 @@ public final class SqliteMetadataStore implements MetadataStore {
                 sql -> sql.originChangesSince(seq, originNation, originNode, limit));
     }
 
+    @Override
+    public List<RecordChange> recordChangesSince(long seq, int limit) {
+        checkChangeRead(seq, limit);
+        return read("read the change log with its records after " + seq, sql -> sql.recordChangesSince(seq, limit));
+    }
+
+    @Override
+    public ChangeSignal committed() {
+        return committed;
+    }
+
     private static void checkChangeRead(long seq, int limit) {
         if (seq < 0) {
             throw new InvalidQueryException("seq " + seq, "", "must not be negative; 0 reads from the beginning");
@@ -305,6 +319,7 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
         closed = true;
         committer.close(); // commits what was already submitted
+        committed.signal(); // waiters read again, and learn that the store is closed
         closeQuietly(writer);
         // Holding every permit waits out the reads in flight; later reads see closed and refuse.
         readerPermits.acquireUninterruptibly(READERS);
@@ -360,6 +375,7 @@ public final class SqliteMetadataStore implements MetadataStore {
                 applyEachInSavepoint(c, batch, now);
             }
             c.commit();
+            committed.signal();
         } catch (SQLException e) {
             try {
                 c.rollback();

@@ -1,13 +1,15 @@
-package io.bulwark.federation;
+package io.bulwark.store;
 
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Wakes the feeds waiting for this node's next change: the node signals after every commit to its
- * change log, and a peer's standing feed request answers at once instead of on a schedule.
- * (A lock and condition rather than {@code synchronized}, so virtual threads do not pin.)
+ * Wakes those waiting for a node's next change: a peer's standing feed request, a client's standing
+ * request for changes — they answer at once instead of on a schedule. A waiter reads the version,
+ * checks for what it wants, and only then awaits a move past that version, so that a signal between
+ * the check and the wait is not lost. A signal may come without the change a waiter wants (it checks
+ * again). (A lock and condition rather than {@code synchronized}, so virtual threads do not pin.)
  */
 public final class ChangeSignal {
 

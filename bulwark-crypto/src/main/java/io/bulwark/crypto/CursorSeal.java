@@ -1,0 +1,86 @@
+package io.bulwark.crypto;
+
+import io.bulwark.crypto.internal.Jca;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
+import java.util.OptionalLong;
+
+/**
+ * Seals a position in a node's change log into an opaque cursor for someone outside the node (a
+ * peer, a client), so that the cursor tells its holder nothing — not how many changes it was not
+ * shown, so not that records it may not see exist — and cannot be altered. Each cursor is freshly
+ * encrypted (AES-256-GCM, random nonce): two cursors for the same position look unrelated. A
+ * {@code context} binds a cursor to its use (a feed to one peer, a client's change listing): a cursor
+ * made for one context does not open in another. Immutable and thread-safe.
+ */
+public final class CursorSeal {
+
+    private final AeadKey key;
+
+    private CursorSeal(AeadKey key) {
+        this.key = key;
+    }
+
+    /**
+     * The cursor key kept in {@code file}, made there (32 random bytes, owner-only) on first use and
+     * kept so that cursors survive restarts.
+     *
+     * @throws IOException if the file cannot be read or written, or does not hold a cursor key
+     */
+    public static CursorSeal open(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(tmp);
+            }
+            Files.write(tmp, Jca.randomBytes(32));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            return new CursorSeal(AeadKey.fromSharedSecret(new SecretKeySpec(Files.readAllBytes(file), "RAW")));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(file + ": not a cursor key (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** An opaque cursor (base64url, no padding) for {@code position} in {@code context}. */
+    public String seal(long position, String context) {
+        if (position < 0) throw new IllegalArgumentException("position must not be negative: " + position);
+        try {
+            byte[] sealed = key.encrypt(ByteBuffer.allocate(Long.BYTES).putLong(position).array(), aad(context));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(sealed);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot seal a cursor", e);
+        }
+    }
+
+    /**
+     * The position a cursor names; empty if it is not a cursor this key sealed for {@code context}
+     * (altered, made for another context or by another node, not base64url).
+     */
+    public OptionalLong open(String cursor, String context) {
+        try {
+            byte[] plain = key.decrypt(Base64.getUrlDecoder().decode(cursor), aad(context));
+            long position = plain.length == Long.BYTES ? ByteBuffer.wrap(plain).getLong() : -1;
+            return position < 0 ? OptionalLong.empty() : OptionalLong.of(position);
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private static byte[] aad(String context) {
+        return context.getBytes(StandardCharsets.UTF_8);
+    }
+}

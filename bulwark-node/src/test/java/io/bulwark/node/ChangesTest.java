@@ -1,0 +1,214 @@
+package io.bulwark.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.bulwark.crypto.CursorSeal;
+import io.bulwark.label.PolicySet;
+import io.bulwark.node.identity.LocalUsers;
+import io.bulwark.node.identity.Role;
+import io.bulwark.node.identity.User;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.bulwark.node.Federated.analyst;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code GET /api/v1/changes}: what a client that must act on new data at once reads instead of
+ * polling — at the origin and at a peer that receives the records, over real HTTP.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ChangesTest {
+
+    Federated nations;
+    NodeClient deu;
+    NodeClient fra;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        nations = new Federated(dir, List.of("DEU", "FRA"));
+        for (String nation : List.of("DEU", "FRA")) {
+            NodeHome home = nations.homes.get(nation);
+            NodeClient.addUsers(home);
+            LocalUsers.open(home.dir(), PolicySet.defaults())
+                    .add(new User("ivan", nation, List.of("NATO SECRET"), Set.of("ISR"), Set.of(Role.ANALYST)));
+        }
+        deu = new NodeClient(nations.homes.get("DEU"), () -> nations.node("DEU"));
+        fra = new NodeClient(nations.homes.get("FRA"), () -> nations.node("FRA"));
+    }
+
+    @AfterAll
+    void stop() {
+        nations.close();
+    }
+
+    private static String q(String cursor) {
+        return URLEncoder.encode(cursor, StandardCharsets.UTF_8);
+    }
+
+    /** A 200 answer to {@code GET /api/v1/changes?query} as {@code user}. */
+    private static JsonNode changes(NodeClient node, String user, String query) throws Exception {
+        NodeClient.Answer a = node.call("GET", "/api/v1/changes?" + query, user, null);
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        return a.json();
+    }
+
+    private static List<String> ids(JsonNode page) {
+        List<String> ids = new ArrayList<>();
+        page.path("items").forEach(i -> ids.add(i.path("id").asText()));
+        return ids;
+    }
+
+    private String publish(String label, String text, String... cois) {
+        return nations.node("DEU").records().publish(analyst("DEU", cois), label, "", "text/plain",
+                text.getBytes(StandardCharsets.UTF_8)).id();
+    }
+
+    @Test
+    void aStandingRequestAtAPeerAnswersWithTheRecordAsItArrives() throws Exception {
+        String cursor = changes(fra, "ana", "from=latest").path("cursor").asText();
+        CompletableFuture<JsonNode> standing = CompletableFuture.supplyAsync(() -> {
+            try {
+                return changes(fra, "ana", "cursor=" + q(cursor) + "&wait=10");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        String id = publish("NATO SECRET//REL TO DEU, FRA", "for FRA");
+
+        JsonNode page = standing.get(30, TimeUnit.SECONDS);
+        assertThat(ids(page)).containsExactly(id);
+        JsonNode item = page.path("items").get(0);
+        assertThat(item.path("change").asText()).isEqualTo("published");
+        assertThat(item.path("origin").asText()).isEqualTo("DEU/deu-1");
+        assertThat(item.path("label").asText()).isEqualTo("NATO SECRET//REL TO FRA, DEU");
+        assertThat(item.path("size").asLong()).isEqualTo(7);
+        assertThat(fra.read(id).status()).as("the change is shown once the record is readable").isEqualTo(200);
+    }
+
+    @Test
+    void changesTheCallerMayNotSeeAreSkippedWithoutAnsweringEarly() throws Exception {
+        String start = changes(deu, "ana", "from=latest").path("cursor").asText();
+        String hidden = publish("NATO SECRET//REL TO DEU//COI ISR", "isr only", "ISR");
+
+        long before = System.nanoTime();
+        JsonNode waited = changes(deu, "ana", "cursor=" + q(start) + "&wait=1");
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).as("a change ana may not see does not end her wait")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(ids(waited)).isEmpty();
+        assertThat(ids(changes(deu, "ivan", "cursor=" + q(start)))).as("ivan holds COI ISR").containsExactly(hidden);
+
+        String visible = publish("NATO SECRET//REL TO DEU", "for all");
+        assertThat(ids(changes(deu, "ana", "cursor=" + q(waited.path("cursor").asText()))))
+                .as("the cursor moved past the hidden change").containsExactly(visible);
+    }
+
+    @Test
+    void aCursorRevealsNothing() throws Exception {
+        String start = changes(deu, "ana", "from=latest").path("cursor").asText();
+        String again = changes(deu, "ana", "from=latest").path("cursor").asText();
+        assertThat(again).as("the same position, sealed afresh").isNotEqualTo(start);
+        JsonNode page = changes(deu, "ana", "cursor=" + q(start));
+        assertThat(ids(page)).isEmpty();
+        assertThat(page.path("cursor").asText()).isNotEqualTo(start);
+    }
+
+    @Test
+    void relabelsAndRetractionsAreChangesToo() throws Exception {
+        String atDeu = changes(deu, "ana", "from=latest").path("cursor").asText();
+        String atFra = changes(fra, "ana", "from=latest").path("cursor").asText();
+        String id = publish("NATO SECRET//REL TO DEU, FRA", "to be withdrawn from FRA");
+        nations.await("FRA holds it", Duration.ofSeconds(30), () -> nations.node("FRA").metadata().find(id).isPresent());
+        nations.node("DEU").records().relabel(analyst("DEU"), id, "NATO SECRET//REL TO DEU");
+        nations.node("DEU").records().retract(analyst("DEU"), id);
+
+        JsonNode origin = changes(deu, "ana", "cursor=" + q(atDeu));
+        assertThat(origin.path("items").findValuesAsText("change")).containsExactly("published", "relabeled", "retracted");
+        assertThat(ids(origin)).containsOnly(id);
+
+        // At FRA the relabel withdraws the record: a client there learns it is gone.
+        List<String> seen = new ArrayList<>();
+        String cursor = atFra;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!seen.contains("retracted") && System.nanoTime() < deadline) {
+            JsonNode page = changes(fra, "ana", "cursor=" + q(cursor) + "&wait=5");
+            seen.addAll(page.path("items").findValuesAsText("change"));
+            cursor = page.path("cursor").asText();
+        }
+        assertThat(seen).containsExactly("published", "retracted");
+        assertThat(fra.read(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aLimitEndsThePageAndTheCursorContinuesFromThere() throws Exception {
+        String start = changes(deu, "ana", "from=latest").path("cursor").asText();
+        List<String> published = List.of(publish("NATO SECRET//REL TO DEU", "1"), publish("NATO SECRET//REL TO DEU", "2"),
+                publish("NATO SECRET//REL TO DEU", "3"));
+        JsonNode first = changes(deu, "ana", "cursor=" + q(start) + "&limit=2");
+        JsonNode rest = changes(deu, "ana", "cursor=" + q(first.path("cursor").asText()) + "&limit=2");
+        assertThat(ids(first)).containsExactlyElementsOf(published.subList(0, 2));
+        assertThat(ids(rest)).containsExactly(published.get(2));
+        assertThat(ids(changes(deu, "ana", "from=beginning&limit=1000"))).containsSubsequence(published);
+    }
+
+    @Test
+    void badRequestsAreRefusedByName() throws Exception {
+        String cursor = changes(deu, "ana", "from=latest").path("cursor").asText();
+        String feedCursor = CursorSeal.open(nations.homes.get("DEU").cursorKey()).seal(1, "bulwark-feed-cursor-v1\0someone");
+        record Case(String query, String detail) {}
+        for (Case c : List.of(
+                new Case("cursor=abc", "cursor 'abc': not a cursor this node issued for changes"),
+                new Case("cursor=" + q(feedCursor), "not a cursor this node issued for changes"),
+                new Case("cursor=" + q(cursor) + "&from=latest", "give either cursor or from, not both"),
+                new Case("from=tomorrow", "from 'tomorrow': must be beginning or latest"),
+                new Case("wait=16", "wait '16': must be between 0 and 15 seconds"),
+                new Case("wait=-1", "wait: a whole number, not '-1'"),
+                new Case("limit=0", "limit '0': must be between 1 and 1000"),
+                new Case("since=5", "unknown query parameter 'since'"),
+                new Case("wait=1&wait=2", "query parameter 'wait' is given 2 times"))) {
+            NodeClient.Answer a = deu.call("GET", "/api/v1/changes?" + c.query(), "ana", null);
+            assertThat(a.status()).as(c.query() + ": " + a.text()).isEqualTo(400);
+            assertThat(a.detail()).as(c.query()).contains(c.detail());
+        }
+        NodeClient.Answer operator = deu.call("GET", "/api/v1/changes", "otto", null);
+        assertThat(operator.status()).as(operator.text()).isEqualTo(403);
+        assertThat(deu.call("POST", "/api/v1/changes", "ana", null).status()).isEqualTo(405);
+    }
+
+    @Test
+    void aStoppingNodeAnswersItsStandingRequests(@TempDir Path dir) throws Exception {
+        NodeHome home = NodeHome.init(dir.resolve("solo"), "DEU", "deu-9", "127.0.0.1:0", Optional.empty());
+        NodeClient.addUsers(home);
+        Node[] node = {Node.start(home)};
+        NodeClient client = new NodeClient(home, () -> node[0]);
+        String cursor = changes(client, "ana", "from=latest").path("cursor").asText();
+        CompletableFuture<NodeClient.Answer> standing = CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.call("GET", "/api/v1/changes?wait=15&cursor=" + q(cursor), "ana", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(500); // the request is waiting by now (if not, it answers at once: the test still holds)
+        long before = System.nanoTime();
+        node[0].close();
+        NodeClient.Answer a = standing.get(30, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).as("answered before its 15 s wait ran out")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        assertThat(a.json().path("items")).isEmpty();
+    }
+}
