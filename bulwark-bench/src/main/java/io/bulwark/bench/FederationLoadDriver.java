@@ -58,14 +58,15 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>the floor: an HTTPS POST round trip (1 KiB, keep-alive) over the same mutual-TLS hybrid
  *       setup — DEU's and FRA's own certificates and pins — to a trivial Jetty handler;</li>
  *   <li>share latency at a fixed offered rate (open loop): from the publish request leaving the
- *       driver for DEU's client API until the record is readable through FRA's and USA's client APIs;</li>
+ *       driver for DEU's client API until FRA's and USA's client APIs show the record to a client
+ *       holding a standing request for changes (a sample also read in full);</li>
  *   <li>sustained replicated throughput: N records published at DEU as fast as it accepts them
  *       (in process, 64 virtual threads) until both peers hold all N, beside DEU's own publish rate;</li>
  *   <li>catch-up: FRA and USA stopped, N records published at DEU, the peers started again; how fast
  *       they pull all N.</li>
  * </ul>
  * Usage: {@code java --enable-native-access=ALL-UNNAMED -cp bulwark-bench/target/benchmarks.jar
- * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R] [--replicated-only | --rate R]}.
+ * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N] [--rounds R] [--replicated-only | --rate R]}.
  * Prints a Markdown table.
  * Talks only to 127.0.0.1; every loop is bounded in time or count.
  */
@@ -77,17 +78,10 @@ public final class FederationLoadDriver {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Publishes in flight at most: the node's own limit (maxConcurrentRequests); a slot that finds them all busy is missed. */
     private static final int MAX_IN_FLIGHT = 256;
-    /** The watcher's pause between two list requests: its resolution is this plus one list round trip. */
-    private static final long POLL_PAUSE_MICROS = 1000;
-    /**
-     * Records per list page (--page): enough for any gap between two polls at 1,000 records/s. Each
-     * list encodes every listed label, so a large page makes the watchers a load of their own.
-     */
-    private static int page = 100;
-    /** One detected record in this many is also read with GET /api/v1/records/{id}, to show the list tells the truth. */
+    /** One detected record in this many is also read with GET /api/v1/records/{id}, to show the change was true. */
     private static final int VALIDATE_EVERY = 10;
-    /** How long after its 201 a record not yet listed at a peer is looked for with GET instead (see {@link Watcher}). */
-    private static final long STALE_NANOS = 20_000_000L;
+    /** How long each standing request for changes waits: short, so a watcher stops promptly at the end of a phase. */
+    private static final int WAIT_SECONDS = 1;
 
     private final Path dir;
     private final Map<String, NodeHome> homes = new LinkedHashMap<>();
@@ -114,12 +108,11 @@ public final class FederationLoadDriver {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
-                case "--page" -> page = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--replicated-only" -> replicatedOnly = true;
                 case "--rate" -> onlyRate = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException(
-                        "usage: FederationLoadDriver [--seconds S] [--records N] [--page N] [--rounds R] [--replicated-only | --rate RECORDS_PER_SECOND]");
+                        "usage: FederationLoadDriver [--seconds S] [--records N] [--rounds R] [--replicated-only | --rate RECORDS_PER_SECOND]");
             }
         }
         FederationLoadDriver driver = new FederationLoadDriver(Files.createTempDirectory("bulwark-federation-load"));
@@ -279,14 +272,12 @@ public final class FederationLoadDriver {
     /**
      * Publishes at DEU over HTTP on an open-loop schedule of {@code rate} per second for
      * {@code seconds}; a {@link Watcher} per peer notes when each record first shows in that peer's
-     * list. Returns table rows if {@code report}.
+     * changes. Returns table rows if {@code report}.
      */
     private List<String> shareLatency(int rate, int seconds, boolean report) throws Exception {
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        Map<String, Long> ackedAt = new ConcurrentHashMap<>();
-        Publishes publishes = new Publishes();
         Map<String, Watcher> watchers = new LinkedHashMap<>();
-        for (String nation : PEERS) watchers.put(nation, new Watcher(nation, nodes.get(nation).url(), tokens.get(nation), ackedAt, publishes));
+        for (String nation : PEERS) watchers.put(nation, new Watcher(nation, nodes.get(nation).url(), tokens.get(nation)));
         ConcurrentHistogram publish = new ConcurrentHistogram(60_000_000L, 3);
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         AtomicLong failed = new AtomicLong();
@@ -306,24 +297,18 @@ public final class FederationLoadDriver {
                 continue;
             }
             Thread.startVirtualThread(() -> {
-                Object slot = new Object();
                 try {
-                    publishes.inFlight.put(slot, System.currentTimeMillis());
                     long sent = System.nanoTime();
                     HttpResponse<String> r = http.send(publishRequest(), HttpResponse.BodyHandlers.ofString());
                     long acked = System.nanoTime();
                     if (r.statusCode() != 201) throw new IllegalStateException("HTTP " + r.statusCode() + " " + r.body());
                     String id = JSON.readTree(r.body()).path("id").asText();
                     sentAt.put(id, sent);
-                    ackedAt.put(id, acked);
-                    publishes.sentMillis.put(id, publishes.inFlight.get(slot));
-                    watchers.values().forEach(w -> w.pending.add(id));
                     publish.recordValue(Math.max(1, (acked - sent) / 1000));
                     lastAck.accumulateAndGet(acked, Math::max);
                 } catch (Exception e) {
                     if (failed.getAndIncrement() == 0) System.err.println("publish failed: " + e);
                 } finally {
-                    publishes.inFlight.remove(slot); // after the id went to pending: the watermark never skips it
                     inFlight.release();
                 }
             });
@@ -347,7 +332,7 @@ public final class FederationLoadDriver {
                         + "%.1f per feed delivery; %s | — |",
                 rate, seconds, achieved, missed, slots, MAX_IN_FLIGHT, failed.get(), ms(publish, 50), ms(publish, 99), perSignature, perDelivery, cpu));
         for (Watcher w : watchers.values()) {
-            Histogram listed = new Histogram(600_000_000L, 3);
+            Histogram shown = new Histogram(600_000_000L, 3);
             Histogram read = new Histogram(600_000_000L, 3);
             long undetected = 0;
             for (Map.Entry<String, Long> e : sentAt.entrySet()) {
@@ -356,18 +341,18 @@ public final class FederationLoadDriver {
                     undetected++;
                     continue;
                 }
-                listed.recordValue(Math.max(1, (seen - e.getValue()) / 1000));
+                shown.recordValue(Math.max(1, (seen - e.getValue()) / 1000));
                 Long got = w.readAt.get(e.getKey());
                 if (got != null) read.recordValue(Math.max(1, (got - e.getValue()) / 1000));
             }
-            String budget = rate == 1000 ? (listed.getValueAtPercentile(99) <= 20_000 && missed == 0 && undetected == 0
+            String budget = rate == 1000 ? (shown.getValueAtPercentile(99) <= 20_000 && missed == 0 && undetected == 0
                     ? "p99 ≤ 20 ms at 1,000/s: **met**" : "p99 ≤ 20 ms at 1,000/s: **not met**") : "—";
-            rows.add(String.format(Locale.ROOT, "| %,d/s: share DEU → %s, publish sent until listed by %s's API | p50 %s, p99 %s, max %s (%,d records; "
-                            + "%,d of them found by GET, not in the list; %d never found) — GET 200 on a 1-in-%d sample: p50 %s, p99 %s "
-                            + "(%,d reads, %d not 200); watcher cycle (pages of %d) p50 %s, p99 %s | %s |",
-                    rate, w.nation, w.nation, ms(listed, 50), ms(listed, 99), ms(listed, 100), listed.getTotalCount(), w.foundByGet.get(), undetected,
-                    VALIDATE_EVERY, ms(read, 50), ms(read, 99), read.getTotalCount(), w.notReadable.get(),
-                    page, ms(w.cycle, 50), ms(w.cycle, 99), budget));
+            rows.add(String.format(Locale.ROOT, "| %,d/s: share DEU → %s, publish sent until shown by %s's API (a standing GET /api/v1/changes) "
+                            + "| p50 %s, p99 %s, max %s (%,d records; %d never shown; %,d answers, %.1f records each) — GET 200 on a 1-in-%d sample: "
+                            + "p50 %s, p99 %s (%,d reads, %d not 200) | %s |",
+                    rate, w.nation, w.nation, ms(shown, 50), ms(shown, 99), ms(shown, 100), shown.getTotalCount(), undetected,
+                    w.answers.get(), shown.getTotalCount() / (double) Math.max(1, w.answers.get()),
+                    VALIDATE_EVERY, ms(read, 50), ms(read, 99), read.getTotalCount(), w.notReadable.get(), budget));
         }
         return rows;
     }
@@ -378,110 +363,57 @@ public final class FederationLoadDriver {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build();
     }
 
-    /** The publishes of one phase, as the watchers need them: when each was sent, by the wall clock the nodes stamp records with. */
-    private static final class Publishes {
-        /** Publishes sent and not yet answered: their ids are not known yet, but they may already show at a peer. */
-        final Map<Object, Long> inFlight = new ConcurrentHashMap<>();
-        final Map<String, Long> sentMillis = new ConcurrentHashMap<>();
-    }
-
     /**
-     * Watches one peer's client API: lists the records created after a watermark, every page of
-     * them ({@code page} a request), back to back with a {@value #POLL_PAUSE_MICROS} µs pause, one
-     * request at a time, and notes when each id first shows (the time the list response arrived: the
-     * record became visible at most one cycle earlier). The watermark is the oldest send time among
-     * publishes not yet answered and records answered but not yet seen here, less 2 ms: every record
-     * the watcher still looks for was created after it, so the list carries only the records in
-     * flight, not a page of old ones (a full page of 100 at every cycle made the watchers a load of
-     * their own on two cores), and all of them (with one page of the newest, the oldest — which
-     * arrive first — went unseen whenever more than a page was in flight). With nothing to look for,
-     * it does not list. Polling a GET per pending record would cost a request per record per poll;
-     * this costs one list per cycle whatever the rate. The list reads metadata only, so one detected
-     * record in {@value #VALIDATE_EVERY} is also read in full (GET, 200, 1 KiB) right away.
-     *
-     * <p>The list is newest first by the origin's creation time, and records arrive in the origin's
-     * commit order: a record sealed early but committed late (publishes in flight overtake each other
-     * under load) can arrive already below the newest {@code page} and never show. So each cycle
-     * also reads, with GET, the oldest acknowledged records not yet seen here once they are
-     * {@code STALE_NANOS} past their 201 — a few requests per cycle, only while something is late.
+     * Holds one standing request for changes at a peer's client API ({@code GET /api/v1/changes}
+     * with {@code wait}), as a client that acts on new data does, and notes when each record first
+     * shows: when the answer that brings it arrives. It starts from the latest change before the
+     * phase's first publish, so it sees every record of the phase, each once, in the peer's commit
+     * order. One detected record in {@value #VALIDATE_EVERY} is also read in full (GET, 200, 1 KiB)
+     * at once.
      */
     private final class Watcher implements AutoCloseable {
         final String nation;
-        /** Ids DEU acknowledged, in that order, that this watcher has not yet dropped as seen. */
-        final java.util.Queue<String> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        final AtomicLong foundByGet = new AtomicLong();
         final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
         final Map<String, Long> readAt = new ConcurrentHashMap<>();
         final AtomicLong notReadable = new AtomicLong();
-        final Histogram cycle = new Histogram(60_000_000L, 3); // written by the watcher thread only, read after close
+        final AtomicLong answers = new AtomicLong();
         private final String url;
         private final String token;
-        private final Map<String, Long> ackedAt;
-        private final Publishes publishes;
+        private String cursor;
         private volatile boolean running = true;
         private final Thread thread;
 
-        Watcher(String nation, String url, String token, Map<String, Long> ackedAt, Publishes publishes) {
+        Watcher(String nation, String url, String token) throws Exception {
             this.nation = nation;
             this.url = url;
             this.token = token;
-            this.ackedAt = ackedAt;
-            this.publishes = publishes;
+            this.cursor = changes("from=latest").path("cursor").asText();
             this.thread = Thread.ofVirtual().name("watch-" + nation).start(this::watch);
         }
 
-        /** The oldest send time (epoch ms) of a record this watcher may still have to see; empty if none. */
-        private java.util.OptionalLong watermark() {
-            pending.removeIf(firstSeen::containsKey);
-            long oldest = Long.MAX_VALUE;
-            for (long sent : publishes.inFlight.values()) oldest = Math.min(oldest, sent);
-            for (String id : pending) oldest = Math.min(oldest, publishes.sentMillis.get(id));
-            return oldest == Long.MAX_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(oldest);
+        private JsonNode changes(String query) throws Exception {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/changes?" + query))
+                    .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200) throw new IllegalStateException("changes at " + nation + ": HTTP " + r.statusCode());
+            return JSON.readTree(r.body());
         }
 
         private void watch() {
             long detected = 0;
-            long previous = System.nanoTime();
             while (running) {
                 try {
-                    java.util.OptionalLong oldest = watermark();
-                    if (oldest.isEmpty()) {
-                        LockSupport.parkNanos(POLL_PAUSE_MICROS * 1000);
-                        previous = System.nanoTime(); // a cycle is list to list
-                        continue;
-                    }
-                    String query = "/api/v1/records?limit=" + page + "&after=" + Instant.ofEpochMilli(oldest.getAsLong() - 2);
-                    long now;
-                    String next = null;
-                    do { // every page of the window: records arrive oldest first, so the ones looked for longest are on the last
-                        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + query
-                                        + (next == null ? "" : "&cursor=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8))))
-                                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-                        now = System.nanoTime();
-                        if (r.statusCode() != 200) throw new IllegalStateException("list at " + nation + ": HTTP " + r.statusCode());
-                        JsonNode body = JSON.readTree(r.body());
-                        for (JsonNode item : body.path("items")) {
-                            String id = item.path("id").asText();
-                            if (firstSeen.putIfAbsent(id, now) == null && ++detected % VALIDATE_EVERY == 0) {
-                                Thread.startVirtualThread(() -> validate(id));
-                            }
-                        }
-                        next = body.hasNonNull("next") ? body.path("next").asText() : null;
-                    } while (next != null && running);
-                    for (int gets = 0; gets < 4 && !pending.isEmpty(); ) {
-                        String head = pending.peek();
-                        if (firstSeen.containsKey(head)) {
-                            pending.poll();
-                        } else if (System.nanoTime() - ackedAt.get(head) < STALE_NANOS || !readable(head)) {
-                            break; // not late yet, or not here yet: the next cycle looks again
-                        } else {
-                            gets++;
-                            if (firstSeen.putIfAbsent(head, System.nanoTime()) == null) foundByGet.incrementAndGet();
+                    JsonNode page = changes("limit=1000&wait=" + WAIT_SECONDS + "&cursor="
+                            + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8));
+                    long now = System.nanoTime();
+                    if (!page.path("items").isEmpty()) answers.incrementAndGet();
+                    for (JsonNode item : page.path("items")) {
+                        String id = item.path("id").asText();
+                        if (item.path("change").asText().equals("published") && firstSeen.putIfAbsent(id, now) == null
+                                && ++detected % VALIDATE_EVERY == 0) {
+                            Thread.startVirtualThread(() -> validate(id));
                         }
                     }
-                    cycle.recordValue(Math.max(1, (now - previous) / 1000));
-                    previous = now;
-                    LockSupport.parkNanos(POLL_PAUSE_MICROS * 1000);
+                    cursor = page.path("cursor").asText();
                 } catch (InterruptedException e) {
                     return;
                 } catch (Exception e) {
@@ -493,24 +425,20 @@ public final class FederationLoadDriver {
 
         private void validate(String id) {
             try {
-                if (readable(id)) readAt.put(id, System.nanoTime());
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/records/" + id))
+                        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (r.statusCode() == 200 && r.body().length == payload.length) readAt.put(id, System.nanoTime());
                 else notReadable.incrementAndGet();
             } catch (Exception e) {
                 notReadable.incrementAndGet();
             }
         }
 
-        private boolean readable(String id) throws Exception {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/records/" + id))
-                    .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            return r.statusCode() == 200 && r.body().length == payload.length;
-        }
-
         @Override
         public void close() {
             running = false;
             try {
-                thread.join(5_000);
+                thread.join(5_000 + WAIT_SECONDS * 1000L);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -149,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("'— not held' = that nation's node has no such record (asked through its API after the released nations had it, and 2 s more).");
             if (once) return ExitCode.OK;
             out.println();
-            out.println("Tokens (8 h) — e.g. bulwark list --url URL --token TOKEN:");
+            out.println("Tokens (8 h) — e.g. bulwark list --url URL --token TOKEN, or bulwark watch --url URL --token TOKEN to see records arrive:");
             for (String nation : NATIONS) {
                 out.printf(Locale.ROOT, "  %s %-14s %s%n", nation, analysts.get(nation).name(), analysts.get(nation).token());
                 out.printf(Locale.ROOT, "  %s %-14s %s%n", nation, isr.get(nation).name(), isr.get(nation).token());

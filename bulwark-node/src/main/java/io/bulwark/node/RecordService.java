@@ -303,7 +303,7 @@ public final class RecordService {
     private volatile boolean waitsStopped;
 
     /**
-     * What a caller learns from {@link #changes}: the changes it may see, oldest first, and the
+     * What a caller learns from {@link #changesAfter}: the changes it may see, oldest first, and the
      * position in this node's change log to continue after — past every change read, seen or not.
      */
     public record SeenChanges(List<RecordChange> changes, long after) {}
