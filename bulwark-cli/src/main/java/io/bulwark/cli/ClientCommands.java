@@ -296,28 +296,31 @@ final class ClientCommands {
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
             description = {"Print the changes to records you may see as they commit at the node — published here or received "
-                    + "from a peer, relabeled, retracted — one line each, oldest first, until interrupted.",
+                    + "from a peer, relabeled, retracted — one line each (JSON with --json), oldest first, until interrupted.",
                     "Holds one standing request at a time (GET /api/v1/changes?wait=), so a change shows at once. "
-                            + "If the node becomes unreachable after the first answer, retries every 2 s from where it was."})
+                            + "If the node becomes unreachable or unavailable after the first answer, retries every 2 s from where it was. "
+                            + "With --cursor-file, a later run goes on where this one stopped."})
     static final class Watch implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
-        @Option(names = "--from", defaultValue = "latest", paramLabel = "WHERE",
+        @Option(names = "--from", paramLabel = "WHERE",
                 description = "latest (only what comes next; the default) or beginning (every change the node's log holds)") String from;
-        @Option(names = "--cursor", paramLabel = "CURSOR", description = "Continue after an earlier run (see --once); not with --from.") String cursor;
+        @Option(names = "--cursor", paramLabel = "CURSOR", description = "Continue after an earlier answer (see --once).") String cursor;
+        @Option(names = "--cursor-file", paramLabel = "FILE",
+                description = "Keep the cursor in FILE after each answer, and start from it if FILE exists: nothing is missed or shown twice across runs.")
+        Path cursorFile;
         @Option(names = "--once", description = "One answer without waiting, then the cursor to continue with.") boolean once;
         @Option(names = "--wait", defaultValue = "15", paramLabel = "SECONDS",
-                description = "How long each standing request waits (at most half the node's request timeout; default 15).") int wait;
+                description = "How long each standing request waits, 1 or more (the node cuts it to half its request timeout; default 15).") int wait;
         @Option(names = "--json", description = "Print each change as one line of JSON.") boolean json;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            if (cursor != null && spec.commandLine().getParseResult().hasMatchedOption("--from")) {
-                throw new UserError(ExitCode.BAD_INPUT, "--cursor and --from: give one of them");
-            }
+            OutputFile keep = cursorFile == null ? null : OutputFile.check("--cursor-file", cursorFile);
+            String start = start();
+            if (!once && wait < 1) throw new UserError(ExitCode.BAD_INPUT, "--wait " + wait + ": 1 second or more (or --once)");
             var out = spec.commandLine().getOut();
-            String position = cursor == null ? "from=" + URLEncoder.encode(from, StandardCharsets.UTF_8)
-                    : "cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8);
+            String position = start;
             boolean answered = false;
             while (true) {
                 HttpResponse<byte[]> response;
@@ -326,25 +329,52 @@ final class ClientCommands {
                             HttpResponse.BodyHandlers.ofByteArray());
                 } catch (UserError e) {
                     if (!answered || e.exitCode() != ExitCode.UNREACHABLE) throw e;
-                    spec.commandLine().getErr().println(e.getMessage() + "; retrying in 2 s");
-                    Thread.sleep(2_000);
+                    retrying(e.getMessage());
                     continue;
                 }
-                if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), response.body());
+                int status = response.statusCode();
+                if (answered && (status == 502 || status == 503 || status == 504)) { // a node restarting, a proxy between
+                    retrying(Connection.failure(status, response.body()).getMessage());
+                    continue;
+                }
+                if (status != 200) throw Connection.failure(status, response.body());
                 answered = true;
                 JsonNode page = JSON.readTree(response.body());
                 for (JsonNode item : page.path("items")) {
                     out.println(json ? item.toString() : item.path("change").asText() + "  " + item.path("id").asText() + "  "
-                            + item.path("at").asText() + "  " + item.path("origin").asText() + "  " + item.path("size").asLong()
-                            + " B  " + item.path("label").asText());
+                            + item.path("at").asText() + (item.has("label") ? "  " + item.path("origin").asText() + "  "
+                            + item.path("size").asLong() + " B  " + item.path("label").asText() : ""));
                 }
                 out.flush();
-                position = "cursor=" + URLEncoder.encode(page.path("cursor").asText(), StandardCharsets.UTF_8);
+                String next = page.path("cursor").asText();
+                if (keep != null) keep.write(o -> o.write((next + "\n").getBytes(StandardCharsets.UTF_8)));
+                position = "cursor=" + URLEncoder.encode(next, StandardCharsets.UTF_8);
                 if (once) {
-                    out.println("more: --cursor " + page.path("cursor").asText());
+                    out.println("more: --cursor " + next);
                     return ExitCode.OK;
                 }
             }
+        }
+
+        /** The query that starts the first request, from --cursor, --cursor-file or --from. */
+        private String start() throws IOException {
+            if (cursor != null && from != null) throw new UserError(ExitCode.BAD_INPUT, "--cursor and --from: give one of them");
+            if (cursorFile != null && Files.exists(cursorFile)) {
+                if (cursor != null || from != null) {
+                    throw new UserError(ExitCode.BAD_INPUT, "--cursor-file " + cursorFile + " holds a cursor already; it is where this watch "
+                            + "goes on from, so --cursor and --from are not given with it (delete the file to start elsewhere)");
+                }
+                String kept = Files.readString(cursorFile).strip();
+                if (kept.isEmpty()) throw new UserError(ExitCode.BAD_INPUT, "--cursor-file " + cursorFile + ": empty; delete it to start anew");
+                return "cursor=" + URLEncoder.encode(kept, StandardCharsets.UTF_8);
+            }
+            if (cursor != null) return "cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8);
+            return "from=" + URLEncoder.encode(from == null ? "latest" : from, StandardCharsets.UTF_8);
+        }
+
+        private void retrying(String why) throws InterruptedException {
+            spec.commandLine().getErr().println("bulwark: " + why + "; retrying in 2 s");
+            Thread.sleep(2_000);
         }
     }
 

@@ -375,6 +375,27 @@ class NodeEndToEndTest {
                 .contains("cursor 'nonsense': not a cursor this node issued for changes");
         assertThat(fails(client("watch", tokens.get("carl"), "--cursor", carlStart, "--from", "latest"), 2))
                 .contains("--cursor and --from");
+        assertThat(fails(client("watch", tokens.get("carl"), "--wait", "0"), 2)).contains("--wait 0: 1 second or more (or --once)");
+    }
+
+    @Test
+    void watchGoesOnWhereItStoppedWithACursorFile() throws Exception {
+        Path kept = dir.resolve("watch-" + System.nanoTime() + ".cursor");
+        assertThat(client("watch", tokens.get("carl"), "--once", "--cursor-file", kept.toString()).succeeds().out()).startsWith("more: --cursor ");
+        assertThat(kept).exists();
+        String first = publish(tokens.get("anna"), DEU_ONLY, randomBytes(5));
+        String second = publish(tokens.get("anna"), DEU_ONLY, randomBytes(6));
+
+        List<String> lines = client("watch", tokens.get("carl"), "--once", "--cursor-file", kept.toString()).succeeds().out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith("published  " + first + "  ");
+        assertThat(lines.get(1)).startsWith("published  " + second + "  ");
+        assertThat(client("watch", tokens.get("carl"), "--once", "--cursor-file", kept.toString()).succeeds().out().lines().count())
+                .as("nothing shown twice").isEqualTo(1);
+        assertThat(fails(client("watch", tokens.get("carl"), "--once", "--cursor-file", kept.toString(), "--from", "beginning"), 2))
+                .contains("holds a cursor already");
+        assertThat(fails(client("watch", tokens.get("carl"), "--once", "--cursor-file", dir.toString()), 2))
+                .contains("--cursor-file: " + dir.toAbsolutePath().normalize() + ": is a directory");
     }
 
     // === retract ==================================================================================

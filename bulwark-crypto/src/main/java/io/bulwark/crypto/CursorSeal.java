@@ -37,6 +37,38 @@ public final class CursorSeal {
      * @throws IOException if the file cannot be read or written, or does not hold a cursor key
      */
     public static CursorSeal open(Path file) throws IOException {
+        return new CursorSeal(key(file, read(file)));
+    }
+
+    /**
+     * The cursor key for one purpose, derived from the key kept in {@code file} (made there on first
+     * use): cursors handed to one kind of holder (clients, say) are sealed under a key of their own,
+     * so that however many of them a holder has the node seal, they take nothing from the margin of
+     * the others.
+     */
+    public static CursorSeal open(Path file, String purpose) throws IOException {
+        byte[] raw = read(file);
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(raw, "HmacSHA256"));
+            return new CursorSeal(key(file, mac.doFinal(("bulwark-cursor-key-v1\0" + purpose).getBytes(StandardCharsets.UTF_8))));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(file + ": not a cursor key (" + e.getMessage() + ")", e);
+        } finally {
+            java.util.Arrays.fill(raw, (byte) 0);
+        }
+    }
+
+    private static AeadKey key(Path file, byte[] secret) throws IOException {
+        try {
+            return AeadKey.fromSharedSecret(new SecretKeySpec(secret, "RAW"));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(file + ": not a cursor key (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The key file's bytes, the file made first if there is none. */
+    private static byte[] read(Path file) throws IOException {
         if (!Files.exists(file)) {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
@@ -48,11 +80,9 @@ public final class CursorSeal {
             Files.write(tmp, Jca.randomBytes(32));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         }
-        try {
-            return new CursorSeal(AeadKey.fromSharedSecret(new SecretKeySpec(Files.readAllBytes(file), "RAW")));
-        } catch (GeneralSecurityException e) {
-            throw new IOException(file + ": not a cursor key (" + e.getMessage() + ")", e);
-        }
+        byte[] key = Files.readAllBytes(file);
+        if (key.length != 32) throw new IOException(file + ": not a cursor key (32 bytes expected, " + key.length + " found)");
+        return key;
     }
 
     /** An opaque cursor (base64url, no padding) for {@code position} in {@code context}. */

@@ -33,6 +33,17 @@ class CursorSealTest {
     }
 
     @Test
+    void aKeyForOnePurposeOpensNoCursorOfAnother(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cursor.key");
+        CursorSeal clients = CursorSeal.open(file, "changes");
+        String cursor = clients.seal(9, "ctx");
+        assertThat(CursorSeal.open(file, "changes").open(cursor, "ctx")).isEqualTo(OptionalLong.of(9));
+        assertThat(CursorSeal.open(file).open(cursor, "ctx")).as("the file's own key").isEmpty();
+        assertThat(CursorSeal.open(file, "other").open(cursor, "ctx")).isEmpty();
+        assertThat(clients.open(CursorSeal.open(file).seal(9, "ctx"), "ctx")).isEmpty();
+    }
+
+    @Test
     void theSamePositionSealsDifferentlyEachTime(@TempDir Path dir) throws Exception {
         CursorSeal seal = CursorSeal.open(dir.resolve("cursor.key"));
         assertThat(seal.seal(7, "changes")).isNotEqualTo(seal.seal(7, "changes"));
@@ -43,6 +54,8 @@ class CursorSealTest {
         Path file = dir.resolve("cursor.key");
         Files.write(file, new byte[5]);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CursorSeal.open(file))
+                .hasMessageContaining("not a cursor key (32 bytes expected, 5 found)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CursorSeal.open(file, "changes"))
                 .hasMessageContaining("not a cursor key");
     }
 }

@@ -75,6 +75,9 @@ final class HttpApi extends Handler.Abstract {
     private final Semaphore inFlight;
     /** Standing requests for changes wait apart: they would otherwise hold the slots of the requests they wait for. */
     private final Semaphore watching;
+    /** Standing requests (wait > 0) one identity holds: one client cannot take every slot. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> standing = new java.util.concurrent.ConcurrentHashMap<>();
+    static final int MAX_STANDING_PER_IDENTITY = 8;
     private final CursorSeal cursors;
     private final byte[] openApi;
     private final Auditor audit;
@@ -695,11 +698,8 @@ final class HttpApi extends Handler.Abstract {
         if (limit < 1 || limit > RecordQuery.MAX_PAGE_SIZE) {
             throw Problem.badRequest("limit '" + limit + "': must be between 1 and " + RecordQuery.MAX_PAGE_SIZE);
         }
-        int maxWait = config.limits().requestTimeoutSeconds() / 2; // the connection's idle timeout must not end a wait
-        int wait = q.getValue("wait") == null ? 0 : number("wait", q.getValue("wait"));
-        if (wait > maxWait) {
-            throw Problem.badRequest("wait '" + wait + "': must be between 0 and " + maxWait + " seconds (half this node's request timeout)");
-        }
+        // Cut to half the request timeout, so that the connection's idle timeout never ends a wait.
+        int wait = Math.min(q.getValue("wait") == null ? 0 : number("wait", q.getValue("wait")), config.limits().requestTimeoutSeconds() / 2);
         long after;
         if (cursor != null) {
             after = cursors.open(cursor, CHANGES_CURSOR).orElseThrow(() -> Problem.badRequest("cursor '" + cursor
@@ -711,19 +711,30 @@ final class HttpApi extends Handler.Abstract {
         } else {
             throw Problem.badRequest("from '" + from + "': must be beginning or latest");
         }
+        String identity = principal.issuer() + "\0" + principal.name();
+        if (wait > 0 && standing.merge(identity, 1, Integer::sum) > MAX_STANDING_PER_IDENTITY) {
+            standing.computeIfPresent(identity, (k, n) -> n == 1 ? null : n - 1);
+            throw new Problem(429, "Too many standing requests", "you hold " + MAX_STANDING_PER_IDENTITY
+                    + " standing requests for changes at this node already; one is enough: continue with the cursor of its answer");
+        }
         RecordService.SeenChanges seen;
         try {
             seen = records.changesAfter(principal, after, limit, java.time.Duration.ofSeconds(wait));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Problem(503, "Node stopping", "the node is stopping; ask again with the same cursor once it is back");
+        } finally {
+            if (wait > 0) standing.computeIfPresent(identity, (k, n) -> n == 1 ? null : n - 1);
         }
         List<Map<String, Object>> items = new ArrayList<>();
         for (RecordChange c : seen.changes()) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("change", c.entry().kind().name().toLowerCase(java.util.Locale.ROOT));
             item.put("at", c.entry().at().toString());
-            items.add(item(c.record(), item));
+            // A retraction says only which record went: the record is gone.
+            if (c.entry().kind() == io.bulwark.store.ChangeKind.RETRACTED) item.put("id", c.record().id());
+            else item(c.record(), item);
+            items.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", items);

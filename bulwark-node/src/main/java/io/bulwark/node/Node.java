@@ -188,7 +188,7 @@ public final class Node implements AutoCloseable {
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
-                Optional.ofNullable(federation), audit, approvals, blobs, CursorSeal.open(home.cursorKey()))));
+                Optional.ofNullable(federation), audit, approvals, blobs, CursorSeal.open(home.cursorKey(), "client-changes"))));
         server.setErrorHandler(new ProblemErrors(config.limits().maxHeaderBytes()));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);

@@ -300,6 +300,7 @@ public final class RecordService {
     /** The most change-log entries one request for changes reads, seen or not: bounds its cost. */
     static final int MAX_CHANGES_SCANNED = 100_000;
     private static final int CHANGES_READ = 1_000;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecordService.class);
     private volatile boolean waitsStopped;
 
     /**
@@ -311,11 +312,15 @@ public final class RecordService {
     /**
      * The changes to records the caller may see — records published here or received from peers,
      * relabelled, retracted (or withdrawn from this nation) — after position {@code after} of this
-     * node's change log, oldest first, each with its record as it is now; a change is seen if the
-     * record's label now permits the caller. At most {@code limit} of them, from at most
-     * {@value #MAX_CHANGES_SCANNED} entries read. If there is none to see yet, waits up to {@code wait}
-     * for one (a standing request: it answers as soon as a change commits). Changes the caller may
-     * not see shape nothing the caller gets but the position, which must leave the node sealed.
+     * node's change log, oldest first, each with its record as it is now. A change is seen if the
+     * record's label now permits the caller; of a record now retracted, only the retraction is (the
+     * record is gone: its earlier changes are not shown to someone who never saw it). At most
+     * {@code limit} changes, from at most {@value #MAX_CHANGES_SCANNED} entries read.
+     *
+     * <p>With nothing to see yet, waits up to {@code wait} for a change (a standing request: it
+     * answers as soon as one commits). Changes the caller may not see shape nothing it gets but the
+     * position, which must leave the node sealed: they never end a wait early — not even when there
+     * are more of them than one request reads, in which case the request answers at its deadline.
      */
     public SeenChanges changesAfter(Principal principal, long after, int limit, java.time.Duration wait) throws InterruptedException {
         requireRole(principal, Role.ANALYST, "read the changes to records");
@@ -326,22 +331,33 @@ public final class RecordService {
         List<RecordChange> seen = new ArrayList<>();
         while (true) {
             long version = metadata.committed().version();
-            List<RecordChange> read;
-            do {
-                read = metadata.recordChangesSince(position, CHANGES_READ);
+            while (scanned < MAX_CHANGES_SCANNED && position < metadata.lastSeq()) {
+                List<RecordChange> read = metadata.recordChangesSince(position, CHANGES_READ);
+                if (read.isEmpty()) break;
                 for (RecordChange c : read) {
                     position = c.entry().seq();
                     scanned++;
-                    if (!compiledLabel(c.record()).permits(subject)) continue;
+                    if (!sees(subject, c)) continue;
                     seen.add(c);
                     if (seen.size() == limit) return new SeenChanges(seen, position);
                 }
-            } while (read.size() == CHANGES_READ && scanned < MAX_CHANGES_SCANNED);
-            long left = deadline - System.nanoTime();
-            if (!seen.isEmpty() || read.size() == CHANGES_READ || left <= 0 || waitsStopped) {
-                return new SeenChanges(seen, position);
             }
+            long left = deadline - System.nanoTime();
+            if (!seen.isEmpty() || left <= 0 || waitsStopped) return new SeenChanges(seen, position);
             metadata.committed().await(version, java.time.Duration.ofNanos(left));
+        }
+    }
+
+    private boolean sees(CompiledSubject subject, RecordChange c) {
+        RecordMetadata m = c.record();
+        if (m.state() == RecordState.RETRACTED && c.entry().kind() != io.bulwark.store.ChangeKind.RETRACTED) return false;
+        try {
+            return compiledLabel(m).permits(subject);
+        } catch (io.bulwark.label.LabelError e) {
+            // A label this node's policies no longer read (a policy changed): nobody may see it, and
+            // the change log must not stop at it.
+            LOG.warn("record {}: its label cannot be read under this node's policies ({}); it is shown to nobody", m.id(), e.getMessage());
+            return false;
         }
     }
 

@@ -192,9 +192,10 @@ public interface MetadataStore extends AutoCloseable {
     long lastSeq();
 
     /**
-     * Signalled after every commit (and when the store closes): a reader that waits for changes
-     * reads its {@link ChangeSignal#version() version}, reads the log, and awaits a move past that
-     * version only if it found nothing new.
+     * Signalled after every commit that appended to the change log (and when the store closes), once
+     * {@link #lastSeq()} gives the new entries: a reader that waits for changes reads the signal's
+     * {@link ChangeSignal#version() version}, then {@code lastSeq()} (and the log, if it grew), and
+     * awaits a move past that version only if it found nothing new.
      */
     ChangeSignal committed();
 

@@ -74,11 +74,12 @@ public final class RecordSql implements AutoCloseable {
      * span as a CTE took twice as long in SQLite: it materialises the span and sorts the wide rows.)
      * Public, as {@link #SPAN}, for the test that holds SQLite's plans to this.
      */
-    private static final String RECORD_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
-            + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? ORDER BY c.seq LIMIT ?";
     public static final String ORIGIN_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
             + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? AND c.seq <= ? AND r.origin_nation = ? AND r.origin_node = ? "
             + "ORDER BY c.seq";
+    /** Entries after a seq, each joined with its record; by the change log's and the records' primary keys. */
+    private static final String RECORD_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
+            + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? ORDER BY c.seq LIMIT ?";
     private static final int IN_CHUNK = 500;
     private static final String PUT_PLACEMENT = "INSERT INTO placement (blob_key, site_id, residency, size, sha256) VALUES (?, ?, ?, ?, ?) "
             + "ON CONFLICT (blob_key, site_id) DO UPDATE SET residency = excluded.residency, size = excluded.size, sha256 = excluded.sha256";

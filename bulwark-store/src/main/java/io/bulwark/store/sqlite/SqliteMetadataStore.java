@@ -98,6 +98,8 @@ public final class SqliteMetadataStore implements MetadataStore {
     private final RecordSql writer;
     private final GroupCommitter<Write> committer;
     private final ChangeSignal committed = new ChangeSignal();
+    /** The last committed change-log entry's seq, kept by the writer: read without a database round trip. */
+    private volatile long committedSeq;
     private final LinkedBlockingQueue<RecordSql> idleReaders = new LinkedBlockingQueue<>();
     private final Semaphore readerPermits = new Semaphore(READERS, true);
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -135,6 +137,12 @@ public final class SqliteMetadataStore implements MetadataStore {
             throw new StoreException("could not open the metadata database " + this.file, e);
         }
         this.writer = new RecordSql(c);
+        try {
+            this.committedSeq = writer.lastSeq();
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw new StoreException("could not read the change log of the metadata database " + this.file, e);
+        }
         this.committer = new GroupCommitter<>("bulwark-store-writer " + this.file.getFileName(), MAX_BATCH, LINGER, this::commit);
         LOG.debug("metadata database {} open (schema version {})", this.file, SqliteSchema.LATEST);
     }
@@ -291,7 +299,10 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     @Override
     public long lastSeq() {
-        return read("read the change log's last sequence number", RecordSql::lastSeq);
+        if (closed) {
+            throw new StoreException("the metadata database " + file + " is closed");
+        }
+        return committedSeq;
     }
 
     @Override
@@ -374,8 +385,12 @@ public final class SqliteMetadataStore implements MetadataStore {
             if (!applyTogether(c, batch, now)) {
                 applyEachInSavepoint(c, batch, now);
             }
+            long seq = writer.lastSeq(); // read in the transaction: no read left open on the writer after it
             c.commit();
-            committed.signal();
+            if (seq != committedSeq) { // only a commit that appended to the change log is a change to wake for
+                committedSeq = seq;
+                committed.signal();
+            }
         } catch (SQLException e) {
             try {
                 c.rollback();
