@@ -306,7 +306,8 @@ final class ClientCommands {
                 description = "latest (only what comes next; the default) or beginning (every change the node's log holds)") String from;
         @Option(names = "--cursor", paramLabel = "CURSOR", description = "Continue after an earlier answer (see --once).") String cursor;
         @Option(names = "--cursor-file", paramLabel = "FILE",
-                description = "Keep the cursor in FILE after each answer, and start from it if FILE exists: nothing is missed or shown twice across runs.")
+                description = "Keep the cursor in FILE after each answer is printed, and start from it if FILE exists: nothing is missed "
+                        + "across runs (after an interruption the last answer may show again).")
         Path cursorFile;
         @Option(names = "--once", description = "One answer without waiting, then the cursor to continue with.") boolean once;
         @Option(names = "--wait", defaultValue = "15", paramLabel = "SECONDS",
@@ -336,6 +337,10 @@ final class ClientCommands {
                 if (answered && (status == 502 || status == 503 || status == 504)) { // a node restarting, a proxy between
                     retrying(Connection.failure(status, response.body()).getMessage());
                     continue;
+                }
+                if (status == 400 && !answered && keep != null && start.startsWith("cursor=") && cursor == null) {
+                    throw new UserError(ExitCode.BAD_INPUT, Connection.failure(status, response.body()).getMessage()
+                            + " (the cursor came from --cursor-file " + cursorFile + "; delete it to start anew)");
                 }
                 if (status != 200) throw Connection.failure(status, response.body());
                 answered = true;

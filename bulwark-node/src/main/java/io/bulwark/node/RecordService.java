@@ -302,6 +302,8 @@ public final class RecordService {
     private static final int CHANGES_READ = 1_000;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecordService.class);
     private volatile boolean waitsStopped;
+    /** Labels of stored records this node's policies do not read: a failure is not cached by {@link #compiledLabel}. */
+    private final BoundedCache<String, Boolean> unreadableLabels = new BoundedCache<>(1024);
 
     /**
      * What a caller learns from {@link #changesAfter}: the changes it may see, oldest first, and the
@@ -323,6 +325,11 @@ public final class RecordService {
      * are more of them than one request reads, in which case the request answers at its deadline.
      */
     public SeenChanges changesAfter(Principal principal, long after, int limit, java.time.Duration wait) throws InterruptedException {
+        return changesAfter(principal, after, limit, wait, MAX_CHANGES_SCANNED);
+    }
+
+    /** {@link #changesAfter(Principal, long, int, java.time.Duration)} reading at most {@code maxScanned} entries (tests set it low). */
+    SeenChanges changesAfter(Principal principal, long after, int limit, java.time.Duration wait, int maxScanned) throws InterruptedException {
         requireRole(principal, Role.ANALYST, "read the changes to records");
         CompiledSubject subject = subject(principal);
         long deadline = System.nanoTime() + wait.toNanos();
@@ -331,8 +338,8 @@ public final class RecordService {
         List<RecordChange> seen = new ArrayList<>();
         while (true) {
             long version = metadata.committed().version();
-            while (scanned < MAX_CHANGES_SCANNED && position < metadata.lastSeq()) {
-                List<RecordChange> read = metadata.recordChangesSince(position, CHANGES_READ);
+            while (scanned < maxScanned && position < metadata.lastSeq()) {
+                List<RecordChange> read = metadata.recordChangesSince(position, Math.min(CHANGES_READ, maxScanned - scanned));
                 if (read.isEmpty()) break;
                 for (RecordChange c : read) {
                     position = c.entry().seq();
@@ -351,12 +358,15 @@ public final class RecordService {
     private boolean sees(CompiledSubject subject, RecordChange c) {
         RecordMetadata m = c.record();
         if (m.state() == RecordState.RETRACTED && c.entry().kind() != io.bulwark.store.ChangeKind.RETRACTED) return false;
+        if (unreadableLabels.get(m.label().json()) != null) return false;
         try {
             return compiledLabel(m).permits(subject);
         } catch (io.bulwark.label.LabelError e) {
             // A label this node's policies no longer read (a policy changed): nobody may see it, and
-            // the change log must not stop at it.
-            LOG.warn("record {}: its label cannot be read under this node's policies ({}); it is shown to nobody", m.id(), e.getMessage());
+            // the change log must not stop at it. Logged once per label, not at every read past it.
+            unreadableLabels.put(m.label().json(), Boolean.TRUE);
+            LOG.warn("record {}: its label cannot be read under this node's policies ({}); changes to records with it are shown to nobody",
+                    m.id(), e.getMessage());
             return false;
         }
     }

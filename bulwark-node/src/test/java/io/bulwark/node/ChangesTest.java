@@ -113,6 +113,24 @@ class ChangesTest {
     }
 
     @Test
+    void moreHiddenChangesThanOneRequestReadsDoNotEndAWaitEarly() throws Exception {
+        RecordService records = nations.node("DEU").records();
+        long start = nations.node("DEU").metadata().lastSeq();
+        for (int i = 0; i < 5; i++) publish("NATO SECRET//REL TO DEU//COI ISR", "hidden " + i, "ISR");
+
+        RecordService.SeenChanges at = records.changesAfter(analyst("DEU"), start, 100, Duration.ZERO, 3);
+        assertThat(at.changes()).isEmpty();
+        assertThat(at.after()).as("three entries read, then the request answers").isEqualTo(start + 3);
+
+        long before = System.nanoTime();
+        RecordService.SeenChanges waited = records.changesAfter(analyst("DEU"), start, 100, Duration.ofSeconds(1), 3);
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).as("the cap reached, the request still waits out its time")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(waited.changes()).isEmpty();
+        assertThat(records.changesAfter(analyst("DEU", "ISR"), start, 100, Duration.ZERO, 3).changes()).as("one who may see them").hasSize(3);
+    }
+
+    @Test
     void aCursorRevealsNothing() throws Exception {
         String start = changes(deu, "ana", "from=latest").path("cursor").asText();
         String again = changes(deu, "ana", "from=latest").path("cursor").asText();

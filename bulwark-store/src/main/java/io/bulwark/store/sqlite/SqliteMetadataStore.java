@@ -139,6 +139,7 @@ public final class SqliteMetadataStore implements MetadataStore {
         this.writer = new RecordSql(c);
         try {
             this.committedSeq = writer.lastSeq();
+            c.commit(); // ends the read: none is left open on the writer
         } catch (SQLException e) {
             closeQuietly(c);
             throw new StoreException("could not read the change log of the metadata database " + this.file, e);
