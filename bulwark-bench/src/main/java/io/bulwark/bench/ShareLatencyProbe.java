@@ -24,7 +24,7 @@ import java.util.Set;
  * Share latency without HTTP or watchers: DEU and FRA in one JVM, peered over the real mutual-TLS
  * federation; one 1 KiB record at a time is published in process at DEU and FRA is asked (in
  * process, the same read the API does) until it can read it. Isolates the pipeline — publish, feed,
- * receive, store — from the load driver's HTTP clients and list watchers. A record counts as readable
+ * receive, store — from the load driver's HTTP clients and watchers. A record counts as readable
  * when the read that finds it begins (polls are 0.2 ms apart); that read's own verification,
  * decryption and audit are reported apart, as the reader's cost, not the pipeline's.
  *
