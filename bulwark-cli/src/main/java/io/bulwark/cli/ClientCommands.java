@@ -296,7 +296,8 @@ final class ClientCommands {
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
             description = {"Print the changes to records you may see as they commit at the node — published here or received "
-                    + "from a peer, relabeled, retracted — one line each (JSON with --json), oldest first, until interrupted.",
+                    + "from a peer, relabeled, or removed (no longer available to you) — one line each (JSON with --json), oldest first, "
+                    + "until interrupted.",
                     "Holds one standing request at a time (GET /api/v1/changes?wait=), so a change shows at once. "
                             + "If the node becomes unreachable or unavailable after the first answer, retries every 2 s from where it was. "
                             + "With --cursor-file, a later run goes on where this one stopped."})

@@ -367,7 +367,7 @@ class NodeEndToEndTest {
         client("retract", tokens.get("anna"), all).succeeds();
         List<String> after = new ArrayList<>();
         watchOnce("carl", carlNext, after);
-        assertThat(after).singleElement().asString().startsWith("retracted  " + all + "  ");
+        assertThat(after).singleElement().asString().startsWith("removed  " + all + "  ");
 
         String json = client("watch", tokens.get("carl"), "--once", "--json", "--cursor", carlStart).succeeds().out().lines().findFirst().orElseThrow();
         assertThat(JSON.readTree(json).path("id").asText()).isEqualTo(all);

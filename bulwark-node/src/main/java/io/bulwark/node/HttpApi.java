@@ -727,12 +727,13 @@ final class HttpApi extends Handler.Abstract {
             if (wait > 0) standing.computeIfPresent(identity, (k, n) -> n == 1 ? null : n - 1);
         }
         List<Map<String, Object>> items = new ArrayList<>();
-        for (RecordChange c : seen.changes()) {
+        for (RecordService.SeenChange s : seen.changes()) {
+            RecordChange c = s.change();
             Map<String, Object> item = new LinkedHashMap<>();
-            item.put("change", c.entry().kind().name().toLowerCase(java.util.Locale.ROOT));
+            // Removed says only which record the caller no longer has, not why (retracted, or relabelled away).
+            item.put("change", s.seen() == RecordService.Seen.AS_REMOVED ? "removed" : c.entry().kind().name().toLowerCase(java.util.Locale.ROOT));
             item.put("at", c.entry().at().toString());
-            // A retraction says only which record went: the record is gone.
-            if (c.entry().kind() == io.bulwark.store.ChangeKind.RETRACTED) item.put("id", c.record().id());
+            if (s.seen() == RecordService.Seen.AS_REMOVED) item.put("id", c.record().id());
             else item(c.record(), item);
             items.add(item);
         }

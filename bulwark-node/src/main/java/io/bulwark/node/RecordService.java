@@ -305,19 +305,38 @@ public final class RecordService {
     /** Labels of stored records this node's policies do not read: a failure is not cached by {@link #compiledLabel}. */
     private final BoundedCache<String, Boolean> unreadableLabels = new BoundedCache<>(1024);
 
+    /** How a caller sees one change. */
+    public enum Seen {
+        /** Not at all. */
+        NOTHING,
+        /** With the record's metadata as it is now. */
+        IN_FULL,
+        /**
+         * Only that the record is no longer available to the caller (its id and when): retracted,
+         * withdrawn from this nation, or relabelled beyond the caller's access — which of them is
+         * not said, so that a record relabelled away is not told apart from one that is gone.
+         */
+        AS_REMOVED
+    }
+
+    /** A change as the caller sees it. */
+    public record SeenChange(RecordChange change, Seen seen) {}
+
     /**
      * What a caller learns from {@link #changesAfter}: the changes it may see, oldest first, and the
      * position in this node's change log to continue after — past every change read, seen or not.
      */
-    public record SeenChanges(List<RecordChange> changes, long after) {}
+    public record SeenChanges(List<SeenChange> changes, long after) {}
 
     /**
      * The changes to records the caller may see — records published here or received from peers,
-     * relabelled, retracted (or withdrawn from this nation) — after position {@code after} of this
-     * node's change log, oldest first, each with its record as it is now. A change is seen if the
-     * record's label now permits the caller; of a record now retracted, only the retraction is (the
-     * record is gone: its earlier changes are not shown to someone who never saw it). At most
-     * {@code limit} changes, from at most {@value #MAX_CHANGES_SCANNED} entries read.
+     * relabelled, and records no longer available to the caller — after position {@code after} of
+     * this node's change log, oldest first, each with its record as it is now. A publication or
+     * relabel is seen in full if the record's label now permits the caller. A record is seen as
+     * removed at its retraction (or withdrawal from this nation) if its label permits the caller,
+     * and at a relabel if the label it replaced did and the new one does not; the earlier changes of
+     * a record now retracted are not seen. At most {@code limit} changes, from at most
+     * {@value #MAX_CHANGES_SCANNED} entries read.
      *
      * <p>With nothing to see yet, waits up to {@code wait} for a change (a standing request: it
      * answers as soon as one commits). Changes the caller may not see shape nothing it gets but the
@@ -335,7 +354,7 @@ public final class RecordService {
         long deadline = System.nanoTime() + wait.toNanos();
         long position = after;
         int scanned = 0;
-        List<RecordChange> seen = new ArrayList<>();
+        List<SeenChange> seen = new ArrayList<>();
         while (true) {
             long version = metadata.committed().version();
             while (scanned < maxScanned && position < metadata.lastSeq()) {
@@ -344,8 +363,9 @@ public final class RecordService {
                 for (RecordChange c : read) {
                     position = c.entry().seq();
                     scanned++;
-                    if (!sees(subject, c)) continue;
-                    seen.add(c);
+                    Seen how = seen(subject, c);
+                    if (how == Seen.NOTHING) continue;
+                    seen.add(new SeenChange(c, how));
                     if (seen.size() == limit) return new SeenChanges(seen, position);
                 }
             }
@@ -355,18 +375,29 @@ public final class RecordService {
         }
     }
 
-    private boolean sees(CompiledSubject subject, RecordChange c) {
+    private Seen seen(CompiledSubject subject, RecordChange c) {
         RecordMetadata m = c.record();
-        if (m.state() == RecordState.RETRACTED && c.entry().kind() != io.bulwark.store.ChangeKind.RETRACTED) return false;
-        if (unreadableLabels.get(m.label().json()) != null) return false;
+        return switch (c.entry().kind()) {
+            case RETRACTED -> permits(m.label().json(), subject, m.id()) ? Seen.AS_REMOVED : Seen.NOTHING;
+            case PUBLISHED, RELABELED -> {
+                if (m.state() == RecordState.RETRACTED) yield Seen.NOTHING; // gone: its retraction says so
+                if (permits(m.label().json(), subject, m.id())) yield Seen.IN_FULL;
+                yield c.previousLabel().filter(previous -> permits(previous, subject, m.id())).isPresent() ? Seen.AS_REMOVED : Seen.NOTHING;
+            }
+        };
+    }
+
+    /** Whether a stored label permits the subject; a label this node's policies no longer read permits nobody. */
+    private boolean permits(String labelJson, CompiledSubject subject, String recordId) {
+        if (unreadableLabels.get(labelJson) != null) return false;
         try {
-            return compiledLabel(m).permits(subject);
+            return labelsByJson.get(labelJson, j -> policies.compile(policies.decode(LabelFormat.JSON, j))).permits(subject);
         } catch (io.bulwark.label.LabelError e) {
-            // A label this node's policies no longer read (a policy changed): nobody may see it, and
-            // the change log must not stop at it. Logged once per label, not at every read past it.
-            unreadableLabels.put(m.label().json(), Boolean.TRUE);
+            // A policy changed under stored labels: nobody may see the record, and the change log
+            // must not stop at it. Logged once per label, not at every read past it.
+            unreadableLabels.put(labelJson, Boolean.TRUE);
             LOG.warn("record {}: its label cannot be read under this node's policies ({}); changes to records with it are shown to nobody",
-                    m.id(), e.getMessage());
+                    recordId, e.getMessage());
             return false;
         }
     }

@@ -153,7 +153,7 @@ class ChangesTest {
         JsonNode origin = changes(deu, "ana", "cursor=" + q(atDeu));
         assertThat(origin.path("items")).hasSize(1);
         JsonNode retraction = origin.path("items").get(0);
-        assertThat(retraction.path("change").asText()).isEqualTo("retracted");
+        assertThat(retraction.path("change").asText()).isEqualTo("removed");
         assertThat(retraction.path("id").asText()).isEqualTo(id);
         assertThat(retraction.has("label") || retraction.has("size")).isFalse();
 
@@ -161,13 +161,42 @@ class ChangesTest {
         List<String> seen = new ArrayList<>();
         String cursor = atFra;
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!seen.contains("retracted") && System.nanoTime() < deadline) {
+        while (!seen.contains("removed") && System.nanoTime() < deadline) {
             JsonNode page = changes(fra, "ana", "cursor=" + q(cursor) + "&wait=5");
             seen.addAll(page.path("items").findValuesAsText("change"));
             cursor = page.path("cursor").asText();
         }
-        assertThat(seen).endsWith("retracted").isSubsetOf("published", "retracted"); // published too, if read before the withdrawal
+        assertThat(seen).endsWith("removed").isSubsetOf("published", "removed"); // published too, if read before the withdrawal
         assertThat(fra.read(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aRelabelBeyondTheCallersAccessShowsTheRecordAsRemovedAndNothingMore() throws Exception {
+        String ana = changes(deu, "ana", "from=latest").path("cursor").asText();
+        String ivan = changes(deu, "ivan", "from=latest").path("cursor").asText();
+        String id = publish("NATO SECRET//REL TO DEU", "narrowed later");
+        nations.node("DEU").records().relabel(analyst("DEU", "ISR"), id, "NATO SECRET//REL TO DEU//COI ISR");
+        String never = publish("NATO SECRET//REL TO DEU//COI ISR", "never ana's", "ISR");
+        nations.node("DEU").records().relabel(analyst("DEU", "ISR"), never, "NATO SECRET//REL TO DEU, FRA//COI ISR");
+
+        // Read after the relabel, the publication is no longer ana's to see either: only that the record went.
+        JsonNode anas = changes(deu, "ana", "cursor=" + q(ana));
+        assertThat(anas.path("items").findValuesAsText("change")).containsExactly("removed");
+        JsonNode removed = anas.path("items").get(0);
+        assertThat(removed.path("id").asText()).isEqualTo(id);
+        assertThat(removed.has("label")).as("the new label is not ana's to read").isFalse();
+        assertThat(ids(anas)).as("a relabel between two labels ana may not read shows her nothing").doesNotContain(never);
+
+        JsonNode ivans = changes(deu, "ivan", "cursor=" + q(ivan));
+        assertThat(ivans.path("items").findValuesAsText("change")).containsExactly("published", "relabeled", "published", "relabeled");
+        assertThat(ivans.path("items").get(1).path("label").asText()).isEqualTo("NATO SECRET//REL TO DEU//COI ISR");
+
+        // Released to her again: the relabel shows in full.
+        String next = anas.path("cursor").asText();
+        nations.node("DEU").records().relabel(analyst("DEU", "ISR"), id, "NATO SECRET//REL TO DEU");
+        JsonNode back = changes(deu, "ana", "cursor=" + q(next));
+        assertThat(back.path("items").findValuesAsText("change")).containsExactly("relabeled");
+        assertThat(back.path("items").get(0).path("label").asText()).isEqualTo("NATO SECRET//REL TO DEU");
     }
 
     @Test

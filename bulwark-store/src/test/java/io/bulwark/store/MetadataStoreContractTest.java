@@ -909,6 +909,24 @@ public abstract class MetadataStoreContractTest {
         }
 
         @Test
+        void aRelabelsEntryKeepsTheLabelItReplaced() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            LabelMetadata narrower = label("CONFIDENTIAL", "DEU");
+            ok(store.relabel(r.id(), narrower, r.blob(), r.contentDigest()));
+            ok(store.retract(r.id(), new byte[] {4}, T0));
+            ok(store.reinstate(r.id(), r.label(), r.blob(), r.contentDigest()));
+
+            List<RecordChange> read = store.recordChangesSince(0, 10);
+
+            assertThat(read).extracting(c -> c.entry().kind())
+                    .containsExactly(ChangeKind.PUBLISHED, ChangeKind.RELABELED, ChangeKind.RETRACTED, ChangeKind.RELABELED);
+            assertThat(read).extracting(RecordChange::previousLabel).containsExactly(Optional.empty(), Optional.of(r.label().json()),
+                    Optional.empty(), Optional.empty()); // a reinstated record was nobody's under its last label
+            assertThat(store.originChangesSince(0, "DEU", "node-deu", 10).changes()).isEqualTo(read);
+        }
+
+        @Test
         void aCommitMovesTheSignalSoThatAWaiterWakes() throws Exception {
             long seen = store.committed().version();
             assertThat(store.committed().await(seen, java.time.Duration.ZERO)).as("nothing committed yet").isFalse();

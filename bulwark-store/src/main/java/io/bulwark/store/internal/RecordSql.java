@@ -61,7 +61,7 @@ public final class RecordSql implements AutoCloseable {
             + "state = 'ACTIVE', retracted_at = NULL, tombstone = NULL WHERE id = ?";
     private static final String BUMP_SEQ = "UPDATE counters SET counter_value = counter_value + 1 WHERE name = ?";
     private static final String READ_SEQ = "SELECT counter_value FROM counters WHERE name = ?";
-    private static final String APPEND = "INSERT INTO change_log (seq, record_id, kind, at) VALUES (?, ?, ?, ?)";
+    private static final String APPEND = "INSERT INTO change_log (seq, record_id, kind, at, previous_label_json) VALUES (?, ?, ?, ?, ?)";
     private static final String SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind = ?";
     private static final String LABEL_SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind IN (?, ?)";
     private static final String CHANGES = "SELECT seq, record_id, kind, at FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?";
@@ -74,11 +74,11 @@ public final class RecordSql implements AutoCloseable {
      * span as a CTE took twice as long in SQLite: it materialises the span and sorts the wide rows.)
      * Public, as {@link #SPAN}, for the test that holds SQLite's plans to this.
      */
-    public static final String ORIGIN_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
+    public static final String ORIGIN_CHANGES = "SELECT c.seq, c.kind, c.at, c.previous_label_json, " + COLUMNS + " FROM change_log c "
             + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? AND c.seq <= ? AND r.origin_nation = ? AND r.origin_node = ? "
             + "ORDER BY c.seq";
     /** Entries after a seq, each joined with its record; by the change log's and the records' primary keys. */
-    private static final String RECORD_CHANGES = "SELECT c.seq, c.kind, c.at, " + COLUMNS + " FROM change_log c "
+    private static final String RECORD_CHANGES = "SELECT c.seq, c.kind, c.at, c.previous_label_json, " + COLUMNS + " FROM change_log c "
             + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? ORDER BY c.seq LIMIT ?";
     private static final int IN_CHUNK = 500;
     private static final String PUT_PLACEMENT = "INSERT INTO placement (blob_key, site_id, residency, size, sha256) VALUES (?, ?, ?, ?, ?) "
@@ -187,14 +187,14 @@ public final class RecordSql implements AutoCloseable {
         return new OriginChanges(recordChanges(s), read, last);
     }
 
-    /** The rows of a query that selects seq, kind, at and then the record's columns. */
+    /** The rows of a query that selects seq, kind, at, previous_label_json and then the record's columns. */
     private List<RecordChange> recordChanges(PreparedStatement s) throws SQLException {
         List<RecordChange> changes = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                RecordMetadata record = record(rs, 3);
+                RecordMetadata record = record(rs, 4);
                 changes.add(new RecordChange(new ChangeEntry(rs.getLong(1), record.id(), ChangeKind.valueOf(rs.getString(2)),
-                        Instant.ofEpochMilli(rs.getLong(3))), record));
+                        Instant.ofEpochMilli(rs.getLong(3))), record, Optional.ofNullable(rs.getString(4))));
             }
         }
         return changes;
@@ -279,7 +279,7 @@ public final class RecordSql implements AutoCloseable {
                     + "(its origin, creation time, payload or sealed bytes differ)");
         }
         insertValues(r.id(), r.label().values());
-        return StoreResult.success(new ChangeReceipt(append(r.id(), ChangeKind.PUBLISHED, nowMillis), false));
+        return StoreResult.success(new ChangeReceipt(append(r.id(), ChangeKind.PUBLISHED, nowMillis, null), false));
     }
 
     public StoreResult<ChangeReceipt> retract(String id, Retraction retraction, long nowMillis) throws SQLException {
@@ -300,7 +300,7 @@ public final class RecordSql implements AutoCloseable {
         s.setBytes(3, retraction.tombstone());
         s.setString(4, id);
         s.executeUpdate();
-        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis), false));
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis, null), false));
     }
 
     public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
@@ -320,7 +320,7 @@ public final class RecordSql implements AutoCloseable {
             s.setString(3, ChangeKind.RELABELED.name());
             return StoreResult.success(new ChangeReceipt(single(s, "the label change of record " + id), true));
         }
-        return newVersion(id, label, blob, contentDigest, nowMillis);
+        return newVersion(id, label, blob, contentDigest, nowMillis, existing.get().label().json());
     }
 
     public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
@@ -332,11 +332,12 @@ public final class RecordSql implements AutoCloseable {
         if (existing.get().state() == RecordState.ACTIVE) {
             return StoreResult.conflict(id, "the record is active; only a retracted record is reinstated");
         }
-        return newVersion(id, label, blob, contentDigest, nowMillis);
+        return newVersion(id, label, blob, contentDigest, nowMillis, null); // retracted: nobody read it under its last label
     }
 
-    private StoreResult<ChangeReceipt> newVersion(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
-            throws SQLException {
+    /** @param previousLabelJson the label the new version replaces, kept with the entry; null for none */
+    private StoreResult<ChangeReceipt> newVersion(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis,
+                                                  String previousLabelJson) throws SQLException {
         PreparedStatement s = prepared(NEW_VERSION);
         s.setString(1, label.json());
         s.setString(2, label.policy());
@@ -352,7 +353,7 @@ public final class RecordSql implements AutoCloseable {
         d.setString(1, id);
         d.executeUpdate();
         insertValues(id, label.values());
-        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RELABELED, nowMillis), false));
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RELABELED, nowMillis, previousLabelJson), false));
     }
 
     @Override
@@ -397,7 +398,7 @@ public final class RecordSql implements AutoCloseable {
      * one keeps it forever, and the row lock orders concurrent writers (in PostgreSQL as well), so
      * numbers follow commit order.
      */
-    private long append(String id, ChangeKind kind, long nowMillis) throws SQLException {
+    private long append(String id, ChangeKind kind, long nowMillis, String previousLabelJson) throws SQLException {
         PreparedStatement bump = prepared(BUMP_SEQ);
         bump.setString(1, SEQ_COUNTER);
         if (bump.executeUpdate() != 1) {
@@ -409,6 +410,7 @@ public final class RecordSql implements AutoCloseable {
         s.setString(2, id);
         s.setString(3, kind.name());
         s.setLong(4, nowMillis);
+        s.setString(5, previousLabelJson);
         s.executeUpdate();
         return seq;
     }

@@ -89,7 +89,11 @@ final class SqliteSchema {
                         sha256    TEXT   NOT NULL,
                         PRIMARY KEY (blob_key, site_id)
                     )""",
-                    "CREATE INDEX placement_site ON placement (site_id, blob_key)")));
+                    "CREATE INDEX placement_site ON placement (site_id, blob_key)")),
+            // A relabel's entry keeps the label it replaced: those the old label let read the record
+            // and the new one does not learn that it is no longer theirs (GET /api/v1/changes).
+            new Migration(3, "the label a relabel replaced, with its change-log entry", List.of(
+                    "ALTER TABLE change_log ADD COLUMN previous_label_json TEXT")));
 
     /** The version this code writes. */
     static final int LATEST = MIGRATIONS.getLast().version();
