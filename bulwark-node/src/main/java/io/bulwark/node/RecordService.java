@@ -375,14 +375,27 @@ public final class RecordService {
         }
     }
 
+    /**
+     * How a caller sees an entry. In full: a publication or relabel of a record its label now permits
+     * the caller to read. As removed: the entry took the record from the caller — a retraction (or
+     * withdrawal) of a record whose label then permitted the caller, or a relabel whose replaced label
+     * permitted the caller and whose new one does not, of a record the caller has not regained since.
+     * Each judged by the labels of the entry's moment (entries from before the store kept them fall
+     * back to the label of now), so that a record taken from a caller once shows one removal, whether
+     * it was retracted or relabelled away, and whenever the caller reads the log.
+     */
     private Seen seen(CompiledSubject subject, RecordChange c) {
         RecordMetadata m = c.record();
+        String then = c.label().orElse(m.label().json());
+        boolean gone = m.state() == RecordState.RETRACTED;
         return switch (c.entry().kind()) {
-            case RETRACTED -> permits(m.label().json(), subject, m.id()) ? Seen.AS_REMOVED : Seen.NOTHING;
+            case RETRACTED -> permits(then, subject, m.id()) ? Seen.AS_REMOVED : Seen.NOTHING;
             case PUBLISHED, RELABELED -> {
-                if (m.state() == RecordState.RETRACTED) yield Seen.NOTHING; // gone: its retraction says so
-                if (permits(m.label().json(), subject, m.id())) yield Seen.IN_FULL;
-                yield c.previousLabel().filter(previous -> permits(previous, subject, m.id())).isPresent() ? Seen.AS_REMOVED : Seen.NOTHING;
+                boolean now = !gone && permits(m.label().json(), subject, m.id());
+                if (now) yield Seen.IN_FULL;
+                boolean lostHere = c.previousLabel().filter(before -> permits(before, subject, m.id())).isPresent()
+                        && !permits(then, subject, m.id());
+                yield lostHere ? Seen.AS_REMOVED : Seen.NOTHING;
             }
         };
     }

@@ -199,6 +199,31 @@ class ChangesTest {
         assertThat(back.path("items").get(0).path("label").asText()).isEqualTo("NATO SECRET//REL TO DEU");
     }
 
+    /** The changes ana reads from {@code cursor}, as "change id" strings. */
+    private List<String> anasChanges(String cursor) throws Exception {
+        List<String> out = new ArrayList<>();
+        changes(deu, "ana", "cursor=" + q(cursor)).path("items").forEach(i -> out.add(i.path("change").asText() + " " + i.path("id").asText()));
+        return out;
+    }
+
+    @Test
+    void aRecordTakenFromTheCallerShowsOneRemovalHoweverItWent() throws Exception {
+        String start = changes(deu, "ana", "from=latest").path("cursor").asText();
+        // Relabelled away, then retracted: one removal, at the relabel.
+        String away = publish("NATO SECRET//REL TO DEU", "away then retracted");
+        nations.node("DEU").records().relabel(analyst("DEU", "ISR"), away, "NATO SECRET//REL TO DEU//COI ISR");
+        nations.node("DEU").records().retract(analyst("DEU", "ISR"), away);
+        // Relabelled twice, still hers after the first: one removal, at the second.
+        String twice = publish("NATO SECRET//REL TO DEU", "relabelled twice");
+        nations.node("DEU").records().relabel(analyst("DEU"), twice, "NATO SECRET//REL TO DEU, FRA");
+        nations.node("DEU").records().relabel(analyst("DEU", "ISR"), twice, "NATO SECRET//REL TO DEU, FRA//COI ISR");
+        // Retracted while hers: one removal, at the retraction.
+        String retracted = publish("NATO SECRET//REL TO DEU", "retracted");
+        nations.node("DEU").records().retract(analyst("DEU"), retracted);
+
+        assertThat(anasChanges(start)).containsExactly("removed " + away, "removed " + twice, "removed " + retracted);
+    }
+
     @Test
     void aLimitEndsThePageAndTheCursorContinuesFromThere() throws Exception {
         String start = changes(deu, "ana", "from=latest").path("cursor").asText();

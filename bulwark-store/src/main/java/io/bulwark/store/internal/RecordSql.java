@@ -61,7 +61,7 @@ public final class RecordSql implements AutoCloseable {
             + "state = 'ACTIVE', retracted_at = NULL, tombstone = NULL WHERE id = ?";
     private static final String BUMP_SEQ = "UPDATE counters SET counter_value = counter_value + 1 WHERE name = ?";
     private static final String READ_SEQ = "SELECT counter_value FROM counters WHERE name = ?";
-    private static final String APPEND = "INSERT INTO change_log (seq, record_id, kind, at, previous_label_json) VALUES (?, ?, ?, ?, ?)";
+    private static final String APPEND = "INSERT INTO change_log (seq, record_id, kind, at, label_json, previous_label_json) VALUES (?, ?, ?, ?, ?, ?)";
     private static final String SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind = ?";
     private static final String LABEL_SEQ_OF = "SELECT MAX(seq) FROM change_log WHERE record_id = ? AND kind IN (?, ?)";
     private static final String CHANGES = "SELECT seq, record_id, kind, at FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?";
@@ -74,11 +74,11 @@ public final class RecordSql implements AutoCloseable {
      * span as a CTE took twice as long in SQLite: it materialises the span and sorts the wide rows.)
      * Public, as {@link #SPAN}, for the test that holds SQLite's plans to this.
      */
-    public static final String ORIGIN_CHANGES = "SELECT c.seq, c.kind, c.at, c.previous_label_json, " + COLUMNS + " FROM change_log c "
+    public static final String ORIGIN_CHANGES = "SELECT c.seq, c.kind, c.at, c.label_json, c.previous_label_json, " + COLUMNS + " FROM change_log c "
             + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? AND c.seq <= ? AND r.origin_nation = ? AND r.origin_node = ? "
             + "ORDER BY c.seq";
     /** Entries after a seq, each joined with its record; by the change log's and the records' primary keys. */
-    private static final String RECORD_CHANGES = "SELECT c.seq, c.kind, c.at, c.previous_label_json, " + COLUMNS + " FROM change_log c "
+    private static final String RECORD_CHANGES = "SELECT c.seq, c.kind, c.at, c.label_json, c.previous_label_json, " + COLUMNS + " FROM change_log c "
             + "JOIN records r ON r.id = c.record_id WHERE c.seq > ? ORDER BY c.seq LIMIT ?";
     private static final int IN_CHUNK = 500;
     private static final String PUT_PLACEMENT = "INSERT INTO placement (blob_key, site_id, residency, size, sha256) VALUES (?, ?, ?, ?, ?) "
@@ -187,14 +187,14 @@ public final class RecordSql implements AutoCloseable {
         return new OriginChanges(recordChanges(s), read, last);
     }
 
-    /** The rows of a query that selects seq, kind, at, previous_label_json and then the record's columns. */
+    /** The rows of a query that selects seq, kind, at, label_json, previous_label_json and then the record's columns. */
     private List<RecordChange> recordChanges(PreparedStatement s) throws SQLException {
         List<RecordChange> changes = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                RecordMetadata record = record(rs, 4);
+                RecordMetadata record = record(rs, 5);
                 changes.add(new RecordChange(new ChangeEntry(rs.getLong(1), record.id(), ChangeKind.valueOf(rs.getString(2)),
-                        Instant.ofEpochMilli(rs.getLong(3))), record, Optional.ofNullable(rs.getString(4))));
+                        Instant.ofEpochMilli(rs.getLong(3))), record, Optional.ofNullable(rs.getString(4)), Optional.ofNullable(rs.getString(5))));
             }
         }
         return changes;
@@ -279,7 +279,7 @@ public final class RecordSql implements AutoCloseable {
                     + "(its origin, creation time, payload or sealed bytes differ)");
         }
         insertValues(r.id(), r.label().values());
-        return StoreResult.success(new ChangeReceipt(append(r.id(), ChangeKind.PUBLISHED, nowMillis, null), false));
+        return StoreResult.success(new ChangeReceipt(append(r.id(), ChangeKind.PUBLISHED, nowMillis, r.label().json(), null), false));
     }
 
     public StoreResult<ChangeReceipt> retract(String id, Retraction retraction, long nowMillis) throws SQLException {
@@ -300,7 +300,7 @@ public final class RecordSql implements AutoCloseable {
         s.setBytes(3, retraction.tombstone());
         s.setString(4, id);
         s.executeUpdate();
-        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis, null), false));
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis, existing.get().label().json(), null), false));
     }
 
     public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
@@ -353,7 +353,7 @@ public final class RecordSql implements AutoCloseable {
         d.setString(1, id);
         d.executeUpdate();
         insertValues(id, label.values());
-        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RELABELED, nowMillis, previousLabelJson), false));
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RELABELED, nowMillis, label.json(), previousLabelJson), false));
     }
 
     @Override
@@ -398,7 +398,11 @@ public final class RecordSql implements AutoCloseable {
      * one keeps it forever, and the row lock orders concurrent writers (in PostgreSQL as well), so
      * numbers follow commit order.
      */
-    private long append(String id, ChangeKind kind, long nowMillis, String previousLabelJson) throws SQLException {
+    /**
+     * @param labelJson         the label the change leaves in force (a retraction: the record's last)
+     * @param previousLabelJson of a relabel of an active record, the label it replaces; else null
+     */
+    private long append(String id, ChangeKind kind, long nowMillis, String labelJson, String previousLabelJson) throws SQLException {
         PreparedStatement bump = prepared(BUMP_SEQ);
         bump.setString(1, SEQ_COUNTER);
         if (bump.executeUpdate() != 1) {
@@ -410,7 +414,8 @@ public final class RecordSql implements AutoCloseable {
         s.setString(2, id);
         s.setString(3, kind.name());
         s.setLong(4, nowMillis);
-        s.setString(5, previousLabelJson);
+        s.setString(5, labelJson);
+        s.setString(6, previousLabelJson);
         s.executeUpdate();
         return seq;
     }

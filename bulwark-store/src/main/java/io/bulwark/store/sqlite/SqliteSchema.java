@@ -90,9 +90,11 @@ final class SqliteSchema {
                         PRIMARY KEY (blob_key, site_id)
                     )""",
                     "CREATE INDEX placement_site ON placement (site_id, blob_key)")),
-            // A relabel's entry keeps the label it replaced: those the old label let read the record
-            // and the new one does not learn that it is no longer theirs (GET /api/v1/changes).
-            new Migration(3, "the label a relabel replaced, with its change-log entry", List.of(
+            // Each entry keeps the label it left in force, and a relabel's the label it replaced: who
+            // could read a record before a change and cannot after it learns that the record is no
+            // longer theirs (GET /api/v1/changes), judged by the labels of that moment.
+            new Migration(3, "the labels in force before and after each change-log entry", List.of(
+                    "ALTER TABLE change_log ADD COLUMN label_json TEXT",
                     "ALTER TABLE change_log ADD COLUMN previous_label_json TEXT")));
 
     /** The version this code writes. */
