@@ -225,6 +225,27 @@ class ChangesTest {
     }
 
     @Test
+    void aPeersRecordWithdrawnAndReinstatedBeyondAUsersAccessShowsHerOneRemoval() throws Exception {
+        String ana = changes(fra, "ana", "from=latest").path("cursor").asText();
+        String ivan = changes(fra, "ivan", "from=latest").path("cursor").asText();
+        String id = publish("NATO SECRET//REL TO DEU, FRA", "withdrawn, then back for ISR only");
+        nations.await("FRA holds it", Duration.ofSeconds(30), () -> nations.node("FRA").metadata().find(id).isPresent());
+        nations.node("DEU").records().relabel(analyst("DEU", "ISR"), id, "NATO SECRET//REL TO DEU");
+        nations.await("FRA withdrew it", Duration.ofSeconds(30), () -> nations.node("FRA").metadata().find(id)
+                .filter(m -> m.state() == io.bulwark.store.RecordState.RETRACTED).isPresent());
+        nations.node("DEU").records().relabel(analyst("DEU", "ISR"), id, "NATO SECRET//REL TO DEU, FRA//COI ISR");
+        nations.await("FRA holds it again", Duration.ofSeconds(30), () -> nations.node("FRA").metadata().find(id)
+                .filter(m -> m.state() == io.bulwark.store.RecordState.ACTIVE).isPresent());
+
+        List<String> anas = new ArrayList<>();
+        changes(fra, "ana", "cursor=" + q(ana)).path("items").forEach(i -> anas.add(i.path("change").asText()));
+        assertThat(anas).as("ana (no COI ISR): the withdrawal took it; the reinstatement is not hers").containsExactly("removed");
+        List<String> ivans = new ArrayList<>();
+        changes(fra, "ivan", "cursor=" + q(ivan)).path("items").forEach(i -> ivans.add(i.path("change").asText()));
+        assertThat(ivans).as("ivan (COI ISR) lost it with the withdrawal and holds it again").containsExactly("published", "removed", "relabeled");
+    }
+
+    @Test
     void aLimitEndsThePageAndTheCursorContinuesFromThere() throws Exception {
         String start = changes(deu, "ana", "from=latest").path("cursor").asText();
         List<String> published = List.of(publish("NATO SECRET//REL TO DEU", "1"), publish("NATO SECRET//REL TO DEU", "2"),
