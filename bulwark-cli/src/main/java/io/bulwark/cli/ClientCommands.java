@@ -315,6 +315,8 @@ final class ClientCommands {
                 description = "How long each standing request waits, 1 or more (the node cuts it to half its request timeout; default 15).") int wait;
         @Option(names = "--json", description = "Print each change as one line of JSON.") boolean json;
         @Spec CommandSpec spec;
+        /** Whether the first request continues from the cursor in --cursor-file. */
+        private boolean fromCursorFile;
 
         @Override
         public Integer call() throws Exception {
@@ -339,7 +341,7 @@ final class ClientCommands {
                     retrying(Connection.failure(status, response.body()).getMessage());
                     continue;
                 }
-                if (status == 400 && !answered && keep != null && start.startsWith("cursor=") && cursor == null) {
+                if (status == 400 && !answered && fromCursorFile) {
                     throw new UserError(ExitCode.BAD_INPUT, Connection.failure(status, response.body()).getMessage()
                             + " (the cursor came from --cursor-file " + cursorFile + "; delete it to start anew)");
                 }
@@ -372,6 +374,7 @@ final class ClientCommands {
                 }
                 String kept = Files.readString(cursorFile).strip();
                 if (kept.isEmpty()) throw new UserError(ExitCode.BAD_INPUT, "--cursor-file " + cursorFile + ": empty; delete it to start anew");
+                fromCursorFile = true;
                 return "cursor=" + URLEncoder.encode(kept, StandardCharsets.UTF_8);
             }
             if (cursor != null) return "cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8);

@@ -156,18 +156,9 @@ final class ApprovalService {
         }
     }
 
-    /**
-     * Who a principal is for counting distinct officers: the issuer that vouched for them and their
-     * name there. Not the nationality: an identity provider's attribute may change between two
-     * approvals by the same person.
-     */
-    static String identity(Principal p) {
-        return p.issuer() + " " + p.name();
-    }
-
     /** Whether a decision (or request) was made by this identity; files from before identities were kept compare actors. */
     private static boolean same(String storedIdentity, String storedActor, Principal p) {
-        return storedIdentity != null ? storedIdentity.equals(identity(p)) : storedActor.equals(Auditor.actor(p));
+        return storedIdentity != null ? storedIdentity.equals(p.identity()) : storedActor.equals(Auditor.actor(p));
     }
 
     /** Puts the request in place and saves; if the save fails, the request is as it was (in memory too). */
@@ -210,7 +201,7 @@ final class ApprovalService {
         Instant now = now();
         Request r = new Request(UUID.randomUUID().toString(), operation, canonical, HexFormat.of().formatHex(digest(operation, canonical)),
                 Auditor.actor(principal), now, now.plus(expiry), required, List.of(), Optional.empty(), State.PENDING, Optional.empty(),
-                identity(principal));
+                principal.identity());
         store(r);
         Map<String, String> details = new TreeMap<>(Map.of("action", "request", "operation", operation, "digest", r.digest(),
                 "required", String.valueOf(required), "expires", r.expires().toString()));
@@ -337,7 +328,7 @@ final class ApprovalService {
             byte[] signature = signer.sign(signedBytes(r.id(), HexFormat.of().parseHex(r.digest()), officer, time, verdict));
             Base64.Encoder b64 = Base64.getEncoder();
             return new Decision(verdict, officer, time, reason, b64.encodeToString(signature), b64.encodeToString(signer.primary().encode()),
-                    identity(principal));
+                    principal.identity());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the node's signing key failed", e);
         }

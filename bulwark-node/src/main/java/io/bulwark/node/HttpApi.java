@@ -711,7 +711,7 @@ final class HttpApi extends Handler.Abstract {
         } else {
             throw Problem.badRequest("from '" + from + "': must be beginning or latest");
         }
-        String identity = principal.issuer() + "\0" + principal.name();
+        String identity = principal.identity();
         if (wait > 0 && standing.merge(identity, 1, Integer::sum) > MAX_STANDING_PER_IDENTITY) {
             standing.computeIfPresent(identity, (k, n) -> n == 1 ? null : n - 1);
             throw new Problem(429, "Too many standing requests", "you hold " + MAX_STANDING_PER_IDENTITY

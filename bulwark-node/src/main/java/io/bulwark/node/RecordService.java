@@ -286,7 +286,10 @@ public final class RecordService {
 
     /** The compiled label of stored metadata; labels repeat, so the parsed form is kept by its JSON. */
     CompiledLabel compiledLabel(RecordMetadata m) {
-        String json = m.label().json();
+        return compiledLabel(m.label().json());
+    }
+
+    private CompiledLabel compiledLabel(String json) {
         return labelsByJson.get(json, j -> policies.compile(policies.decode(LabelFormat.JSON, j)));
     }
 
@@ -404,7 +407,7 @@ public final class RecordService {
     private boolean permits(String labelJson, CompiledSubject subject, String recordId) {
         if (unreadableLabels.get(labelJson) != null) return false;
         try {
-            return labelsByJson.get(labelJson, j -> policies.compile(policies.decode(LabelFormat.JSON, j))).permits(subject);
+            return compiledLabel(labelJson).permits(subject);
         } catch (io.bulwark.label.LabelError e) {
             // A policy changed under stored labels: nobody may see the record, and the change log
             // must not stop at it. Logged once per label, not at every read past it.

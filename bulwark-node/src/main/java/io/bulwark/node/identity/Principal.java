@@ -53,6 +53,15 @@ public record Principal(String name, String nationality, List<String> clearances
         roles = Collections.unmodifiableSet(EnumSet.copyOf(List.copyOf(roles)));
     }
 
+    /**
+     * Who this is, as one string: the issuer that vouched for them and their name there. Not the
+     * nationality or other attributes: an identity provider may change those between two requests of
+     * the same person.
+     */
+    public String identity() {
+        return issuer + " " + name;
+    }
+
     private static void text(String value, String field) {
         if (value.isBlank() || value.length() > MAX_TEXT || value.chars().anyMatch(Character::isISOControl)
                 || !value.equals(value.strip())) {
