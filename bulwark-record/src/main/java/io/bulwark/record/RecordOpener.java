@@ -9,7 +9,6 @@ import io.bulwark.label.PolicySet;
 import io.bulwark.record.internal.Bytes;
 import io.bulwark.record.internal.MerkleTree;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -135,14 +134,18 @@ public final class RecordOpener {
         } catch (GeneralSecurityException e) {
             throw new InvalidRecordException("record " + h.id() + ": the data key cannot be unwrapped", e);
         }
-        return dataKey.newDecryptingStream(new ByteArrayInputStream(verifiedRecord.ciphertext()), RecordSealer.payloadData(h.id()));
+        return dataKey.newDecryptingStream(verifiedRecord.ciphertextStream(), RecordSealer.payloadData(h.id()));
     }
 
     /** The whole decrypted payload of a verified record. */
     public byte[] openAll(SealedRecord verifiedRecord) {
+        long size = verifiedRecord.header().payloadSize(); // decode checked the ciphertext for it is there
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new InvalidRecordException("record " + verifiedRecord.id() + ": " + size + " bytes are too many to open in memory; open it as a stream");
+        }
         try (InputStream in = open(verifiedRecord)) {
-            byte[] payload = in.readAllBytes();
-            if (payload.length != verifiedRecord.header().payloadSize()) {
+            byte[] payload = new byte[(int) size];
+            if (in.readNBytes(payload, 0, payload.length) != payload.length || in.read() != -1) {
                 throw new InvalidRecordException("record " + verifiedRecord.id() + ": payload size differs from the header");
             }
             return payload;

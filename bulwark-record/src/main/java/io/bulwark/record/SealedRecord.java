@@ -10,6 +10,8 @@ import io.bulwark.label.LabelFormat;
 import io.bulwark.label.PolicySet;
 import io.bulwark.record.internal.Bytes;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -61,8 +63,18 @@ public final class SealedRecord {
     private final ConfidentialityLabel label;
     private final String residency;
     private final List<KeyAccess> keyAccess;
+    /**
+     * The bytes, in one of two forms: a record sealed here keeps its prefix and ciphertext apart (as
+     * sealing made them) and its trailer, built once; a decoded record keeps the encoding it was read
+     * from (a private copy) with the offsets where the ciphertext and the trailer begin, so reading one
+     * copies its bytes once, and hashing or re-encoding it builds nothing.
+     */
+    private final byte[] encoding;
+    private final int prefixEnd;
+    private final int contentEnd;
     private final byte[] prefix;
     private final byte[] ciphertext;
+    private final byte[] trailer;
     private final byte[] contentDigest;
     /** SHA-256 fed the prefix and the ciphertext, never finished itself: cloned to finish. */
     private final MessageDigest afterContent;
@@ -70,21 +82,49 @@ public final class SealedRecord {
     private volatile String encodingDigest;
 
     /** The trailer's binding: where the record sits in its signed batch, and the batch signature. */
-    public record Binding(long batchSize, long leafIndex, List<byte[]> path, byte[] signature) {
-        public Binding {
-            path = path.stream().map(byte[]::clone).toList();
-            signature = signature.clone();
+    public static final class Binding {
+        private final long batchSize;
+        private final long leafIndex;
+        private final List<byte[]> path;
+        private final byte[] signature;
+
+        public Binding(long batchSize, long leafIndex, List<byte[]> path, byte[] signature) {
+            this(batchSize, leafIndex, path.stream().map(byte[]::clone).toList(), signature.clone(), true);
         }
+
+        /** Arrays that no one else changes (just read, or made by the sealer): not copied again. */
+        Binding(long batchSize, long leafIndex, List<byte[]> path, byte[] signature, boolean owned) {
+            this.batchSize = batchSize;
+            this.leafIndex = leafIndex;
+            this.path = List.copyOf(path);
+            this.signature = signature;
+        }
+
+        public long batchSize() { return batchSize; }
+        public long leafIndex() { return leafIndex; }
+        public List<byte[]> path() { return path; }
+        public byte[] signature() { return signature; }
     }
 
+    /** A record sealed here: its prefix and ciphertext as sealing made them. */
     SealedRecord(RecordHeader header, ConfidentialityLabel label, String residency, List<KeyAccess> keyAccess,
                  byte[] prefix, byte[] ciphertext, MessageDigest afterContent, byte[] contentDigest, Binding binding) {
+        this(header, label, residency, keyAccess, null, 0, 0, prefix, ciphertext, afterContent, contentDigest, binding);
+    }
+
+    private SealedRecord(RecordHeader header, ConfidentialityLabel label, String residency, List<KeyAccess> keyAccess,
+                         byte[] encoding, int prefixEnd, int contentEnd, byte[] prefix, byte[] ciphertext,
+                         MessageDigest afterContent, byte[] contentDigest, Binding binding) {
         this.header = header;
         this.label = label;
         this.residency = residency;
         this.keyAccess = List.copyOf(keyAccess);
+        this.encoding = encoding;
+        this.prefixEnd = prefixEnd;
+        this.contentEnd = contentEnd;
         this.prefix = prefix;
         this.ciphertext = ciphertext;
+        this.trailer = encoding == null ? trailer(contentDigest, binding) : null;
         this.afterContent = afterContent;
         this.contentDigest = contentDigest;
         this.binding = binding;
@@ -108,17 +148,21 @@ public final class SealedRecord {
         String d = encodingDigest;
         if (d == null) {
             MessageDigest whole = clone(afterContent);
-            whole.update(trailer());
+            if (encoding == null) whole.update(trailer);
+            else whole.update(encoding, contentEnd, encoding.length - contentEnd);
             encodingDigest = d = java.util.HexFormat.of().formatHex(whole.digest());
         }
         return d;
     }
-    byte[] ciphertext() { return ciphertext; }
-    byte[] prefix() { return prefix; }
+
+    /** The ciphertext, read in place. */
+    InputStream ciphertextStream() {
+        return encoding == null ? new ByteArrayInputStream(ciphertext) : new ByteArrayInputStream(encoding, prefixEnd, contentEnd - prefixEnd);
+    }
 
     /** The record's bytes: prefix, ciphertext, trailer. */
     public byte[] encode() {
-        byte[] trailer = trailer();
+        if (encoding != null) return encoding.clone();
         byte[] out = new byte[prefix.length + ciphertext.length + trailer.length];
         System.arraycopy(prefix, 0, out, 0, prefix.length);
         System.arraycopy(ciphertext, 0, out, prefix.length, ciphertext.length);
@@ -126,7 +170,7 @@ public final class SealedRecord {
         return out;
     }
 
-    private byte[] trailer() {
+    private static byte[] trailer(byte[] contentDigest, Binding binding) {
         Bytes.Writer w = new Bytes.Writer(64 + 33 * binding.path().size() + binding.signature().length);
         w.raw(contentDigest).u32(binding.batchSize()).u32(binding.leafIndex()).u8(binding.path().size());
         binding.path().forEach(w::raw);
@@ -189,7 +233,8 @@ public final class SealedRecord {
      * Reads and checks a sealed record without any key (see the class comment); throws
      * {@link InvalidRecordException} naming the byte offset, the field and the rule.
      */
-    public static SealedRecord decode(byte[] bytes, PolicySet policies) {
+    public static SealedRecord decode(byte[] encoding, PolicySet policies) {
+        byte[] bytes = encoding.clone(); // the record keeps these: no one else may change them
         Bytes.Reader r = new Bytes.Reader("sealed record", bytes, 0, bytes.length);
         int at = r.position();
         if (!Arrays.equals(r.raw(4, "magic"), MAGIC)) throw r.error(at, "magic", "not a Bulwark sealed record (magic BWSR)");
@@ -269,9 +314,9 @@ public final class SealedRecord {
         if (bytes.length - prefixEnd < ciphertextLength) {
             throw r.error(prefixEnd, "ciphertext", "truncated: " + ciphertextLength + " bytes declared");
         }
-        byte[] prefix = Arrays.copyOf(bytes, prefixEnd);
-        byte[] ciphertext = r.raw((int) ciphertextLength, "ciphertext");
-        MessageDigest afterContent = hashing(bytes, 0, r.position());
+        r.skip((int) ciphertextLength, "ciphertext");
+        int contentEnd = r.position();
+        MessageDigest afterContent = hashing(bytes, 0, contentEnd);
         at = r.position();
         byte[] digest = r.raw(32, "content digest");
         if (!MessageDigest.isEqual(digest, digestSoFar(afterContent))) {
@@ -294,8 +339,8 @@ public final class SealedRecord {
         byte[] signature = r.sized(2, 1, MAX_SIGNATURE, "signature");
         r.end("end of record");
         RecordHeader header = new RecordHeader(id, nation, node, Instant.ofEpochMilli(created), contentType, payloadSize);
-        return new SealedRecord(header, label, residency, keyAccess, prefix, ciphertext, afterContent, digest,
-                new Binding(batchSize, leafIndex, path, signature));
+        return new SealedRecord(header, label, residency, keyAccess, bytes, prefixEnd, contentEnd, null, null, afterContent, digest,
+                new Binding(batchSize, leafIndex, path, signature, true));
     }
 
     /**

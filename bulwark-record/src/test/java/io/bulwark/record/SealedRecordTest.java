@@ -260,6 +260,21 @@ class SealedRecordTest {
     }
 
     @Test
+    void aDecodedRecordKeepsItsOwnBytesWhateverBecomesOfTheArrayItWasReadFrom() throws Exception {
+        byte[] p = {7, 7, 7};
+        byte[] bytes = f.sealer.seal(draft("NATO SECRET//REL TO DEU, FRA", p), p).encode();
+        byte[] original = bytes.clone();
+        SealedRecord decoded = SealedRecord.decode(bytes, Federation.POLICIES);
+        Arrays.fill(bytes, (byte) 0);
+        RecordOpener fra = f.opener("FRA");
+        assertThat(fra.openAll(fra.verify(decoded))).containsExactly(7, 7, 7);
+        assertThat(decoded.encode()).isEqualTo(original);
+        decoded.encode()[0] = 0; // nor does an encoding handed out change the record
+        assertThat(decoded.encode()).isEqualTo(original);
+        assertThat(decoded.encodingDigest()).isEqualTo(java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(original)));
+    }
+
+    @Test
     void aKeyAccessEntryForANationNotReleasedToIsRefusedBeforeAnyKeyIsUsed() throws Exception {
         byte[] p = {1};
         SealedRecord original = f.sealer.seal(draft("NATO SECRET//REL TO DEU, FRA", p), p);

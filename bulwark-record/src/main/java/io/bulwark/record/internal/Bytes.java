@@ -96,6 +96,10 @@ public final class Bytes {
             for (int i = 0; i < 8; i++) v = (v << 8) | (b[at + i] & 0xFFL);
             return v;
         }
+        /** Moves past {@code n} bytes, copying nothing. */
+        public void skip(int n, String field) {
+            need(n, field);
+        }
         public byte[] raw(int n, String field) {
             int at = need(n, field);
             byte[] out = new byte[n];
