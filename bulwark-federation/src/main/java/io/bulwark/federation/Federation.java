@@ -129,6 +129,11 @@ public final class Federation implements AutoCloseable {
         connector.setIdleTimeout(Duration.ofMinutes(2).toMillis());
         server.addConnector(connector);
         server.setHandler(new FeedServer(this));
+        // Jetty's own error pages (a request it refuses before the handler) carry no exception text.
+        org.eclipse.jetty.server.handler.ErrorHandler errors = new org.eclipse.jetty.server.handler.ErrorHandler();
+        errors.setShowStacks(false);
+        errors.setShowMessageInTitle(false);
+        server.setErrorHandler(errors);
         server.setStopTimeout(5_000);
         http = HttpClient.newBuilder().sslContext(tls.clientContext()).sslParameters(tls.clientParameters())
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
@@ -165,8 +170,13 @@ public final class Federation implements AutoCloseable {
             for (PeerLink link : List.copyOf(links.values())) {
                 if (!stillPeer(link.peer())) {
                     link.stop();
-                    links.remove(link.peer().fingerprint());
-                    linkStates.remove(link.peer().fingerprint());
+                    String fp = link.peer().fingerprint();
+                    links.remove(fp);
+                    linkStates.remove(fp);
+                    // Its keys are forgotten: adding it again (say, after it lost its keystore) pins it afresh.
+                    identities.remove(fp);
+                    identityDigests.remove(fp);
+                    state.forgetIdentity(fp);
                     auditPeer("peer.unlinked", link.peer());
                     LOG.info("peer {} removed: exchange stopped", link.peer().nation());
                 }
@@ -288,7 +298,11 @@ public final class Federation implements AutoCloseable {
             for (HybridPublicSigningKey k : accepted) if (!keys.contains(k)) keys.add(k);
             id = new NodeIdentity(id.nation(), id.node(), id.tlsFingerprint(), keys, id.kemKey(), id.storage(), id.rotations());
         }
-        state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, clock.instant());
+        int adopted = state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, clock.instant());
+        if (adopted > 0) {
+            LOG.info("peer {}: {} records sent to its earlier certificate count as held by this one (retractions and withdrawals reach them)",
+                    peer.nation(), adopted);
+        }
         identities.put(peer.fingerprint(), id);
         identityDigests.put(peer.fingerprint(), digest(wire));
         LOG.info("peer {} introduced: node {}, signing key {}, KEM key {}", peer.nation(), id.node(),

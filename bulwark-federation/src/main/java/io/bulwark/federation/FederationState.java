@@ -113,7 +113,9 @@ public final class FederationState implements AutoCloseable {
 
     public Optional<Pinned> pinnedIdentity(String fingerprint) {
         return tx("read a pinned identity", c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT identity, pinned_at FROM peer_identity WHERE fingerprint = ?")) {
+            // An empty identity is one forgotten when its peer was removed: the row keeps only its nation.
+            try (PreparedStatement s = c.prepareStatement("SELECT identity, pinned_at FROM peer_identity WHERE fingerprint = ? "
+                    + "AND length(identity) > 0")) {
                 s.setString(1, fingerprint);
                 try (ResultSet rs = s.executeQuery()) {
                     return rs.next() ? Optional.of(new Pinned(rs.getBytes(1), Instant.ofEpochMilli(rs.getLong(2)))) : Optional.empty();
@@ -122,8 +124,45 @@ public final class FederationState implements AutoCloseable {
         });
     }
 
-    public void pinIdentity(String fingerprint, String nation, String node, byte[] wire, Instant now) {
-        tx("pin an identity", c -> {
+    /**
+     * Pins a peer's identity. A nation has one peer: what this node noted for an earlier certificate
+     * of the same nation (a renewed TLS key, a re-added node) — which records it holds, the drops and
+     * confirmations it owes — passes to this one, so a retraction or withdrawal still reaches the
+     * records it was sent. Returns how many holdings passed over.
+     */
+    public int pinIdentity(String fingerprint, String nation, String node, byte[] wire, Instant now) {
+        return tx("pin an identity", c -> {
+            List<String> earlier = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT fingerprint FROM peer_identity WHERE nation = ? AND fingerprint <> ?")) {
+                s.setString(1, nation);
+                s.setString(2, fingerprint);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) earlier.add(rs.getString(1));
+                }
+            }
+            int adopted = 0;
+            for (String old : earlier) {
+                for (String table : List.of("holdings", "pending_drops")) {
+                    try (PreparedStatement move = c.prepareStatement("UPDATE OR IGNORE " + table + " SET fingerprint = ? WHERE fingerprint = ?");
+                         PreparedStatement rest = c.prepareStatement("DELETE FROM " + table + " WHERE fingerprint = ?")) {
+                        move.setString(1, fingerprint);
+                        move.setString(2, old);
+                        int moved = move.executeUpdate();
+                        if (table.equals("holdings")) adopted += moved;
+                        rest.setString(1, old);
+                        rest.executeUpdate();
+                    }
+                }
+                try (PreparedStatement move = c.prepareStatement("UPDATE OR IGNORE confirmations SET fingerprint = ? "
+                        + "WHERE fingerprint = ? AND confirmed_at IS NULL");
+                     PreparedStatement forget = c.prepareStatement("DELETE FROM peer_identity WHERE fingerprint = ?")) {
+                    move.setString(1, fingerprint);
+                    move.setString(2, old);
+                    move.executeUpdate();
+                    forget.setString(1, old);
+                    forget.executeUpdate();
+                }
+            }
             try (PreparedStatement s = c.prepareStatement("INSERT INTO peer_identity (fingerprint, nation, node, identity, pinned_at) "
                     + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET nation = excluded.nation, node = excluded.node, "
                     + "identity = excluded.identity")) {
@@ -132,6 +171,20 @@ public final class FederationState implements AutoCloseable {
                 s.setString(3, node);
                 s.setBytes(4, wire);
                 s.setLong(5, now.toEpochMilli());
+                s.executeUpdate();
+            }
+            return adopted;
+        });
+    }
+
+    /**
+     * Forgets a removed peer's pinned identity (its keys): adding it again is a new trust decision, and
+     * it is introduced afresh. Its nation stays, for {@link #pinIdentity} to pass on what it holds.
+     */
+    public void forgetIdentity(String fingerprint) {
+        tx("forget an identity", c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE peer_identity SET identity = x'' WHERE fingerprint = ?")) {
+                s.setString(1, fingerprint);
                 return s.executeUpdate();
             }
         });

@@ -12,6 +12,7 @@ import io.bulwark.store.BlobStore;
 import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.ChangeKind;
 import io.bulwark.store.ChangeSignal;
+import io.bulwark.store.InvalidResidencyException;
 import io.bulwark.store.MetadataStore;
 import io.bulwark.store.OriginChanges;
 import io.bulwark.store.RecordChange;
@@ -62,6 +63,9 @@ public final class Feed {
     private final Consumer<AuditEvent> audit;
     private final Map<String, CompiledLabel> labels = new ConcurrentHashMap<>();
     private final Map<String, ResidencyPolicy> residencies = new ConcurrentHashMap<>();
+    /** Records whose label or residency the policies no longer read, warned of once. */
+    private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Feed.class);
     private volatile boolean closed;
     /** Bumped by {@link #wake}: standing requests that began before answer (empty) at once. */
     private final java.util.concurrent.atomic.AtomicLong wakes = new java.util.concurrent.atomic.AtomicLong();
@@ -198,7 +202,9 @@ public final class Feed {
                         if (current.isEmpty()) continue; // retracted meanwhile; its own entry follows
                         if (!mayHold(peer, m)) continue; // relabelled meanwhile; its own entry follows
                     }
-                    byte[] sealed = withAccess(peer.nation(), m, current.get());
+                    Optional<byte[]> granted = withAccess(peer.nation(), m, current.get());
+                    if (granted.isEmpty()) continue; // changed while it was sealed anew; its own entry follows
+                    byte[] sealed = granted.get();
                     scan.frames.add(new FeedFrame.Record(sealed));
                     statementFor(scan, peer.nation(), sealed).ifPresent(scan.statements::add);
                     scan.given.add(id);
@@ -238,11 +244,25 @@ public final class Feed {
 
     /** Whether a peer may hold a record now: released to its nation, and its storage meets the residency. */
     boolean mayHold(NodeIdentity peer, RecordMetadata m) {
-        CompiledLabel label = labels.computeIfAbsent(m.label().json(), json -> policies.compile(policies.decode(LabelFormat.JSON, json)));
-        if (labels.size() > 4096) labels.clear();
-        if (!label.releasableTo(peer.nation())) return false;
-        ResidencyPolicy residency = residencies.computeIfAbsent(m.residency(), text -> ResidencyPolicy.parse(text, policies));
-        return residency.satisfiedBy(peer.storage());
+        CompiledLabel label;
+        ResidencyPolicy residency;
+        try {
+            label = labels.computeIfAbsent(m.label().json(), json -> policies.compile(policies.decode(LabelFormat.JSON, json)));
+            residency = residencies.computeIfAbsent(m.residency(), text -> ResidencyPolicy.parse(text, policies));
+        } catch (io.bulwark.label.LabelError | InvalidResidencyException e) {
+            // A policy changed under a stored record: no peer may be sent it, and the feed must not stop
+            // at it (nor tell a peer why: the reason quotes the label). Logged once per record (the first
+            // few thousand).
+            if (unreadable.size() < 4096 && unreadable.add(m.id())) {
+                LOG.warn("record {}: its label or residency cannot be read under this node's policies ({}); it is sent to no peer",
+                        m.id(), e.getMessage());
+            }
+            return false;
+        } finally {
+            if (labels.size() > 4096) labels.clear();
+            if (residencies.size() > 4096) residencies.clear();
+        }
+        return label.releasableTo(peer.nation()) && residency.satisfiedBy(peer.storage());
     }
 
     /**
@@ -269,8 +289,8 @@ public final class Feed {
      * not know the nation's KEM key (before its peer was introduced, or while it was not listed) lacks
      * it; the origin then seals it anew.
      */
-    private byte[] withAccess(String nation, RecordMetadata m, byte[] sealed) {
-        if (granter == null || SealedRecord.epochKeyFor(sealed, nation).isPresent()) return sealed;
+    private Optional<byte[]> withAccess(String nation, RecordMetadata m, byte[] sealed) {
+        if (granter == null || SealedRecord.epochKeyFor(sealed, nation).isPresent()) return Optional.of(sealed);
         return granter.grantAccess(m, nation);
     }
 

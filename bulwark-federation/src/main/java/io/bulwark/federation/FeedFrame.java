@@ -5,11 +5,10 @@ import io.bulwark.record.InvalidRecordException;
 import io.bulwark.record.Tombstone;
 
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,6 +32,12 @@ public sealed interface FeedFrame {
      * node hold.
      */
     long MAX_RESPONSE = 8L * 1024 * 1024 + MAX_FRAME + 16L * 1024 * 1024;
+    /**
+     * The most frames a receiver reads in one response: an origin's response covers one read of its
+     * change log ({@link Feed#SCAN} entries, each at most one frame and one statement) and its end.
+     * Bytes alone would let a peer send millions of empty frames, each held, checked and audited.
+     */
+    int MAX_FRAMES = 2 * Feed.SCAN + 64;
 
     /** An epoch key statement addressed to the receiver's nation, ahead of the records that use it. */
     record Statement(EpochKeyStatement statement) implements FeedFrame {}
@@ -49,23 +54,26 @@ public sealed interface FeedFrame {
     /** The cursor to ask with next (opaque to the receiver). */
     record End(String cursor) implements FeedFrame {}
 
-    static void writeHeader(OutputStream out) throws IOException {
-        out.write(MAGIC);
-    }
-
-    static void write(FeedFrame frame, OutputStream out) throws IOException {
-        DataOutputStream d = new DataOutputStream(out);
-        byte[] body = switch (frame) {
-            case Statement s -> s.statement().encode();
-            case Record r -> r.sealed();
-            case Retract r -> r.tombstone().encode();
-            case Withdraw w -> w.recordId().getBytes(StandardCharsets.US_ASCII);
-            case End e -> e.cursor().getBytes(StandardCharsets.US_ASCII);
-        };
-        d.writeByte(type(frame));
-        d.writeInt(body.length);
-        d.write(body);
-        d.flush();
+    /** A whole response: the magic, then each frame as type, length and body — built in one array of its exact size. */
+    static byte[] encode(List<FeedFrame> frames) {
+        List<byte[]> bodies = new ArrayList<>(frames.size());
+        long size = MAGIC.length;
+        for (FeedFrame frame : frames) {
+            byte[] body = switch (frame) {
+                case Statement s -> s.statement().encode();
+                case Record r -> r.sealed();
+                case Retract r -> r.tombstone().encode();
+                case Withdraw w -> w.recordId().getBytes(StandardCharsets.US_ASCII);
+                case End e -> e.cursor().getBytes(StandardCharsets.US_ASCII);
+            };
+            bodies.add(body);
+            size += 5 + body.length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(size)).put(MAGIC);
+        for (int i = 0; i < frames.size(); i++) {
+            out.put((byte) type(frames.get(i))).putInt(bodies.get(i).length).put(bodies.get(i));
+        }
+        return out.array();
     }
 
     private static int type(FeedFrame frame) {
@@ -95,6 +103,7 @@ public sealed interface FeedFrame {
         long total = magic.length;
         while (true) {
             int index = frames.size();
+            if (index >= MAX_FRAMES) throw new InvalidPeerException("feed: more than " + MAX_FRAMES + " frames in one response");
             int type;
             int length;
             try {

@@ -13,7 +13,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +32,7 @@ import java.util.Optional;
 final class FeedServer extends Handler.Abstract {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FeedServer.class);
     private static final Duration MAX_WAIT = Duration.ofSeconds(30);
     /** SHA-256 of the node's signed identity, on every feed response. */
     static final String IDENTITY_HEADER = "Bulwark-Identity";
@@ -51,6 +51,16 @@ final class FeedServer extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        try {
+            return route(request, response, callback);
+        } catch (RuntimeException e) {
+            // Never the exception's text to a peer: it may quote a record's label or a local path.
+            LOG.warn("federation request {} failed", Request.getPathInContext(request), e);
+            return problem(response, callback, 500, "Internal error", "the request failed on this node; the reason is in its log");
+        }
+    }
+
+    private boolean route(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
         if (!"GET".equals(request.getMethod())) {
             return problem(response, callback, 405, "Method not allowed", "the federation API answers GET only");
@@ -92,14 +102,12 @@ final class FeedServer extends Handler.Abstract {
                     return federation.stillPeer(peer.get()) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
                             : problem(response, callback, 403, "Not a peer", e.getMessage());
                 }
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                FeedFrame.writeHeader(out);
-                for (FeedFrame f : batch.frames()) FeedFrame.write(f, out);
+                byte[] body = FeedFrame.encode(batch.frames());
                 federation.sent(peer.get(), batch.records());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, FeedFrame.MEDIA_TYPE);
                 response.getHeaders().put(IDENTITY_HEADER, federation.ownIdentityDigest()); // a peer re-reads it when it changes
                 response.getHeaders().put(ACK_HEADER, "1");
-                response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
+                response.write(true, ByteBuffer.wrap(body), callback);
                 return true;
             }
             case "/federation/v1/audit/head" -> {

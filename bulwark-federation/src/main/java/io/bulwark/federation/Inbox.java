@@ -33,10 +33,12 @@ public interface Inbox {
     /**
      * The origin's side: seals one of this node's records anew so that it carries key access for
      * {@code nation} — for a record sealed before that nation's peer was introduced (its KEM key
-     * unknown then). Returns the new sealed bytes, already stored in the record's place.
+     * unknown then). Returns the new sealed bytes, already stored in the record's place; empty if the
+     * record is no longer as {@code record} describes it (retracted or relabelled since it was read:
+     * what the peer gets is decided again at that change's own entry).
      */
     @FunctionalInterface
     interface AccessGranter {
-        byte[] grantAccess(io.bulwark.store.RecordMetadata record, String nation);
+        Optional<byte[]> grantAccess(io.bulwark.store.RecordMetadata record, String nation);
     }
 }

@@ -86,7 +86,7 @@ class FeedStatementsTest {
             try {
                 SealedRecord old = SealedRecord.decode(blobs.open(m.blob().key()).orElseThrow().readAllBytes(), POLICIES);
                 byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
-                return sealer.sign(List.of(sealer.prepareRelabel(old.header(), old.label(), "", payload))).getFirst().encode();
+                return Optional.of(sealer.sign(List.of(sealer.prepareRelabel(old.header(), old.label(), "", payload))).getFirst().encode());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -17,11 +16,8 @@ class FeedTest {
 
     private static final String ID = "01a21a8a-ff2a-7064-a045-6cc2b46f97da";
 
-    private static byte[] encode(List<FeedFrame> frames) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        FeedFrame.writeHeader(out);
-        for (FeedFrame f : frames) FeedFrame.write(f, out);
-        return out.toByteArray();
+    private static byte[] encode(List<FeedFrame> frames) {
+        return FeedFrame.encode(frames);
     }
 
     @Test
@@ -37,6 +33,17 @@ class FeedTest {
             assertThatThrownBy(() -> FeedFrame.readAll(new ByteArrayInputStream(cut))).isInstanceOf(InvalidPeerException.class)
                     .hasMessageStartingWith("feed: ");
         }
+    }
+
+    @Test
+    void aResponseOfMoreFramesThanAnOriginSendsIsRefused() throws Exception {
+        List<FeedFrame> most = new java.util.ArrayList<>();
+        for (int i = 0; i < FeedFrame.MAX_FRAMES - 1; i++) most.add(new FeedFrame.Record(new byte[0]));
+        most.add(new FeedFrame.End(""));
+        assertThat(FeedFrame.readAll(new ByteArrayInputStream(encode(most)))).hasSize(FeedFrame.MAX_FRAMES);
+        most.add(0, new FeedFrame.Record(new byte[0]));
+        assertThatThrownBy(() -> FeedFrame.readAll(new ByteArrayInputStream(encode(most))))
+                .isInstanceOf(InvalidPeerException.class).hasMessage("feed: more than " + FeedFrame.MAX_FRAMES + " frames in one response");
     }
 
     @Test

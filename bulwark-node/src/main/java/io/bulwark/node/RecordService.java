@@ -272,8 +272,15 @@ public final class RecordService {
         }
         Optional<RecordMetadata> meta = metadata.find(id).filter(m -> m.state() == RecordState.ACTIVE);
         if (meta.isPresent()) {
-            CompiledLabel label = compiledLabel(meta.get());
             CompiledSubject subject = subject(principal);
+            CompiledLabel label;
+            try {
+                label = compiledLabel(meta.get());
+            } catch (io.bulwark.label.LabelError e) {
+                // It permits nobody: a 404 like any other, never a 500 that would tell the caller the id exists.
+                unreadable(meta.get().label().json(), id, e);
+                return Optional.empty();
+            }
             if (!label.permits(subject)) {
                 denied.increment();
                 audit.record(Type.READ_DENIED, Auditor.actor(principal), id, Outcome.DENIED, Map.of("operation", operation,
@@ -297,7 +304,7 @@ public final class RecordService {
     public Page<RecordMetadata> list(Principal principal, RecordQuery query) {
         requireRole(principal, Role.ANALYST, "list records");
         CompiledSubject subject = subject(principal);
-        return metadata.scan(query.withState(RecordState.ACTIVE), m -> compiledLabel(m).permits(subject), query.pageSize());
+        return metadata.scan(query.withState(RecordState.ACTIVE), m -> permits(m.label().json(), subject, m.id()), query.pageSize());
     }
 
     /** The most change-log entries one request for changes reads, seen or not: bounds its cost. */
@@ -409,13 +416,19 @@ public final class RecordService {
         try {
             return compiledLabel(labelJson).permits(subject);
         } catch (io.bulwark.label.LabelError e) {
-            // A policy changed under stored labels: nobody may see the record, and the change log
-            // must not stop at it. Logged once per label, not at every read past it.
-            unreadableLabels.put(labelJson, Boolean.TRUE);
-            LOG.warn("record {}: its label cannot be read under this node's policies ({}); changes to records with it are shown to nobody",
-                    recordId, e.getMessage());
+            // A policy changed under stored labels: nobody may see the record, and neither a listing nor
+            // the change log may stop at it.
+            unreadable(labelJson, recordId, e);
             return false;
         }
+    }
+
+    /** Notes a stored label the policies no longer read; logged once per label, not at every read past it. */
+    private void unreadable(String labelJson, String recordId, io.bulwark.label.LabelError e) {
+        if (unreadableLabels.get(labelJson) != null) return;
+        unreadableLabels.put(labelJson, Boolean.TRUE);
+        LOG.warn("record {}: its label cannot be read under this node's policies ({}); records with it are shown to nobody",
+                recordId, e.getMessage());
     }
 
     /** This node's latest change-log position: where a caller that wants only what comes next starts. */
@@ -518,13 +531,17 @@ public final class RecordService {
     /**
      * Seals one of this node's records anew, same id and label, with key access for every nation the
      * label releases it to whose key is now known — for a peer introduced after the record was sealed.
-     * Returns the stored bytes.
+     * Returns the stored bytes; empty if the record is no longer active under the label and residency
+     * {@code m} has — the caller decided on those, and a relabel meanwhile has its own change-log entry
+     * (so nothing sealed under a label that may not release the record to {@code forNation} goes out).
      */
-    public synchronized byte[] grantAccess(RecordMetadata m, String forNation) {
-        RecordMetadata current = metadata.find(m.id()).filter(r -> r.state() == RecordState.ACTIVE)
-                .orElseThrow(() -> new IllegalStateException("record " + m.id() + " is no longer active"));
+    public synchronized Optional<byte[]> grantAccess(RecordMetadata m, String forNation) {
+        Optional<RecordMetadata> now = metadata.find(m.id()).filter(r -> r.state() == RecordState.ACTIVE
+                && r.label().json().equals(m.label().json()) && r.residency().equals(m.residency()));
+        if (now.isEmpty()) return Optional.empty();
+        RecordMetadata current = now.get();
         SealedRecord old = opener.verify(readBlob(current));
-        if (old.keyAccess().stream().anyMatch(k -> k.nation().equals(forNation))) return old.encode();
+        if (old.keyAccess().stream().anyMatch(k -> k.nation().equals(forNation))) return Optional.of(old.encode());
         SealedRecord sealed;
         try {
             byte[] plain = opener.openAll(old);
@@ -543,7 +560,7 @@ public final class RecordService {
         }
         blobs.delete(current.blob().key());
         changes.committed();
-        return bytes;
+        return Optional.of(bytes);
     }
 
     private Optional<byte[]> tryReadBlob(RecordMetadata m) {

@@ -26,6 +26,7 @@ import io.bulwark.store.site.ReplicatedBlobStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,9 +106,15 @@ final class ReplicaInbox implements Inbox {
         List<Optional<String>> outcomes = new ArrayList<>(sealed.size());
         List<Accepted> accepted = new ArrayList<>();
         List<String> ids = new ArrayList<>(sealed.size()); // for the audit: null where the bytes name no record
+        Set<String> delivered = new HashSet<>();
         for (byte[] bytes : sealed) {
             try {
                 Accepted a = check(outcomes.size(), origin, bytes);
+                if (!delivered.add(a.record().id().toString())) {
+                    // An origin sends a record once per response, as it is now: two versions in one run
+                    // would be stored side by side under one key, and one would take the other's blob.
+                    throw new InvalidRecordException("record " + a.record().id() + ": sent twice in one delivery");
+                }
                 accepted.add(a);
                 ids.add(a.record().id().toString());
                 outcomes.add(Optional.empty());
@@ -160,7 +167,8 @@ final class ReplicaInbox implements Inbox {
                 Accepted a = accepted.get(i);
                 if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED && !withdrawnHere(m)).isPresent()) continue;
                 int index = i;
-                String key = a.existing().isPresent() ? a.record().id() + ".r" + clock.millis() : a.record().id().toString();
+                // A new version's key is its own (by its digest): never the key of the version it replaces.
+                String key = a.existing().isPresent() ? a.record().id() + ".r" + a.record().encodingDigest().substring(0, 16) : a.record().id().toString();
                 puts.add(pool.submit(() -> placed.put(index, switch (blobs.putUnindexed(key, a.residency(), a.sealed(), a.record().encodingDigest())) {
                     case ReplicatedBlobStore.Stored s -> s;
                     case Placement.Refused r -> throw new StoreException("could not store blob " + key + ": residency " + a.residency() + ": " + r);
@@ -197,7 +205,7 @@ final class ReplicaInbox implements Inbox {
             } else { // the origin relabelled it and this nation may still hold it
                 StoreResult<ChangeReceipt> r = metadata.relabel(meta.id(), meta.label(), blob, meta.contentDigest());
                 if (r instanceof StoreResult.Success<ChangeReceipt>) {
-                    blobs.delete(a.existing().get().blob().key());
+                    if (!a.existing().get().blob().key().equals(blob.key())) blobs.delete(a.existing().get().blob().key());
                 } else {
                     blobs.delete(blob.key());
                     outcomes.set(a.position(), Optional.of("record " + meta.id() + ": " + r));

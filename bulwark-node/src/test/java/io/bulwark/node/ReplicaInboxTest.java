@@ -131,4 +131,30 @@ class ReplicaInboxTest {
         assertThat(after.blob()).isEqualTo(held.blob());
         assertThat(nations.node("FRA").records().read(analyst("FRA"), id).orElseThrow().payload()).asString().isEqualTo("payload");
     }
+
+    @Test
+    void twoVersionsOfOneRecordInOneDeliveryStoreTheFirstWhole() throws Exception {
+        // DEU, with its own pinned key, sends one id twice in one run, each version sealed apart.
+        var deuKeys = nations.homes.get("DEU").openKeystore().signing();
+        var fraKem = nations.homes.get("FRA").openKeystore().kem().primary();
+        var deuKem = nations.homes.get("DEU").openKeystore().kem().primary();
+        var epochs = new io.bulwark.record.EpochKeyring(deuKeys, "DEU", "deu-1",
+                n -> Optional.of(n.equals("FRA") ? fraKem : deuKem), Duration.ofHours(1), java.time.Clock.systemUTC());
+        var sealer = new io.bulwark.record.RecordSealer(io.bulwark.label.PolicySet.defaults(), deuKeys, epochs, "DEU", "deu-1",
+                java.time.Clock.systemUTC());
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
+        var first = sealer.seal(new io.bulwark.record.RecordDraft(label, "", "text/plain", 5), "first".getBytes(StandardCharsets.UTF_8));
+        byte[] other = "other".getBytes(StandardCharsets.UTF_8);
+        var second = sealer.sign(List.of(sealer.prepareRelabel(first.header(), label, "", other))).getFirst();
+        for (var statement : epochs.statements()) {
+            if (statement.recipientNation().equals("FRA")) nations.node("FRA").inbox().statement(deuAtFra, statement);
+        }
+
+        var outcomes = nations.node("FRA").inbox().records(deuAtFra, List.of(first.encode(), second.encode()));
+        assertThat(outcomes.get(0)).isEmpty();
+        assertThat(outcomes.get(1)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("sent twice in one delivery");
+        String id = first.id().toString();
+        assertThat(nations.node("FRA").metadata().find(id).orElseThrow().blob().sha256()).isEqualTo(first.encodingDigest());
+        assertThat(nations.node("FRA").records().read(analyst("FRA"), id).orElseThrow().payload()).asString().isEqualTo("first");
+    }
 }
