@@ -121,7 +121,7 @@ final class HttpApi extends Handler.Abstract {
             problem(response, callback, Problem.badRequest(e.getMessage()));
         } catch (IdentityProviderException e) {
             // The provider's fault, not the token's (the verifier has logged it): retry later.
-            problem(response, callback, new Problem(503, "Identity provider unavailable", e.getMessage()));
+            problem(response, callback, new Problem(503, "Identity provider unavailable", e.publicDetail()));
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} {} failed", request.getMethod(), Request.getPathInContext(request), e);
             problem(response, callback, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));

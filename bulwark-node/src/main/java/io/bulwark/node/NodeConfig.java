@@ -213,6 +213,8 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     /** Request limits; every one has a default. */
     public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes) {
         public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024);
+        /** The largest payload limit: a payload is read into one array (and a body longer than this could not be told apart). */
+        public static final long MAX_PAYLOAD_BYTES = Integer.MAX_VALUE - 9;
 
         /** How the {@code limits} of {@code bulwark.yaml} are read: a limit left out takes its default. */
         @JsonCreator
@@ -327,6 +329,9 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         for (var limit : java.util.Map.of("maxPayloadBytes", limits.maxPayloadBytes(), "maxConcurrentRequests", (long) limits.maxConcurrentRequests(),
                 "requestTimeoutSeconds", (long) limits.requestTimeoutSeconds()).entrySet()) {
             if (limit.getValue() < 1) throw new InvalidConfigException(source + ": limits." + limit.getKey() + ": at least 1, not " + limit.getValue());
+        }
+        if (limits.maxPayloadBytes() > Limits.MAX_PAYLOAD_BYTES) { // a payload is held in one array, and sealed records stop at 2 GiB
+            throw new InvalidConfigException(source + ": limits.maxPayloadBytes: at most " + Limits.MAX_PAYLOAD_BYTES + ", not " + limits.maxPayloadBytes());
         }
         if (limits.maxHeaderBytes() < 1024) {
             throw new InvalidConfigException(source + ": limits.maxHeaderBytes: at least 1024, not " + limits.maxHeaderBytes());

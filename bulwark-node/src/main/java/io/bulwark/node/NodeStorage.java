@@ -163,14 +163,23 @@ final class NodeStorage implements BlobStore {
                 }
                 case "s3" -> {
                     if (c.endpoint() == null || c.bucket() == null) throw new InvalidConfigException(at + "endpoint and bucket: required for an s3 site");
-                    yield new Site.S3(new S3Location(URI.create(c.endpoint()), c.bucket(), c.region() == null ? "us-east-1" : c.region(),
+                    yield new Site.S3(new S3Location(endpoint(at, c.endpoint()), c.bucket(), c.region() == null ? "us-east-1" : c.region(),
                             !Boolean.FALSE.equals(c.pathStyle()), ""), Optional.ofNullable(c.credentialsFile()).map(home.dir()::resolve));
                 }
                 default -> throw new InvalidConfigException(at + "kind: filesystem or s3, not '" + c.kind() + "'");
             };
             return new Site(c.id(), c.provider(), c.jurisdiction(), c.operator(), connection);
-        } catch (IllegalArgumentException e) { // InvalidSiteException, or a malformed endpoint URL
+        } catch (IllegalArgumentException e) { // InvalidSiteException
             throw new InvalidConfigException(at + e.getMessage());
+        }
+    }
+
+    /** An endpoint URL; one that does not parse is refused without echoing it (it may hold credentials). */
+    private static URI endpoint(String at, String text) {
+        try {
+            return new URI(text);
+        } catch (java.net.URISyntaxException e) {
+            throw new InvalidConfigException(at + "endpoint: not a URL (" + e.getReason() + " at index " + e.getIndex() + ")");
         }
     }
 

@@ -313,8 +313,14 @@ final class Operations {
                     int space = input.indexOf(' ');
                     throw parameter(space < 0 ? input + ": " + e.rule() : input.substring(0, space) + ": " + input.substring(space + 1) + " " + e.rule());
                 }
-                Optional<Path> credentials = Optional.ofNullable(p.get("credentialsFile")).map(f -> home.dir().resolve(f).normalize());
+                Path base = home.dir().toAbsolutePath().normalize();
+                Optional<Path> credentials = Optional.ofNullable(p.get("credentialsFile")).map(f -> base.resolve(f).normalize());
                 credentials.ifPresent(file -> {
+                    // Inside the home, checked before the file is touched: a request is not a probe of the node's disk.
+                    if (!file.startsWith(base)) {
+                        throw parameter("credentialsFile: " + quote(p.get("credentialsFile")) + " is outside the node's home; "
+                                + "name a file inside it, e.g. secrets/s3.secret");
+                    }
                     try {
                         S3Credentials.fromFile(file); // refuses a file others may read, or one without the keys
                     } catch (InvalidSiteException e) {

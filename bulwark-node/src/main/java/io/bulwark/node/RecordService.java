@@ -511,7 +511,13 @@ public final class RecordService {
         }
         // The new version goes under a new key, so the old one stays whole until the metadata points away.
         // Same residency as before: the sites that met it then are asked to meet it again.
-        BlobRef blob = blobs.putOrThrow(id + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), sealed.encode(), sealed.encodingDigest());
+        ResidencyPolicy residency = ResidencyPolicy.parse(old.residency(), policies);
+        BlobRef blob = switch (blobs.put(id + ".r" + clock.millis(), residency, sealed.encode(), sealed.encodingDigest())) {
+            case ReplicatedBlobStore.Stored s -> s.ref();
+            // As for a publish: refused before anything is written, so nothing is left behind.
+            case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
+                    r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
+        };
         StoreResult<ChangeReceipt> result = metadata.relabel(id, labelMetadata(sealed.label()), blob, sealed.contentDigest());
         if (!(result instanceof StoreResult.Success<ChangeReceipt> done)) {
             blobs.delete(blob.key());
@@ -523,7 +529,6 @@ public final class RecordService {
                 Map.of("old", policies.canonicalMarking(old.label()), "new", marking));
         changes.dropping(id, "withdrawal", done.value().seq(), compiled::releasableTo); // before the feed wakes, as in retract
         changes.committed();
-        ResidencyPolicy residency = ResidencyPolicy.parse(old.residency(), policies);
         return new Published(id, sealed.label(), marking, meta.get().contentType(),
                 meta.get().payloadSize(), meta.get().createdAt(), residency.toString());
     }

@@ -112,6 +112,16 @@ public final class StorageAdmin {
             NodeConfig.SiteConfig gone = sites.stream().filter(s -> s.id().equals(id)).findFirst()
                     .orElseThrow(() -> new Refused("no site " + id + " (bulwark site list)"));
             if (sites.size() == 1) throw new Refused("site " + id + " is the node's only site; add another first");
+            if (java.nio.file.Files.exists(home.evacuations())) {
+                try (var progress = new io.bulwark.store.site.EvacuationProgress(home.evacuations())) {
+                    int left = progress.pending(gone.provider()).size();
+                    if (left > 0) { // replicas an evacuation moved but could not delete there: nothing would delete them after this
+                        throw new Refused("the evacuation of provider " + gone.provider() + " could not delete " + left
+                                + " replica(s) there yet; run it again once the site answers (bulwark provider evacuate --home "
+                                + home.dir() + " " + gone.provider() + "); nothing was changed");
+                    }
+                }
+            }
             try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database())) {
                 if (!NodeStorage.placements(home, metadata, home.policies(config)).page(java.util.Set.of(id), "", 1).isEmpty() || holdsLegacyBlobs(home, id)) {
                     throw new Refused("site " + id + " still holds replicas; evacuate its provider first "

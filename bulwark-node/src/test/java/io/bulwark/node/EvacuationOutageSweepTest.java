@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Provider alpha (a real S3 server in a child process) is evacuated while it is down: each record is
@@ -73,6 +74,9 @@ class EvacuationOutageSweepTest {
                 assertThat(removal.path("state").asText()).as(removal.toString()).isEqualTo("failed");
                 assertThat(removal.path("result").asText()).contains("could not delete 6 replica(s) there yet");
             }
+
+            // Nor from the command line, with the node stopped.
+            assertThatThrownBy(() -> StorageAdmin.remove(home, "alpha-1")).hasMessageContaining("could not delete 6 replica(s) there yet");
 
             alpha.restart(); // back, with its disks
             assertThat(alphaKeys(home)).as("the evacuation could not delete them").containsAll(keys);

@@ -156,6 +156,18 @@ class ProviderOutageTest {
             if (v[1].equals(ANY_TWO) && placements(id).contains("alpha-1")) assertThat(placements(id)).contains("default");
         });
 
+        // A relabel of a record that must stay in FRA cannot be stored either: refused as a publish is
+        // (503, retry later), not failed with a 500, and the record keeps its label and bytes.
+        String fraRecord = fra.iterator().next();
+        var relabel = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(node.url() + "/api/v1/records/" + fraRecord + "/label"))
+                .header("Authorization", "Bearer " + api.token("ana")).header("Bulwark-Label", "NATO SECRET//REL TO DEU, FRA")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(relabel.statusCode()).as(relabel.body()).isEqualTo(503);
+        assertThat(relabel.body()).contains("Storage unavailable");
+        assertThat(api.read(fraRecord).text()).isEqualTo(stored.get(fraRecord)[0]);
+        assertThat(node.metadata().find(fraRecord).orElseThrow().label().json()).doesNotContain("FRA");
+
         // Alpha comes back on the same port, empty: repair copies its replicas back from beta.
         try (Stream<Path> files = Files.walk(dir.resolve("alpha/data"))) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

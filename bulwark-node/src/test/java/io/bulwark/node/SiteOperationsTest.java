@@ -180,6 +180,10 @@ class SiteOperationsTest {
         cases.put("400 parameters.pathStyle: true or false, not 'yes'", with("pathStyle", "yes"));
         cases.put("400 parameters.credentialsFile: \"secrets/readable.secret\" must be readable by its owner only (chmod 600)",
                 with("credentialsFile", "secrets/readable.secret"));
+        for (String outside : new String[] {"/etc/passwd", "../../etc/passwd"}) {
+            cases.put("400 parameters.credentialsFile: \"" + outside + "\" is outside the node's home; name a file inside it, e.g. secrets/s3.secret",
+                    with("credentialsFile", outside));
+        }
         cases.put("400 parameters.secretAccessKey: not a parameter of site.add; its parameters: id, provider, jurisdiction, operator, kind, "
                 + "path, endpoint, bucket, region, pathStyle, credentialsFile", with("secretAccessKey", "very-secret"));
         Map<String, String> filesystem = new LinkedHashMap<>(Map.of("id", "fs-2", "provider", "other", "jurisdiction", "DEU",
@@ -196,6 +200,10 @@ class SiteOperationsTest {
             assertThat(a.text()).as("a secret is never echoed").doesNotContain("very-secret");
         }
         assertThat(answers).containsExactlyElementsOf(cases.keySet());
+        NodeClient.Answer s3Scheme = api.request("site.add", with("endpoint", "s3://AKIAEXAMPLE:very-secret@bucket-host"));
+        assertThat(s3Scheme.status() + " " + s3Scheme.detail())
+                .isEqualTo("400 parameters.endpoint: must not carry credentials; put them in a credentials file or the environment");
+        assertThat(s3Scheme.text()).doesNotContain("very-secret");
 
         NodeClient.Answer unknown = api.request("site.remove", Map.of("id", "nowhere"));
         assertThat(unknown.status() + " " + unknown.detail()).isEqualTo("400 parameters.id: the node has no site \"nowhere\"; its sites: alpha-1, default");

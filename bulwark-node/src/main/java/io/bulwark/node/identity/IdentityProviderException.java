@@ -7,7 +7,18 @@ package io.bulwark.node.identity;
  */
 public final class IdentityProviderException extends RuntimeException {
 
-    public IdentityProviderException(String message, Throwable cause) {
+    private final String issuer;
+
+    public IdentityProviderException(String issuer, String message, Throwable cause) {
         super(message, cause);
+        this.issuer = issuer;
+    }
+
+    /**
+     * What a caller is told: the issuer (it is in the caller's own token) and nothing of where its
+     * keys are fetched from or why that failed — internal hosts and network errors stay in the log.
+     */
+    public String publicDetail() {
+        return "the keys of identity provider " + issuer + " cannot be fetched now; try again later";
     }
 }

@@ -213,7 +213,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
             throw new Rejection(Jwts.BAD_SIGNATURE); // no key of that id, as far as we may know
         } catch (KeySourceException e) {
             log.warn("cannot fetch the JWK set of {} from {}: {}", settings.issuer(), settings.jwksUri(), e.getMessage());
-            throw new IdentityProviderException("the keys of identity provider " + settings.issuer()
+            throw new IdentityProviderException(settings.issuer(), "the keys of identity provider " + settings.issuer()
                     + " cannot be fetched from " + settings.jwksUri() + ": " + e.getMessage(), e);
         }
     }

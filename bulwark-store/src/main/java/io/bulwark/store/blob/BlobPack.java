@@ -468,6 +468,14 @@ final class BlobPack implements AutoCloseable {
                 sync.force(p.segment.descriptor(), p.segment.path);
             } catch (IOException e) {
                 erase(p); // a failed put stores nothing, not even after a restart
+                // After a failed flush the segment's pages are of unknown state on disk: a record
+                // appended behind them could be lost with them at the next open (read as a torn tail).
+                appendLock.lock();
+                try {
+                    if (active == p.segment) active = null;
+                } finally {
+                    appendLock.unlock();
+                }
                 throw e;
             }
             for (Packed loser : keepNewer(key, keyHash.applyAsLong(key), p)) erase(loser);

@@ -187,7 +187,8 @@ public final class FilesystemBlobStore implements BlobStore {
         }
         if (!BlobPack.fits(head.length)) {
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(head), content);
-            return write(key, out -> copy(key, whole, out, expected));
+            // A copy's key is already named by placements: it must never be visible part-written.
+            return write(key, out -> copy(key, whole, out, expected), expected != null);
         }
         byte[] sha256 = Digests.sha256().digest(head);
         BlobRef ref = new BlobRef(key, head.length, HexFormat.of().formatHex(sha256));
@@ -210,7 +211,7 @@ public final class FilesystemBlobStore implements BlobStore {
                 out.write(all);
             }
             return ref;
-        });
+        }, false);
     }
 
     private BlobRef pack(BlobRef ref, byte[] bytes, byte[] sha256) {
@@ -248,8 +249,12 @@ public final class FilesystemBlobStore implements BlobStore {
         return ref;
     }
 
-    /** Stores what {@code fill} writes under the key, atomically and durably. */
-    private BlobRef write(String key, Fill fill) {
+    /**
+     * Stores what {@code fill} writes under the key, atomically and durably. {@code referenced}: the
+     * key may already be named by metadata or placements (a repair's or an evacuation's copy), so the
+     * bytes are flushed before the rename, as for a replaced blob.
+     */
+    private BlobRef write(String key, Fill fill, boolean referenced) {
         Path target = pathOf(key);
         Path dir = target.getParent();
         Path temp = null;
@@ -259,17 +264,18 @@ public final class FilesystemBlobStore implements BlobStore {
             temp = created.path();
             try (FileChannel out = created.channel()) {
                 BlobRef ref = fill.into(out);
-                if (WINDOWS || Files.exists(target)) {
-                    // Replacing a blob: the new data must be on disk before the rename makes it visible,
-                    // so that a power cut leaves the old blob or the new one, never a part.
+                if (referenced || WINDOWS || Files.exists(target)) {
+                    // Replacing a blob, or filling a key something names: the new data must be on disk
+                    // before the rename makes it visible, so that a power cut leaves the old blob (or
+                    // none) or the new one, never a part that a count of replicas would take as whole.
                     sync.force(out, temp);
                     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                     temp = null;
                     if (!WINDOWS) sync.force(dir); // the rename is durable once the directory entry is (NTFS: see fsyncDirectory)
                 } else {
-                    // A new key: rename first, then the data and the directory entry in one flush round.
-                    // Until put returns nothing refers to the key, so a power cut in between leaves at
-                    // worst an unreferenced partial blob, which the orphan sweep removes.
+                    // A new key of a new record: rename first, then the data and the directory entry in
+                    // one flush round. Until put returns nothing refers to the key, so a power cut in
+                    // between leaves at worst an unreferenced partial blob, which the orphan sweep removes.
                     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                     temp = null;
                     sync.force(out, target, dir);

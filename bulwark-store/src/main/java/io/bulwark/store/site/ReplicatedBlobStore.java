@@ -288,7 +288,13 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                 }
                 case Placement.Chosen(List<Site> chosen) -> {
                     chosen.forEach(site -> providers.put(site.id(), site.provider()));
-                    Map<String, BlobRef> written = writeAll(key, chosen, content, failed, expected);
+                    Map<String, BlobRef> written;
+                    try {
+                        written = writeAll(key, chosen, content, failed, expected);
+                    } catch (RuntimeException e) {
+                        delete(stored); // what earlier rounds wrote: nothing would name it
+                        throw e;
+                    }
                     stored.putAll(written);
                     if (stored.values().stream().map(r -> r.size() + ":" + r.sha256()).distinct().count() > 1) {
                         delete(stored);

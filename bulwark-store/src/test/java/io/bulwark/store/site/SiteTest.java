@@ -50,6 +50,11 @@ class SiteTest {
         assertThatThrownBy(() -> S3Location.of(URI.create("https://key:hunter2@host"), "b-1"))
                 .hasMessage("endpoint: must not carry credentials; put them in a credentials file or the environment")
                 .hasMessageNotContaining("hunter2");
+        // Whatever else is wrong with it: a scheme other than http(s), no host.
+        for (String endpoint : new String[] {"s3://key:hunter2@host", "key:hunter2@host", "https://key:hunter2@"}) {
+            assertThatThrownBy(() -> S3Location.of(URI.create(endpoint), "b-1")).as(endpoint)
+                    .hasMessage("endpoint: must not carry credentials; put them in a credentials file or the environment");
+        }
         assertThatThrownBy(() -> S3Location.of(URI.create("https://host"), "B_1")).hasMessageStartingWith("bucket \"B_1\": must be 3 to 63");
         assertThatThrownBy(() -> new S3Location(URI.create("https://host"), "b-1", "EU West", true, "")).hasMessageStartingWith("region \"EU West\"");
         assertThatThrownBy(() -> new S3Location(URI.create("https://host"), "b-1", "eu-west-3", true, "no-slash")).hasMessageStartingWith("prefix \"no-slash\"");

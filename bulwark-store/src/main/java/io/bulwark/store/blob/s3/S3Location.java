@@ -27,16 +27,16 @@ public record S3Location(URI endpoint, String bucket, String region, boolean pat
         Objects.requireNonNull(bucket, "bucket");
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(prefix, "prefix");
+        if (endpoint.getRawUserInfo() != null || endpoint.toString().contains("@")) {
+            // Checked first, and the URL never echoed: what precedes an '@' may be a secret (s3://KEY:SECRET@host).
+            throw new InvalidSiteException("endpoint", "must not carry credentials; put them in a credentials file or the environment");
+        }
         String scheme = endpoint.getScheme();
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
             throw invalid("endpoint", endpoint.toString(), "must be an http or https URL");
         }
         if (endpoint.getHost() == null) {
             throw invalid("endpoint", endpoint.toString(), "must name a host");
-        }
-        if (endpoint.getRawUserInfo() != null) {
-            // Never echo the URL itself: its user info may be a secret.
-            throw new InvalidSiteException("endpoint", "must not carry credentials; put them in a credentials file or the environment");
         }
         if (endpoint.getRawQuery() != null || endpoint.getRawFragment() != null) {
             throw invalid("endpoint", endpoint.toString(), "must not have a query or a fragment");
