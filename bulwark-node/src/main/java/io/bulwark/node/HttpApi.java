@@ -113,22 +113,49 @@ final class HttpApi extends Handler.Abstract {
                             + " at once; retry shortly"));
             return true;
         }
+        // The slot is held until the response is written or failed, not until this method returns:
+        // Jetty writes on, and a slow reader of a large payload would otherwise hold its bytes with no slot.
+        Callback done = releasing(callback, slots);
         try {
-            route(request, response, callback);
+            route(request, response, done);
         } catch (Problem p) {
-            problem(response, callback, p);
+            problem(response, done, p);
         } catch (InvalidInputException e) {
-            problem(response, callback, Problem.badRequest(e.getMessage()));
+            problem(response, done, Problem.badRequest(e.getMessage()));
         } catch (IdentityProviderException e) {
             // The provider's fault, not the token's (the verifier has logged it): retry later.
-            problem(response, callback, new Problem(503, "Identity provider unavailable", e.publicDetail()));
+            problem(response, done, new Problem(503, "Identity provider unavailable", e.publicDetail()));
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} {} failed", request.getMethod(), Request.getPathInContext(request), e);
-            problem(response, callback, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));
-        } finally {
-            slots.release();
+            problem(response, done, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));
         }
         return true;
+    }
+
+    /** The request's callback, releasing its slot once (when the response completes, either way) before it completes. */
+    private static Callback releasing(Callback callback, Semaphore slots) {
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) slots.release();
+        };
+        return new Callback() {
+            @Override
+            public void succeeded() {
+                release.run();
+                callback.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                release.run();
+                callback.failed(x);
+            }
+
+            @Override
+            public InvocationType getInvocationType() {
+                return callback.getInvocationType();
+            }
+        };
     }
 
     private void route(Request request, Response response, Callback callback) throws IOException {
