@@ -26,7 +26,7 @@ import java.nio.file.NotDirectoryException;
                 ApprovalCommands.ApprovalGroup.class, ApprovalCommands.RequestGroup.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  other failure", "  2  bad input (the message names the input, position and rule)",
-                "  3  denied or not found", "  4  unreachable", "  5  audit log not intact (bulwark audit verify)"})
+                "  3  denied or not found", "  4  unreachable, or unavailable now (HTTP 502/503/504)", "  5  audit log not intact (bulwark audit verify)"})
 public final class Bulwark {
 
     public static void main(String[] args) {

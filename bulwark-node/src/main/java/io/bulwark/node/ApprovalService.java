@@ -179,9 +179,7 @@ final class ApprovalService {
 
     /** Files a request; nothing happens until it is approved. */
     synchronized Request request(Principal principal, String operation, Map<String, String> parameters) {
-        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
-            throw Problem.forbidden("the role operator or officer is needed to request a sensitive operation; you have " + principal.roles());
-        }
+        mayRequest(principal);
         SensitiveOperation op = operations.get(operation);
         if (op == null) {
             throw Problem.badRequest("operation: unknown '" + operation + "'; known: " + String.join(", ", operations.keySet()));
@@ -266,9 +264,7 @@ final class ApprovalService {
     }
 
     private Request decidable(Principal principal, String id, Verdict verdict) {
-        if (!principal.has(Role.OFFICER)) {
-            throw Problem.forbidden("the role officer is needed to " + verdict.id() + " a request; you have " + principal.roles());
-        }
+        mayDecide(principal, verdict.id());
         Request r = find(id);
         String officer = Auditor.actor(principal);
         State state = r.state(now());
@@ -340,7 +336,21 @@ final class ApprovalService {
         return r;
     }
 
-    private static void mayRead(Principal principal) {
+    /** Refuses a caller who may not file requests (the role checks come before any input is read). */
+    static void mayRequest(Principal principal) {
+        if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role operator or officer is needed to request a sensitive operation; you have " + principal.roles());
+        }
+    }
+
+    /** Refuses a caller who may not approve or reject ({@code verb}) requests. */
+    static void mayDecide(Principal principal, String verb) {
+        if (!principal.has(Role.OFFICER)) {
+            throw Problem.forbidden("the role officer is needed to " + verb + " a request; you have " + principal.roles());
+        }
+    }
+
+    static void mayRead(Principal principal) {
         if (!principal.has(Role.OPERATOR) && !principal.has(Role.OFFICER)) {
             throw Problem.forbidden("the role operator or officer is needed to see approval requests; you have " + principal.roles());
         }

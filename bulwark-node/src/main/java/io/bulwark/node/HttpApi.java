@@ -295,6 +295,7 @@ final class HttpApi extends Handler.Abstract {
         } else if (parts.length == 2 && parts[1].equals("reject")) {
             only(method, "POST");
             Principal principal = authenticate(request);
+            ApprovalService.mayDecide(principal, ApprovalService.Verdict.REJECT.id()); // before the body is read
             var body = jsonBody(request);
             for (var names = body.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
@@ -309,6 +310,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void requestApproval(Request request, Response response, Callback callback) throws IOException {
         Principal principal = authenticate(request);
+        ApprovalService.mayRequest(principal); // before the body is read
         var body = jsonBody(request);
         for (var names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
@@ -332,6 +334,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void listApprovals(Request request, Response response, Callback callback) {
         Principal principal = authenticate(request);
+        ApprovalService.mayRead(principal); // before the query is read
         Fields q = query(request);
         known(q, "state");
         Optional<ApprovalService.State> state = Optional.ofNullable(q.getValue("state")).map(v -> {
@@ -563,6 +566,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void relabel(Request request, Response response, Callback callback, String id) throws IOException {
         Principal principal = authenticate(request);
+        RecordService.requireRole(principal, Role.ANALYST, "relabel records"); // before the body is read
         String label = extValue("Bulwark-Label", request.getHeaders().get("Bulwark-Label"));
         if (label == null) {
             try (InputStream in = Content.Source.asInputStream(request)) {
@@ -666,6 +670,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void list(Request request, Response response, Callback callback) {
         Principal principal = authenticate(request);
+        RecordService.requireRole(principal, Role.ANALYST, "list records"); // before the query is read
         Fields q = query(request, "value");
         RecordQuery query = RecordQuery.all();
         for (Fields.Field f : q) {
@@ -716,6 +721,7 @@ final class HttpApi extends Handler.Abstract {
      */
     private void changes(Request request, Response response, Callback callback) {
         Principal principal = authenticate(request);
+        RecordService.requireRole(principal, Role.ANALYST, "read the changes to records"); // before the query is read
         Fields q = query(request);
         known(q, "cursor", "from", "limit", "wait");
         String cursor = q.getValue("cursor");

@@ -158,4 +158,22 @@ class RolesTest {
         }
         assertThat(wrong).isEmpty();
     }
+
+    /** A caller without the role learns that, not what is wrong with its input (docs/node.md: roles before anything else). */
+    @Test
+    void aCallerWithoutTheRoleIsRefusedBeforeItsInputIsRead() throws Exception {
+        record Call(String method, String path, Role as, String body) {}
+        List<Call> calls = List.of(
+                new Call("POST", "/api/v1/approvals", Role.ANALYST, "{\"unknown\":1}"),
+                new Call("POST", "/api/v1/approvals/" + NO_SUCH + "/reject", Role.OPERATOR, "{\"unknown\":1}"),
+                new Call("GET", "/api/v1/approvals?state=bogus", Role.ANALYST, null),
+                new Call("GET", "/api/v1/records?limit=many", Role.OPERATOR, null),
+                new Call("GET", "/api/v1/changes?limit=many", Role.OPERATOR, null));
+        List<String> wrong = new ArrayList<>();
+        for (Call c : calls) {
+            HttpResponse<String> r = send(c.method(), c.path(), USERS.get(c.as()), c.body());
+            if (r.statusCode() != 403) wrong.add(c + ": " + r.statusCode() + " " + r.body());
+        }
+        assertThat(wrong).isEmpty();
+    }
 }

@@ -27,6 +27,9 @@ public final class Paging {
         List<RecordMetadata> rows(Optional<Position> from, boolean inclusive, int limit);
     }
 
+    /** The rows a trip reads once hidden rows made the first fall short (more if a page needs more). */
+    static final int MAX_FETCH = 1024;
+
     private Paging() {
     }
 
@@ -35,7 +38,7 @@ public final class Paging {
      * it has found one visible row more than the page holds (the next page's first row: its
      * position becomes the cursor) or the end. So the cursor is issued only when a visible row
      * follows and never carries a hidden row's position; hidden rows already passed over are not
-     * fetched again.
+     * fetched again. Trips after the first read at least {@value #MAX_FETCH} rows.
      */
     public static Page<RecordMetadata> page(RecordQuery query, Predicate<? super RecordMetadata> visible,
                                             int pageSize, int fetchSize, Fetch fetch) {
@@ -58,6 +61,9 @@ public final class Paging {
             }
             from = Optional.of(positionOf(rows.getLast()));
             inclusive = false;
+            // Rows the caller may not see fill this trip: read on in larger ones, so that a page past
+            // many hidden rows costs a few queries, not one for every pageSize + 1 of them.
+            fetchSize = Math.max(fetchSize, MAX_FETCH);
         }
     }
 
