@@ -44,6 +44,7 @@ final class FeedServer extends Handler.Abstract {
     static final String ACK_HEADER = "Bulwark-Feed-Ack";
 
     private final Federation federation;
+    private final PeerRequests feedRequests = new PeerRequests();
 
     FeedServer(Federation federation) {
         this.federation = federation;
@@ -54,10 +55,14 @@ final class FeedServer extends Handler.Abstract {
         try {
             return route(request, response, callback);
         } catch (RuntimeException e) {
-            // Never the exception's text to a peer: it may quote a record's label or a local path.
-            LOG.warn("federation request {} failed", Request.getPathInContext(request), e);
-            return problem(response, callback, 500, "Internal error", "the request failed on this node; the reason is in its log");
+            return failed(request, response, callback, e);
         }
+    }
+
+    private static boolean failed(Request request, Response response, Callback callback, RuntimeException e) throws Exception {
+        // Never the exception's text to a peer: it may quote a record's label or a local path.
+        LOG.warn("federation request {} failed", Request.getPathInContext(request), e);
+        return problem(response, callback, 500, "Internal error", "the request failed on this node; the reason is in its log");
     }
 
     private boolean route(Request request, Response response, Callback callback) throws Exception {
@@ -79,36 +84,16 @@ final class FeedServer extends Handler.Abstract {
                 return true;
             }
             case "/federation/v1/feed" -> {
-                Optional<NodeIdentity> identity = federation.identity(peer.get());
-                if (identity.isEmpty()) {
-                    return problem(response, callback, 409, "Not yet introduced", "this node has not yet pinned your identity "
-                            + "(keys and storage); its link to you asks for it — retry shortly");
+                Optional<Callback> held = feedRequests.enter(peer.get().fingerprint(), callback);
+                if (held.isEmpty()) {
+                    return problem(response, callback, 429, "Too many feed requests", "at most " + PeerRequests.PER_PEER
+                            + " feed requests of one peer at once; a link needs one");
                 }
-                Fields query = Request.extractQueryParameters(request);
-                Duration wait;
                 try {
-                    wait = Duration.ofMillis(Math.clamp(Long.parseLong(Optional.ofNullable(query.getValue("wait")).orElse("0")), 0, MAX_WAIT.toMillis()));
-                } catch (NumberFormatException e) {
-                    return problem(response, callback, 400, "Bad request", "wait: milliseconds, a whole number");
+                    return feed(request, response, held.get(), peer.get());
+                } catch (RuntimeException e) {
+                    return failed(request, response, held.get(), e); // through the held callback: its place is given back
                 }
-                Feed.Batch batch;
-                try {
-                    NodeIdentity pinned = identity.get();
-                    batch = federation.feed().next(peer.get().fingerprint(), () -> federation.identity(peer.get()).orElse(pinned),
-                            // ack absent (null) is not ack empty: the first is "the cursor", the second "nothing applied yet"
-                            Optional.ofNullable(query.getValue("cursor")).orElse(""), query.getValue("ack"),
-                            wait, () -> federation.stillPeer(peer.get()));
-                } catch (InvalidPeerException e) {
-                    return federation.stillPeer(peer.get()) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
-                            : problem(response, callback, 403, "Not a peer", e.getMessage());
-                }
-                byte[] body = FeedFrame.encode(batch.frames());
-                federation.sent(peer.get(), batch.records());
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, FeedFrame.MEDIA_TYPE);
-                response.getHeaders().put(IDENTITY_HEADER, federation.ownIdentityDigest()); // a peer re-reads it when it changes
-                response.getHeaders().put(ACK_HEADER, "1");
-                response.write(true, ByteBuffer.wrap(body), callback);
-                return true;
             }
             case "/federation/v1/audit/head" -> {
                 Optional<AuditLog> log = federation.auditLog();
@@ -130,6 +115,39 @@ final class FeedServer extends Handler.Abstract {
                 return problem(response, callback, 404, "Not found", "no federation resource " + path);
             }
         }
+    }
+
+    private boolean feed(Request request, Response response, Callback callback, Peer peer) throws Exception {
+        Optional<NodeIdentity> identity = federation.identity(peer);
+        if (identity.isEmpty()) {
+            return problem(response, callback, 409, "Not yet introduced", "this node has not yet pinned your identity "
+                    + "(keys and storage); its link to you asks for it — retry shortly");
+        }
+        Fields query = Request.extractQueryParameters(request);
+        Duration wait;
+        try {
+            wait = Duration.ofMillis(Math.clamp(Long.parseLong(Optional.ofNullable(query.getValue("wait")).orElse("0")), 0, MAX_WAIT.toMillis()));
+        } catch (NumberFormatException e) {
+            return problem(response, callback, 400, "Bad request", "wait: milliseconds, a whole number");
+        }
+        Feed.Batch batch;
+        try {
+            NodeIdentity pinned = identity.get();
+            batch = federation.feed().next(peer.fingerprint(), () -> federation.identity(peer).orElse(pinned),
+                    // ack absent (null) is not ack empty: the first is "the cursor", the second "nothing applied yet"
+                    Optional.ofNullable(query.getValue("cursor")).orElse(""), query.getValue("ack"),
+                    wait, () -> federation.stillPeer(peer));
+        } catch (InvalidPeerException e) {
+            return federation.stillPeer(peer) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
+                    : problem(response, callback, 403, "Not a peer", e.getMessage());
+        }
+        byte[] body = FeedFrame.encode(batch.frames());
+        federation.sent(peer, batch.records());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, FeedFrame.MEDIA_TYPE);
+        response.getHeaders().put(IDENTITY_HEADER, federation.ownIdentityDigest()); // a peer re-reads it when it changes
+        response.getHeaders().put(ACK_HEADER, "1");
+        response.write(true, ByteBuffer.wrap(body), callback);
+        return true;
     }
 
     /** The most entries about one record a partner is given: far more than a record's sharing ever makes. */
