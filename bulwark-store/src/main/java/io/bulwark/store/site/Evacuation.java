@@ -126,12 +126,9 @@ public final class Evacuation {
         left(provider, siteIds, failed);
         failed.putAll(undeleted);
         if (failed.isEmpty()) progress.finish(provider);
-        List<Done> done = progress.done(provider);
-        return new Report(provider,
-                done.stream().filter(d -> d.outcome() == Outcome.MOVED).count(),
-                done.stream().filter(d -> d.outcome() == Outcome.ALREADY_ELSEWHERE).count(),
-                done.stream().filter(d -> d.outcome() == Outcome.MOVED).mapToLong(Done::bytes).sum(),
-                done.stream().filter(d -> d.outcome() == Outcome.IMPOSSIBLE).toList(),
+        EvacuationProgress.Totals totals = progress.totals(provider);
+        return new Report(provider, totals.moved(), totals.alreadyElsewhere(), totals.bytesMoved(),
+                progress.done(provider, Outcome.IMPOSSIBLE),
                 failed.entrySet().stream().map(f -> f.getKey() + ": " + f.getValue()).toList());
     }
 
@@ -420,9 +417,9 @@ public final class Evacuation {
     }
 
     private Counter count(String provider, Set<String> siteIds) {
-        List<Done> done = progress.done(provider);
-        long records = done.size();
-        long bytes = done.stream().filter(d -> d.outcome() == Outcome.MOVED).mapToLong(Done::bytes).sum();
+        EvacuationProgress.Totals totals = progress.totals(provider);
+        long records = totals.records();
+        long bytes = totals.bytesMoved();
         long totalRecords = records;
         long totalBytes = bytes;
         String after = "";

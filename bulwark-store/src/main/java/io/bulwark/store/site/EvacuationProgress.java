@@ -203,11 +203,27 @@ public final class EvacuationProgress implements AutoCloseable {
         }
     }
 
-    /** Every record with a final outcome, by record id. */
-    public synchronized List<Done> done(String provider) {
+    /** What the records with a final outcome add up to: counted by the database, not read one by one. */
+    public record Totals(long records, long moved, long alreadyElsewhere, long bytesMoved) {}
+
+    public synchronized Totals totals(String provider) {
         try {
-            return query("SELECT record_id, outcome, bytes, reason FROM evacuation_record WHERE provider = ? AND pending = 0 ORDER BY record_id",
-                    r -> new Done(r.getString(1), Outcome.valueOf(r.getString(2)), r.getLong(3), r.getString(4)), provider);
+            return query("SELECT COUNT(*), COALESCE(SUM(CASE WHEN outcome = 'MOVED' THEN 1 ELSE 0 END), 0), "
+                            + "COALESCE(SUM(CASE WHEN outcome = 'ALREADY_ELSEWHERE' THEN 1 ELSE 0 END), 0), "
+                            + "COALESCE(SUM(CASE WHEN outcome = 'MOVED' THEN bytes ELSE 0 END), 0) "
+                            + "FROM evacuation_record WHERE provider = ? AND pending = 0",
+                    r -> new Totals(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)), provider).getFirst();
+        } catch (SQLException e) {
+            throw fault(e);
+        }
+    }
+
+    /** The records with a final outcome of this kind, by record id. */
+    public synchronized List<Done> done(String provider, Outcome outcome) {
+        try {
+            return query("SELECT record_id, outcome, bytes, reason FROM evacuation_record WHERE provider = ? AND pending = 0 AND outcome = ? "
+                            + "ORDER BY record_id",
+                    r -> new Done(r.getString(1), Outcome.valueOf(r.getString(2)), r.getLong(3), r.getString(4)), provider, outcome.name());
         } catch (SQLException e) {
             throw fault(e);
         }

@@ -194,7 +194,9 @@ class EvacuationTest {
         Evacuation crashing = new Evacuation(replicas, index, first, 2, p -> { });
         crashing.batchSize = 3;
         assertThatThrownBy(() -> crashing.run("alpha")).hasMessage("simulated crash");
-        Set<String> finished = first.done("alpha").stream().map(EvacuationProgress.Done::recordId).collect(Collectors.toSet());
+        Set<String> finished = java.util.Arrays.stream(EvacuationProgress.Outcome.values()).flatMap(o -> first.done("alpha", o).stream())
+                .map(EvacuationProgress.Done::recordId).collect(Collectors.toSet());
+        assertThat(first.totals("alpha").records()).isEqualTo(finished.size());
         first.close();
         Map<String, Integer> copiesBefore = copies(replicas);
         replicas.close();
