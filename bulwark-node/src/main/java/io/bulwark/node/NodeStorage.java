@@ -282,11 +282,12 @@ final class NodeStorage implements BlobStore {
     @Override
     public boolean delete(String key) {
         fresh.remove(key);
-        Optional<PlacementIndex.Entry> e = placements.get(key);
+        // The placements first, taken in one transaction: a switch racing this one (an evacuation
+        // moving the blob) then fails its condition and deletes its copy, rather than leaving it named nowhere.
+        Optional<PlacementIndex.Entry> e = placements.take(key);
         if (e.isEmpty()) return legacy().map(s -> s.delete(key)).orElse(false);
         List<String> unreached = replicas.delete(e.get().placements());
         if (!unreached.isEmpty()) LOG.warn("blob {}: sites {} not reached; their replicas are left to their orphan sweep", key, unreached);
-        placements.remove(key);
         return true;
     }
 

@@ -58,11 +58,17 @@ public final class SqlitePlacements implements PlacementIndex {
         });
     }
 
-    /** Forgets a blob's placements (its replicas are deleted, or left to the sites' sweeps). */
-    public void remove(String key) {
-        store.write("forget the placements of blob " + key, (sql, now) -> {
-            sql.deletePlacements(key);
-            return null;
+    /**
+     * Forgets a blob's placements and returns them, read and deleted in one transaction: a
+     * conditional {@link #replace} racing it (an evacuation's or a repair's switch) then finds its
+     * expected placements gone and deletes its own copy, instead of naming a copy the caller of this
+     * never learns of.
+     */
+    public Optional<Entry> take(String key) {
+        return store.write("forget the placements of blob " + key, (sql, now) -> {
+            Optional<Entry> e = entry(sql, key);
+            if (e.isPresent()) sql.deletePlacements(key);
+            return e;
         });
     }
 

@@ -59,7 +59,12 @@ class SqlitePlacementsTest {
             assertThat(db.totalsBySite()).containsOnlyKeys("b-1");
             assertThat(db.totalsBySite().get("b-1")).containsExactly(2, 20);
             assertThat(db.page(Set.of("b-1"), "k1", 10)).extracting(e -> e.recordId()).containsExactly("k2");
-            db.remove("k1");
+            var taken = db.take("k1").orElseThrow();
+            assertThat(taken.placements()).containsOnlyKeys("b-1");
+            assertThat(db.get("k1")).isEmpty();
+            assertThat(db.take("k1")).isEmpty();
+            // A switch that read the placements before they were taken finds them gone: it must not name its copy.
+            assertThat(db.replace("k1", taken.placements(), Map.of("c-1", ref("k1")))).isFalse();
             assertThat(db.get("k1")).isEmpty();
         }
     }
