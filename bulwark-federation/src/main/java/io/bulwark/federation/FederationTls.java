@@ -210,8 +210,34 @@ public final class FederationTls {
 
     /** The fingerprint of the client certificate of the TLS connection this request came over. */
     public static Optional<String> peerFingerprint(Request request) {
+        return peerCertificate(request).map(PeerPins::fingerprint);
+    }
+
+    private static Optional<java.security.cert.X509Certificate> peerCertificate(Request request) {
         EndPoint.SslSessionData tls = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
         if (tls == null || tls.peerCertificates() == null || tls.peerCertificates().length == 0) return Optional.empty();
-        return Optional.of(PeerPins.fingerprint(tls.peerCertificates()[0]));
+        return Optional.of(tls.peerCertificates()[0]);
+    }
+
+    /**
+     * Why a certificate is not valid now (expired, or not yet valid); empty if it is. Checked on every
+     * request and response, not only at the handshake: a connection kept open by standing requests
+     * outlives a certificate's validity.
+     */
+    static Optional<String> outsideValidity(java.security.cert.X509Certificate certificate, java.time.Instant now) {
+        java.util.Date at = java.util.Date.from(now);
+        try {
+            certificate.checkValidity(at);
+            return Optional.empty();
+        } catch (java.security.cert.CertificateExpiredException e) {
+            return Optional.of("the certificate expired at " + certificate.getNotAfter().toInstant());
+        } catch (java.security.cert.CertificateNotYetValidException e) {
+            return Optional.of("the certificate is valid only from " + certificate.getNotBefore().toInstant());
+        }
+    }
+
+    /** Why the client's certificate on this request is not valid now; empty if it is (or there is none). */
+    static Optional<String> peerOutsideValidity(Request request, java.time.Instant now) {
+        return peerCertificate(request).flatMap(c -> outsideValidity(c, now));
     }
 }

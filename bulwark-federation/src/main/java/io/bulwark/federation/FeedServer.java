@@ -77,6 +77,10 @@ final class FeedServer extends Handler.Abstract {
             return problem(response, callback, 403, "Not a peer", "the client certificate "
                     + fingerprint.orElse("(none)") + " is not pinned in this node's peer list");
         }
+        Optional<String> invalid = FederationTls.peerOutsideValidity(request, java.time.Instant.now()); // the clock the handshake checked it by
+        if (invalid.isPresent()) {
+            return problem(response, callback, 403, "Certificate not valid", invalid.get() + "; renew it and have it pinned anew");
+        }
         switch (path) {
             case "/federation/v1/identity" -> {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");

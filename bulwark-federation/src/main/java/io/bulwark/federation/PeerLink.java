@@ -300,11 +300,15 @@ final class PeerLink implements Runnable {
      * name: serve an identity of its own making under the peer's nation, or withdraw frames.
      */
     private void requirePinnedServer(HttpResponse<?> r) {
-        String presented = r.sslSession().flatMap(PeerLink::leaf).map(PeerPins::fingerprint).orElse("none");
+        Optional<java.security.cert.X509Certificate> leaf = r.sslSession().flatMap(PeerLink::leaf);
+        String presented = leaf.map(PeerPins::fingerprint).orElse("none");
         if (!presented.equals(peer.fingerprint())) {
             throw new InvalidPeerException("the server at " + peer.url() + " presented certificate " + presented + ", not the one pinned for "
                     + peer.nation() + " (" + peer.fingerprint() + "); refused");
         }
+        leaf.flatMap(c -> FederationTls.outsideValidity(c, java.time.Instant.now())).ifPresent(why -> {
+            throw new InvalidPeerException("the server at " + peer.url() + ": " + why + "; refused");
+        });
     }
 
     private static Optional<java.security.cert.X509Certificate> leaf(javax.net.ssl.SSLSession session) {

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,6 +49,18 @@ class PinningTrustManagerTest {
         assertThatThrownBy(() -> trust.checkServerTrusted(
                 new X509Certificate[] {stranger.certificate(), pinned.certificate()}, "EC"))
                 .hasMessageContaining(stranger.fingerprint());
+    }
+
+    @Test
+    void aCertificateValidAtTheHandshakeIsCheckedAgainOnEachRequestOnceItsPeriodEnds() throws Exception {
+        Instant now = Instant.now();
+        TestIdentity peer = TestIdentity.create(dir, "peer", now.minus(Duration.ofDays(1)), now.plus(Duration.ofHours(1)));
+        X509Certificate c = peer.certificate();
+        assertThat(FederationTls.outsideValidity(c, now)).isEmpty();
+        assertThat(FederationTls.outsideValidity(c, now.plus(Duration.ofHours(2))))
+                .hasValue("the certificate expired at " + c.getNotAfter().toInstant());
+        assertThat(FederationTls.outsideValidity(c, now.minus(Duration.ofDays(2))))
+                .hasValue("the certificate is valid only from " + c.getNotBefore().toInstant());
     }
 
     @Test
