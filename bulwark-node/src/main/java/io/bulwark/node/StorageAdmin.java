@@ -22,6 +22,8 @@ import java.util.function.Consumer;
  */
 public final class StorageAdmin {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StorageAdmin.class);
+
     private StorageAdmin() {
     }
 
@@ -128,6 +130,13 @@ public final class StorageAdmin {
                             + "(bulwark provider evacuate --home " + home.dir() + " " + gone.provider() + ")");
                 }
             }
+            NodeStorage.sites(home, config).stream().filter(s -> s.id().equals(id)).findFirst().ifPresent(site -> {
+                try (var store = site.open()) {
+                    NodeStorage.deleteLeftovers(id, store);
+                } catch (RuntimeException e) {
+                    LOG.warn("site {}: cannot be opened to delete its leftover blobs ({}); any it holds stay there", id, e.getMessage());
+                }
+            });
             sites.remove(gone);
             config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());
         }

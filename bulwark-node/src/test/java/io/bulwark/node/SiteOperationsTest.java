@@ -128,8 +128,16 @@ class SiteOperationsTest {
         awaitEvacuation();
         assertThat(placements(id)).containsExactly("default");
 
+        // A replica whose deletion could not reach alpha (it was down when its record went): named nowhere,
+        // and no start's sweep will come for a removed site, so the removal deletes it.
+        var alphaSite = NodeStorage.sites(home, NodeConfig.read(home.config())).stream().filter(s -> s.id().equals("alpha-1")).findFirst().orElseThrow();
+        node.storage().replicas().store("alpha-1").put("0199aaaa-0000-7000-8000-000000000000", new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}));
+
         JsonNode removed = api.requestAndApprove("site.remove", Map.of("id", "alpha-1"));
         assertThat(removed.path("state").asText()).as(removed.toString()).isEqualTo("executed");
+        try (var store = alphaSite.open(); var left = store.list()) {
+            assertThat(left.map(io.bulwark.store.BlobEntry::key).toList()).as("alpha holds nothing once removed").isEmpty();
+        }
         assertThat(siteIds()).containsExactly("default");
         assertThat(NodeConfig.read(home.config()).storage().sites()).extracting(NodeConfig.SiteConfig::id).containsExactly("default");
         assertThat(api.read(id).text()).isEqualTo("on alpha");
