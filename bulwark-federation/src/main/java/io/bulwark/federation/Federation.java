@@ -173,10 +173,13 @@ public final class Federation implements AutoCloseable {
                     String fp = link.peer().fingerprint();
                     links.remove(fp);
                     linkStates.remove(fp);
-                    // Its keys are forgotten: adding it again (say, after it lost its keystore) pins it afresh.
-                    identities.remove(fp);
-                    identityDigests.remove(fp);
-                    state.forgetIdentity(fp);
+                    if (peers.current().byFingerprint(fp).isEmpty()) {
+                        // Removed, not changed (a new URL keeps its pin): its keys are forgotten, so adding it
+                        // again (say, after it lost its keystore) pins it afresh.
+                        identities.remove(fp);
+                        identityDigests.remove(fp);
+                        state.forgetIdentity(fp);
+                    }
                     auditPeer("peer.unlinked", link.peer());
                     LOG.info("peer {} removed: exchange stopped", link.peer().nation());
                 }
@@ -281,6 +284,9 @@ public final class Federation implements AutoCloseable {
      * pinned, so records signed before a rotation still verify.
      */
     NodeIdentity pin(Peer peer, byte[] wire) {
+        // A link being stopped (its peer removed) must not pin: that would take back what a newer
+        // certificate of the nation now holds, or undo the forgetting of a removed peer's keys.
+        if (!stillPeer(peer)) throw new InvalidPeerException("identity: " + peer.nation() + " is no longer a peer as listed; not pinned");
         NodeIdentity id = NodeIdentity.verify(wire, peer);
         NodeIdentity earlier = identities.get(peer.fingerprint());
         if (earlier != null) {

@@ -193,6 +193,9 @@ public final class Feed {
                     scan.taken.add(id);
                 }
             } else if (m.state() == RecordState.ACTIVE) {
+                // A label or residency the policies no longer read decides nothing: neither sent nor
+                // withdrawn (a policy file broken for a while must not make peers delete records).
+                if (judged(m).isEmpty()) continue;
                 if (mayHold(peer, m)) {
                     if (scan.given.contains(id)) continue; // already in this response, as it is now
                     Optional<byte[]> current = read(m);
@@ -244,25 +247,30 @@ public final class Feed {
 
     /** Whether a peer may hold a record now: released to its nation, and its storage meets the residency. */
     boolean mayHold(NodeIdentity peer, RecordMetadata m) {
-        CompiledLabel label;
-        ResidencyPolicy residency;
+        return judged(m).map(j -> j.label().releasableTo(peer.nation()) && j.residency().satisfiedBy(peer.storage())).orElse(false);
+    }
+
+    private record Judged(CompiledLabel label, ResidencyPolicy residency) {}
+
+    /**
+     * The record's label and residency as this node's policies read them (compiled once, kept); empty
+     * if they no longer read them. A policy changed under a stored record: the feed must not stop at
+     * it, nor tell a peer why (the reason quotes the label). Logged once per record (the first few thousand).
+     */
+    private Optional<Judged> judged(RecordMetadata m) {
+        if (labels.size() > 4096) labels.clear();
+        if (residencies.size() > 4096) residencies.clear();
         try {
-            label = labels.computeIfAbsent(m.label().json(), json -> policies.compile(policies.decode(LabelFormat.JSON, json)));
-            residency = residencies.computeIfAbsent(m.residency(), text -> ResidencyPolicy.parse(text, policies));
+            CompiledLabel label = labels.computeIfAbsent(m.label().json(), json -> policies.compile(policies.decode(LabelFormat.JSON, json)));
+            ResidencyPolicy residency = residencies.computeIfAbsent(m.residency(), text -> ResidencyPolicy.parse(text, policies));
+            return Optional.of(new Judged(label, residency));
         } catch (io.bulwark.label.LabelError | InvalidResidencyException e) {
-            // A policy changed under a stored record: no peer may be sent it, and the feed must not stop
-            // at it (nor tell a peer why: the reason quotes the label). Logged once per record (the first
-            // few thousand).
             if (unreadable.size() < 4096 && unreadable.add(m.id())) {
-                LOG.warn("record {}: its label or residency cannot be read under this node's policies ({}); it is sent to no peer",
-                        m.id(), e.getMessage());
+                LOG.warn("record {}: its label or residency cannot be read under this node's policies ({}); it is neither sent nor "
+                        + "withdrawn until they read it", m.id(), e.getMessage());
             }
-            return false;
-        } finally {
-            if (labels.size() > 4096) labels.clear();
-            if (residencies.size() > 4096) residencies.clear();
+            return Optional.empty();
         }
-        return label.releasableTo(peer.nation()) && residency.satisfiedBy(peer.storage());
     }
 
     /**

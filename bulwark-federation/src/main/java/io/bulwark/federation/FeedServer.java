@@ -88,7 +88,7 @@ final class FeedServer extends Handler.Abstract {
                 return true;
             }
             case "/federation/v1/feed" -> {
-                Optional<Callback> held = feedRequests.enter(peer.get().fingerprint(), callback);
+                Optional<PeerRequests.Held> held = feedRequests.enter(peer.get().fingerprint(), callback);
                 if (held.isEmpty()) {
                     return problem(response, callback, 429, "Too many feed requests", "at most " + PeerRequests.PER_PEER
                             + " feed requests of one peer at once; a link needs one");
@@ -97,6 +97,9 @@ final class FeedServer extends Handler.Abstract {
                     return feed(request, response, held.get(), peer.get());
                 } catch (RuntimeException e) {
                     return failed(request, response, held.get(), e); // through the held callback: its place is given back
+                } catch (Exception | Error e) { // interrupted as the node stops, or worse: Jetty fails its own callback
+                    held.get().leave();
+                    throw e;
                 }
             }
             case "/federation/v1/audit/head" -> {

@@ -19,38 +19,51 @@ final class PeerRequests {
 
     private final ConcurrentHashMap<String, AtomicInteger> inProgress = new ConcurrentHashMap<>();
 
+    /** A place taken: complete the response through {@link #callback}, or {@link #leave} if it never will be. */
+    static final class Held implements Callback {
+        private final Callback callback;
+        private final AtomicInteger count;
+        private final AtomicBoolean left = new AtomicBoolean();
+
+        private Held(Callback callback, AtomicInteger count) {
+            this.callback = callback;
+            this.count = count;
+        }
+
+        /** Gives the place back (once). */
+        void leave() {
+            if (left.compareAndSet(false, true)) count.decrementAndGet();
+        }
+
+        @Override
+        public void succeeded() {
+            leave();
+            callback.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable x) {
+            leave();
+            callback.failed(x);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return callback.getInvocationType();
+        }
+    }
+
     /**
      * Takes a place for the peer; empty if it has {@value #PER_PEER} already. Else the callback to
      * complete the response with: it gives the place back once, when the response completes either way.
      */
-    java.util.Optional<Callback> enter(String fingerprint, Callback callback) {
+    java.util.Optional<Held> enter(String fingerprint, Callback callback) {
         AtomicInteger n = inProgress.computeIfAbsent(fingerprint, f -> new AtomicInteger());
         if (n.incrementAndGet() > PER_PEER) {
             n.decrementAndGet();
             return java.util.Optional.empty();
         }
-        AtomicBoolean left = new AtomicBoolean();
-        Runnable leave = () -> {
-            if (left.compareAndSet(false, true)) n.decrementAndGet();
-        };
-        return java.util.Optional.of(new Callback() {
-            @Override
-            public void succeeded() {
-                leave.run();
-                callback.succeeded();
-            }
-
-            @Override
-            public void failed(Throwable x) {
-                leave.run();
-                callback.failed(x);
-            }
-
-            @Override
-            public InvocationType getInvocationType() {
-                return callback.getInvocationType();
-            }
-        });
+        return java.util.Optional.of(new Held(callback, n));
     }
 
     /** The peer's requests in progress now. */

@@ -150,6 +150,21 @@ class FeedScanTest {
         assertThat(end(BRITAIN, toBritain)).isEqualTo(metadata.lastSeq());
     }
 
+    @Test
+    void aRecordWhoseLabelThePoliciesNoLongerReadIsNeitherSentNorWithdrawnAndTheFeedGoesOn() throws Exception {
+        RecordMetadata own = publish("DEU", "deu-1", 100, "DEU", "FRA");
+        long sent = end(FRANCE, request(FRANCE, 0));
+        LabelMetadata unreadable = new LabelMetadata(label("DEU", "FRA").json().replace("SECRET", "ULTRA"), "NATO", "ULTRA", List.of("DEU", "FRA"));
+        metadata.relabel(own.id(), unreadable, own.blob(), own.contentDigest()).orElseThrow();
+        RecordMetadata next = publish("DEU", "deu-1", 100, "DEU", "FRA");
+
+        List<FeedFrame> toFrance = request(FRANCE, sent);
+        assertThat(toFrance).as("a policy file broken for a while deletes nothing at peers").noneMatch(f -> f instanceof FeedFrame.Withdraw);
+        assertThat(records(toFrance)).containsExactly(next.id());
+        assertThat(end(FRANCE, toFrance)).isEqualTo(metadata.lastSeq());
+        assertThat(state.holds(FRANCE.tlsFingerprint(), own.id())).isTrue();
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     /** One request with wait=0, acknowledging its cursor. */

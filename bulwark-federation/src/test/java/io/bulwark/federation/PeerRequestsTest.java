@@ -17,7 +17,7 @@ class PeerRequestsTest {
         PeerRequests requests = new PeerRequests();
         AtomicInteger completed = new AtomicInteger();
         Callback response = Callback.from(completed::incrementAndGet, x -> completed.incrementAndGet());
-        List<Callback> held = new ArrayList<>();
+        List<PeerRequests.Held> held = new ArrayList<>();
         for (int i = 0; i < PeerRequests.PER_PEER; i++) held.add(requests.enter("fra", response).orElseThrow());
         assertThat(requests.enter("fra", response)).as("one more than a peer may have").isEmpty();
         assertThat(requests.enter("usa", response)).as("another peer's places are its own").isPresent();
@@ -28,5 +28,8 @@ class PeerRequestsTest {
         assertThat(requests.inProgress("fra")).isEqualTo(PeerRequests.PER_PEER - 2);
         assertThat(completed.get()).as("the response's own callback is completed each time").isEqualTo(3);
         assertThat(requests.enter("fra", response)).isPresent();
+        held.get(2).leave(); // a request that ended without a response
+        held.get(2).succeeded(); // and a completion after that gives nothing back twice
+        assertThat(requests.inProgress("fra")).isEqualTo(PeerRequests.PER_PEER - 2);
     }
 }

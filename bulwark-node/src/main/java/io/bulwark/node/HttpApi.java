@@ -115,7 +115,7 @@ final class HttpApi extends Handler.Abstract {
         }
         // The slot is held until the response is written or failed, not until this method returns:
         // Jetty writes on, and a slow reader of a large payload would otherwise hold its bytes with no slot.
-        Callback done = releasing(callback, slots);
+        SlotCallback done = new SlotCallback(callback, slots);
         try {
             route(request, response, done);
         } catch (Problem p) {
@@ -128,34 +128,44 @@ final class HttpApi extends Handler.Abstract {
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} {} failed", request.getMethod(), Request.getPathInContext(request), e);
             problem(response, done, new Problem(500, "Internal error", "the node could not complete the request; nothing was stored"));
+        } catch (Error e) {
+            done.release(); // Jetty fails its own callback, not this one
+            throw e;
         }
         return true;
     }
 
-    /** The request's callback, releasing its slot once (when the response completes, either way) before it completes. */
-    private static Callback releasing(Callback callback, Semaphore slots) {
-        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable release = () -> {
+    /** The request's callback, giving its slot back once: when the response completes, either way. */
+    private static final class SlotCallback implements Callback {
+        private final Callback callback;
+        private final Semaphore slots;
+        private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+        SlotCallback(Callback callback, Semaphore slots) {
+            this.callback = callback;
+            this.slots = slots;
+        }
+
+        void release() {
             if (released.compareAndSet(false, true)) slots.release();
-        };
-        return new Callback() {
-            @Override
-            public void succeeded() {
-                release.run();
-                callback.succeeded();
-            }
+        }
 
-            @Override
-            public void failed(Throwable x) {
-                release.run();
-                callback.failed(x);
-            }
+        @Override
+        public void succeeded() {
+            release();
+            callback.succeeded();
+        }
 
-            @Override
-            public InvocationType getInvocationType() {
-                return callback.getInvocationType();
-            }
-        };
+        @Override
+        public void failed(Throwable x) {
+            release();
+            callback.failed(x);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return callback.getInvocationType();
+        }
     }
 
     private void route(Request request, Response response, Callback callback) throws IOException {

@@ -213,8 +213,11 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     /** Request limits; every one has a default. */
     public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes) {
         public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024);
-        /** The largest payload limit: a payload is read into one array (and a body longer than this could not be told apart). */
-        public static final long MAX_PAYLOAD_BYTES = Integer.MAX_VALUE - 9;
+        /**
+         * The largest payload limit: a payload is read into one array and sealed into another, with its
+         * segments' tags (16 bytes a 64 KiB), key access and label — 4 MiB below 2 GiB leaves room for them.
+         */
+        public static final long MAX_PAYLOAD_BYTES = (1L << 31) - (4L << 20);
 
         /** How the {@code limits} of {@code bulwark.yaml} are read: a limit left out takes its default. */
         @JsonCreator

@@ -459,6 +459,7 @@ final class NodeStorage implements BlobStore {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted");
         }
+        java.time.Instant paused = java.time.Instant.now();
         try {
             Optional<String> holds = holds(site);
             if (holds.isPresent()) return holds;
@@ -469,38 +470,40 @@ final class NodeStorage implements BlobStore {
                 }
             }
             persist.run();
-            deleteLeftovers(site.id(), replicas.store(site.id()));
             replicas.removeSite(id);
             LOG.info("site {} removed (provider {})", id, site.provider());
-            return Optional.empty();
         } finally {
             writes.writeLock().unlock();
         }
+        // Once removed, nothing writes there: its leftovers go without holding up the node's writes.
+        try (BlobStore store = site.open()) {
+            deleteLeftovers(site.id(), store, placements, paused);
+        } catch (RuntimeException e) {
+            LOG.warn("site {}: cannot be opened to delete its leftover blobs ({}); any it holds stay there", id, e.getMessage());
+        }
+        return Optional.empty();
     }
 
     /**
-     * Deletes what a site being removed still holds though nothing names it — with writes paused,
-     * every blob there is such: a replica whose deletion could not reach the site when its record
-     * was retracted or moved (left to a sweep at start that would never come for a removed site).
-     * A site that does not answer keeps them; that is logged.
+     * Deletes what a removed site still holds though no placement names it: replicas whose deletion
+     * could not reach the site when their records were retracted or moved, otherwise left to a sweep
+     * at start that never comes for a removed site. Only blobs written before {@code before} — when
+     * no write was in progress anywhere — and named by no placement go: another site may share the
+     * place (the same bucket under another name) and be writing there now. Stops at the first
+     * failure: a site that does not answer keeps what it holds, and that is logged.
      */
-    static void deleteLeftovers(String siteId, BlobStore store) {
+    static void deleteLeftovers(String siteId, BlobStore store, PlacementIndex placements, java.time.Instant before) {
+        java.time.Instant settled = before.minusSeconds(2); // S3 keeps seconds
         List<String> keys;
         try (java.util.stream.Stream<io.bulwark.store.BlobEntry> listed = store.list()) {
-            keys = listed.map(io.bulwark.store.BlobEntry::key).toList();
+            keys = listed.filter(b -> b.lastModified().isBefore(settled)).map(io.bulwark.store.BlobEntry::key)
+                    .filter(k -> placements.get(k).isEmpty()).toList();
+            store.deleteAll(keys);
         } catch (RuntimeException e) {
-            LOG.warn("site {}: its leftover blobs cannot be listed ({}); any it holds stay there", siteId, e.getMessage());
+            LOG.warn("site {}: its leftover blobs cannot all be deleted ({}); those left stay there", siteId, e.getMessage());
             return;
         }
-        int deleted = 0;
-        for (String key : keys) {
-            try {
-                if (store.delete(key)) deleted++;
-            } catch (RuntimeException e) {
-                LOG.warn("site {}: leftover blob {} cannot be deleted ({})", siteId, key, e.getMessage());
-            }
-        }
-        if (deleted > 0) LOG.info("site {}: {} leftover blob(s) that no record names deleted before its removal", siteId, deleted);
+        if (!keys.isEmpty()) LOG.info("site {}: {} leftover blob(s) that no placement names deleted as it was removed", siteId, keys.size());
     }
 
     /** What the site still holds, if anything: replicas the index names, or, in the default site, blobs from before it. */

@@ -130,15 +130,16 @@ public final class StorageAdmin {
                             + "(bulwark provider evacuate --home " + home.dir() + " " + gone.provider() + ")");
                 }
             }
-            NodeStorage.sites(home, config).stream().filter(s -> s.id().equals(id)).findFirst().ifPresent(site -> {
-                try (var store = site.open()) {
-                    NodeStorage.deleteLeftovers(id, store);
-                } catch (RuntimeException e) {
-                    LOG.warn("site {}: cannot be opened to delete its leftover blobs ({}); any it holds stay there", id, e.getMessage());
-                }
-            });
+            io.bulwark.store.site.Site removed = NodeStorage.sites(home, config).stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+            java.time.Instant quiet = java.time.Instant.now(); // the node is stopped and its lock held: nothing writes
             sites.remove(gone);
             config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());
+            try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database());
+                 var store = removed.open()) {
+                NodeStorage.deleteLeftovers(id, store, NodeStorage.placements(home, metadata, home.policies(config)), quiet);
+            } catch (RuntimeException e) {
+                LOG.warn("site {}: cannot be opened to delete its leftover blobs ({}); any it holds stay there", id, e.getMessage());
+            }
         }
     }
 

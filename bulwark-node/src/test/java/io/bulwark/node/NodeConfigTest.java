@@ -55,7 +55,7 @@ class NodeConfigTest {
     void aPayloadLimitBeyondWhatANodeReadsIsRefused() throws Exception {
         // A limit of 4 GiB would have let a 2.5 GiB body be cut short at 2 GiB and stored as if whole.
         Path f = file(VALID + "limits:\n  maxPayloadBytes: 4294967296\n");
-        assertThatThrownBy(() -> NodeConfig.load(f)).hasMessage(f + ": limits.maxPayloadBytes: at most 2147483638, not 4294967296");
+        assertThatThrownBy(() -> NodeConfig.load(f)).hasMessage(f + ": limits.maxPayloadBytes: at most 2143289344, not 4294967296");
     }
 
     @Test

@@ -132,6 +132,7 @@ class SiteOperationsTest {
         // and no start's sweep will come for a removed site, so the removal deletes it.
         var alphaSite = NodeStorage.sites(home, NodeConfig.read(home.config())).stream().filter(s -> s.id().equals("alpha-1")).findFirst().orElseThrow();
         node.storage().replicas().store("alpha-1").put("0199aaaa-0000-7000-8000-000000000000", new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}));
+        Thread.sleep(3000); // older than the removal by more than S3's second-granular times: not a write in progress
 
         JsonNode removed = api.requestAndApprove("site.remove", Map.of("id", "alpha-1"));
         assertThat(removed.path("state").asText()).as(removed.toString()).isEqualTo("executed");

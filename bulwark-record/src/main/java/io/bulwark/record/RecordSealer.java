@@ -169,7 +169,7 @@ public final class RecordSealer {
         for (int i = 0; i < batch.size(); i++) {
             Prepared p = batch.get(i);
             out.add(new SealedRecord(p.header, p.label, p.residency, p.keyAccess, p.prefix, p.ciphertext, p.afterContent, p.contentDigest,
-                    new SealedRecord.Binding(batch.size(), i, tree.proofs().get(i), signature, true)));
+                    new SealedRecord.Binding(batch.size(), i, tree.proofs().get(i), signature))); // each record its own copies
         }
         return out;
     }

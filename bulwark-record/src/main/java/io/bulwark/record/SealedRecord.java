@@ -92,8 +92,8 @@ public final class SealedRecord {
             this(batchSize, leafIndex, path.stream().map(byte[]::clone).toList(), signature.clone(), true);
         }
 
-        /** Arrays that no one else changes (just read, or made by the sealer): not copied again. */
-        Binding(long batchSize, long leafIndex, List<byte[]> path, byte[] signature, boolean owned) {
+        /** Arrays just read from a record's own copy of its bytes, which no one else holds: not copied again. */
+        private Binding(long batchSize, long leafIndex, List<byte[]> path, byte[] signature, boolean owned) {
             this.batchSize = batchSize;
             this.leafIndex = leafIndex;
             this.path = List.copyOf(path);
