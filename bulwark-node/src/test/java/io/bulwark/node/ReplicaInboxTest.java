@@ -56,6 +56,26 @@ class ReplicaInboxTest {
         return nations.node("FRA").inbox().records(from, List.of(sealed)).getFirst();
     }
 
+    /**
+     * A sealer with DEU's own pinned keys, outside DEU's node (for records DEU's feed would never
+     * send); FRA has accepted its epoch key statement.
+     */
+    private io.bulwark.record.RecordSealer deuSealer() throws Exception {
+        var deuKeys = nations.homes.get("DEU").openKeystore().signing();
+        var fraKem = nations.homes.get("FRA").openKeystore().kem().primary();
+        var deuKem = nations.homes.get("DEU").openKeystore().kem().primary();
+        var epochs = new io.bulwark.record.EpochKeyring(deuKeys, "DEU", "deu-1",
+                n -> Optional.of(n.equals("FRA") ? fraKem : deuKem), Duration.ofHours(1), java.time.Clock.systemUTC());
+        var sealer = new io.bulwark.record.RecordSealer(io.bulwark.label.PolicySet.defaults(), deuKeys, epochs, "DEU", "deu-1",
+                java.time.Clock.systemUTC());
+        sealer.seal(new io.bulwark.record.RecordDraft(io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING,
+                "NATO SECRET//REL TO DEU, FRA"), "", "text/plain", 1), new byte[1]); // makes the epoch key for FRA
+        for (var statement : epochs.statements()) {
+            if (statement.recipientNation().equals("FRA")) nations.node("FRA").inbox().statement(deuAtFra, statement);
+        }
+        return sealer;
+    }
+
     @Test
     void aRecordNotReleasedToThisNationIsRejectedAndStoredNowhere() throws Exception {
         String id = publish("DEU", "NATO SECRET//REL TO DEU, USA");
@@ -108,21 +128,12 @@ class ReplicaInboxTest {
         var held = nations.node("FRA").metadata().find(id).orElseThrow();
 
         // DEU, with its own pinned key, seals a record of its own under the id of USA's record.
-        var deuKeys = nations.homes.get("DEU").openKeystore().signing();
-        var fraKem = nations.homes.get("FRA").openKeystore().kem().primary();
-        var deuKem = nations.homes.get("DEU").openKeystore().kem().primary();
-        var epochs = new io.bulwark.record.EpochKeyring(deuKeys, "DEU", "deu-1",
-                n -> Optional.of(n.equals("FRA") ? fraKem : deuKem), Duration.ofHours(1), java.time.Clock.systemUTC());
-        var sealer = new io.bulwark.record.RecordSealer(io.bulwark.label.PolicySet.defaults(), deuKeys, epochs, "DEU", "deu-1",
-                java.time.Clock.systemUTC());
+        var sealer = deuSealer();
         var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
         byte[] payload = "forged".getBytes(StandardCharsets.UTF_8);
         var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", java.time.Instant.now(),
                 "text/plain", payload.length);
         var forged = sealer.sign(List.of(sealer.prepareRelabel(header, label, "", payload))).getFirst();
-        for (var statement : epochs.statements()) {
-            if (statement.recipientNation().equals("FRA")) nations.node("FRA").inbox().statement(deuAtFra, statement);
-        }
 
         assertThat(deliver(deuAtFra, forged.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .contains("holds a record with this id from USA/usa-1");
@@ -135,20 +146,11 @@ class ReplicaInboxTest {
     @Test
     void twoVersionsOfOneRecordInOneDeliveryStoreTheFirstWhole() throws Exception {
         // DEU, with its own pinned key, sends one id twice in one run, each version sealed apart.
-        var deuKeys = nations.homes.get("DEU").openKeystore().signing();
-        var fraKem = nations.homes.get("FRA").openKeystore().kem().primary();
-        var deuKem = nations.homes.get("DEU").openKeystore().kem().primary();
-        var epochs = new io.bulwark.record.EpochKeyring(deuKeys, "DEU", "deu-1",
-                n -> Optional.of(n.equals("FRA") ? fraKem : deuKem), Duration.ofHours(1), java.time.Clock.systemUTC());
-        var sealer = new io.bulwark.record.RecordSealer(io.bulwark.label.PolicySet.defaults(), deuKeys, epochs, "DEU", "deu-1",
-                java.time.Clock.systemUTC());
+        var sealer = deuSealer();
         var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
         var first = sealer.seal(new io.bulwark.record.RecordDraft(label, "", "text/plain", 5), "first".getBytes(StandardCharsets.UTF_8));
         byte[] other = "other".getBytes(StandardCharsets.UTF_8);
         var second = sealer.sign(List.of(sealer.prepareRelabel(first.header(), label, "", other))).getFirst();
-        for (var statement : epochs.statements()) {
-            if (statement.recipientNation().equals("FRA")) nations.node("FRA").inbox().statement(deuAtFra, statement);
-        }
 
         var outcomes = nations.node("FRA").inbox().records(deuAtFra, List.of(first.encode(), second.encode()));
         assertThat(outcomes.get(0)).isEmpty();
