@@ -195,8 +195,9 @@ public final class Feed {
             } else if (m.state() == RecordState.ACTIVE) {
                 // A label or residency the policies no longer read decides nothing: neither sent nor
                 // withdrawn (a policy file broken for a while must not make peers delete records).
-                if (judged(m).isEmpty()) continue;
-                if (mayHold(peer, m)) {
+                Optional<Judged> judged = judged(m);
+                if (judged.isEmpty()) continue;
+                if (judged.get().releasesTo(peer)) {
                     if (scan.given.contains(id)) continue; // already in this response, as it is now
                     Optional<byte[]> current = read(m);
                     if (current.isEmpty()) { // moved by a relabel or re-seal since it was looked up: take it as it is now
@@ -247,10 +248,14 @@ public final class Feed {
 
     /** Whether a peer may hold a record now: released to its nation, and its storage meets the residency. */
     boolean mayHold(NodeIdentity peer, RecordMetadata m) {
-        return judged(m).map(j -> j.label().releasableTo(peer.nation()) && j.residency().satisfiedBy(peer.storage())).orElse(false);
+        return judged(m).map(j -> j.releasesTo(peer)).orElse(false);
     }
 
-    private record Judged(CompiledLabel label, ResidencyPolicy residency) {}
+    private record Judged(CompiledLabel label, ResidencyPolicy residency) {
+        boolean releasesTo(NodeIdentity peer) {
+            return label.releasableTo(peer.nation()) && residency.satisfiedBy(peer.storage());
+        }
+    }
 
     /**
      * The record's label and residency as this node's policies read them (compiled once, kept); empty
