@@ -177,6 +177,9 @@ final class ApprovalService {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
+    /** The most requests one requester may have pending at once. */
+    static final int MAX_PENDING_PER_REQUESTER = 32;
+
     /** Files a request; nothing happens until it is approved. */
     synchronized Request request(Principal principal, String operation, Map<String, String> parameters) {
         mayRequest(principal);
@@ -197,6 +200,13 @@ final class ApprovalService {
         }
         Map<String, String> canonical = op.check(parameters);
         Instant now = now();
+        long pending = requests.values().stream()
+                .filter(q -> q.requesterIdentity().equals(principal.identity()) && q.state(now) == State.PENDING).count();
+        if (pending >= MAX_PENDING_PER_REQUESTER) {
+            // Every request is kept and rewritten with the file: one operator (or a stolen token) must not bury the officers.
+            throw new Problem(429, "Too many pending requests", "you have " + pending + " requests pending, the most one requester may have; "
+                    + "wait until they are decided or expire (" + expiry.toMinutes() + " minutes after they were filed)");
+        }
         Request r = new Request(UUID.randomUUID().toString(), operation, canonical, HexFormat.of().formatHex(digest(operation, canonical)),
                 Auditor.actor(principal), now, now.plus(expiry), required, List.of(), Optional.empty(), State.PENDING, Optional.empty(),
                 principal.identity());

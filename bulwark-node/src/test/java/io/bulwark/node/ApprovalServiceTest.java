@@ -99,6 +99,22 @@ class ApprovalServiceTest {
     }
 
     @Test
+    void oneRequesterHasAtMostSoManyRequestsPending(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 1);
+        Principal otto = user("otto", Role.OPERATOR);
+        List<ApprovalService.Request> filed = new ArrayList<>();
+        for (int i = 0; i < ApprovalService.MAX_PENDING_PER_REQUESTER; i++) filed.add(s.request(otto, "test.op", Map.of("x", "" + i)));
+        assertThatThrownBy(() -> s.request(otto, "test.op", Map.of("x", "more")))
+                .isInstanceOf(Problem.class).hasMessageContaining("you have 32 requests pending")
+                .extracting(e -> ((Problem) e).status()).isEqualTo(429);
+        s.request(user("oscar", Role.OPERATOR), "test.op", Map.of("x", "other")); // another requester's are his own
+        s.reject(user("olga", Role.OFFICER), filed.getFirst().id(), "no");
+        s.request(otto, "test.op", Map.of("x", "after a decision"));
+        clock.now = clock.now.plus(Duration.ofHours(24)); // all expired
+        s.request(otto, "test.op", Map.of("x", "after expiry"));
+    }
+
+    @Test
     void requestsNameWhatIsWrong(@TempDir Path dir) throws Exception {
         ApprovalService s = service(dir, 1);
         Principal otto = user("otto", Role.OPERATOR);
