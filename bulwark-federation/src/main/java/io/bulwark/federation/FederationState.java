@@ -142,23 +142,10 @@ public final class FederationState implements AutoCloseable {
             }
             int adopted = 0;
             for (String old : earlier) {
-                for (String table : List.of("holdings", "pending_drops")) {
-                    try (PreparedStatement move = c.prepareStatement("UPDATE OR IGNORE " + table + " SET fingerprint = ? WHERE fingerprint = ?");
-                         PreparedStatement rest = c.prepareStatement("DELETE FROM " + table + " WHERE fingerprint = ?")) {
-                        move.setString(1, fingerprint);
-                        move.setString(2, old);
-                        int moved = move.executeUpdate();
-                        if (table.equals("holdings")) adopted += moved;
-                        rest.setString(1, old);
-                        rest.executeUpdate();
-                    }
-                }
-                try (PreparedStatement move = c.prepareStatement("UPDATE OR IGNORE confirmations SET fingerprint = ? "
-                        + "WHERE fingerprint = ? AND confirmed_at IS NULL");
-                     PreparedStatement forget = c.prepareStatement("DELETE FROM peer_identity WHERE fingerprint = ?")) {
-                    move.setString(1, fingerprint);
-                    move.setString(2, old);
-                    move.executeUpdate();
+                adopted += passOn(c, "holdings", "", old, fingerprint);
+                passOn(c, "pending_drops", "", old, fingerprint);
+                passOn(c, "confirmations", " AND confirmed_at IS NULL", old, fingerprint); // those confirmed stay as they were
+                try (PreparedStatement forget = c.prepareStatement("DELETE FROM peer_identity WHERE fingerprint = ?")) {
                     forget.setString(1, old);
                     forget.executeUpdate();
                 }
@@ -175,6 +162,22 @@ public final class FederationState implements AutoCloseable {
             }
             return adopted;
         });
+    }
+
+    /**
+     * Moves a table's rows (those {@code condition} selects) from one fingerprint to another; a row the
+     * new one has already is kept once. Returns how many moved.
+     */
+    private static int passOn(Connection c, String table, String condition, String from, String to) throws SQLException {
+        try (PreparedStatement move = c.prepareStatement("UPDATE OR IGNORE " + table + " SET fingerprint = ? WHERE fingerprint = ?" + condition);
+             PreparedStatement rest = c.prepareStatement("DELETE FROM " + table + " WHERE fingerprint = ?" + condition)) {
+            move.setString(1, to);
+            move.setString(2, from);
+            int moved = move.executeUpdate();
+            rest.setString(1, from);
+            rest.executeUpdate();
+            return moved;
+        }
     }
 
     /**

@@ -387,15 +387,11 @@ final class Operations {
         public String execute(Map<String, String> p) throws Exception {
             String id = check(p).get("id");
             Site site = storage.replicas().site(id).orElseThrow();
-            if (java.nio.file.Files.exists(home.evacuations())) {
-                try (var progress = new io.bulwark.store.site.EvacuationProgress(home.evacuations())) {
-                    int left = progress.pending(site.provider()).size();
-                    if (left > 0) { // replicas an evacuation moved but could not delete there: nothing would delete them after this
-                        throw conflict("id: the evacuation of provider " + site.provider() + " could not delete " + left
-                                + " replica(s) there yet; run it again once the site answers (bulwark request provider-evacuate "
-                                + site.provider() + "); nothing was changed");
-                    }
-                }
+            int left = StorageAdmin.undeletedByEvacuation(home, site.provider());
+            if (left > 0) { // replicas an evacuation moved but could not delete there: nothing would delete them after this
+                throw conflict("id: the evacuation of provider " + site.provider() + " could not delete " + left
+                        + " replica(s) there yet; run it again once the site answers (bulwark request provider-evacuate "
+                        + site.provider() + "); nothing was changed");
             }
             Optional<String> refused = storage.removeSite(id, java.time.Duration.ofSeconds(30), () -> {
                 NodeConfig config = NodeConfig.read(home.config());

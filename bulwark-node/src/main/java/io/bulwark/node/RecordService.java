@@ -273,14 +273,11 @@ public final class RecordService {
         Optional<RecordMetadata> meta = metadata.find(id).filter(m -> m.state() == RecordState.ACTIVE);
         if (meta.isPresent()) {
             CompiledSubject subject = subject(principal);
-            CompiledLabel label;
-            try {
-                label = compiledLabel(meta.get());
-            } catch (io.bulwark.label.LabelError e) {
-                // It permits nobody: a 404 like any other, never a 500 that would tell the caller the id exists.
-                unreadable(meta.get().label().json(), id, e);
-                return Optional.empty();
-            }
+            // A label the policies no longer read permits nobody: a 404 like any other, never a 500
+            // that would tell the caller the id exists.
+            Optional<CompiledLabel> readable = readable(meta.get().label().json(), id);
+            if (readable.isEmpty()) return Optional.empty();
+            CompiledLabel label = readable.get();
             if (!label.permits(subject)) {
                 denied.increment();
                 audit.record(Type.READ_DENIED, Auditor.actor(principal), id, Outcome.DENIED, Map.of("operation", operation,
@@ -412,23 +409,24 @@ public final class RecordService {
 
     /** Whether a stored label permits the subject; a label this node's policies no longer read permits nobody. */
     private boolean permits(String labelJson, CompiledSubject subject, String recordId) {
-        if (unreadableLabels.get(labelJson) != null) return false;
-        try {
-            return compiledLabel(labelJson).permits(subject);
-        } catch (io.bulwark.label.LabelError e) {
-            // A policy changed under stored labels: nobody may see the record, and neither a listing nor
-            // the change log may stop at it.
-            unreadable(labelJson, recordId, e);
-            return false;
-        }
+        return readable(labelJson, recordId).map(label -> label.permits(subject)).orElse(false);
     }
 
-    /** Notes a stored label the policies no longer read; logged once per label, not at every read past it. */
-    private void unreadable(String labelJson, String recordId, io.bulwark.label.LabelError e) {
-        if (unreadableLabels.get(labelJson) != null) return;
-        unreadableLabels.put(labelJson, Boolean.TRUE);
-        LOG.warn("record {}: its label cannot be read under this node's policies ({}); records with it are shown to nobody",
-                recordId, e.getMessage());
+    /**
+     * A stored label, compiled; empty if this node's policies no longer read it (a policy changed
+     * under stored labels): nobody may see such a record, and neither a read, a listing nor the change
+     * log may fail at it. Logged once per label, not at every read past it.
+     */
+    private Optional<CompiledLabel> readable(String labelJson, String recordId) {
+        if (unreadableLabels.get(labelJson) != null) return Optional.empty();
+        try {
+            return Optional.of(compiledLabel(labelJson));
+        } catch (io.bulwark.label.LabelError e) {
+            unreadableLabels.put(labelJson, Boolean.TRUE);
+            LOG.warn("record {}: its label cannot be read under this node's policies ({}); records with it are shown to nobody",
+                    recordId, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** This node's latest change-log position: where a caller that wants only what comes next starts. */

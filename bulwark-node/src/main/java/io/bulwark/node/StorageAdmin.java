@@ -114,32 +114,36 @@ public final class StorageAdmin {
             NodeConfig.SiteConfig gone = sites.stream().filter(s -> s.id().equals(id)).findFirst()
                     .orElseThrow(() -> new Refused("no site " + id + " (bulwark site list)"));
             if (sites.size() == 1) throw new Refused("site " + id + " is the node's only site; add another first");
-            if (java.nio.file.Files.exists(home.evacuations())) {
-                try (var progress = new io.bulwark.store.site.EvacuationProgress(home.evacuations())) {
-                    int left = progress.pending(gone.provider()).size();
-                    if (left > 0) { // replicas an evacuation moved but could not delete there: nothing would delete them after this
-                        throw new Refused("the evacuation of provider " + gone.provider() + " could not delete " + left
-                                + " replica(s) there yet; run it again once the site answers (bulwark provider evacuate --home "
-                                + home.dir() + " " + gone.provider() + "); nothing was changed");
-                    }
-                }
+            int left = undeletedByEvacuation(home, gone.provider());
+            if (left > 0) { // replicas an evacuation moved but could not delete there: nothing would delete them after this
+                throw new Refused("the evacuation of provider " + gone.provider() + " could not delete " + left
+                        + " replica(s) there yet; run it again once the site answers (bulwark provider evacuate --home "
+                        + home.dir() + " " + gone.provider() + "); nothing was changed");
             }
             try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database())) {
-                if (!NodeStorage.placements(home, metadata, home.policies(config)).page(java.util.Set.of(id), "", 1).isEmpty() || holdsLegacyBlobs(home, id)) {
+                var placements = NodeStorage.placements(home, metadata, home.policies(config));
+                if (!placements.page(java.util.Set.of(id), "", 1).isEmpty() || holdsLegacyBlobs(home, id)) {
                     throw new Refused("site " + id + " still holds replicas; evacuate its provider first "
                             + "(bulwark provider evacuate --home " + home.dir() + " " + gone.provider() + ")");
                 }
+                io.bulwark.store.site.Site removed = NodeStorage.sites(home, config).stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+                java.time.Instant quiet = java.time.Instant.now(); // the node is stopped and its lock held: nothing writes
+                sites.remove(gone);
+                config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());
+                try (var store = removed.open()) {
+                    NodeStorage.deleteLeftovers(id, store, placements, quiet);
+                } catch (RuntimeException e) {
+                    LOG.warn("site {}: cannot be opened to delete its leftover blobs ({}); any it holds stay there", id, e.getMessage());
+                }
             }
-            io.bulwark.store.site.Site removed = NodeStorage.sites(home, config).stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
-            java.time.Instant quiet = java.time.Instant.now(); // the node is stopped and its lock held: nothing writes
-            sites.remove(gone);
-            config.withStorage(new NodeConfig.Storage(sites, config.storage().closedProviders())).save(home.config());
-            try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database());
-                 var store = removed.open()) {
-                NodeStorage.deleteLeftovers(id, store, NodeStorage.placements(home, metadata, home.policies(config)), quiet);
-            } catch (RuntimeException e) {
-                LOG.warn("site {}: cannot be opened to delete its leftover blobs ({}); any it holds stay there", id, e.getMessage());
-            }
+        }
+    }
+
+    /** How many replicas an evacuation of the provider moved but could not yet delete there; 0 if none ran. */
+    static int undeletedByEvacuation(NodeHome home, String provider) {
+        if (!java.nio.file.Files.exists(home.evacuations())) return 0;
+        try (var progress = new io.bulwark.store.site.EvacuationProgress(home.evacuations())) {
+            return progress.pending(provider).size();
         }
     }
 

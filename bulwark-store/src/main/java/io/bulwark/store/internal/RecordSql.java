@@ -397,8 +397,7 @@ public final class RecordSql implements AutoCloseable {
      * same transaction as the change: a rolled-back change releases its number unseen, a committed
      * one keeps it forever, and the row lock orders concurrent writers (in PostgreSQL as well), so
      * numbers follow commit order.
-     */
-    /**
+     *
      * @param labelJson         the label the change leaves in force (a retraction: the record's last)
      * @param previousLabelJson of a relabel of an active record, the label it replaces; else null
      */
