@@ -291,9 +291,12 @@ final class NodeStorage implements BlobStore {
         return true;
     }
 
+    /** The size its placements record (they are written with the blob), or a legacy blob's. */
     @Override
-    public boolean exists(String key) {
-        return placements.get(key).isPresent() || legacy().map(s -> s.exists(key)).orElse(false);
+    public java.util.OptionalLong size(String key) {
+        Optional<PlacementIndex.Entry> e = placements.get(key);
+        if (e.isPresent()) return java.util.OptionalLong.of(e.get().ref().size());
+        return legacy().map(s -> s.size(key)).orElse(java.util.OptionalLong.empty());
     }
 
     /**
@@ -580,7 +583,7 @@ final class NodeStorage implements BlobStore {
      * minimum if its replicas on compliant sites that answer span too few providers.
      */
     Status probedStatus() {
-        replicas.sites().forEach(s -> replicas.present(s.id(), "status-probe"));
+        replicas.sites().forEach(s -> replicas.probe(s.id()));
         List<String> under = new ArrayList<>();
         String after = "";
         for (List<PlacementIndex.Entry> page; !(page = placements.page(java.util.Set.of(), after, 256)).isEmpty(); ) {
@@ -589,7 +592,7 @@ final class NodeStorage implements BlobStore {
                 long live = e.placements().entrySet().stream()
                         .flatMap(p -> replicas.site(p.getKey()).stream()
                                 .filter(s -> e.residency().violation(s.jurisdiction(), s.operator()).isEmpty())
-                                .filter(s -> replicas.present(s.id(), p.getValue().key())))
+                                .filter(s -> replicas.present(s.id(), p.getValue())))
                         .map(Site::provider).distinct().count();
                 if (live < e.residency().providers()) {
                     under.add(e.recordId() + ": " + live + " of " + e.residency().providers() + " providers answer");

@@ -114,8 +114,17 @@ public interface BlobStore extends AutoCloseable {
         keys.forEach(this::delete);
     }
 
+    /**
+     * The size in bytes of the blob stored under the key, or empty if there is none. Asks the store's
+     * own record of the blob (a file's length, an object's {@code Content-Length}): a replica cut short
+     * shows here without being read.
+     */
+    java.util.OptionalLong size(String key);
+
     /** Whether a blob is stored under the key. */
-    boolean exists(String key);
+    default boolean exists(String key) {
+        return size(key).isPresent();
+    }
 
     /**
      * Every stored blob, in no particular order, for sweeping. Partial writes are not listed. The

@@ -284,7 +284,20 @@ public abstract class BlobStoreContractTest {
         void anAbsentBlobIsEmptyAndDoesNotExist() {
             assertThat(blobs.open("nothing")).isEmpty();
             assertThat(blobs.exists("nothing")).isFalse();
+            assertThat(blobs.size("nothing")).isEmpty();
             assertThat(blobs.delete("nothing")).isFalse();
+        }
+
+        @Test
+        void sizeIsWhatWasStored() {
+            blobs.put("small", new ByteArrayInputStream(bytes(10)));
+            blobs.put("large", new ByteArrayInputStream(bytes(300_000)));
+            blobs.put("empty", InputStream.nullInputStream());
+            assertThat(blobs.size("small")).hasValue(10);
+            assertThat(blobs.size("large")).hasValue(300_000);
+            assertThat(blobs.size("empty")).hasValue(0);
+            blobs.put("small", new ByteArrayInputStream(bytes(7)));
+            assertThat(blobs.size("small")).as("after a replace").hasValue(7);
         }
 
         @Test

@@ -549,6 +549,12 @@ final class BlobPack implements AutoCloseable {
         return locate(key, keyHash.applyAsLong(key)).isPresent();
     }
 
+    /** The size of the packed blob under the key, from its record's header. */
+    java.util.OptionalLong size(String key) throws IOException {
+        return locate(key, keyHash.applyAsLong(key)).map(k -> java.util.OptionalLong.of(k.record().size()))
+                .orElse(java.util.OptionalLong.empty());
+    }
+
     /** Deletes the packed blob under the key (not forced: a power cut may undo it, leaving an orphan). */
     boolean delete(String key) throws IOException {
         List<Packed> gone = unindex(key);

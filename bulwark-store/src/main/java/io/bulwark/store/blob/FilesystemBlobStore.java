@@ -339,6 +339,20 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
+    public java.util.OptionalLong size(String key) {
+        Path path = pathOf(key);
+        try {
+            java.util.OptionalLong packed = pack.size(key);
+            if (packed.isPresent()) return packed;
+            return java.util.OptionalLong.of(Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).size());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.OptionalLong.empty();
+        } catch (IOException e) {
+            throw new StoreException("could not look up blob " + Checks.quote(key) + " in " + root, e);
+        }
+    }
+
+    @Override
     public Stream<BlobEntry> list() {
         Stream<BlobEntry> entries;
         try {

@@ -358,7 +358,7 @@ public final class Evacuation {
         // (repair keeps them on purpose), and the sources are deleted on the strength of this count.
         Set<String> answering = new HashSet<>();
         rest.forEach((site, r) -> {
-            if (replicas.present(site, r.key())) answering.add(site);
+            if (replicas.present(site, r)) answering.add(site);
         });
         int need = policy.providers() - compliantProviders(policy, answering).size();
         SortedMap<String, BlobRef> next = new TreeMap<>(rest);

@@ -90,7 +90,7 @@ public final class Repair {
         SortedMap<String, BlobRef> live = new TreeMap<>();
         e.placements().forEach((id, ref) -> replicas.site(id)
                 .filter(s -> policy.violation(s.jurisdiction(), s.operator()).isEmpty())
-                .filter(s -> replicas.present(id, ref.key()))
+                .filter(s -> replicas.present(id, ref))
                 .ifPresent(s -> live.put(id, ref)));
         Set<String> liveProviders = live.keySet().stream().map(id -> replicas.site(id).orElseThrow().provider()).collect(Collectors.toSet());
         int need = policy.providers() - liveProviders.size();

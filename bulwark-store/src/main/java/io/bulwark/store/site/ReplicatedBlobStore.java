@@ -8,6 +8,8 @@ import io.bulwark.store.ResidencyPolicy;
 import io.bulwark.store.StoreException;
 import io.bulwark.store.internal.Checks;
 import io.bulwark.store.internal.VerifyingInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -60,6 +62,8 @@ import java.util.stream.Collectors;
  * sites. Thread-safe.
  */
 public final class ReplicatedBlobStore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedBlobStore.class);
 
     /** The outcome of a {@link #put}. */
     public sealed interface PutResult permits Stored, Placement.Refused {
@@ -569,17 +573,40 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         }
     }
 
-    /** Whether the site answers that it holds the blob; {@code false} if it is down or does not answer. */
-    public boolean present(String siteId, String key) {
+    /**
+     * Whether the site answers that it holds the replica whole: a blob under its key of the size the
+     * placement records. {@code false} if the site is down or does not answer, and for a replica cut
+     * short or grown (a partial copy, a damaged disk), which must not count towards a minimum that
+     * decides whether another replica may be deleted. A replica of the right size whose bytes rotted
+     * is caught when it is read or copied (its SHA-256 is checked then), not here.
+     */
+    public boolean present(String siteId, BlobRef ref) {
         BlobStore store = view.stores().get(siteId);
         if (!health.isUp(siteId) || store == null) return false;
         try {
-            boolean present = store.exists(key);
+            java.util.OptionalLong size = store.size(ref.key());
             health.succeeded(siteId);
-            return present;
+            if (size.isPresent() && size.getAsLong() != ref.size()) {
+                LOG.warn("site {}: blob {} holds {} bytes, its placement records {}; not counted as a replica",
+                        siteId, ref.key(), size.getAsLong(), ref.size());
+                return false;
+            }
+            return size.isPresent();
         } catch (StoreException e) {
             health.failed(siteId);
             return false;
+        }
+    }
+
+    /** Asks the site whether it answers, for its health: a look-up of a key no blob has. */
+    public void probe(String siteId) {
+        BlobStore store = view.stores().get(siteId);
+        if (!health.isUp(siteId) || store == null) return;
+        try {
+            store.exists("status-probe");
+            health.succeeded(siteId);
+        } catch (StoreException e) {
+            health.failed(siteId);
         }
     }
 

@@ -55,8 +55,8 @@ class DefaultPutCopyTest extends BlobStoreContractTest {
             }
 
             @Override
-            public boolean exists(String key) {
-                return real.exists(key);
+            public java.util.OptionalLong size(String key) {
+                return real.size(key);
             }
 
             @Override

@@ -269,6 +269,30 @@ class EvacuationTest {
     }
 
     @Test
+    void aReplicaCutShortDoesNotCountAsAReplica() throws IOException {
+        publish(replicas, "rec-1", new ResidencyPolicy(Set.of(), Set.of(), 2), 100);
+        PlacementIndex.Entry before = index.get("rec-1").orElseThrow();
+        String other = before.placements().keySet().stream().filter(s -> !s.equals(ALPHA)).findFirst().orElseThrow();
+        BlobStore there = replicas.store(other);
+        there.delete(before.ref().key());
+        there.put(before.ref().key(), new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(contents.get("rec-1"), 60))); // a partial copy under its key
+
+        assertThat(replicas.present(other, before.ref())).isFalse();
+        assertThat(replicas.present(ALPHA, before.ref())).isTrue();
+        Evacuation.Report report;
+        try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+            report = new Evacuation(replicas, index, file, 1, p -> { }).run("alpha");
+        }
+        assertThat(report.alreadyElsewhere()).as("the short replica does not make the record already elsewhere").isZero();
+        // Two providers are needed, the short one does not count, and only home is left to copy to.
+        assertThat(report.impossible()).extracting(EvacuationProgress.Done::recordId).containsExactly("rec-1");
+        assertThat(index.get("rec-1").orElseThrow().placements()).containsKey(ALPHA);
+        try (InputStream in = replicas.store(ALPHA).open(before.ref().key()).orElseThrow()) {
+            assertThat(in.readAllBytes()).as("alpha's whole replica was kept").isEqualTo(contents.get("rec-1"));
+        }
+    }
+
+    @Test
     void sourcesThatCannotBeDeletedLeaveTheEvacuationIncompleteAndTheNextRunDeletesThem() throws IOException {
         List<String> ids = publishInitial(12);
         WrappedBlobStore alphaStore = (WrappedBlobStore) replicas.store(ALPHA);

@@ -49,9 +49,10 @@ final class MemoryBlobStore implements BlobStore {
     }
 
     @Override
-    public boolean exists(String key) {
+    public java.util.OptionalLong size(String key) {
         if (failing) throw new StoreException("could not look up blob \"" + key + "\": site down");
-        return blobs.containsKey(key);
+        byte[] b = blobs.get(key);
+        return b == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(b.length);
     }
 
     @Override

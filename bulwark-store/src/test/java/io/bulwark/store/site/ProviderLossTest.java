@@ -153,4 +153,25 @@ class ProviderLossTest {
                 assertThat(s).endsWith("no replica answers; it can be restored only when a site holding one is back"));
         assertThat(report.repaired()).isEqualTo(1); // "both": alpha answers, home (FRA) gets a copy
     }
+
+    @Test
+    void repairRestoresAReplicaCutShort() throws IOException {
+        ResidencyPolicy two = new ResidencyPolicy(Set.of(), Set.of(), 2);
+        publish("short", two);
+        PlacementIndex.Entry before = index.get("short").orElseThrow();
+        String cut = before.placements().firstKey();
+        String whole = before.placements().lastKey();
+        io.bulwark.store.BlobStore there = replicas.store(cut);
+        there.delete(before.ref().key());
+        there.put(before.ref().key(), new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(contents.get("short"), 10)));
+
+        Repair.Report report = new Repair(replicas, index).run();
+
+        assertThat(report.repaired()).as("the replica cut short does not count towards the minimum").isEqualTo(1);
+        PlacementIndex.Entry after = index.get("short").orElseThrow();
+        long wholeReplicas = after.placements().entrySet().stream().filter(p -> replicas.present(p.getKey(), p.getValue())).count();
+        assertThat(wholeReplicas).as(after.placements() + " hold two whole replicas").isEqualTo(2);
+        assertThat(replicas.present(whole, after.ref())).isTrue();
+        assertThat(read("short")).isEqualTo(contents.get("short"));
+    }
 }

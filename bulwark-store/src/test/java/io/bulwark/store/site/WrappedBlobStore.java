@@ -59,8 +59,8 @@ final class WrappedBlobStore implements BlobStore {
     }
 
     @Override
-    public boolean exists(String key) {
-        return real.exists(key);
+    public java.util.OptionalLong size(String key) {
+        return real.size(key);
     }
 
     @Override

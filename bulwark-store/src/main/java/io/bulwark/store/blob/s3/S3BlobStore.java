@@ -251,24 +251,29 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
-    public boolean exists(String key) {
+    public java.util.OptionalLong size(String key) {
         String object = objectOf(key);
         try {
-            return headExists(object);
+            return head(object);
         } catch (SdkException e) {
             throw new StoreException("could not look up blob " + Checks.quote(key) + " in " + where, e);
         }
     }
 
     private boolean headExists(String object) {
+        return head(object).isPresent();
+    }
+
+    private java.util.OptionalLong head(String object) {
         try {
-            s3.headObject(b -> b.bucket(bucket).key(object));
-            return true;
+            Long length = s3.headObject(b -> b.bucket(bucket).key(object)).contentLength();
+            if (length == null) throw new StoreException("the object " + Checks.quote(object) + " in " + where + " has no Content-Length");
+            return java.util.OptionalLong.of(length);
         } catch (NoSuchKeyException e) {
-            return false;
+            return java.util.OptionalLong.empty();
         } catch (S3Exception e) {
             // HEAD has no body, so a missing object is a bare 404 rather than NoSuchKey.
-            if (e.statusCode() == 404) return false;
+            if (e.statusCode() == 404) return java.util.OptionalLong.empty();
             throw e;
         }
     }
