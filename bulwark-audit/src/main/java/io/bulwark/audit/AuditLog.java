@@ -67,6 +67,8 @@ public final class AuditLog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final int MAX_BATCH = 1024;
+    /** Appends queued beyond this wait for the writer (about a second of its work): the queue never fills the heap. */
+    private static final int MAX_QUEUED = 16 * MAX_BATCH;
 
     private sealed interface Write {}
 
@@ -152,9 +154,8 @@ public final class AuditLog implements AutoCloseable {
             }
             w = AuditDb.connect(this.file, false);
             AuditDb.migrate(w, this.file);
-            List<SignedTreeHead> heads = AuditDb.treeHeads(w);
+            this.latestHead = AuditDb.latestTreeHead(w);
             w.commit();
-            this.latestHead = heads.isEmpty() ? Optional.empty() : Optional.of(heads.getLast());
             if (latestHead.isPresent()) {
                 // The entries are checked against this head's root below; a head whose signature is not this
                 // node's (a forged one that matches rewritten entries) would otherwise be extended and signed.
@@ -179,7 +180,7 @@ public final class AuditLog implements AutoCloseable {
         this.writer = w;
         this.reader = r;
         this.committed = new Committed(frontier.size(), frontier.root());
-        this.committer = new GroupCommitter<>("bulwark-audit-writer " + this.file.getFileName(), MAX_BATCH, commitDelay, this::commit);
+        this.committer = new GroupCommitter<>("bulwark-audit-writer " + this.file.getFileName(), MAX_BATCH, MAX_QUEUED, commitDelay, this::commit);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("bulwark-audit-signer").daemon(true).factory());
         if (signInterval.isPositive()) {

@@ -60,47 +60,48 @@ public final class AuditVerifier {
     }
 
     private static AuditVerification verify(Connection c, List<HybridPublicSigningKey> keys) throws SQLException {
-        List<SignedTreeHead> heads = AuditDb.treeHeads(c);
-        Walk walk = new Walk(heads, keys);
-        Optional<Tampered> bad = walk.checkHeads();
-        if (bad.isPresent()) {
-            return bad.get();
-        }
-        try (Statement s = c.createStatement()) {
-            s.setFetchSize(4096);
-            try (ResultSet rs = s.executeQuery("SELECT idx, leaf, leaf_hash FROM audit_entry ORDER BY idx")) {
-                while (rs.next()) {
-                    bad = walk.entry(rs.getLong(1), rs.getBytes(2), rs.getBytes(3));
-                    if (bad.isPresent()) {
-                        return bad.get();
+        // The heads are read beside the entries, not loaded first: a log signs one a second while it grows.
+        try (AuditDb.TreeHeads heads = new AuditDb.TreeHeads(c)) {
+            Walk walk = new Walk(heads, keys);
+            Optional<Tampered> bad = walk.checkHeads();
+            if (bad.isPresent()) {
+                return bad.get();
+            }
+            try (Statement s = c.createStatement()) {
+                s.setFetchSize(4096);
+                try (ResultSet rs = s.executeQuery("SELECT idx, leaf, leaf_hash FROM audit_entry ORDER BY idx")) {
+                    while (rs.next()) {
+                        bad = walk.entry(rs.getLong(1), rs.getBytes(2), rs.getBytes(3));
+                        if (bad.isPresent()) {
+                            return bad.get();
+                        }
                     }
                 }
             }
+            return walk.finish();
         }
-        return walk.finish();
     }
 
     /** One pass over the entries in index order. */
     private static final class Walk {
-        private final List<SignedTreeHead> heads;
+        private final AuditDb.TreeHeads heads;
         private final List<HybridPublicSigningKey> keys;
         private final Frontier tree = new Frontier();
         /** The indexes some leaf claims: n bits, 125 KB per million entries (tracked below 2^31). */
         private final BitSet claimed = new BitSet();
         private final Frontier.NodeSink ignore = (level, index, hash) -> { };
-        private int nextHead;
         private long goodHeadSize;
         private long expected;
         /** The first entry that claims another index; classified once we know who claims its own. */
         private long misplaced = -1;
         private long misplacedClaim;
 
-        Walk(List<SignedTreeHead> heads, List<HybridPublicSigningKey> keys) {
+        Walk(AuditDb.TreeHeads heads, List<HybridPublicSigningKey> keys) {
             this.heads = heads;
             this.keys = keys;
         }
 
-        Optional<Tampered> entry(long idx, byte[] leaf, byte[] leafHash) {
+        Optional<Tampered> entry(long idx, byte[] leaf, byte[] leafHash) throws SQLException {
             if (misplaced >= 0) {
                 claim(idx, leaf); // only gathering who claims what, to classify the misplaced entry
                 return Optional.empty();
@@ -149,9 +150,9 @@ public final class AuditVerifier {
         }
 
         /** Checks every head whose size the walk has just reached. */
-        Optional<Tampered> checkHeads() {
-            while (nextHead < heads.size() && heads.get(nextHead).treeSize() == tree.size()) {
-                SignedTreeHead head = heads.get(nextHead++);
+        Optional<Tampered> checkHeads() throws SQLException {
+            while (heads.peek().filter(h -> h.treeSize() == tree.size()).isPresent()) {
+                SignedTreeHead head = heads.take();
                 byte[] root = tree.root();
                 if (!MessageDigest.isEqual(root, head.rootHash())) {
                     return bad(Tampering.ROOT_MISMATCH, goodHeadSize, "the tree head at size " + head.treeSize()
@@ -170,7 +171,7 @@ public final class AuditVerifier {
             return Optional.empty();
         }
 
-        AuditVerification finish() {
+        AuditVerification finish() throws SQLException {
             if (misplaced >= 0) {
                 boolean elsewhere = misplaced < Integer.MAX_VALUE && claimed.get((int) misplaced);
                 return elsewhere
@@ -179,12 +180,12 @@ public final class AuditVerifier {
                         : new Tampered(Tampering.DELETED, misplaced, "no entry claims index " + misplaced
                                 + "; the entry stored there claims " + misplacedClaim);
             }
-            if (nextHead < heads.size()) {
-                SignedTreeHead head = heads.getLast();
+            if (heads.peek().isPresent()) {
+                SignedTreeHead head = heads.last().orElseThrow();
                 return new Tampered(Tampering.DELETED, tree.size(), "the tree head at size " + head.treeSize()
                         + " covers entries up to " + (head.treeSize() - 1) + " but only " + tree.size() + " are stored");
             }
-            return new Intact(tree.size(), goodHeadSize, heads.size());
+            return new Intact(tree.size(), goodHeadSize, heads.taken());
         }
 
         private static Optional<Tampered> bad(Tampering kind, long index, String detail) {

@@ -11,8 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.sqlite.SQLiteConfig;
 
@@ -98,16 +96,69 @@ public final class AuditDb {
         c.commit();
     }
 
-    /** Every tree head, smallest tree first. */
-    public static List<SignedTreeHead> treeHeads(Connection c) throws SQLException {
-        List<SignedTreeHead> heads = new ArrayList<>();
+    /** The tree head of the largest tree, if any: a log signs one a second while it grows, so the others are never loaded whole. */
+    public static java.util.Optional<SignedTreeHead> latestTreeHead(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tree_size, root_hash, timestamp_ms, signature FROM audit_tree_head ORDER BY tree_size")) {
-            while (rs.next()) {
-                heads.add(head(rs));
+             ResultSet rs = s.executeQuery("SELECT tree_size, root_hash, timestamp_ms, signature FROM audit_tree_head ORDER BY tree_size DESC LIMIT 1")) {
+            return rs.next() ? java.util.Optional.of(head(rs)) : java.util.Optional.empty();
+        }
+    }
+
+    /** Every tree head, smallest tree first, read as the caller goes. */
+    public static final class TreeHeads implements AutoCloseable {
+        private final Statement statement;
+        private final ResultSet rows;
+        private SignedTreeHead next;
+        private SignedTreeHead last;
+        private int taken;
+
+        public TreeHeads(Connection c) throws SQLException {
+            statement = c.createStatement();
+            try {
+                statement.setFetchSize(256);
+                rows = statement.executeQuery("SELECT tree_size, root_hash, timestamp_ms, signature FROM audit_tree_head ORDER BY tree_size");
+                advance();
+            } catch (SQLException | RuntimeException e) {
+                statement.close();
+                throw e;
             }
         }
-        return heads;
+
+        /** The next head, not taken yet. */
+        public java.util.Optional<SignedTreeHead> peek() {
+            return java.util.Optional.ofNullable(next);
+        }
+
+        public SignedTreeHead take() throws SQLException {
+            SignedTreeHead h = java.util.Objects.requireNonNull(next, "no head left");
+            last = h;
+            taken++;
+            advance();
+            return h;
+        }
+
+        /** How many heads were taken. */
+        public int taken() {
+            return taken;
+        }
+
+        /** The last head of all, reading past those not taken. */
+        public java.util.Optional<SignedTreeHead> last() throws SQLException {
+            while (next != null) {
+                last = next;
+                advance();
+            }
+            return java.util.Optional.ofNullable(last);
+        }
+
+        private void advance() throws SQLException {
+            next = rows.next() ? head(rows) : null;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            statement.close();
+        }
     }
 
     public static SignedTreeHead head(ResultSet rs) throws SQLException {

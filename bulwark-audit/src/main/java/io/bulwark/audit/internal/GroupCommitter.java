@@ -23,6 +23,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
     public static final class Pending<T> {
         private final T item;
         private final CompletableFuture<Object> future = new CompletableFuture<>();
+        private final long queuedAt = System.nanoTime();
         private Object result;
 
         private Pending(T item) {
@@ -48,6 +49,8 @@ public final class GroupCommitter<T> implements AutoCloseable {
     private final long lingerNanos;
     private final BatchHandler<T> handler;
     private final LinkedBlockingQueue<Pending<T>> queue = new LinkedBlockingQueue<>();
+    /** Writes queued and not yet committed, at most this many: callers that do not wait for the commit wait here instead, not in the heap. */
+    private final java.util.concurrent.Semaphore capacity;
     private final Pending<T> stop = new Pending<>(null);
     private final Thread writer;
     private boolean closed;
@@ -55,24 +58,40 @@ public final class GroupCommitter<T> implements AutoCloseable {
     /**
      * @param linger how long the writer waits after the first write of a batch for more to arrive:
      *               fewer, larger commits (fewer fsyncs competing with the caller's own) for callers
-     *               that do not wait for the commit; zero commits at once
+     *               that do not wait for the commit; zero commits at once. Only a batch that is not
+     *               yet full waits, and only until its first write has waited this long: a writer that
+     *               is behind commits full batches back to back
+     * @param maxQueued writes queued and not yet committed at most; {@link #submit} waits for room
+     *                  beyond that, so a writer that falls behind slows its callers rather than
+     *                  filling memory with their writes (and a crash loses at most this many)
      */
-    public GroupCommitter(String name, int maxBatch, java.time.Duration linger, BatchHandler<T> handler) {
+    public GroupCommitter(String name, int maxBatch, int maxQueued, java.time.Duration linger, BatchHandler<T> handler) {
+        if (maxBatch < 1 || maxQueued < maxBatch) throw new IllegalArgumentException("need 1 <= maxBatch <= maxQueued");
         this.maxBatch = maxBatch;
+        this.capacity = new java.util.concurrent.Semaphore(maxQueued);
         this.lingerNanos = linger.toNanos();
         this.handler = handler;
         // A platform thread: it lives as long as the log and spends its time in native SQLite calls.
         this.writer = Thread.ofPlatform().name(name).daemon(true).start(this::run);
     }
 
-    /** Queues a write; the future completes after its transaction commits, or exceptionally. */
-    public synchronized CompletableFuture<Object> submit(T item) {
-        if (closed) {
-            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+    /**
+     * Queues a write, first waiting for room if {@code maxQueued} writes are queued; the future
+     * completes after its transaction commits, or exceptionally.
+     */
+    public CompletableFuture<Object> submit(T item) {
+        capacity.acquireUninterruptibly(); // given back when the write's batch has committed or failed
+        synchronized (this) {
+            if (closed) {
+                capacity.release();
+                return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+            }
+            Pending<T> p = new Pending<>(item);
+            queue.add(p);
+            // A full batch is waiting: a lingering writer need not wait any longer.
+            if (queue.size() >= maxBatch - 1) java.util.concurrent.locks.LockSupport.unpark(writer);
+            return p.future;
         }
-        Pending<T> p = new Pending<>(item);
-        queue.add(p);
-        return p.future;
     }
 
     /** Commits what is queued, then stops the writer. */
@@ -108,8 +127,10 @@ public final class GroupCommitter<T> implements AutoCloseable {
             } catch (InterruptedException e) {
                 continue; // nobody interrupts the writer on purpose; close() queues the stop marker
             }
-            if (lingerNanos > 0 && batch.getFirst() != stop) {
-                java.util.concurrent.locks.LockSupport.parkNanos(lingerNanos); // an interrupt only shortens it
+            Pending<T> first = batch.getFirst();
+            long wait = first.queuedAt + lingerNanos - System.nanoTime();
+            if (lingerNanos > 0 && first != stop && wait > 0 && queue.size() < maxBatch - 1) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait); // submit wakes it early once a batch is full
             }
             queue.drainTo(batch, maxBatch - 1);
             boolean stopping = batch.remove(stop);
@@ -128,9 +149,11 @@ public final class GroupCommitter<T> implements AutoCloseable {
             handler.commit(batch);
         } catch (Exception | Error e) {
             LOG.error("a batch of {} audit writes was rolled back", batch.size(), e);
+            capacity.release(batch.size());
             batch.forEach(p -> p.future.completeExceptionally(e));
             return;
         }
+        capacity.release(batch.size());
         batch.forEach(p -> p.future.complete(p.result));
     }
 }
