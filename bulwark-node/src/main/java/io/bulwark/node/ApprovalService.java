@@ -201,7 +201,7 @@ final class ApprovalService {
         Map<String, String> canonical = op.check(parameters);
         Instant now = now();
         long pending = requests.values().stream()
-                .filter(q -> q.requesterIdentity().equals(principal.identity()) && q.state(now) == State.PENDING).count();
+                .filter(q -> same(q.requesterIdentity(), q.requester(), principal) && q.state(now) == State.PENDING).count();
         if (pending >= MAX_PENDING_PER_REQUESTER) {
             // Every request is kept and rewritten with the file: one operator (or a stolen token) must not bury the officers.
             throw new Problem(429, "Too many pending requests", "you have " + pending + " requests pending, the most one requester may have; "

@@ -178,6 +178,21 @@ class ApprovalServiceTest {
     }
 
     @Test
+    void aFileFromBeforeIdentitiesWereKeptStillTakesRequests(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 1);
+        s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        Path file = dir.resolve("approvals.json");
+        String before = java.nio.file.Files.readString(file);
+        String old = before.replaceAll(",?\\s*\"requesterIdentity\"\\s*:\\s*\"[^\"]*\"", "");
+        assertThat(old).as("the file as nodes wrote it before identities were kept").isNotEqualTo(before).doesNotContain("requesterIdentity");
+        java.nio.file.Files.writeString(file, old);
+
+        ApprovalService restarted = service(dir, 1);
+        assertThat(restarted.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "2")).state()).isEqualTo(ApprovalService.State.PENDING);
+        assertThat(restarted.request(user("anna", Role.OPERATOR), "test.op", Map.of("x", "3")).state()).isEqualTo(ApprovalService.State.PENDING);
+    }
+
+    @Test
     void parametersChangedInTheFileAfterApprovalAreNotExecuted(@TempDir Path dir) throws Exception {
         ApprovalService s = service(dir, 2);
         var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
