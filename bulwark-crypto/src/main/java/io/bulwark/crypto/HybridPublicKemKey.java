@@ -64,8 +64,17 @@ public final class HybridPublicKemKey {
                     + ENCODED_LENGTH + " bytes, found " + encoded.length);
         }
         PublicKey pq = component(in, Component.ML_KEM_768);
+        int x25519At = in.position();
         PublicKey classical = component(in, Component.X25519);
         in.end();
+        // The key factories take keys no one can encapsulate to; a peer's such key would fail every
+        // record released to its nation at sealing time, so it is refused here, where it arrives.
+        if (!HybridKemScheme.mlKemUsable(pq)) {
+            throw in.errorAt(2, "not a usable ML-KEM-768 public key (FIPS 203 encapsulation key check)");
+        }
+        if (!HybridKemScheme.x25519Usable(classical)) {
+            throw in.errorAt(x25519At, "not a usable X25519 public key (a small-order point: no shared secret can be agreed with it)");
+        }
         return new HybridPublicKemKey(encoded.clone(), pq, classical);
     }
 

@@ -166,6 +166,24 @@ class HybridKemTest {
                 .isInstanceOf(InvalidEncodingException.class).hasMessageContaining("(0x0101) where");
     }
 
+    @Test
+    void aPublicKeyNoOneCanEncapsulateToIsRefusedWhenParsed() throws Exception {
+        byte[] encoded = ALICE.primary().encode();
+        int x25519At = HybridPublicKemKey.ENCODED_LENGTH - 32;
+        // A small-order X25519 point (u = 0): key agreement with it fails.
+        byte[] smallOrder = encoded.clone();
+        Arrays.fill(smallOrder, x25519At, smallOrder.length, (byte) 0);
+        assertThatThrownBy(() -> HybridPublicKemKey.parse(smallOrder))
+                .isInstanceOf(InvalidEncodingException.class)
+                .hasMessage("hybrid public KEM key at byte " + x25519At + ": not a usable X25519 public key (a small-order point: no shared secret can be agreed with it)");
+        // An ML-KEM-768 key whose coefficients are not reduced modulo q (FIPS 203's encapsulation key check).
+        byte[] unreduced = encoded.clone();
+        Arrays.fill(unreduced, 2, 2 + 384 * 3, (byte) 0xff);
+        assertThatThrownBy(() -> HybridPublicKemKey.parse(unreduced))
+                .isInstanceOf(InvalidEncodingException.class)
+                .hasMessage("hybrid public KEM key at byte 2: not a usable ML-KEM-768 public key (FIPS 203 encapsulation key check)");
+    }
+
     private static byte[] filled(int length, int value) {
         byte[] bytes = new byte[length];
         Arrays.fill(bytes, (byte) value);

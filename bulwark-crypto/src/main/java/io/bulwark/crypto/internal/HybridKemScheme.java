@@ -56,10 +56,37 @@ public final class HybridKemScheme {
     public record Parsed(KeyId keyId, byte[] mlKem768, byte[] x25519) {
     }
 
+    /** Whether an encapsulation to the key succeeds: the JDK checks FIPS 203's encapsulation key rule only then. */
+    public static boolean mlKemUsable(PublicKey mlKem768) {
+        try {
+            Jca.kem("ML-KEM").newEncapsulator(mlKem768, Jca.random()).encapsulate();
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Whether an encapsulation to the key succeeds: a small-order point fails the key agreement. */
+    public static boolean x25519Usable(PublicKey x25519) {
+        try {
+            Jca.kem("DHKEM").newEncapsulator(x25519, Jca.random()).encapsulate();
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
     public static Encapsulated encapsulate(PublicKey mlKem768, PublicKey x25519, byte[] rawMlKem768, byte[] rawX25519,
                                            KeyId keyId) throws GeneralSecurityException {
-        KEM.Encapsulated pq = Jca.kem("ML-KEM").newEncapsulator(mlKem768, Jca.random()).encapsulate();
-        KEM.Encapsulated classical = Jca.kem("DHKEM").newEncapsulator(x25519, Jca.random()).encapsulate();
+        KEM.Encapsulated pq;
+        KEM.Encapsulated classical;
+        try {
+            pq = Jca.kem("ML-KEM").newEncapsulator(mlKem768, Jca.random()).encapsulate();
+            classical = Jca.kem("DHKEM").newEncapsulator(x25519, Jca.random()).encapsulate();
+        } catch (java.security.ProviderException e) {
+            // The JDK's DHKEM reports a small-order X25519 key so; outside bytes cause checked exceptions here.
+            throw new java.security.InvalidKeyException("cannot encapsulate to this key: " + e.getMessage(), e);
+        }
         byte[] k1 = pq.key().getEncoded();
         byte[] k2 = classical.key().getEncoded();
         try {
