@@ -352,6 +352,9 @@ class SpifLoadingTest {
         expect(s -> s.id = "not-an-oid", "SPIF/securityPolicyId/@id", "'not-an-oid' is not an object identifier");
         expect(s -> s.name = " ", "SPIF/securityPolicyId", "the attribute name is required");
         expect(s -> s.classification("LOW").lacv = "-1", "securityClassification[name=LOW]/@lacv", "is not a non-negative integer");
+        // The largest int marks "no clearance under this policy satisfies the label": a level there would pass it.
+        expect(s -> s.classification("LOW").hierarchy = "2147483647", "securityClassification[name=LOW]/@hierarchy",
+                "'2147483647' is too large (at most 2147483646)");
         expect(s -> s.tagSet("Caveats").type = "bogus", "securityCategoryTagSet[name=Caveats]/securityCategoryTag/@tagType",
                 "tagType is one of restrictive, permissive, enumerated, tagType7, not 'bogus'");
         expect(s -> s.classifications.clear(), "SPIF/securityClassifications", "a policy needs at least one securityClassification");

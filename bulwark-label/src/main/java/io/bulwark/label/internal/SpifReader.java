@@ -217,6 +217,11 @@ public final class SpifReader {
                 String path = "securityClassification[name=" + name + "]";
                 int lacv = intAttr(c, "lacv", path);
                 int hierarchy = intAttr(c, "hierarchy", path);
+                if (hierarchy == Integer.MAX_VALUE) {
+                    // Reserved: the access decision marks a policy that cannot satisfy a label with it, so
+                    // no clearance may reach it.
+                    throw error(path + "/@hierarchy", "'" + hierarchy + "' is too large (at most " + (Integer.MAX_VALUE - 1) + ")");
+                }
                 if (!names.add(name)) throw error(path, "duplicate classification name");
                 if (!lacvs.add(lacv)) throw error(path, "duplicate classification lacv " + lacv);
                 if (!hierarchies.add(hierarchy)) throw error(path, "duplicate classification hierarchy " + hierarchy);
