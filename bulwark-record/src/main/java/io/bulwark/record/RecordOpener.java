@@ -38,7 +38,14 @@ public final class RecordOpener {
     private final String ownNation;
     private final Supplier<KemKeyset> ownKeys;
     private final OriginKeys origins;
-    private final Map<KeyId, AeadKey> epochKeys = new ConcurrentHashMap<>();
+    /**
+     * Epoch keys by the origin that announced them and their id: an origin's key access entries open
+     * only that origin's records. Keyed by id alone, another pinned origin could copy them and the
+     * ciphertext into a record it signs under a label of its own choosing, and have it opened.
+     */
+    private final Map<Epoch, AeadKey> epochKeys = new ConcurrentHashMap<>();
+
+    private record Epoch(String originNation, String originNode, KeyId id) {}
     /**
      * Batch messages already verified: SHA-256(signed message) → the signature that verified it and
      * the pinned key. Keyed by the message rather than the signature: hashing each record's 3.4 KB
@@ -79,7 +86,7 @@ public final class RecordOpener {
         if (!key.keyId().equals(statement.epochKeyId())) {
             throw new InvalidRecordException(statement + ": the derived key does not have the announced id");
         }
-        epochKeys.put(key.keyId(), key);
+        epochKeys.put(new Epoch(statement.originNation(), statement.originNode(), key.keyId()), key);
     }
 
     /** Decodes and verifies a record's bytes. */
@@ -125,9 +132,9 @@ public final class RecordOpener {
         RecordHeader h = verifiedRecord.header();
         KeyAccess access = verifiedRecord.keyAccess().stream().filter(k -> k.nation().equals(ownNation)).findFirst()
                 .orElseThrow(() -> new InvalidRecordException("record " + h.id() + ": no key access entry for " + ownNation));
-        AeadKey epoch = Optional.ofNullable(epochKeys.get(access.epochKeyId())).orElseThrow(() ->
-                new InvalidRecordException("record " + h.id() + ": epoch key " + access.epochKeyId()
-                        + " is not known here yet; its statement must be accepted first"));
+        AeadKey epoch = Optional.ofNullable(epochKeys.get(new Epoch(h.originNation(), h.originNode(), access.epochKeyId()))).orElseThrow(() ->
+                new InvalidRecordException("record " + h.id() + ": epoch key " + access.epochKeyId() + " of " + h.originNation() + "/"
+                        + h.originNode() + " is not known here yet; its statement must be accepted first"));
         StreamingAeadKey dataKey;
         try {
             dataKey = StreamingAeadKey.unwrap(access.wrappedKey(), epoch, RecordSealer.keyAccessData(h.id(), ownNation));
