@@ -7,7 +7,7 @@ bulwark_select_jdk() {
   local candidate feature
   for candidate in "${JAVA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")" /usr/lib/jvm/temurin-25* /usr/lib/jvm/*25* /usr/lib/jvm/*; do
     [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ -x "$candidate/bin/javac" ] || continue
-    feature=$(bulwark_java_feature "$candidate/bin/java")
+    feature=$(bulwark_java_feature "$candidate/bin/java") || continue # a broken candidate: try the next
     if [ -n "$feature" ] && [ "$feature" -ge 25 ] 2>/dev/null; then
       export JAVA_HOME="$candidate"
       export PATH="$JAVA_HOME/bin:$PATH"

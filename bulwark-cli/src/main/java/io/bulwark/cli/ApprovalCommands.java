@@ -32,11 +32,7 @@ final class ApprovalCommands {
     private static JsonNode send(ClientCommands.Connection c, HttpRequest request, int expected) {
         HttpResponse<byte[]> response = c.send(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != expected) throw ClientCommands.Connection.failure(response.statusCode(), response.body());
-        try {
-            return JSON.readTree(response.body());
-        } catch (java.io.IOException e) {
-            throw new UserError(ExitCode.OTHER, "the node's answer is not JSON");
-        }
+        return ClientCommands.Connection.json(response.body());
     }
 
     private static HttpRequest post(ClientCommands.Connection c, String path, Object body) {

@@ -36,6 +36,11 @@ public final class Bulwark {
     /** Runs a command line; errors are one line on {@code err}, never a stack trace. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Bulwark());
+        // An empty path is the current directory: "--home $UNSET" would make a node in whatever directory this runs in.
+        cli.registerConverter(java.nio.file.Path.class, value -> {
+            if (value.isBlank()) throw new CommandLine.TypeConversionException("an empty path is not allowed");
+            return java.nio.file.Path.of(value);
+        });
         cli.setOut(out);
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(e -> switch (e) {

@@ -102,6 +102,15 @@ final class ClientCommands {
             }
         }
 
+        /** A successful answer's JSON; anything else there (an HTML login page of a proxy) is one line, exit 1. */
+        static JsonNode json(byte[] body) {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UserError(ExitCode.OTHER, "the answer is not JSON: is --url the client API of a Bulwark node?");
+            }
+        }
+
         /** Turns an error response into a one-line error with the documented exit code. */
         static UserError failure(int status, byte[] body) {
             String detail;
@@ -142,7 +151,7 @@ final class ClientCommands {
                     : payload(file);
             HttpResponse<byte[]> response = connection.send(r.POST(body).build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 201) throw Connection.failure(response.statusCode(), response.body());
-            spec.commandLine().getOut().println(JSON.readTree(response.body()).path("id").asText());
+            spec.commandLine().getOut().println(Connection.json(response.body()).path("id").asText());
             return ExitCode.OK;
         }
     }
@@ -279,7 +288,7 @@ final class ClientCommands {
             HttpResponse<byte[]> response = connection.send(connection.request("/api/v1/records" + q).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), response.body());
-            JsonNode page = JSON.readTree(response.body());
+            JsonNode page = Connection.json(response.body());
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(page.toPrettyString());
@@ -347,7 +356,7 @@ final class ClientCommands {
                 }
                 if (status != 200) throw Connection.failure(status, response.body());
                 answered = true;
-                JsonNode page = JSON.readTree(response.body());
+                JsonNode page = Connection.json(response.body());
                 for (JsonNode item : page.path("items")) {
                     out.println(json ? item.toString() : item.path("change").asText() + "  " + item.path("id").asText() + "  "
                             + item.path("at").asText() + (item.has("label") ? "  " + item.path("origin").asText() + "  "

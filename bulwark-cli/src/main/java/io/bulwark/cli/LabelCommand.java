@@ -119,6 +119,9 @@ final class LabelCommand {
             PolicySet policies = policyOptions.load();
             CompiledLabel label = policies.compile(input.read(policies));
             if (nation != null) {
+                if (!nation.matches("[A-Z]{3}")) {
+                    throw new UserError(ExitCode.BAD_INPUT, "--nation: '" + nation + "' is not an ISO 3166-1 alpha-3 code in capitals (e.g. FRA)");
+                }
                 boolean yes = label.releasableTo(nation);
                 spec.commandLine().getOut().println(nation + (yes ? " may hold it" : " may not hold it"));
                 return yes ? ExitCode.OK : ExitCode.DENIED_OR_NOT_FOUND;

@@ -167,6 +167,8 @@ final class NodeCommands {
                 node = Node.start(nodeHome);
             } catch (InvalidConfigException e) {
                 throw configError(e);
+            } catch (io.bulwark.node.HomeLock.HeldException e) {
+                throw new UserError(ExitCode.DENIED_OR_NOT_FOUND, e.getMessage());
             } catch (java.io.IOException e) {
                 if (e.getCause() instanceof java.net.BindException || e instanceof java.net.BindException) {
                     throw new UserError(ExitCode.BAD_INPUT, "cannot listen: " + e.getMessage());

@@ -74,6 +74,8 @@ final class OutputFile {
         } catch (IOException e) {
             throw cannotWrite(e);
         }
+        // Ctrl-C or SIGTERM skips the finally below; the JVM's exit hook still removes the partial file.
+        part.toFile().deleteOnExit();
         boolean moved = false;
         try {
             Recording out;

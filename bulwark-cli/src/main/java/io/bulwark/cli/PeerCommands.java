@@ -104,8 +104,13 @@ final class PeerCommands {
         public Integer call() throws IOException {
             NodeHome h = home(home);
             approvalRequired(h, "removing a peer", "request peer-remove", false);
+            String upper = nation.toUpperCase(Locale.ROOT);
+            PeerList peers = read(h);
+            if (peers.byNation(upper).isEmpty()) {
+                throw new UserError(ExitCode.DENIED_OR_NOT_FOUND, "peer " + upper + ": not a peer of this node (bulwark peer list)");
+            }
             try {
-                read(h).without(nation.toUpperCase(Locale.ROOT)).write(h.peers());
+                peers.without(upper).write(h.peers());
             } catch (InvalidPeerException e) {
                 throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
             }

@@ -150,6 +150,9 @@ class LabelCommandTest {
         assertThat(no.exit()).isEqualTo(3);
         assertThat(no.out().strip()).isEqualTo("FRA may not hold it");
         assertThat(Cli.run("label", "release", "--nation", "JPN", "NATO SECRET").exit()).isEqualTo(3);
+        // Not a nation code: bad input, not "may not hold it".
+        assertThat(Cli.run("label", "release", "--nation", "fra", "NATO SECRET//REL TO DEU, FRA").failsWith(ExitCode.BAD_INPUT).err().strip())
+                .isEqualTo("bulwark: --nation: 'fra' is not an ISO 3166-1 alpha-3 code in capitals (e.g. FRA)");
     }
 
     // === --policy and options =====================================================================

@@ -42,6 +42,15 @@ class NodeHomeInputTest {
     }
 
     @Test
+    void anEmptyHomeIsRefusedNotTakenForTheCurrentDirectory() {
+        Cli empty = Cli.run("init", "--home", "", "--nation", "DEU", "--node", "deu-1");
+        assertThat(empty.exit()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(empty.err()).startsWith("bulwark: ").contains("--home").contains("an empty path is not allowed");
+        empty.assertNoStackTrace();
+        assertThat(Cli.run("node", "info", "--home", " ").exit()).isEqualTo(ExitCode.BAD_INPUT);
+    }
+
+    @Test
     void initRefusesAFileItWouldWriteBeforeWritingAnything() throws IOException {
         Path home = dir.resolve("deu");
         Files.createDirectories(home.resolve("tls/node.p12"));

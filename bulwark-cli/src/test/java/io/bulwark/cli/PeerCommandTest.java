@@ -51,7 +51,8 @@ class PeerCommandTest {
                 .failsWith(ExitCode.BAD_INPUT);
         Cli.run("peer", "remove", "--home", deu.toString(), "fra").succeeds();
         assertThat(PeerList.read(deu.resolve("peers.json")).peers()).isEmpty();
-        Cli.run("peer", "remove", "--home", deu.toString(), "FRA").failsWith(ExitCode.BAD_INPUT);
+        assertThat(Cli.run("peer", "remove", "--home", deu.toString(), "FRA").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err().strip())
+                .isEqualTo("bulwark: peer FRA: not a peer of this node (bulwark peer list)");
     }
 
     @Test

@@ -35,7 +35,7 @@ public final class Fingerprint {
                     "expected " + 2 * LENGTH + " hex digits, found " + hex.length() + " characters");
         }
         for (int i = 0; i < hex.length(); i++) {
-            if (Character.digit(hex.charAt(i), 16) < 0) {
+            if (!HexFormat.isHexDigit(hex.charAt(i))) { // ASCII only: Character.digit takes other scripts' digits too
                 throw new InvalidEncodingException("fingerprint", i, "'" + hex.charAt(i) + "' is not a hex digit");
             }
         }

@@ -256,6 +256,9 @@ class HybridSignatureTest {
                 .hasMessage("fingerprint at byte 0: expected 64 hex digits, found 3 characters");
         assertThatThrownBy(() -> Fingerprint.parse("g" + "0".repeat(63)))
                 .hasMessage("fingerprint at byte 0: 'g' is not a hex digit");
+        // A full-width zero is a digit to Character.digit, not to a fingerprint.
+        assertThatThrownBy(() -> Fingerprint.parse("0".repeat(10) + "\uFF10" + "0".repeat(53)))
+                .isInstanceOf(InvalidEncodingException.class).hasMessage("fingerprint at byte 10: '\uFF10' is not a hex digit");
     }
 
     @Test

@@ -127,6 +127,7 @@ class BadInputTest {
             "{\"policy\":tru}                       | 10 | expected true",
             "{\"policy\":\"N\\xATO\"}               | 13 | unknown escape '\\x'",
             "{\"policy\":\"\\u12G4\"}               | 13 | bad hex digit in \\u escape",
+            "{\"policy\":\"\\u\u0660\u0660\u00358\"}   | 13 | bad hex digit in \\u escape",
             "{\"policy\":\"NATO\"} x                | 18 | unexpected text after the JSON value",
             "{\"policy\":01}                        | 10 | malformed number",
             "{\"policy\":-}                         | 10 | malformed number",

@@ -159,9 +159,9 @@ public final class Json {
                     if (pos + 4 > text.length()) throw fail("truncated \\u escape");
                     int cp = 0;
                     for (int i = 0; i < 4; i++) {
-                        int d = Character.digit(text.charAt(pos + i), 16);
-                        if (d < 0) throw fail("bad hex digit in \\u escape");
-                        cp = cp * 16 + d;
+                        char h = text.charAt(pos + i);
+                        if (!java.util.HexFormat.isHexDigit(h)) throw fail("bad hex digit in \\u escape"); // ASCII only (RFC 8259)
+                        cp = cp * 16 + java.util.HexFormat.fromHexDigit(h);
                     }
                     pos += 4;
                     b.append((char) cp);
