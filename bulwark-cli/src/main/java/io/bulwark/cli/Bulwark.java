@@ -30,7 +30,11 @@ import java.nio.file.NotDirectoryException;
 public final class Bulwark {
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // Over the descriptor, not System.out: a PrintStream swallows write errors (a full disk, a closed
+        // pipe), and run() must see them to fail instead of exiting 0 with output missing.
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out),
+                java.nio.charset.Charset.defaultCharset()), true);
+        System.exit(run(args, out, new PrintWriter(System.err, true)));
     }
 
     /** Runs a command line; errors are one line on {@code err}, never a stack trace. */
@@ -67,7 +71,12 @@ public final class Bulwark {
             e.getCommandLine().getErr().println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ExitCode.BAD_INPUT;
         });
-        return cli.execute(args);
+        int code = cli.execute(args);
+        if (out.checkError() && code == ExitCode.OK) {
+            err.println("bulwark: standard output: write failed; what was printed is incomplete");
+            return ExitCode.OTHER;
+        }
+        return code;
     }
 
     /** A file system failure as "FILE: what is wrong", without the exception's class name. */

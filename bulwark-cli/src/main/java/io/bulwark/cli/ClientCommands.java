@@ -11,7 +11,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -235,10 +234,14 @@ final class ClientCommands {
                 if (file != null) {
                     file.write(out -> copy(in, out, "; nothing was written to " + file.path()));
                 } else {
-                    PrintStream out = System.out;
                     spec.commandLine().getOut().flush();
-                    copy(in, out, "; what went to standard output is incomplete");
-                    out.flush();
+                    // Not System.out: a PrintStream swallows write errors, and a full disk would end in exit 0.
+                    try {
+                        copy(in, new java.io.FileOutputStream(java.io.FileDescriptor.out), "; what went to standard output is incomplete");
+                    } catch (IOException e) { // copy turns read failures into the connection's; this one is the write's
+                        throw new UserError(ExitCode.OTHER, "standard output: " + Objects.requireNonNullElse(e.getMessage(), "write failed")
+                                + "; what went to standard output is incomplete");
+                    }
                 }
             }
             spec.commandLine().getErr().println("label: " + response.headers().firstValue("Bulwark-Label").orElse("?"));
@@ -363,6 +366,10 @@ final class ClientCommands {
                             + item.path("size").asLong() + " B  " + item.path("label").asText() : ""));
                 }
                 out.flush();
+                if (out.checkError()) {
+                    // The changes were not written (a full disk, a closed pipe): the cursor must not move past them.
+                    throw new UserError(ExitCode.OTHER, "standard output: write failed; the cursor was not advanced past what was not written");
+                }
                 String next = page.path("cursor").asText();
                 if (keep != null) keep.write(o -> o.write((next + "\n").getBytes(StandardCharsets.UTF_8)));
                 position = "cursor=" + URLEncoder.encode(next, StandardCharsets.UTF_8);

@@ -124,6 +124,19 @@ class ClientInputTest {
     }
 
     @Test
+    void outputThatCannotBeWrittenIsAFailureNotExitZero() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "needs /dev/full");
+        String url = serve(ok("7", "payload".getBytes(StandardCharsets.US_ASCII)));
+        for (List<String> command : List.of(List.of("get", "--url", url, "--token", "t", "id"), List.of("label", "release", "NATO SECRET"))) {
+            Process p = new ProcessBuilder(NodeProcess.command(command.toArray(String[]::new)))
+                    .redirectOutput(new java.io.File("/dev/full")).start();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("%s: %s", command, err).isEqualTo(ExitCode.OTHER);
+            assertThat(err).as("%s", command).contains("bulwark: standard output: ").doesNotContain("Exception");
+        }
+    }
+
+    @Test
     void aDownloadThatBreaksOffIsUnreachableAndLeavesNoPartFile() throws IOException {
         String url = serve(ok("100000", "only the first bytes of the payload".getBytes(StandardCharsets.US_ASCII)));
         Path target = dir.resolve("payload.bin");
