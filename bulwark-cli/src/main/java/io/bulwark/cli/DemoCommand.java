@@ -74,37 +74,46 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path root = dir != null ? dir : Files.createTempDirectory("bulwark-demo");
-        Map<String, NodeHome> homes = new LinkedHashMap<>();
-        Map<String, String> federation = new LinkedHashMap<>();
-        for (String nation : NATIONS) {
-            String listen = "127.0.0.1:" + freePort();
-            homes.put(nation, NodeHome.init(root.resolve(nation.toLowerCase(Locale.ROOT)), nation,
-                    nation.toLowerCase(Locale.ROOT) + "-1", "127.0.0.1:0", Optional.of(listen)));
-            federation.put(nation, "https://" + listen);
-        }
-        for (String nation : NATIONS) { // each nation pins the others' certificates, as operators would out of band
-            PeerList peers = PeerList.EMPTY;
-            for (String other : NATIONS) {
-                if (other.equals(nation)) continue;
-                peers = peers.with(new Peer(other, URI.create(federation.get(other)), homes.get(other).tlsFingerprint(), Instant.now()), nation);
-            }
-            peers.write(homes.get(nation).peers());
-        }
-        Map<String, Reader> analysts = new LinkedHashMap<>();
-        Map<String, Reader> isr = new LinkedHashMap<>();
-        for (String nation : NATIONS) {
-            analysts.put(nation, user(homes.get(nation), nation, "analyst-" + nation.toLowerCase(Locale.ROOT), Set.of()));
-            isr.put(nation, user(homes.get(nation), nation, "isr-" + nation.toLowerCase(Locale.ROOT), Set.of("ISR")));
-        }
-        Map<String, Node> nodes = new LinkedHashMap<>();
+        Map<String, Node> nodes = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+        // Stops what started and, for a temporary demo, removes the homes (they hold keys): whether the demo
+        // ends by Ctrl-C at any moment, by --once, or by a failure while it sets up.
+        Runnable cleanUp = () -> {
+            if (!cleaned.compareAndSet(false, true)) return;
+            nodes.values().forEach(Node::close);
+            if (dir == null) deleteTree(root);
+        };
         CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            cleanUp.run();
+        }, "bulwark-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean serving = false;
         try {
+            Map<String, NodeHome> homes = new LinkedHashMap<>();
+            Map<String, String> federation = new LinkedHashMap<>();
+            for (String nation : NATIONS) {
+                String listen = "127.0.0.1:" + freePort();
+                homes.put(nation, NodeHome.init(root.resolve(nation.toLowerCase(Locale.ROOT)), nation,
+                        nation.toLowerCase(Locale.ROOT) + "-1", "127.0.0.1:0", Optional.of(listen)));
+                federation.put(nation, "https://" + listen);
+            }
+            for (String nation : NATIONS) { // each nation pins the others' certificates, as operators would out of band
+                PeerList peers = PeerList.EMPTY;
+                for (String other : NATIONS) {
+                    if (other.equals(nation)) continue;
+                    peers = peers.with(new Peer(other, URI.create(federation.get(other)), homes.get(other).tlsFingerprint(), Instant.now()), nation);
+                }
+                peers.write(homes.get(nation).peers());
+            }
+            Map<String, Reader> analysts = new LinkedHashMap<>();
+            Map<String, Reader> isr = new LinkedHashMap<>();
+            for (String nation : NATIONS) {
+                analysts.put(nation, user(homes.get(nation), nation, "analyst-" + nation.toLowerCase(Locale.ROOT), Set.of()));
+                isr.put(nation, user(homes.get(nation), nation, "isr-" + nation.toLowerCase(Locale.ROOT), Set.of("ISR")));
+            }
             for (String nation : NATIONS) nodes.put(nation, Node.start(homes.get(nation)));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                stop.countDown();
-                nodes.values().forEach(Node::close);
-                if (dir == null) deleteTree(root); // the homes hold keys: a temporary demo leaves none behind
-            }, "bulwark-demo-stop"));
             out.println("Three nations on loopback, peered over mutual TLS 1.3 with X25519MLKEM768, certificates pinned:");
             for (String nation : NATIONS) {
                 out.printf(Locale.ROOT, "  %s  client API %s   federation %s%n", nation, nodes.get(nation).url(),
@@ -115,6 +124,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             out.printf(Locale.ROOT, "%-3s %-6s %-45s %-22s %-22s %-22s%n", "#", "ORIGIN", "LABEL", "DEU", "FRA", "USA");
             int n = 0;
+            boolean missing = false;
             for (Sample s : SAMPLES) {
                 n++;
                 long t0 = System.nanoTime();
@@ -139,7 +149,12 @@ final class DemoCommand implements Callable<Integer> {
                     }
                     Thread.sleep(2);
                 }
-                for (String nation : pending) cells.put(nation, "— not held");
+                for (String nation : pending) {
+                    // Released to it, yet not there: sharing failed, and the table must not pass that off as "not held".
+                    boolean owed = released.releasableTo(nation);
+                    missing |= owed;
+                    cells.put(nation, owed ? "NOT RECEIVED (" + SHARE_TIMEOUT.toSeconds() + " s)" : "— not held");
+                }
                 out.printf(Locale.ROOT, "%-3d %-6s %-45s %-22s %-22s %-22s%n", n, s.origin(), s.label(),
                         cells.get("DEU"), cells.get("FRA"), cells.get("USA"));
             }
@@ -147,9 +162,14 @@ final class DemoCommand implements Callable<Integer> {
             out.println("'readable' = the nation's analyst (NATO SECRET, no COI) reads it through that nation's own API; 'held (COI only)' ="
                     + " stored there, readable only by its ISR analyst; latency = publish at the origin until readable at the peer;");
             out.println("'— not held' = that nation's node has no such record (asked through its API after the released nations had it, and 2 s more).");
-            if (once) return ExitCode.OK;
+            if (missing) {
+                out.flush();
+                spec.commandLine().getErr().println("bulwark: demo: a record did not reach a nation its label releases it to within "
+                        + SHARE_TIMEOUT.toSeconds() + " s (NOT RECEIVED above); see bulwark peer list --home " + homes.get("DEU").dir());
+            }
+            if (once) return missing ? ExitCode.OTHER : ExitCode.OK;
             out.println();
-            out.println("Tokens (8 h) — e.g. bulwark list --url URL --token TOKEN, or bulwark watch --url URL --token TOKEN to see records arrive:");
+            out.println("Tokens (8 h) — e.g. BULWARK_TOKEN=TOKEN bulwark list --url URL, or bulwark watch --url URL with BULWARK_TOKEN set to see records arrive:");
             for (String nation : NATIONS) {
                 out.printf(Locale.ROOT, "  %s %-14s %s%n", nation, analysts.get(nation).name(), analysts.get(nation).token());
                 out.printf(Locale.ROOT, "  %s %-14s %s%n", nation, isr.get(nation).name(), isr.get(nation).token());
@@ -157,12 +177,17 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Homes under " + root + " (bulwark peer list --home " + homes.get("DEU").dir() + "). Ctrl-C stops the nodes"
                     + (dir == null ? " and removes them." : "."));
             out.flush();
+            serving = true;
             stop.await();
             return ExitCode.OK;
         } finally {
-            if (once) {
-                nodes.values().forEach(Node::close);
-                if (dir == null) deleteTree(root);
+            if (!serving) { // --once, or a failure: clean up now rather than at exit
+                cleanUp.run();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // the JVM is already shutting down: the hook runs, and finds it done
+                }
             }
         }
     }
@@ -193,6 +218,10 @@ final class DemoCommand implements Callable<Integer> {
             if (all) return;
             Thread.sleep(50);
         }
+        List<String> links = new ArrayList<>();
+        nodes.forEach((nation, node) -> node.peers().stream().filter(p -> !p.state().equals("connected") || p.node().isEmpty())
+                .forEach(p -> links.add(nation + "->" + p.nation() + " " + p.state() + p.lastError().map(e -> " (" + e + ")").orElse(""))));
+        throw new UserError(ExitCode.UNREACHABLE, "demo: the nodes are not all connected after 20 s: " + String.join("; ", links));
     }
 
     private static String publish(HttpClient http, String url, String token, Sample s) throws Exception {
