@@ -550,6 +550,28 @@ public final class AuditLog implements AutoCloseable {
         });
     }
 
+    /**
+     * The {@code record.shared} and {@code record.received} entries about {@code subject} exchanged
+     * with one peer nation ({@code details.peer}), oldest first, at most {@code limit}: filtered in the
+     * query, so the record's other entries (reads, say) never crowd them out of the limit.
+     */
+    public List<AuditEntry> exchangesAbout(String subject, String peerNation, int limit) {
+        long upTo = committed.size();
+        return read("read the audit entries about " + subject + " exchanged with " + peerNation, () -> {
+            try (PreparedStatement s = reader.prepareStatement("SELECT idx, leaf, leaf_hash FROM audit_entry WHERE "
+                    + AuditDb.SUBJECT + " = ? AND idx < ? AND json_extract(CAST(leaf AS TEXT), '$.type') IN (?, ?) "
+                    + "AND json_extract(CAST(leaf AS TEXT), '$.details.peer') = ? ORDER BY idx LIMIT ?")) {
+                s.setString(1, subject);
+                s.setLong(2, upTo);
+                s.setString(3, AuditEvent.Type.SHARED.wireName());
+                s.setString(4, AuditEvent.Type.RECEIVED.wireName());
+                s.setString(5, peerNation);
+                s.setInt(6, Math.max(0, limit));
+                return entries(s);
+            }
+        });
+    }
+
     private List<AuditEntry> entries(PreparedStatement s) throws SQLException {
         List<AuditEntry> out = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {

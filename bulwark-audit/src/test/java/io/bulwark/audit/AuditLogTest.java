@@ -142,6 +142,22 @@ class AuditLogTest {
     }
 
     @Test
+    void exchangesWithAPeerAreFoundHoweverManyOtherEntriesTheRecordHas() throws Exception {
+        try (AuditLog log = open(dir.resolve("audit.db"))) {
+            List<AuditEvent> reads = new ArrayList<>();
+            for (int i = 0; i < 30; i++) reads.add(new AuditEvent(Type.READ, T0.plusSeconds(i), "bob", Optional.of("rec"), Outcome.SUCCESS, Map.of()));
+            log.appendAll(reads);
+            log.append(new AuditEvent(Type.SHARED, T0.plusSeconds(40), "peer:FRA", Optional.of("rec"), Outcome.SUCCESS, Map.of("peer", "FRA")));
+            log.append(new AuditEvent(Type.SHARED, T0.plusSeconds(41), "peer:USA", Optional.of("rec"), Outcome.SUCCESS, Map.of("peer", "USA")));
+            log.append(new AuditEvent(Type.RECEIVED, T0.plusSeconds(42), "peer:FRA", Optional.of("other"), Outcome.SUCCESS, Map.of("peer", "FRA")));
+            // A limit smaller than the record's reads: the exchange is still found.
+            assertThat(log.exchangesAbout("rec", "FRA", 10)).extracting(AuditEntry::index).containsExactly(30L);
+            assertThat(log.exchangesAbout("rec", "USA", 10)).extracting(AuditEntry::index).containsExactly(31L);
+            assertThat(log.exchangesAbout("rec", "GBR", 10)).isEmpty();
+        }
+    }
+
+    @Test
     void appendLaterKeepsCallOrderAndEntriesAreFoundByRangeTimeAndSubject() throws Exception {
         Path file = dir.resolve("audit.db");
         try (AuditLog log = open(file)) {

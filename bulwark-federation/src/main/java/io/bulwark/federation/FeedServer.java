@@ -167,8 +167,8 @@ final class FeedServer extends Handler.Abstract {
      * the answer is the same 404 as for a record that does not exist.
      */
     private static boolean auditProof(Response response, Callback callback, AuditLog log, Peer peer, String record) throws Exception {
-        List<AuditEntry> concerning = log.entriesAbout(record, MAX_PROOF_ENTRIES).stream()
-                .filter(e -> e.event().type() == AuditEvent.Type.SHARED || e.event().type() == AuditEvent.Type.RECEIVED)
+        List<AuditEntry> concerning = log.exchangesAbout(record, peer.nation(), MAX_PROOF_ENTRIES).stream()
+                .filter(e -> e.event().type() == AuditEvent.Type.SHARED || e.event().type() == AuditEvent.Type.RECEIVED) // as the query chose
                 .filter(e -> peer.nation().equals(e.event().details().get("peer")))
                 .toList();
         if (concerning.isEmpty()) {
