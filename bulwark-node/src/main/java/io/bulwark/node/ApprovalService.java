@@ -306,6 +306,7 @@ final class ApprovalService {
                 throw new Problem(409, "Parameters changed", "its parameters no longer match the digest the officers approved; "
                         + "the approvals file was changed; nothing was done");
             }
+            verifyApprovals(r);
             String what = op.execute(r.parameters());
             done = r.with(r.approvals(), Optional.empty(), State.EXECUTED, Optional.of(what));
             audit.recordNow(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.SUCCESS, Map.of("request", r.id(),
@@ -318,6 +319,42 @@ final class ApprovalService {
         }
         store(done);
         return done;
+    }
+
+    /**
+     * Checks what the file says was approved against what officers signed: each approval a valid
+     * signature by this node's keys over the request's id and digest, from {@code required} distinct
+     * officers other than the requester. A digest recomputed after editing the parameters, or an
+     * approval added to the file, does not pass; the request's other fields are not signed.
+     */
+    private void verifyApprovals(Request r) {
+        byte[] digest = HexFormat.of().parseHex(r.digest());
+        java.util.Set<String> officers = new java.util.HashSet<>();
+        for (Decision d : r.approvals()) {
+            try {
+                if (d.verdict() != Verdict.APPROVE) throw new java.security.SignatureException("not an approval");
+                keys.get().verify(Base64.getDecoder().decode(d.signature()), signedBytes(r.id(), digest, d.officer(), d.time(), Verdict.APPROVE));
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                throw new Problem(409, "Approvals changed", "the approval by " + d.officer() + " does not verify with this node's keys "
+                        + "for this request and digest; the approvals file was changed; nothing was done");
+            }
+            boolean byRequester = d.identity() != null && r.requesterIdentity() != null
+                    ? d.identity().equals(r.requesterIdentity()) : d.officer().equals(r.requester());
+            if (byRequester) {
+                throw new Problem(409, "Approvals changed", "an approval is by the requester " + r.requester()
+                        + "; the approvals file was changed; nothing was done");
+            }
+            // Distinct signatures (a copied approval repeats one; only the node's key makes new ones) of distinct identities.
+            if (!officers.add(d.signature()) || r.approvals().stream().filter(o -> o != d)
+                    .anyMatch(o -> java.util.Objects.equals(o.identity(), d.identity()) && o.officer().equals(d.officer()))) {
+                throw new Problem(409, "Approvals changed", "an approval by " + d.officer()
+                        + " appears twice; the approvals file was changed; nothing was done");
+            }
+        }
+        if (officers.size() < Math.max(1, r.required())) {
+            throw new Problem(409, "Approvals changed", officers.size() + " distinct officers approved, " + Math.max(1, r.required())
+                    + " are needed; the approvals file was changed; nothing was done");
+        }
     }
 
     private Request failed(Request r, String why) {

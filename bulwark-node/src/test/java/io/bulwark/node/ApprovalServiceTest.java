@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,8 +47,10 @@ class ApprovalServiceTest {
         return new Principal(name, "DEU", List.of("NATO SECRET"), Set.of(), Set.of(roles), "bulwark:DEU:deu-1");
     }
 
+    /** The node's keys, the same across a test's restarts. */
+    final SigningKeyset keys = SigningKeyset.generate();
+
     ApprovalService service(Path dir, int required) throws Exception {
-        SigningKeyset keys = SigningKeyset.generate();
         return new ApprovalService(dir.resolve("approvals.json"), List.of(op), required, Duration.ofHours(24), () -> keys,
                 Auditor.NONE, clock);
     }
@@ -203,6 +206,22 @@ class ApprovalServiceTest {
         var done = restarted.approve(user("omar", Role.OFFICER), r.id());
         assertThat(done.state()).isEqualTo(ApprovalService.State.FAILED);
         assertThat(done.result().orElseThrow()).contains("no longer match the digest");
+        assertThat(executed).isEmpty();
+    }
+
+    @Test
+    void parametersChangedWithTheirDigestRecomputedAreNotExecuted(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 2);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        s.approve(user("olga", Role.OFFICER), r.id());
+        Path file = dir.resolve("approvals.json");
+        String forged = HexFormat.of().formatHex(ApprovalService.digest("test.op", Map.of("x", "2")));
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file).replace("\"x\" : \"1\"", "\"x\" : \"2\"")
+                .replace(r.digest(), forged));
+        ApprovalService restarted = service(dir, 2);
+        var done = restarted.approve(user("omar", Role.OFFICER), r.id());
+        assertThat(done.state()).isEqualTo(ApprovalService.State.FAILED);
+        assertThat(done.result().orElseThrow()).contains("the approval by olga@DEU does not verify");
         assertThat(executed).isEmpty();
     }
 
