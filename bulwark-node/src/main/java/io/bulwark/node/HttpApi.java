@@ -83,6 +83,8 @@ final class HttpApi extends Handler.Abstract {
     private final Auditor audit;
     private final ApprovalService approvals;
     private final NodeStorage storage;
+    /** Which refused tokens are audited one by one; a flood of them is audited as summaries. */
+    private final AuthFailures authFailures = new AuthFailures(java.time.Clock.systemUTC());
 
     HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config,
             Optional<Federation> federation, Auditor audit, ApprovalService approvals, NodeStorage storage, CursorSeal cursors) throws IOException {
@@ -278,9 +280,23 @@ final class HttpApi extends Handler.Abstract {
     }
 
     private Problem authFailed(Request request, String actor, String reason, String detail) {
-        audit.record(Type.AUTH_FAILED, actor, null, Outcome.DENIED, Map.of("reason", Auditor.detail(reason),
-                "remote", Request.getRemoteAddr(request), "path", Auditor.detail(Request.getPathInContext(request))));
+        String remote = Request.getRemoteAddr(request);
+        meters.counter("bulwark_auth_failed_total").increment();
+        if (authFailures.admit(remote)) {
+            audit.record(Type.AUTH_FAILED, actor, null, Outcome.DENIED, Map.of("reason", Auditor.detail(reason),
+                    "remote", remote, "path", Auditor.detail(Request.getPathInContext(request))));
+        }
         return Problem.unauthorized(detail);
+    }
+
+    /** Audits the refusals that were not audited one by one since the last call: one summary per address. */
+    void auditSuppressedAuthFailures() {
+        for (AuthFailures.Summary s : authFailures.drain()) {
+            audit.record(Type.AUTH_FAILED, "anonymous", null, Outcome.DENIED, Map.of(
+                    "reason", "suppressed: " + s.count() + " more refused requests, beyond the budget audited one by one",
+                    "remote", s.remote(), "suppressed", String.valueOf(s.count()),
+                    "since", s.since().toString(), "until", s.until().toString()));
+        }
     }
 
     private static void operatorOrOfficer(Principal principal, String what) {

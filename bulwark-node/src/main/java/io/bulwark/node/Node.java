@@ -79,6 +79,9 @@ public final class Node implements AutoCloseable {
     private final Auditor audit;
     private final ApprovalService approvals;
     private Thread statusWriter;
+    private Thread authSummaries;
+    private static final Duration AUTH_SUMMARY_INTERVAL = Duration.ofMinutes(1);
+    private final HttpApi api;
     private final Server server;
     private final ServerConnector connector;
 
@@ -186,9 +189,10 @@ public final class Node implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(config.limits().requestTimeoutSeconds() * 1000L);
         server.addConnector(connector);
-        server.setHandler(new GracefulHandler(new HttpApi(records, tokens,
+        this.api = new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
-                Optional.ofNullable(federation), audit, approvals, blobs, CursorSeal.open(home.cursorKey(), "client-changes"))));
+                Optional.ofNullable(federation), audit, approvals, blobs, CursorSeal.open(home.cursorKey(), "client-changes"));
+        server.setHandler(new GracefulHandler(api));
         server.setErrorHandler(new ProblemErrors(config.limits().maxHeaderBytes()));
         server.setStopTimeout(15_000);
         server.setStopAtShutdown(false);
@@ -326,6 +330,7 @@ public final class Node implements AutoCloseable {
                 node.statusWriter = Thread.ofVirtual().name("bulwark-peers-status").start(node::writePeersStatus);
             }
             node.repairer = Thread.ofVirtual().name("bulwark-repair").start(node::repairPeriodically);
+            node.authSummaries = Thread.ofVirtual().name("bulwark-auth-summaries").start(node::auditAuthSummariesPeriodically);
         } catch (Exception e) {
             node.close();
             throw e;
@@ -407,6 +412,18 @@ public final class Node implements AutoCloseable {
     private static final Duration REPAIR_INTERVAL = Duration.ofMinutes(5);
 
     /** Restores minimum replica counts after a site loss, as soon as compliant capacity exists. */
+    /** A flood of refused tokens is audited as one summary per address a minute (AuthFailures). */
+    private void auditAuthSummariesPeriodically() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(AUTH_SUMMARY_INTERVAL);
+            } catch (InterruptedException e) {
+                return; // close() audits what is left
+            }
+            api.auditSuppressedAuthFailures();
+        }
+    }
+
     private void repairPeriodically() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
@@ -441,6 +458,8 @@ public final class Node implements AutoCloseable {
         }
         if (statusWriter != null) statusWriter.interrupt();
         if (repairer != null) repairer.interrupt();
+        if (authSummaries != null) authSummaries.interrupt();
+        if (api != null) api.auditSuppressedAuthFailures(); // the server has stopped: no refusal comes after this
         if (federation != null) federation.close(); // links stop before the stores they write to
         records.close();
         try {
