@@ -593,7 +593,7 @@ class NodeEndToEndTest {
         byte[] keystore = Files.readAllBytes(home.resolve("keystore.bwks"));
         String config = Files.readString(home.resolve("bulwark.yaml"));
         assertThat(fails(Cli.run("init", "--home", home.toString(), "--nation", "DEU", "--node", "deu-1"), 2))
-                .isEqualTo("bulwark: " + home + " already holds a node (bulwark.yaml or keystore.bwks exists); it is never overwritten");
+                .isEqualTo("bulwark: " + home + " already holds a node (bulwark.yaml exists); it is never overwritten");
         assertThat(Files.readAllBytes(home.resolve("keystore.bwks"))).isEqualTo(keystore);
         assertThat(Files.readString(home.resolve("bulwark.yaml"))).isEqualTo(config);
 

@@ -81,6 +81,27 @@ class NodeHomeInputTest {
     }
 
     @Test
+    void anInitStoppedBySigtermLeavesAWholeHomeOrNone() throws Exception {
+        // SIGTERM as soon as init has made each of these: it lands while init still runs (stretching the
+        // passphrase, making the TLS certificate), and the home must be all or nothing all the same.
+        for (String made : List.of("secrets", "keystore.bwks", "tls/node.p12")) {
+            Path home = dir.resolve("deu-" + made.replace('/', '-'));
+            ProcessBuilder pb = new ProcessBuilder(NodeProcess.command("init", "--home", home.toString(), "--nation", "DEU", "--node", "deu-1"))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("BULWARK_KEYSTORE_PASSPHRASE", "a passphrase that is stretched, which takes a while");
+            Process p = pb.start();
+            while (p.isAlive() && !Files.exists(home.resolve(made))) Thread.sleep(2);
+            p.destroy(); // SIGTERM
+            p.waitFor();
+            if (Files.exists(home.resolve("bulwark.yaml"))) {
+                assertThat(home.resolve("keystore.bwks")).as("a whole home after %s", made).exists();
+            } else {
+                assertThat(home).as("nothing left after %s: %s", made, Files.exists(home) ? tree(home) : List.of()).doesNotExist();
+            }
+        }
+    }
+
+    @Test
     void userListAndRemoveOnADirectoryThatIsNotANodeHomeSaySo() throws IOException {
         Path notAHome = Files.createDirectory(dir.resolve("empty"));
         String notAHomeMessage = "bulwark: " + notAHome + " is not a node home (no bulwark.yaml); create one with bulwark init";

@@ -103,9 +103,12 @@ public record NodeHome(Path dir) {
         NodeConfig config = new NodeConfig(nation, node, listen, false, List.of(), null, List.of(), "",
                 federationListen.map(f -> new NodeConfig.Federation(f, true)).orElse(null));
         config.validate("init");
-        if (Files.exists(home.config(), LinkOption.NOFOLLOW_LINKS) || Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
-            throw new InvalidConfigException(home.dir() + " already holds a node (bulwark.yaml or keystore.bwks exists); "
-                    + "it is never overwritten");
+        if (Files.exists(home.config(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidConfigException(home.dir() + " already holds a node (bulwark.yaml exists); it is never overwritten");
+        }
+        if (Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidConfigException(home.dir() + " holds keys (keystore.bwks) but no bulwark.yaml: an init that was killed "
+                    + "before it finished, or another node's keys; init never overwrites keys: remove the directory, or choose another");
         }
         char[] passphrase = passphraseFromEnvironment();
         List<Path> directories = List.of(home.dir(), home.dir().resolve("secrets"), home.dir().resolve("tls"),
@@ -120,7 +123,14 @@ public record NodeHome(Path dir) {
                 throw new InvalidConfigException(f + " already exists; init never overwrites it (remove it, or choose another directory)");
             }
         }
-        List<Path> created = new ArrayList<>(); // in the order made; undone in reverse
+        List<Path> created = java.util.Collections.synchronizedList(new ArrayList<>()); // in the order made; undone in reverse
+        // Ctrl-C or SIGTERM while init runs (stretching a passphrase takes seconds) skips the catch below;
+        // without this the half-made home would be one init refuses and start cannot use.
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread undoOnExit = new Thread(() -> {
+            if (!finished.get()) undo(List.copyOf(created), new IOException("init of " + home.dir() + " was interrupted"));
+        }, "bulwark-init-undo");
+        Runtime.getRuntime().addShutdownHook(undoOnExit);
         try {
             for (Path d : directories) createDirectory(d, created);
             if (passphrase == null) {
@@ -143,10 +153,18 @@ public record NodeHome(Path dir) {
             Path configTmp = home.config().resolveSibling(home.config().getFileName() + ".tmp");
             if (!Files.exists(configTmp, LinkOption.NOFOLLOW_LINKS)) created.add(configTmp);
             config.save(home.config()); // last, whole or not at all: a home with bulwark.yaml is a node
+            finished.set(true);
             return home;
         } catch (Throwable e) {
-            undo(created, e);
+            finished.set(true); // undone here, not again by the hook
+            undo(List.copyOf(created), e);
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(undoOnExit);
+            } catch (IllegalStateException e) {
+                // shutting down already: the hook runs, and finds init finished or undoes it
+            }
         }
     }
 
@@ -228,6 +246,11 @@ public record NodeHome(Path dir) {
     public static NodeHome open(Path dir) {
         NodeHome home = new NodeHome(dir.toAbsolutePath().normalize());
         if (!Files.isRegularFile(home.config())) {
+            if (Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
+                // bulwark.yaml is written last: keys without it are an init that was killed before it finished.
+                throw new InvalidConfigException(home.dir() + " holds keys but no bulwark.yaml: its init was killed before it finished; "
+                        + "it holds no data: remove it and run bulwark init again");
+            }
             throw new InvalidConfigException(home.dir() + " is not a node home (no bulwark.yaml); create one with bulwark init");
         }
         return home;
