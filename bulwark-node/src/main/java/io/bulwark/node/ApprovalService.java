@@ -61,6 +61,7 @@ final class ApprovalService {
     static final String SIGNATURE_CONTEXT = "bulwark-approval-v1";
     static final String DIGEST_CONTEXT = "bulwark-operation-v1";
     static final int MAX_REASON = 1024;
+    private static final String INTERRUPTED = "interrupted: the node stopped while it ran; check what it did and request it again";
 
     /**
      * Where a request stands. {@link #EXPIRED} is never stored: a pending request past its expiry is
@@ -142,17 +143,23 @@ final class ApprovalService {
         this.audit = audit;
         this.clock = clock;
         if (Files.exists(file)) {
-            boolean interrupted = false;
+            List<Request> interrupted = new ArrayList<>();
             for (Request r : JSON.readValue(file.toFile(), Stored.class).requests()) {
                 if (r.state() == State.EXECUTING) { // the node stopped while it ran: what it did is unknown, so it never runs again
                     LOG.warn("approved request {} ({}) was interrupted by a stop while it ran; it is failed, not run again", r.id(), r.operation());
-                    r = r.with(r.approvals(), r.rejection(), State.FAILED,
-                            Optional.of("interrupted: the node stopped while it ran; check what it did and request it again"));
-                    interrupted = true;
+                    r = r.with(r.approvals(), r.rejection(), State.FAILED, Optional.of(INTERRUPTED));
+                    interrupted.add(r);
                 }
                 requests.put(r.id(), r);
             }
-            if (interrupted) save();
+            if (!interrupted.isEmpty()) {
+                save();
+                // The audit showed the approval that made M and then nothing: it says how the execution ended.
+                for (Request r : interrupted) {
+                    audit.recordNow(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.FAILURE, Map.of("request", r.id(),
+                            "digest", r.digest(), "reason", INTERRUPTED));
+                }
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -171,7 +172,18 @@ class ApprovalServiceTest {
         var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
         assertThatThrownBy(() -> s.approve(user("olga", Role.OFFICER), r.id())).isInstanceOf(Error.class);
 
-        ApprovalService restarted = service(dir, 1);
+        ApprovalService restarted;
+        try (io.bulwark.audit.AuditLog log = new io.bulwark.audit.AuditLog(dir.resolve("audit.db"), keys, Duration.ofHours(1), clock, Duration.ZERO)) {
+            restarted = new ApprovalService(dir.resolve("approvals.json"), List.of(op), 1, Duration.ofHours(24), () -> keys,
+                    new Auditor(Optional.of(log), clock), clock);
+            // The audit said "approve 1/1" and then nothing: now it says how the execution ended.
+            assertThat(log.entries(0, 100, Optional.empty())).singleElement().satisfies(e -> {
+                assertThat(e.event().type()).isEqualTo(io.bulwark.audit.AuditEvent.Type.ADMIN);
+                assertThat(e.event().actor()).isEqualTo("approval:" + r.id());
+                assertThat(e.event().outcome()).isEqualTo(io.bulwark.audit.AuditEvent.Outcome.FAILURE);
+                assertThat(e.event().details().get("reason")).startsWith("interrupted");
+            });
+        }
         var after = restarted.get(user("otto", Role.OPERATOR), r.id());
         assertThat(after.state()).isEqualTo(ApprovalService.State.FAILED);
         assertThat(after.result().orElseThrow()).startsWith("interrupted");
