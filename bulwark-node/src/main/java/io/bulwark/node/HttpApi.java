@@ -365,7 +365,7 @@ final class HttpApi extends Handler.Abstract {
         known(q, "state");
         Optional<ApprovalService.State> state = Optional.ofNullable(q.getValue("state")).map(v -> {
             for (ApprovalService.State s : ApprovalService.State.values()) if (s.id().equals(v)) return s;
-            throw Problem.badRequest("state: pending, executed, failed, rejected or expired, not '" + v + "'");
+            throw Problem.badRequest("state: pending, executing, executed, failed, rejected or expired, not '" + v + "'");
         });
         json(response, callback, 200, Map.of("requests", approvals.list(principal, state).stream().map(this::approval).toList()));
     }
@@ -476,7 +476,8 @@ final class HttpApi extends Handler.Abstract {
         long index = longParam("index", required(q, "index"));
         Map<String, Object> body = new LinkedHashMap<>();
         long size;
-        if (q.getValue("size") == null) {
+        boolean given = q.getValue("size") != null;
+        if (!given) {
             var head = log.signTreeHead();
             size = head.treeSize();
             body.put("head", AuditJson.head(head));
@@ -486,7 +487,9 @@ final class HttpApi extends Handler.Abstract {
         try {
             body.putAll(AuditJson.inclusion(log.inclusionProof(index, size)));
         } catch (IllegalArgumentException e) {
-            throw Problem.badRequest(e.getMessage());
+            // Name the parameter at fault; the size is checked first. Without size, the tree is the log's as it is now.
+            String parameter = e.getMessage().startsWith("tree size") ? "size" : "index";
+            throw Problem.badRequest(parameter + ": " + e.getMessage() + (given ? "" : " (size not given: the log's current size)"));
         }
         json(response, callback, 200, body);
     }
@@ -501,7 +504,7 @@ final class HttpApi extends Handler.Abstract {
         try {
             json(response, callback, 200, AuditJson.consistency(log.consistencyProof(from, to)));
         } catch (IllegalArgumentException e) {
-            throw Problem.badRequest(e.getMessage());
+            throw Problem.badRequest((from < 0 || from > to ? "from" : "to") + ": " + e.getMessage());
         }
     }
 

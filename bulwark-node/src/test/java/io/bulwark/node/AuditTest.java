@@ -151,7 +151,10 @@ class AuditTest {
         HttpResponse<String> bad = get("/api/v1/audit/proof/inclusion?index=" + size + "&size=" + size, officer);
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-        assertThat(bad.body()).contains("is not in a tree of " + size + " entries");
+        assertThat(bad.body()).contains("index: entry " + size + " is not in a tree of " + size + " entries");
+        assertThat(get("/api/v1/audit/proof/inclusion?index=0&size=" + (size + 1000), officer).body()).contains("size: tree size " + (size + 1000));
+        assertThat(get("/api/v1/audit/proof/consistency?from=2&to=1", officer).body()).contains("from: sizes 2 and 1");
+        assertThat(get("/api/v1/approvals?state=bogus", officer).body()).contains("pending, executing, executed");
     }
 
     @Test
