@@ -85,6 +85,9 @@ class SpifLoadingTest {
         Spif s = Spif.minimal();
         s.classifications.add(new Cls("MID", 7, 7));
         fails(s, "securityClassification[name=MID]", "duplicate classification name");
+        Spif cased = Spif.minimal();
+        cased.classifications.add(new Cls("Mid", 7, 7));
+        fails(cased, "securityClassification[name=Mid]", "duplicate classification name (names are matched without regard to case)");
     }
 
     @Test
@@ -113,6 +116,10 @@ class SpifLoadingTest {
         Spif s = Spif.minimal();
         s.tagSet("Caveats").value(new Val("BRAVO", 9));
         fails(s, "securityCategoryTagSet[name=Caveats]/tagCategory[name=BRAVO]", "duplicate tagCategory name");
+        // "SCI si" would read as SI: a second value differing only in case is a second name for it.
+        Spif cased = Spif.minimal();
+        cased.tagSet("Caveats").value(new Val("bravo", 9));
+        fails(cased, "securityCategoryTagSet[name=Caveats]/tagCategory[name=bravo]", "duplicate tagCategory name (names are matched without regard to case)");
     }
 
     @Test

@@ -222,7 +222,7 @@ public final class SpifReader {
                     // no clearance may reach it.
                     throw error(path + "/@hierarchy", "'" + hierarchy + "' is too large (at most " + (Integer.MAX_VALUE - 1) + ")");
                 }
-                if (!names.add(name)) throw error(path, "duplicate classification name");
+                if (!names.add(name.toUpperCase(Locale.ROOT))) throw error(path, "duplicate classification name (names are matched without regard to case)");
                 if (!lacvs.add(lacv)) throw error(path, "duplicate classification lacv " + lacv);
                 if (!hierarchies.add(hierarchy)) throw error(path, "duplicate classification hierarchy " + hierarchy);
                 List<Equivalence> equivalents = new ArrayList<>();
@@ -293,7 +293,8 @@ public final class SpifReader {
                         String vName = required(v, "name", tagPath + "/tagCategory");
                         String vPath = path + "/tagCategory[name=" + vName + "]";
                         long lacv = longAttr(v, "lacv", vPath);
-                        if (!valueNames.add(vName)) throw error(vPath, "duplicate tagCategory name");
+                        // Markings match value names without regard to case: two that differ only in case would read as one.
+                        if (!valueNames.add(vName.toUpperCase(Locale.ROOT))) throw error(vPath, "duplicate tagCategory name (names are matched without regard to case)");
                         if (!valueLacvs.add(lacv)) throw error(vPath, "duplicate tagCategory lacv " + lacv);
                         if (vName.contains(",") || vName.contains("//") || !vName.equals(vName.strip()) || vName.isEmpty()) {
                             throw error(vPath, "a tagCategory name must not contain ',' or '//' or surrounding spaces");
