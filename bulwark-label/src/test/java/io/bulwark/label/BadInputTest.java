@@ -92,6 +92,13 @@ class BadInputTest {
             "<ConfidentialityInformation><PolicyIdentifier>NATO<Extra/></PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
                     + "| /originatorConfidentialityLabel/ConfidentialityInformation/PolicyIdentifier | expected text, found elements",
             "| /originatorConfidentialityLabel | ConfidentialityInformation is required",
+            "<CreationDateTime>2026-11-26T12:00:00Z</CreationDateTime>"
+                    + "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
+                    + "| /originatorConfidentialityLabel/CreationDateTime | out of order: the root holds one ConfidentialityInformation, then",
+            "<ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation>"
+                    + "<AlternativeConfidentialityLabel><ConfidentialityInformation><PolicyIdentifier>NATO</PolicyIdentifier><Classification>SECRET</Classification></ConfidentialityInformation></AlternativeConfidentialityLabel>"
+                    + "<CreationDateTime>2026-11-26T12:00:00Z</CreationDateTime>"
+                    + "| /originatorConfidentialityLabel/CreationDateTime | out of order",
     })
     void xmlStrictness(String inner, String position, String rule) {
         String xml = "<originatorConfidentialityLabel xmlns=\"" + NS + "\">" + (inner == null ? "" : inner) + "</originatorConfidentialityLabel>";

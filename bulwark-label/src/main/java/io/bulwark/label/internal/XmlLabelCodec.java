@@ -46,6 +46,17 @@ public final class XmlLabelCodec {
         for (Element e : SecureXml.children(root)) {
             String p = path + "/" + e.getLocalName();
             checkNamespace(e, p, input);
+            // The order label-xml.md gives: ConfidentialityInformation, then CreationDateTime, then alternatives.
+            boolean outOfOrder = switch (e.getLocalName()) {
+                case "ConfidentialityInformation" -> info == null && (created.isPresent() || !alternatives.isEmpty());
+                case "CreationDateTime" -> info == null || !alternatives.isEmpty();
+                case "AlternativeConfidentialityLabel" -> info == null;
+                default -> false;
+            };
+            if (outOfOrder) {
+                throw new InvalidLabelException(input, p, "out of order: the root holds one ConfidentialityInformation, then at most one "
+                        + "CreationDateTime, then any AlternativeConfidentialityLabels");
+            }
             switch (e.getLocalName()) {
                 case "ConfidentialityInformation" -> {
                     if (info != null) throw new InvalidLabelException(input, p, "only one ConfidentialityInformation");
