@@ -145,13 +145,24 @@ final class ClientCommands {
             header(r, "Bulwark-Label", labelHeader(label), "--label");
             header(r, "Content-Type", type, "--type");
             if (residency != null) header(r, "Bulwark-Residency", residency, "--residency");
-            HttpRequest.BodyPublisher body = file.equals("-")
-                    ? HttpRequest.BodyPublishers.ofByteArray(System.in.readAllBytes())
-                    : payload(file);
+            HttpRequest.BodyPublisher body = file.equals("-") ? HttpRequest.BodyPublishers.ofByteArray(standardInput()) : payload(file);
             HttpResponse<byte[]> response = connection.send(r.POST(body).build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 201) throw Connection.failure(response.statusCode(), response.body());
             spec.commandLine().getOut().println(Connection.json(response.body()).path("id").asText());
             return ExitCode.OK;
+        }
+    }
+
+    /**
+     * Standard input, whole: its length goes in Content-Length, so a node whose limit it exceeds
+     * answers 413 before any of it is sent. It is held in memory, never spooled to disk (it is the
+     * plaintext); too large for the memory is one line, not an OutOfMemoryError.
+     */
+    private static byte[] standardInput() throws IOException {
+        try {
+            return System.in.readAllBytes();
+        } catch (OutOfMemoryError e) {
+            throw new UserError(ExitCode.OTHER, "standard input: too large to hold in memory; publish it from a file (FILE instead of -)");
         }
     }
 

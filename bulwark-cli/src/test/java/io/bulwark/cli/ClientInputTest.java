@@ -137,6 +137,27 @@ class ClientInputTest {
     }
 
     @Test
+    void standardInputTooLargeForTheMemoryIsOneLineNotAStackTrace() throws Exception {
+        String url = serve(ok("0", new byte[0]));
+        List<String> cmd = new java.util.ArrayList<>(NodeProcess.command("publish", "--url", url, "--token", "t", "--label", "NATO SECRET", "-"));
+        cmd.add(1, "-Xmx48m");
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Thread feeder = Thread.ofVirtual().start(() -> {
+            try (OutputStream in = p.getOutputStream()) {
+                byte[] chunk = new byte[1 << 20];
+                for (int i = 0; i < 256; i++) in.write(chunk); // 256 MiB, more than the heap
+            } catch (IOException e) {
+                // the process stopped reading: it gave up, as it should
+            }
+        });
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(err).isEqualTo(ExitCode.OTHER);
+        feeder.join();
+        assertThat(err.strip()).isEqualTo("bulwark: standard input: too large to hold in memory; publish it from a file (FILE instead of -)");
+        assertThat(requests).hasValue(0);
+    }
+
+    @Test
     void aDownloadThatBreaksOffIsUnreachableAndLeavesNoPartFile() throws IOException {
         String url = serve(ok("100000", "only the first bytes of the payload".getBytes(StandardCharsets.US_ASCII)));
         Path target = dir.resolve("payload.bin");
