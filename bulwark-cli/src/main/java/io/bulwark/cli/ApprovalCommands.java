@@ -99,7 +99,7 @@ final class ApprovalCommands {
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Print a request with its signed approvals as JSON.")
     static final class Show implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The approval request's id.") String id;
         @Spec CommandSpec spec;
 
         @Override
@@ -113,7 +113,7 @@ final class ApprovalCommands {
             description = "Approve a request (officers other than its requester); the approval that makes M executes it.")
     static final class Approve implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The approval request's id.") String id;
         @Spec CommandSpec spec;
 
         @Override
@@ -125,7 +125,7 @@ final class ApprovalCommands {
     @Command(name = "reject", mixinStandardHelpOptions = true, description = "Reject a request (any officer): it ends.")
     static final class Reject implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The approval request's id.") String id;
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why; kept with the signed rejection.") String reason;
         @Spec CommandSpec spec;
 
@@ -155,7 +155,7 @@ final class ApprovalCommands {
     @Command(name = "peer-add", mixinStandardHelpOptions = true, description = "Request pinning a peer (operation peer.add).")
     static final class PeerAdd implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Option(names = "--nation", required = true, paramLabel = "NATION") String nation;
+        @Option(names = "--nation", required = true, paramLabel = "NATION", description = "The peer's nation, ISO 3166-1 alpha-3, e.g. FRA.") String nation;
         @Option(names = "--peer-url", required = true, paramLabel = "URL", description = "The peer's federation API, https://HOST:PORT") String peerUrl;
         @Option(names = "--fingerprint", required = true, paramLabel = "HEX", description = "SHA-256 of the peer's TLS certificate") String fingerprint;
         @Spec CommandSpec spec;
@@ -173,7 +173,7 @@ final class ApprovalCommands {
     @Command(name = "peer-remove", mixinStandardHelpOptions = true, description = "Request unpinning a peer (operation peer.remove).")
     static final class PeerRemove implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Parameters(index = "0", paramLabel = "NATION") String nation;
+        @Parameters(index = "0", paramLabel = "NATION", description = "The peer's nation, e.g. FRA.") String nation;
         @Spec CommandSpec spec;
 
         @Override
@@ -210,7 +210,7 @@ final class ApprovalCommands {
             description = "Request that the running node evacuate a provider (operation provider.evacuate); progress: GET /api/v1/storage.")
     static final class ProviderEvacuate implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Parameters(index = "0", paramLabel = "PROVIDER") String provider;
+        @Parameters(index = "0", paramLabel = "PROVIDER", description = "The storage provider, as the sites name it (bulwark site list).") String provider;
         @Spec CommandSpec spec;
 
         @Override
@@ -240,7 +240,7 @@ final class ApprovalCommands {
                     + "no replica can go: evacuate its provider first (bulwark request provider-evacuate)."})
     static final class SiteRemove implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The approval request's id.") String id;
         @Spec CommandSpec spec;
 
         @Override

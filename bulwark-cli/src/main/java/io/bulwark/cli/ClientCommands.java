@@ -228,7 +228,7 @@ final class ClientCommands {
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Read a record's payload (to standard output or -o FILE); its label goes to standard error.")
     static final class Get implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The record's id, as publish printed it.") String id;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE",
                 description = "Write the payload to FILE (replaced once the whole payload has arrived; readable by the owner only).")
         Path output;
@@ -291,8 +291,8 @@ final class ClientCommands {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the records you may see, newest first.")
     static final class ListRecords implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
-        @Option(names = "--limit", defaultValue = "100", paramLabel = "N") int limit;
-        @Option(names = "--cursor", paramLabel = "CURSOR") String cursor;
+        @Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "Records per page, 1 to 1000 (default: ${DEFAULT-VALUE}).") int limit;
+        @Option(names = "--cursor", paramLabel = "CURSOR", description = "The next page: the cursor the previous page ended with.") String cursor;
         @Option(names = "--json", description = "Print the JSON page.") boolean json;
         @Spec CommandSpec spec;
 
@@ -419,7 +419,7 @@ final class ClientCommands {
     static final class Relabel implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
         @Option(names = "--label", required = true, paramLabel = "MARKING", description = "The new label, e.g. \"NATO SECRET//REL TO DEU\"") String label;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The record's id, as publish printed it.") String id;
         @Spec CommandSpec spec;
 
         @Override
@@ -438,7 +438,7 @@ final class ClientCommands {
     @Command(name = "retract", mixinStandardHelpOptions = true, description = "Retract a record (users of its origin nation only).")
     static final class Retract implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The record's id, as publish printed it.") String id;
         @Spec CommandSpec spec;
 
         @Override

@@ -47,7 +47,8 @@ final class NodeCommands {
                     "The keystore passphrase comes from BULWARK_KEYSTORE_PASSPHRASE; without it a random one is written to "
                             + "DIR/secrets/keystore.pass (readable by the owner only)."})
     static final class Init implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR",
+                description = "The directory to make the node in: a new one, or an existing one that holds no node.") Path home;
         @Option(names = "--nation", required = true, paramLabel = "NATION", description = "ISO 3166-1 alpha-3, e.g. DEU") String nation;
         @Option(names = "--node", required = true, paramLabel = "NAME", description = "e.g. deu-1") String node;
         @Option(names = "--listen", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
@@ -83,7 +84,7 @@ final class NodeCommands {
     @Command(name = "info", mixinStandardHelpOptions = true,
             description = "Print the node's nation, name, URLs and key fingerprints.")
     static final class Info implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
         @Option(names = "--json", description = "Print JSON.") boolean json;
         @Spec CommandSpec spec;
 
@@ -155,7 +156,7 @@ final class NodeCommands {
             description = {"Serve until SIGTERM or SIGINT, then stop cleanly (requests in flight finish, the database closes).",
                     "Prints one line 'ready <client-api-url>' on stdout once it accepts requests."})
     static final class Start implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
         @Spec CommandSpec spec;
 
         @Override
@@ -212,9 +213,9 @@ final class NodeCommands {
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a local user.")
     static final class UserAdd implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
-        @Option(names = "--nationality", required = true, paramLabel = "NATION") String nationality;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The local user's name.") String name;
+        @Option(names = "--nationality", required = true, paramLabel = "NATION", description = "The user's nationality, ISO 3166-1 alpha-3, e.g. DEU.") String nationality;
         @Option(names = "--clearance", paramLabel = "LEVEL", description = "e.g. 'NATO SECRET' (repeatable, one per policy)")
         List<String> clearances = new ArrayList<>();
         @Option(names = "--coi", split = ",", paramLabel = "VALUE", description = "community of interest (repeatable)")
@@ -246,8 +247,8 @@ final class NodeCommands {
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = "Remove a local user; the node refuses its tokens from the next request on.")
     static final class UserRemove implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The local user's name.") String name;
         @Spec CommandSpec spec;
 
         @Override
@@ -268,7 +269,7 @@ final class NodeCommands {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List local users.")
     static final class UserList implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
         @Spec CommandSpec spec;
 
         @Override
@@ -289,8 +290,8 @@ final class NodeCommands {
 
     @Command(name = "token", mixinStandardHelpOptions = true, description = "Print a bearer token for a local user.")
     static final class Token implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR") Path home;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Parameters(index = "0", paramLabel = "NAME", description = "The local user's name.") String name;
         @Option(names = "--ttl", defaultValue = "8h", paramLabel = "DURATION", description = "e.g. 30m, 8h, 1d (max 7d); default ${DEFAULT-VALUE}")
         String ttl;
         @Spec CommandSpec spec;
