@@ -37,7 +37,7 @@ final class ClientCommands {
     static final class Connection {
         @Option(names = "--url", required = true, paramLabel = "URL", description = "The node's client API, e.g. http://127.0.0.1:8080")
         String url;
-        @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token; default: the BULWARK_TOKEN environment variable.")
+        @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token; default: the BULWARK_TOKEN environment variable, which is better: a command line is visible to every local user (ps).")
         String token;
 
         private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
