@@ -56,20 +56,22 @@ public final class HybridKemScheme {
     public record Parsed(KeyId keyId, byte[] mlKem768, byte[] x25519) {
     }
 
-    /** Whether an encapsulation to the key succeeds: the JDK checks FIPS 203's encapsulation key rule only then. */
+    /**
+     * Whether an encapsulation to the ML-KEM-768 key succeeds: the JDK checks FIPS 203's encapsulation
+     * key rule only then.
+     */
     public static boolean mlKemUsable(PublicKey mlKem768) {
-        try {
-            Jca.kem("ML-KEM").newEncapsulator(mlKem768, Jca.random()).encapsulate();
-            return true;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
+        return canEncapsulate("ML-KEM", mlKem768);
     }
 
-    /** Whether an encapsulation to the key succeeds: a small-order point fails the key agreement. */
+    /** Whether an encapsulation to the X25519 key succeeds: a small-order point fails the key agreement. */
     public static boolean x25519Usable(PublicKey x25519) {
+        return canEncapsulate("DHKEM", x25519);
+    }
+
+    private static boolean canEncapsulate(String kem, PublicKey key) {
         try {
-            Jca.kem("DHKEM").newEncapsulator(x25519, Jca.random()).encapsulate();
+            Jca.kem(kem).newEncapsulator(key, Jca.random()).encapsulate();
             return true;
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;
