@@ -519,7 +519,15 @@ public final class AuditLog implements AutoCloseable {
      * only those whose event time is at or after it.
      */
     public List<AuditEntry> entries(long from, int limit, Optional<Instant> since) {
-        long upTo = committed.size();
+        return entries(from, Long.MAX_VALUE, limit, since);
+    }
+
+    /**
+     * As {@link #entries(long, int, Optional)}, looking only at indexes below {@code to}: a caller
+     * filtering by time bounds how much of the log one call reads (the time is not indexed).
+     */
+    public List<AuditEntry> entries(long from, long to, int limit, Optional<Instant> since) {
+        long upTo = Math.min(to, committed.size());
         return read("read audit entries from " + from, () -> {
             try (PreparedStatement s = reader.prepareStatement("SELECT idx, leaf, leaf_hash FROM audit_entry WHERE idx >= ? AND idx < ? "
                     + "AND json_extract(CAST(leaf AS TEXT), '$.time') >= ? ORDER BY idx LIMIT ?")) {

@@ -154,6 +154,10 @@ class AuditLogTest {
             assertThat(log.exchangesAbout("rec", "FRA", 10)).extracting(AuditEntry::index).containsExactly(30L);
             assertThat(log.exchangesAbout("rec", "USA", 10)).extracting(AuditEntry::index).containsExactly(31L);
             assertThat(log.exchangesAbout("rec", "GBR", 10)).isEmpty();
+            // Reading by time is bounded by index: nothing at or past 'to' is read.
+            assertThat(log.entries(0, 10, 100, Optional.empty())).hasSize(10);
+            assertThat(log.entries(5, 10, 100, Optional.of(T0.plusSeconds(7)))).extracting(AuditEntry::index).containsExactly(7L, 8L, 9L);
+            assertThat(log.entries(0, 10, 100, Optional.of(T0.plusSeconds(3600)))).isEmpty();
         }
     }
 

@@ -62,6 +62,8 @@ final class HttpApi extends Handler.Abstract {
     /** Binds a change cursor to its use: a peer's feed cursor does not open here. */
     private static final String CHANGES_CURSOR = "bulwark-changes-cursor-v1";
     static final int MAX_AUDIT_ENTRIES = 1000;
+    /** Entries one call for audit entries reads at most, matching or not. */
+    static final long MAX_AUDIT_SCAN = 100_000;
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature()); // {"a":1,"a":2} is refused, not read as 2
@@ -443,7 +445,11 @@ final class HttpApi extends Handler.Abstract {
                 default -> throw Problem.badRequest("unknown query parameter '" + f.getName() + "'; known: from, since, limit");
             }
         }
-        List<AuditEntry> entries = log.entries(from, limit, since);
+        // One call reads at most MAX_AUDIT_SCAN entries: a 'since' in the future would otherwise read the whole
+        // log, holding the reader every other audit read waits for; 'next' says where to go on.
+        long size = log.size();
+        long to = from > size - MAX_AUDIT_SCAN ? size : from + MAX_AUDIT_SCAN;
+        List<AuditEntry> entries = log.entries(from, to, limit, since);
         List<Map<String, Object>> items = new ArrayList<>();
         for (AuditEntry e : entries) {
             Map<String, Object> item = AuditJson.entry(e);
@@ -451,9 +457,10 @@ final class HttpApi extends Handler.Abstract {
             items.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("size", log.size());
+        body.put("size", size);
         body.put("entries", items);
         if (entries.size() == limit) body.put("next", entries.getLast().index() + 1);
+        else if (to < size) body.put("next", to); // the scan stopped at its bound, not at the end of the log
         json(response, callback, 200, body);
     }
 
