@@ -541,27 +541,11 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
-     * The durable entries whose subject is {@code subject} (a record id, ...), oldest first, at most
-     * {@code limit}. Served by an index on the leaves' subject, so a partner's question about one
-     * record does not read the whole log.
-     */
-    public List<AuditEntry> entriesAbout(String subject, int limit) {
-        long upTo = committed.size();
-        return read("read the audit entries about " + subject, () -> {
-            try (PreparedStatement s = reader.prepareStatement("SELECT idx, leaf, leaf_hash FROM audit_entry WHERE "
-                    + AuditDb.SUBJECT + " = ? AND idx < ? ORDER BY idx LIMIT ?")) {
-                s.setString(1, subject);
-                s.setLong(2, upTo);
-                s.setInt(3, Math.max(0, limit));
-                return entries(s);
-            }
-        });
-    }
-
-    /**
      * The {@code record.shared} and {@code record.received} entries about {@code subject} exchanged
      * with one peer nation ({@code details.peer}), oldest first, at most {@code limit}: filtered in the
-     * query, so the record's other entries (reads, say) never crowd them out of the limit.
+     * query, so the record's other entries (reads, say) never crowd them out of the limit. Served by
+     * an index on the leaves' subject, so a partner's question about one record does not read the
+     * whole log.
      */
     public List<AuditEntry> exchangesAbout(String subject, String peerNation, int limit) {
         long upTo = committed.size();

@@ -240,7 +240,7 @@ final class ApprovalCommands {
                     + "no replica can go: evacuate its provider first (bulwark request provider-evacuate)."})
     static final class SiteRemove implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Parameters(index = "0", paramLabel = "ID", description = "The approval request's id.") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The site's id (bulwark site list).") String id;
         @Spec CommandSpec spec;
 
         @Override

@@ -33,7 +33,7 @@ public final class Bulwark {
         // Over the descriptor, not System.out: a PrintStream swallows write errors (a full disk, a closed
         // pipe), and run() must see them to fail instead of exiting 0 with output missing.
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out),
-                java.nio.charset.Charset.defaultCharset()), true);
+                System.out.charset()), true); // the terminal's encoding, as System.out (and stderr) use
         System.exit(run(args, out, new PrintWriter(System.err, true)));
     }
 

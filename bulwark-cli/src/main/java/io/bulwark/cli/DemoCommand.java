@@ -28,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,7 +37,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 
 /**
  * {@code bulwark demo}: three nations' nodes on loopback, peered over pinned mutual TLS with the
@@ -165,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
             if (missing) {
                 out.flush();
                 spec.commandLine().getErr().println("bulwark: demo: a record did not reach a nation its label releases it to within "
-                        + SHARE_TIMEOUT.toSeconds() + " s (NOT RECEIVED above); see bulwark peer list --home " + homes.get("DEU").dir());
+                        + SHARE_TIMEOUT.toSeconds() + " s (NOT RECEIVED above); links: " + String.join("; ", links(nodes, false)));
             }
             if (once) return missing ? ExitCode.OTHER : ExitCode.OK;
             out.println();
@@ -192,10 +190,30 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** Deletes everything under {@code root}, going on past what vanishes meanwhile (setup may still be writing there). */
     private static void deleteTree(Path root) {
         if (!Files.exists(root)) return; // --once removed it before the shutdown hook ran
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof java.nio.file.NoSuchFileException) return java.nio.file.FileVisitResult.CONTINUE;
+                    throw e;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) throw e;
+                    Files.deleteIfExists(dir);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
         } catch (IOException | UncheckedIOException e) {
             System.err.println("bulwark demo: could not remove " + root + ": " + e.getMessage());
         }
@@ -218,10 +236,16 @@ final class DemoCommand implements Callable<Integer> {
             if (all) return;
             Thread.sleep(50);
         }
+        throw new UserError(ExitCode.UNREACHABLE, "demo: the nodes are not all connected after 20 s: " + String.join("; ", links(nodes, true)));
+    }
+
+    /** Each link's state and last error, as the nodes see them now ({@code unconnectedOnly}: the links not connected). */
+    private static List<String> links(Map<String, Node> nodes, boolean unconnectedOnly) {
         List<String> links = new ArrayList<>();
-        nodes.forEach((nation, node) -> node.peers().stream().filter(p -> !p.state().equals("connected") || p.node().isEmpty())
+        nodes.forEach((nation, node) -> node.peers().stream()
+                .filter(p -> !unconnectedOnly || !p.state().equals("connected") || p.node().isEmpty())
                 .forEach(p -> links.add(nation + "->" + p.nation() + " " + p.state() + p.lastError().map(e -> " (" + e + ")").orElse(""))));
-        throw new UserError(ExitCode.UNREACHABLE, "demo: the nodes are not all connected after 20 s: " + String.join("; ", links));
+        return links;
     }
 
     private static String publish(HttpClient http, String url, String token, Sample s) throws Exception {

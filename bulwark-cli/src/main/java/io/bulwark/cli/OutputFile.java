@@ -27,6 +27,9 @@ final class OutputFile {
 
     private final String option;
     private final Path file;
+    /** The partial file being written, if any: removed by one exit hook if Ctrl-C or SIGTERM skips the cleanup below. */
+    private final java.util.concurrent.atomic.AtomicReference<Path> partial = new java.util.concurrent.atomic.AtomicReference<>();
+    private boolean hooked;
 
     private OutputFile(String option, Path file) {
         this.option = option;
@@ -74,8 +77,14 @@ final class OutputFile {
         } catch (IOException e) {
             throw cannotWrite(e);
         }
-        // Ctrl-C or SIGTERM skips the finally below; the JVM's exit hook still removes the partial file.
-        part.toFile().deleteOnExit();
+        if (!hooked) { // once per file, not per write: watch --cursor-file writes for days
+            hooked = true;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                Path p = partial.get();
+                if (p != null) p.toFile().delete();
+            }, "bulwark-partial-file"));
+        }
+        partial.set(part);
         boolean moved = false;
         try {
             Recording out;
@@ -102,6 +111,7 @@ final class OutputFile {
             moved = true;
         } finally {
             if (!moved) Files.deleteIfExists(part);
+            partial.set(null);
         }
     }
 

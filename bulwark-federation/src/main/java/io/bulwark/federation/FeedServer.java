@@ -2,7 +2,6 @@ package io.bulwark.federation;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bulwark.audit.AuditEntry;
-import io.bulwark.audit.AuditEvent;
 import io.bulwark.audit.AuditJson;
 import io.bulwark.audit.AuditLog;
 import io.bulwark.audit.SignedTreeHead;
@@ -167,10 +166,7 @@ final class FeedServer extends Handler.Abstract {
      * the answer is the same 404 as for a record that does not exist.
      */
     private static boolean auditProof(Response response, Callback callback, AuditLog log, Peer peer, String record) throws Exception {
-        List<AuditEntry> concerning = log.exchangesAbout(record, peer.nation(), MAX_PROOF_ENTRIES).stream()
-                .filter(e -> e.event().type() == AuditEvent.Type.SHARED || e.event().type() == AuditEvent.Type.RECEIVED) // as the query chose
-                .filter(e -> peer.nation().equals(e.event().details().get("peer")))
-                .toList();
+        List<AuditEntry> concerning = log.exchangesAbout(record, peer.nation(), MAX_PROOF_ENTRIES);
         if (concerning.isEmpty()) {
             return problem(response, callback, 404, "Not found", "this node's audit log holds nothing about record " + record
                     + " that concerns you");

@@ -45,13 +45,20 @@ final class AuthFailures {
     }
 
     private final Clock clock;
-    private final List<Summary> evicted = new ArrayList<>();
+    /** What addresses that fell out of the table had suppressed: running totals, so a flood from many addresses holds nothing per address. */
+    private long othersCount;
+    private Instant othersSince;
+    private Instant othersUntil;
     private final Map<String, Budget> budgets = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Budget> eldest) {
             if (size() <= MAX_ADDRESSES) return false;
             Budget b = eldest.getValue();
-            if (b.suppressed > 0) evicted.add(new Summary(OTHERS, b.suppressed, b.firstSuppressed, b.lastSuppressed));
+            if (b.suppressed > 0) {
+                othersCount += b.suppressed;
+                if (othersSince == null || b.firstSuppressed.isBefore(othersSince)) othersSince = b.firstSuppressed;
+                if (othersUntil == null || b.lastSuppressed.isAfter(othersUntil)) othersUntil = b.lastSuppressed;
+            }
             return true;
         }
     };
@@ -89,16 +96,10 @@ final class AuthFailures {
     /** The counts of refusals not audited one by one since the last drain, one per address (and one for {@link #OTHERS}); resets them. */
     synchronized List<Summary> drain() {
         List<Summary> out = new ArrayList<>();
-        long others = 0;
-        Instant othersSince = null;
-        Instant othersUntil = null;
-        for (Summary s : evicted) {
-            others += s.count();
-            othersSince = othersSince == null || s.since().isBefore(othersSince) ? s.since() : othersSince;
-            othersUntil = othersUntil == null || s.until().isAfter(othersUntil) ? s.until() : othersUntil;
-        }
-        evicted.clear();
-        if (others > 0) out.add(new Summary(OTHERS, others, othersSince, othersUntil));
+        if (othersCount > 0) out.add(new Summary(OTHERS, othersCount, othersSince, othersUntil));
+        othersCount = 0;
+        othersSince = null;
+        othersUntil = null;
         budgets.forEach((remote, b) -> {
             if (b.suppressed == 0) return;
             out.add(new Summary(remote, b.suppressed, b.firstSuppressed, b.lastSuppressed));

@@ -411,7 +411,6 @@ public final class Node implements AutoCloseable {
     /** How often replica counts are checked and restored; also once at start. */
     private static final Duration REPAIR_INTERVAL = Duration.ofMinutes(5);
 
-    /** Restores minimum replica counts after a site loss, as soon as compliant capacity exists. */
     /** A flood of refused tokens is audited as one summary per address a minute (AuthFailures). */
     private void auditAuthSummariesPeriodically() {
         while (!Thread.currentThread().isInterrupted()) {
@@ -424,6 +423,7 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** Restores minimum replica counts after a site loss, as soon as compliant capacity exists. */
     private void repairPeriodically() {
         while (!Thread.currentThread().isInterrupted()) {
             try {

@@ -107,8 +107,9 @@ public record NodeHome(Path dir) {
             throw new InvalidConfigException(home.dir() + " already holds a node (bulwark.yaml exists); it is never overwritten");
         }
         if (Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
-            throw new InvalidConfigException(home.dir() + " holds keys (keystore.bwks) but no bulwark.yaml: an init that was killed "
-                    + "before it finished, or another node's keys; init never overwrites keys: remove the directory, or choose another");
+            throw new InvalidConfigException(home.dir() + " holds keys (keystore.bwks) but no bulwark.yaml: an init killed before it "
+                    + "finished, or a node whose bulwark.yaml was removed; init never overwrites keys: restore bulwark.yaml, or, if this "
+                    + "node never ran, remove what init makes (keystore.bwks, secrets/, tls/, data/, sites/), or choose another directory");
         }
         char[] passphrase = passphraseFromEnvironment();
         List<Path> directories = List.of(home.dir(), home.dir().resolve("secrets"), home.dir().resolve("tls"),
@@ -123,14 +124,17 @@ public record NodeHome(Path dir) {
                 throw new InvalidConfigException(f + " already exists; init never overwrites it (remove it, or choose another directory)");
             }
         }
-        List<Path> created = java.util.Collections.synchronizedList(new ArrayList<>()); // in the order made; undone in reverse
-        // Ctrl-C or SIGTERM while init runs (stretching a passphrase takes seconds) skips the catch below;
-        // without this the half-made home would be one init refuses and start cannot use.
-        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread undoOnExit = new Thread(() -> {
-            if (!finished.get()) undo(List.copyOf(created), new IOException("init of " + home.dir() + " was interrupted"));
-        }, "bulwark-init-undo");
-        Runtime.getRuntime().addShutdownHook(undoOnExit);
+        List<Path> created = new ArrayList<>(); // in the order made; undone in reverse
+        // Ctrl-C or SIGTERM while init runs (stretching a passphrase takes a second or more) would end the
+        // process between two files, leaving a home init refuses and start cannot use. The JVM runs its
+        // shutdown hooks while this thread goes on: this one waits for init to end, whole or undone.
+        java.util.concurrent.locks.ReentrantLock running = new java.util.concurrent.locks.ReentrantLock();
+        running.lock();
+        Thread awaitInit = new Thread(() -> {
+            running.lock();
+            running.unlock();
+        }, "bulwark-init-finish");
+        Runtime.getRuntime().addShutdownHook(awaitInit);
         try {
             for (Path d : directories) createDirectory(d, created);
             if (passphrase == null) {
@@ -153,17 +157,16 @@ public record NodeHome(Path dir) {
             Path configTmp = home.config().resolveSibling(home.config().getFileName() + ".tmp");
             if (!Files.exists(configTmp, LinkOption.NOFOLLOW_LINKS)) created.add(configTmp);
             config.save(home.config()); // last, whole or not at all: a home with bulwark.yaml is a node
-            finished.set(true);
             return home;
         } catch (Throwable e) {
-            finished.set(true); // undone here, not again by the hook
-            undo(List.copyOf(created), e);
+            undo(created, e);
             throw e;
         } finally {
+            running.unlock();
             try {
-                Runtime.getRuntime().removeShutdownHook(undoOnExit);
+                Runtime.getRuntime().removeShutdownHook(awaitInit);
             } catch (IllegalStateException e) {
-                // shutting down already: the hook runs, and finds init finished or undoes it
+                // shutting down already: the hook finds init ended and returns
             }
         }
     }
@@ -247,9 +250,10 @@ public record NodeHome(Path dir) {
         NodeHome home = new NodeHome(dir.toAbsolutePath().normalize());
         if (!Files.isRegularFile(home.config())) {
             if (Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
-                // bulwark.yaml is written last: keys without it are an init that was killed before it finished.
-                throw new InvalidConfigException(home.dir() + " holds keys but no bulwark.yaml: its init was killed before it finished; "
-                        + "it holds no data: remove it and run bulwark init again");
+                // bulwark.yaml is written last: keys without it are an init killed (-9) before it finished, or a removed bulwark.yaml.
+                throw new InvalidConfigException(home.dir() + " holds keys (keystore.bwks) but no bulwark.yaml: an init killed before it "
+                        + "finished, or a node whose bulwark.yaml was removed; restore bulwark.yaml, or, if this node never ran, remove "
+                        + "what init makes (keystore.bwks, secrets/, tls/, data/, sites/) and run bulwark init again");
             }
             throw new InvalidConfigException(home.dir() + " is not a node home (no bulwark.yaml); create one with bulwark init");
         }

@@ -120,6 +120,22 @@ public final class GroupCommitter<T> implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            commitUntilStopped();
+        } catch (Throwable t) {
+            // The writer died (it catches what the handler throws, so only the JVM's own failures get here):
+            // take no more writes, fail those queued, and let no caller wait for room that never comes.
+            synchronized (this) {
+                closed = true;
+            }
+            IllegalStateException dead = new IllegalStateException("the audit writer stopped: " + t);
+            for (Pending<T> p; (p = queue.poll()) != null; ) p.future.completeExceptionally(dead);
+            capacity.release(Integer.MAX_VALUE / 2);
+            throw t;
+        }
+    }
+
+    private void commitUntilStopped() {
         List<Pending<T>> batch = new ArrayList<>(maxBatch);
         while (true) {
             try {
@@ -148,12 +164,12 @@ public final class GroupCommitter<T> implements AutoCloseable {
         try {
             handler.commit(batch);
         } catch (Exception | Error e) {
-            LOG.error("a batch of {} audit writes was rolled back", batch.size(), e);
-            capacity.release(batch.size());
             batch.forEach(p -> p.future.completeExceptionally(e));
+            LOG.error("a batch of {} audit writes was rolled back", batch.size(), e);
             return;
+        } finally {
+            capacity.release(batch.size()); // whatever happened: a lost permit would in the end block every caller
         }
-        capacity.release(batch.size());
         batch.forEach(p -> p.future.complete(p.result));
     }
 }

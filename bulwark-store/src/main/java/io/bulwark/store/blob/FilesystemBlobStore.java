@@ -344,7 +344,8 @@ public final class FilesystemBlobStore implements BlobStore {
         try {
             java.util.OptionalLong packed = pack.size(key);
             if (packed.isPresent()) return packed;
-            return java.util.OptionalLong.of(Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).size());
+            var file = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+            return file.isRegularFile() ? java.util.OptionalLong.of(file.size()) : java.util.OptionalLong.empty(); // as exists() says
         } catch (java.nio.file.NoSuchFileException e) {
             return java.util.OptionalLong.empty();
         } catch (IOException e) {

@@ -64,6 +64,8 @@ import java.util.stream.Collectors;
 public final class ReplicatedBlobStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedBlobStore.class);
+    /** Replicas found of the wrong size and logged so. */
+    private final Set<String> warnedShort = ConcurrentHashMap.newKeySet();
 
     /** The outcome of a {@link #put}. */
     public sealed interface PutResult permits Stored, Placement.Refused {
@@ -587,8 +589,11 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             java.util.OptionalLong size = store.size(ref.key());
             health.succeeded(siteId);
             if (size.isPresent() && size.getAsLong() != ref.size()) {
-                LOG.warn("site {}: blob {} holds {} bytes, its placement records {}; not counted as a replica",
-                        siteId, ref.key(), size.getAsLong(), ref.size());
+                // Once per replica (repair, status and evacuation ask again and again), within a bound.
+                if (warnedShort.size() < 10_000 && warnedShort.add(siteId + "/" + ref.key())) {
+                    LOG.warn("site {}: blob {} holds {} bytes, its placement records {}; not counted as a replica",
+                            siteId, ref.key(), size.getAsLong(), ref.size());
+                }
                 return false;
             }
             return size.isPresent();

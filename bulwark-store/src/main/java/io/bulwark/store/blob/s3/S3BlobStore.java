@@ -254,7 +254,7 @@ public final class S3BlobStore implements BlobStore {
     public java.util.OptionalLong size(String key) {
         String object = objectOf(key);
         try {
-            return head(object);
+            return sizeOfObject(object);
         } catch (SdkException e) {
             throw new StoreException("could not look up blob " + Checks.quote(key) + " in " + where, e);
         }
@@ -264,16 +264,21 @@ public final class S3BlobStore implements BlobStore {
         return head(object).isPresent();
     }
 
-    private java.util.OptionalLong head(String object) {
+    private java.util.OptionalLong sizeOfObject(String object) {
+        return head(object).map(h -> {
+            if (h.contentLength() == null) throw new StoreException("the object " + Checks.quote(object) + " in " + where + " has no Content-Length");
+            return java.util.OptionalLong.of(h.contentLength());
+        }).orElse(java.util.OptionalLong.empty());
+    }
+
+    private Optional<software.amazon.awssdk.services.s3.model.HeadObjectResponse> head(String object) {
         try {
-            Long length = s3.headObject(b -> b.bucket(bucket).key(object)).contentLength();
-            if (length == null) throw new StoreException("the object " + Checks.quote(object) + " in " + where + " has no Content-Length");
-            return java.util.OptionalLong.of(length);
+            return Optional.of(s3.headObject(b -> b.bucket(bucket).key(object)));
         } catch (NoSuchKeyException e) {
-            return java.util.OptionalLong.empty();
+            return Optional.empty();
         } catch (S3Exception e) {
             // HEAD has no body, so a missing object is a bare 404 rather than NoSuchKey.
-            if (e.statusCode() == 404) return java.util.OptionalLong.empty();
+            if (e.statusCode() == 404) return Optional.empty();
             throw e;
         }
     }
