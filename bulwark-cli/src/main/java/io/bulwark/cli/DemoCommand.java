@@ -82,8 +82,16 @@ final class DemoCommand implements Callable<Integer> {
             if (dir == null) deleteTree(root);
         };
         CountDownLatch stop = new CountDownLatch(1);
+        // Ctrl-C during setup: this thread goes on making homes and starting nodes while the hook runs, so
+        // the hook waits for setup to end (a few seconds) rather than delete what is still being written.
+        CountDownLatch setUp = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();
+            try {
+                setUp.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             cleanUp.run();
         }, "bulwark-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -112,6 +120,7 @@ final class DemoCommand implements Callable<Integer> {
                 isr.put(nation, user(homes.get(nation), nation, "isr-" + nation.toLowerCase(Locale.ROOT), Set.of("ISR")));
             }
             for (String nation : NATIONS) nodes.put(nation, Node.start(homes.get(nation)));
+            setUp.countDown();
             out.println("Three nations on loopback, peered over mutual TLS 1.3 with X25519MLKEM768, certificates pinned:");
             for (String nation : NATIONS) {
                 out.printf(Locale.ROOT, "  %s  client API %s   federation %s%n", nation, nodes.get(nation).url(),
@@ -179,6 +188,7 @@ final class DemoCommand implements Callable<Integer> {
             stop.await();
             return ExitCode.OK;
         } finally {
+            setUp.countDown(); // also when setup failed: a hook waiting for it goes on
             if (!serving) { // --once, or a failure: clean up now rather than at exit
                 cleanUp.run();
                 try {

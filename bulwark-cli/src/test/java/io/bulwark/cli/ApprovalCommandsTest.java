@@ -75,7 +75,7 @@ class ApprovalCommandsTest {
             assertThat(Cli.run("request", "residency", "--url", url, "--token", otto, "in=XYZ").failsWith(ExitCode.BAD_INPUT).err())
                     .contains("parameters.policy");
             assertThat(Cli.run("approval", "list", "--url", url, "--token", otto, "--state", "soon").failsWith(ExitCode.BAD_INPUT).err())
-                    .contains("state: pending, executed, failed, rejected or expired");
+                    .contains("state: pending, executing, executed, failed, rejected or expired");
             Cli.run("approval", "show", "--url", url, "--token", olga, "no-such-id").failsWith(ExitCode.DENIED_OR_NOT_FOUND);
         }
         Cli.run("approval", "list", "--url", "http://127.0.0.1:9", "--token", "x").failsWith(ExitCode.UNREACHABLE);

@@ -87,7 +87,7 @@ class SpifLoadingTest {
         fails(s, "securityClassification[name=MID]", "duplicate classification name");
         Spif cased = Spif.minimal();
         cased.classifications.add(new Cls("Mid", 7, 7));
-        fails(cased, "securityClassification[name=Mid]", "duplicate classification name (names are matched without regard to case)");
+        fails(cased, "securityClassification[name=Mid]", "duplicate classification name: 'Mid' differs from 'MID' only in case");
     }
 
     @Test
@@ -119,7 +119,7 @@ class SpifLoadingTest {
         // "SCI si" would read as SI: a second value differing only in case is a second name for it.
         Spif cased = Spif.minimal();
         cased.tagSet("Caveats").value(new Val("bravo", 9));
-        fails(cased, "securityCategoryTagSet[name=Caveats]/tagCategory[name=bravo]", "duplicate tagCategory name (names are matched without regard to case)");
+        fails(cased, "securityCategoryTagSet[name=Caveats]/tagCategory[name=bravo]", "duplicate tagCategory name: 'bravo' differs from 'BRAVO' only in case");
     }
 
     @Test

@@ -208,7 +208,7 @@ public final class SpifReader {
 
     private List<RawClassification> classifications(Element root, Map<String, String> equivalentPolicies) {
         List<RawClassification> out = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+        Map<String, String> names = new HashMap<>(); // upper case → as written
         Set<Integer> lacvs = new HashSet<>();
         Set<Integer> hierarchies = new HashSet<>();
         for (Element list : spifChildren(root, "securityClassifications")) {
@@ -222,7 +222,8 @@ public final class SpifReader {
                     // no clearance may reach it.
                     throw error(path + "/@hierarchy", "'" + hierarchy + "' is too large (at most " + (Integer.MAX_VALUE - 1) + ")");
                 }
-                if (!names.add(name.toUpperCase(Locale.ROOT))) throw error(path, "duplicate classification name (names are matched without regard to case)");
+                String sameName = names.putIfAbsent(name.toUpperCase(Locale.ROOT), name);
+                if (sameName != null) throw error(path, "duplicate classification name" + caseOnly(name, sameName));
                 if (!lacvs.add(lacv)) throw error(path, "duplicate classification lacv " + lacv);
                 if (!hierarchies.add(hierarchy)) throw error(path, "duplicate classification hierarchy " + hierarchy);
                 List<Equivalence> equivalents = new ArrayList<>();
@@ -287,14 +288,15 @@ public final class SpifReader {
                         throw error(path, "compact marking prefix '" + prefix + "' is also that of '" + clash + "'");
                     }
                     List<RawValue> values = new ArrayList<>();
-                    Set<String> valueNames = new HashSet<>();
+                    Map<String, String> valueNames = new HashMap<>(); // upper case → as written
                     Set<Long> valueLacvs = new HashSet<>();
                     for (Element v : spifChildren(tag, "tagCategory")) {
                         String vName = required(v, "name", tagPath + "/tagCategory");
                         String vPath = path + "/tagCategory[name=" + vName + "]";
                         long lacv = longAttr(v, "lacv", vPath);
                         // Markings match value names without regard to case: two that differ only in case would read as one.
-                        if (!valueNames.add(vName.toUpperCase(Locale.ROOT))) throw error(vPath, "duplicate tagCategory name (names are matched without regard to case)");
+                        String sameName = valueNames.putIfAbsent(vName.toUpperCase(Locale.ROOT), vName);
+                        if (sameName != null) throw error(vPath, "duplicate tagCategory name" + caseOnly(vName, sameName));
                         if (!valueLacvs.add(lacv)) throw error(vPath, "duplicate tagCategory lacv " + lacv);
                         if (vName.contains(",") || vName.contains("//") || !vName.equals(vName.strip()) || vName.isEmpty()) {
                             throw error(vPath, "a tagCategory name must not contain ',' or '//' or surrounding spaces");
@@ -587,6 +589,11 @@ public final class SpifReader {
             throw error(path, "the attribute " + attribute + " is required");
         }
         return v;
+    }
+
+    /** How a name repeats one before it: exactly, or but for case (which markings do not tell apart). */
+    private static String caseOnly(String name, String earlier) {
+        return name.equals(earlier) ? "" : ": '" + name + "' differs from '" + earlier + "' only in case, and markings are matched without regard to case";
     }
 
     private String oid(Element e, String attribute, String path) {
