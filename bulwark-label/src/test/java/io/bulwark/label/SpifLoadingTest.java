@@ -2,7 +2,6 @@ package io.bulwark.label;
 
 import io.bulwark.label.SecurityPolicy.Classification;
 import io.bulwark.label.Spif.Cls;
-import io.bulwark.label.Spif.TagSetDef;
 import io.bulwark.label.Spif.Val;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

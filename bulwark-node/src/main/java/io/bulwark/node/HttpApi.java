@@ -448,7 +448,7 @@ final class HttpApi extends Handler.Abstract {
         // One call reads at most MAX_AUDIT_SCAN entries: a 'since' in the future would otherwise read the whole
         // log, holding the reader every other audit read waits for; 'next' says where to go on.
         long size = log.size();
-        long to = from > size - MAX_AUDIT_SCAN ? size : from + MAX_AUDIT_SCAN;
+        long to = Math.min(size, from + MAX_AUDIT_SCAN); // from has at most 18 digits: no overflow
         List<AuditEntry> entries = log.entries(from, to, limit, since);
         List<Map<String, Object>> items = new ArrayList<>();
         for (AuditEntry e : entries) {
