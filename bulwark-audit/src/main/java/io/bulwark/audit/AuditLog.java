@@ -76,6 +76,19 @@ public final class AuditLog implements AutoCloseable {
 
     private record StoreHead(SignedTreeHead head) implements Write {}
 
+    /** Thins the heads signed before {@code beforeMillis}, one chunk: succeeds with whether more remain. */
+    private record ThinHeads(long beforeMillis, int chunk) implements Write {}
+
+    /**
+     * Heads signed within this long are all kept; older ones are thinned to the last of each hour
+     * (decision record 2026-11-28-thinning-tree-heads): a head a second would otherwise add ~300 MB a day.
+     */
+    static final Duration HEADS_KEPT_WHOLE = Duration.ofHours(1);
+    private static final long HOUR_MILLIS = Duration.ofHours(1).toMillis();
+    /** Heads looked at in one thinning write, so that appends wait at most one such delete. */
+    private static final int THIN_CHUNK = 5_000;
+    private static final long THIN_EVERY_MILLIS = Duration.ofMinutes(10).toMillis();
+
     /** What has been committed: readers see only this. */
     private record Committed(long size, byte[] root) {}
 
@@ -95,6 +108,10 @@ public final class AuditLog implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private volatile Committed committed;
     private volatile Optional<SignedTreeHead> latestHead;
+    /** The writer thread's: heads up to this tree size are thinned (-1: none yet, in this process; thinning again is cheap). */
+    private long thinnedThrough = -1;
+    /** The signer thread's: when to thin next. */
+    private long nextThinAt;
     /** Guarded by {@link #intake}: appends hold its read lock, close() its write lock. */
     private boolean closing;
     private volatile boolean closed;
@@ -185,7 +202,10 @@ public final class AuditLog implements AutoCloseable {
                 Thread.ofPlatform().name("bulwark-audit-signer").daemon(true).factory());
         if (signInterval.isPositive()) {
             long ms = Math.max(1, signInterval.toMillis());
-            scheduler.scheduleWithFixedDelay(this::signIfGrown, ms, ms, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(() -> {
+                signIfGrown();
+                thinIfDue();
+            }, ms, ms, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -360,6 +380,7 @@ public final class AuditLog implements AutoCloseable {
     private void commit(List<Pending<Write>> batch) throws SQLException {
         Frontier f = frontier.copy();
         SignedTreeHead newest = null;
+        long thinned = thinnedThrough;
         try (PreparedStatement entry = writer.prepareStatement("INSERT INTO audit_entry (idx, leaf, leaf_hash) VALUES (?, ?, ?)");
              PreparedStatement node = writer.prepareStatement("INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)");
              PreparedStatement head = writer.prepareStatement(
@@ -393,6 +414,11 @@ public final class AuditLog implements AutoCloseable {
                         newest = h;
                         p.succeed(h);
                     }
+                    case ThinHeads(long before, int chunk) -> {
+                        Thinned t = thinChunk(thinned, before, chunk);
+                        thinned = t.through();
+                        p.succeed(t.more());
+                    }
                 }
             }
             for (Object[] n : nodes) {
@@ -411,6 +437,7 @@ public final class AuditLog implements AutoCloseable {
         }
         // Only now, after the commit: readers never see an entry that could still be rolled back.
         frontier = f;
+        thinnedThrough = thinned;
         committed = new Committed(f.size(), f.root());
         if (newest != null) {
             latestHead = Optional.of(newest);
@@ -485,6 +512,64 @@ public final class AuditLog implements AutoCloseable {
             if (Thread.currentThread().isInterrupted()) return;
             // Retried at the next interval; appends go on meanwhile.
             LOG.warn("could not sign the audit log's tree head: {}", e.getMessage(), e);
+        }
+    }
+
+    private record Thinned(long through, boolean more) {}
+
+    /**
+     * Deletes, among the first {@code chunk} heads above tree size {@code after} signed
+     * before {@code before}, every one but the last of its hour. Only whole hours are passed in, so
+     * each hour is thinned once; an hour split across two chunks keeps one head more. The latest
+     * head is the last of its hour and stays.
+     */
+    private Thinned thinChunk(long after, long before, int chunk) throws SQLException {
+        long through = after;
+        int seen = 0;
+        try (PreparedStatement s = writer.prepareStatement("SELECT tree_size FROM audit_tree_head WHERE tree_size > ? AND timestamp_ms < ?"
+                + " ORDER BY tree_size LIMIT ?")) {
+            s.setLong(1, after);
+            s.setLong(2, before);
+            s.setInt(3, chunk);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    through = rs.getLong(1);
+                    seen++;
+                }
+            }
+        }
+        if (seen > 0) {
+            try (PreparedStatement d = writer.prepareStatement("DELETE FROM audit_tree_head WHERE tree_size > ?1 AND tree_size <= ?2"
+                    + " AND timestamp_ms < ?3 AND tree_size NOT IN (SELECT MAX(tree_size) FROM audit_tree_head"
+                    + " WHERE tree_size > ?1 AND tree_size <= ?2 AND timestamp_ms < ?3 GROUP BY timestamp_ms / " + HOUR_MILLIS + ")")) {
+                d.setLong(1, after);
+                d.setLong(2, through);
+                d.setLong(3, before);
+                d.executeUpdate();
+            }
+        }
+        return new Thinned(through, seen == chunk);
+    }
+
+    /**
+     * Thins one chunk of the heads older than {@link #HEADS_KEPT_WHOLE} (whole hours only), and
+     * returns whether more may remain. The background task calls it every ten minutes, and at
+     * every tick while a backlog remains (a log from before thinning).
+     */
+    boolean thinTreeHeads(int chunk) {
+        long before = Math.floorDiv(clock.millis() - HEADS_KEPT_WHOLE.toMillis(), HOUR_MILLIS) * HOUR_MILLIS;
+        return (Boolean) await(committer.submit(new ThinHeads(before, chunk)), "thin the audit log's tree heads");
+    }
+
+    private void thinIfDue() {
+        long now = clock.millis();
+        if (now < nextThinAt) return;
+        nextThinAt = now + THIN_EVERY_MILLIS;
+        try {
+            if (thinTreeHeads(THIN_CHUNK)) nextThinAt = now;
+        } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) return;
+            LOG.warn("could not thin the audit log's tree heads: {}", e.getMessage(), e);
         }
     }
 
