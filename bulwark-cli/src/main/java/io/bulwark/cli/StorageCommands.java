@@ -181,9 +181,10 @@ final class StorageCommands {
                 out.printf(Locale.ROOT, "%-16s %-12s %-4s %-4s %-10s %-5s %-16s %8d blobs %12d bytes%n", s.id(), s.provider(), s.jurisdiction(),
                         s.operator(), s.kind(), s.up() ? "up" : "DOWN", s.acceptsWrites() ? "accepts writes" : "closed to writes", s.blobs(), s.bytes());
             }
-            out.println(status.underReplicated().isEmpty() ? "every record has its minimum of replicas"
-                    : status.underReplicated().size() + " under-replicated:");
-            status.underReplicated().forEach(u -> out.println("  " + u));
+            long under = status.underReplicated();
+            out.println(under == 0 ? "every record has its minimum of replicas"
+                    : under + " under-replicated" + (under > status.examples().size() ? ", the first " + status.examples().size() + ":" : ":"));
+            status.examples().forEach(u -> out.println("  " + u));
             return ExitCode.OK;
         }
     }

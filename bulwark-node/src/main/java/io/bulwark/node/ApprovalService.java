@@ -411,10 +411,24 @@ final class ApprovalService {
     }
 
     /** Writes every request to a temporary file, forces it, and renames it over the old one: a crash leaves one or the other. */
+    /**
+     * How long a decided or expired request stays in the file (and the API) after its expiry time:
+     * the file is rewritten at every change, so it must not grow for ever. The audit log keeps every
+     * request, decision and execution.
+     */
+    static final Duration KEPT_AFTER_EXPIRY = Duration.ofDays(30);
+
+    private boolean prunable(Request r, Instant now) {
+        return r.state(now) != State.PENDING && r.state(now) != State.EXECUTING && r.expires().plus(KEPT_AFTER_EXPIRY).isBefore(now);
+    }
+
+    /** Writes every request but those past {@link #KEPT_AFTER_EXPIRY}, which leave memory too once the file is written. */
     private void save() {
+        Instant now = now();
+        List<Request> kept = requests.values().stream().filter(r -> !prunable(r, now)).toList();
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, JSON.writeValueAsBytes(new Stored(List.copyOf(requests.values()))));
+            Files.write(tmp, JSON.writeValueAsBytes(new Stored(kept)));
             try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 c.force(true);
             }
@@ -427,6 +441,7 @@ final class ApprovalService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
+        if (kept.size() < requests.size()) requests.values().removeIf(r -> prunable(r, now));
     }
 
     /**

@@ -643,7 +643,8 @@ final class HttpApi extends Handler.Abstract {
             site.put("bytes", s.bytes());
             return site;
         }).toList());
-        m.put("underReplicated", status.underReplicated());
+        m.put("underReplicated", status.examples());
+        m.put("underReplicatedCount", status.underReplicated());
         NodeStorage.EvacuationState e = storage.evacuationState();
         Map<String, Object> evacuation = new LinkedHashMap<>();
         e.progress().ifPresent(p -> {

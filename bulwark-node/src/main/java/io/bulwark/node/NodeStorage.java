@@ -72,7 +72,7 @@ final class NodeStorage implements BlobStore {
      * placements, so the placement index says truly whether the site holds anything.
      */
     private final java.util.concurrent.locks.ReentrantReadWriteLock writes = new java.util.concurrent.locks.ReentrantReadWriteLock();
-    private volatile Repair.Report lastRepair = new Repair.Report(0, 0, List.of());
+    private volatile Repair.Report lastRepair = new Repair.Report(0, 0, 0, List.of());
     private volatile Optional<Evacuation.Progress> evacuationProgress = Optional.empty();
     private volatile Optional<Evacuation.Report> evacuationReport = Optional.empty();
     private Thread evacuation;
@@ -419,8 +419,8 @@ final class NodeStorage implements BlobStore {
             moving.unlock();
         }
         lastRepair = r;
-        if (r.repaired() > 0 || !r.underReplicated().isEmpty()) {
-            LOG.info("repair: {} checked, {} repaired, {} under-replicated", r.checked(), r.repaired(), r.underReplicated().size());
+        if (r.repaired() > 0 || r.underReplicated() > 0) {
+            LOG.info("repair: {} checked, {} repaired, {} under-replicated", r.checked(), r.repaired(), r.underReplicated());
         }
         return r;
     }
@@ -575,7 +575,7 @@ final class NodeStorage implements BlobStore {
             return new SiteStatus(c.site().id(), c.site().provider(), c.site().jurisdiction(), c.site().operator(), c.site().kind(),
                     c.up(), c.acceptsWrites(), h[0], h[1]);
         }).toList();
-        return new Status(sites, lastRepair.underReplicated());
+        return new Status(sites, lastRepair.underReplicated(), lastRepair.examples());
     }
 
     /**
@@ -584,7 +584,7 @@ final class NodeStorage implements BlobStore {
      */
     Status probedStatus() {
         replicas.sites().forEach(s -> replicas.probe(s.id()));
-        List<String> under = new ArrayList<>();
+        Repair.Shortfalls under = new Repair.Shortfalls();
         String after = "";
         for (List<PlacementIndex.Entry> page; !(page = placements.page(java.util.Set.of(), after, 256)).isEmpty(); ) {
             for (PlacementIndex.Entry e : page) {
@@ -595,11 +595,11 @@ final class NodeStorage implements BlobStore {
                                 .filter(s -> replicas.present(s.id(), p.getValue())))
                         .map(Site::provider).distinct().count();
                 if (live < e.residency().providers()) {
-                    under.add(e.recordId() + ": " + live + " of " + e.residency().providers() + " providers answer");
+                    under.add(e.recordId(), live + " of " + e.residency().providers() + " providers answer");
                 }
             }
         }
-        lastRepair = new Repair.Report(0, 0, List.copyOf(under));
+        lastRepair = under.report(0, 0);
         return status();
     }
 

@@ -46,7 +46,11 @@ public final class StorageAdmin {
                              boolean acceptsWrites, long blobs, long bytes) {}
 
     /** The sites with their health and what they hold, and the records the last repair left under their minimum. */
-    public record Status(List<SiteStatus> sites, List<String> underReplicated) {}
+    /**
+     * @param underReplicated how many records lack their minimum of replicas that answer
+     * @param examples        the first of them (at most {@link io.bulwark.store.site.Repair#EXAMPLES}), each with the reason
+     */
+    public record Status(List<SiteStatus> sites, long underReplicated, List<String> examples) {}
 
     /** One configured site, as listed. */
     public record SiteView(String id, String provider, String jurisdiction, String operator, String kind, String where, boolean closed) {}

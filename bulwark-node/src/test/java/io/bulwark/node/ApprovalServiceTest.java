@@ -88,6 +88,28 @@ class ApprovalServiceTest {
     }
 
     @Test
+    void decidedAndExpiredRequestsLeaveTheFileThirtyDaysAfterTheirExpiry(@TempDir Path dir) throws Exception {
+        ApprovalService s = service(dir, 1);
+        Principal otto = user("otto", Role.OPERATOR);
+        var executedOne = s.request(otto, "test.op", Map.of("x", "1"));
+        s.approve(user("olga", Role.OFFICER), executedOne.id());
+        var expiredOne = s.request(otto, "test.op", Map.of("x", "2"));
+        clock.now = clock.now.plus(Duration.ofHours(24)).plus(ApprovalService.KEPT_AFTER_EXPIRY); // exactly 30 days after both expired
+        var pendingOne = s.request(otto, "test.op", Map.of("x", "3"));
+        assertThat(s.list(otto, java.util.Optional.empty())).extracting(ApprovalService.Request::id)
+                .containsExactly(pendingOne.id(), expiredOne.id(), executedOne.id());
+
+        clock.now = clock.now.plusMillis(1);
+        s.reject(user("olga", Role.OFFICER), pendingOne.id(), "no"); // any change rewrites the file, without the two old ones
+        assertThat(s.list(otto, java.util.Optional.empty())).extracting(ApprovalService.Request::id).containsExactly(pendingOne.id());
+        assertThatThrownBy(() -> s.get(otto, executedOne.id())).isInstanceOf(Problem.class)
+                .extracting(e -> ((Problem) e).status()).isEqualTo(404);
+        assertThat(java.nio.file.Files.readString(dir.resolve("approvals.json"))).doesNotContain(executedOne.id(), expiredOne.id());
+        assertThat(service(dir, 1).list(otto, java.util.Optional.empty())).extracting(ApprovalService.Request::id)
+                .containsExactly(pendingOne.id());
+    }
+
+    @Test
     void theRequesterCannotApproveEvenAsAnOfficerAndOneRejectionEndsIt(@TempDir Path dir) throws Exception {
         ApprovalService s = service(dir, 1);
         Principal both = user("oscar", Role.OPERATOR, Role.OFFICER);

@@ -152,6 +152,7 @@ class ProviderOutageTest {
         Set<String> fra = stored.entrySet().stream().filter(e -> e.getValue()[1].equals(FRA_TWO)).map(Map.Entry::getKey)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertThat(underReplicated()).isEqualTo(fra);
+        assertThat(api.storage().path("underReplicatedCount").asLong()).isEqualTo(fra.size());
         stored.forEach((id, v) -> {
             if (v[1].equals(ANY_TWO) && placements(id).contains("alpha-1")) assertThat(placements(id)).contains("default");
         });

@@ -115,7 +115,7 @@ class StorageSitesTest {
 
         node.storage().repair();
         assertThat(placements(id)).as("a replica added on a provider that answers").contains("beta-1", "default");
-        assertThat(node.storage().status().underReplicated()).isEmpty();
+        assertThat(node.storage().status().underReplicated()).isZero();
 
         alpha = S3Server.start(dir.resolve("alpha-data"), port); // it comes back
         String fra = publishEventually("in=FRA");
@@ -123,6 +123,7 @@ class StorageSitesTest {
         JsonNode status = JSON.readTree(call("GET", "/api/v1/storage", "otto").body());
         assertThat(status.path("sites")).hasSize(3);
         assertThat(status.path("underReplicated")).isEmpty();
+        assertThat(status.path("underReplicatedCount").asLong(-1)).isZero();
     }
 
     @Test

@@ -34,9 +34,31 @@ public final class Repair {
      *
      * @param checked         records examined
      * @param repaired        records given the replicas they lacked
-     * @param underReplicated records still below their minimum, each with the reason
+     * @param underReplicated how many records are still below their minimum
+     * @param examples        the first {@value #EXAMPLES} of them, each with the reason: after a
+     *                        provider loss that may be every record, too many to hold or to list
      */
-    public record Report(long checked, long repaired, List<String> underReplicated) {
+    public record Report(long checked, long repaired, long underReplicated, List<String> examples) {
+        public Report {
+            examples = List.copyOf(examples);
+        }
+    }
+
+    /** How many under-replicated records a report names. */
+    public static final int EXAMPLES = 100;
+
+    /** Counts records below their minimum, keeping the first {@value #EXAMPLES} with their reasons. */
+    public static final class Shortfalls {
+        private long count;
+        private final List<String> examples = new ArrayList<>();
+
+        public void add(String recordId, String reason) {
+            if (count++ < EXAMPLES) examples.add(recordId + ": " + reason);
+        }
+
+        public Report report(long checked, long repaired) {
+            return new Report(checked, repaired, count, examples);
+        }
     }
 
     private static final int PAGE = 256;
@@ -53,7 +75,7 @@ public final class Repair {
     public Report run() {
         long checked = 0;
         long repaired = 0;
-        List<String> under = new ArrayList<>();
+        Shortfalls under = new Shortfalls();
         String after = "";
         for (List<PlacementIndex.Entry> page; !(page = index.page(Set.of(), after, PAGE)).isEmpty(); ) {
             for (PlacementIndex.Entry e : page) {
@@ -63,14 +85,14 @@ public final class Repair {
                     switch (repair(e)) {
                         case Ok ok -> { }
                         case Repaired r -> repaired++;
-                        case Short(String reason) -> under.add(e.recordId() + ": " + reason);
+                        case Short(String reason) -> under.add(e.recordId(), reason);
                     }
                 } catch (StoreException ex) {
-                    under.add(e.recordId() + ": " + ex.getMessage());
+                    under.add(e.recordId(), ex.getMessage());
                 }
             }
         }
-        return new Report(checked, repaired, List.copyOf(under));
+        return under.report(checked, repaired);
     }
 
     private sealed interface Outcome permits Ok, Repaired, Short {

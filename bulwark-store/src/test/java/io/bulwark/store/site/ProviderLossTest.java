@@ -122,7 +122,8 @@ class ProviderLossTest {
 
         // Repair: every record that had a replica on beta gets one on home, the only other provider.
         Repair.Report report = new Repair(replicas, index).run();
-        assertThat(report.underReplicated()).singleElement().asString()
+        assertThat(report.underReplicated()).isOne();
+        assertThat(report.examples()).singleElement().asString()
                 .isEqualTo("triple: providers>=3: 2 provider(s) hold a replica that answers; no compliant provider is available outside providers alpha, home; down: beta");
         assertThat(report.repaired()).isGreaterThanOrEqualTo(20);
         for (String id : List.of("old-0", "old-19")) {
@@ -134,7 +135,7 @@ class ProviderLossTest {
         betaProcess.restart();
         Thread.sleep(2_100); // the longest backoff
         Repair.Report after = new Repair(replicas, index).run();
-        assertThat(after.underReplicated()).isEmpty();
+        assertThat(after.underReplicated()).isZero();
         assertThat(after.repaired()).isZero();
     }
 
@@ -149,7 +150,8 @@ class ProviderLossTest {
         publish("both", deuAndFra);
         betaProcess.kill();
         Repair.Report report = new Repair(replicas, index).run();
-        assertThat(report.underReplicated()).hasSize(3).allSatisfy(s ->
+        assertThat(report.underReplicated()).isEqualTo(3);
+        assertThat(report.examples()).hasSize(3).allSatisfy(s ->
                 assertThat(s).endsWith("no replica answers; it can be restored only when a site holding one is back"));
         assertThat(report.repaired()).isEqualTo(1); // "both": alpha answers, home (FRA) gets a copy
     }
