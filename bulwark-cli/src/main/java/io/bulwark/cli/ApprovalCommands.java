@@ -76,7 +76,7 @@ final class ApprovalCommands {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List requests, newest first (operators and officers).")
     static final class ListRequests implements Callable<Integer> {
         @Mixin ClientCommands.Connection connection;
-        @Option(names = "--state", paramLabel = "STATE", description = "pending, executed, failed, rejected or expired") String state;
+        @Option(names = "--state", paramLabel = "STATE", description = "pending, executing, executed, failed, rejected or expired") String state;
         @Option(names = "--json", description = "Print the node's JSON.") boolean json;
         @Spec CommandSpec spec;
 

@@ -166,26 +166,55 @@ final class StorageCommands {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Sites with health (asked now), blobs and bytes held, and records under their minimum (a stopped node; "
-                    + "a running one answers GET /api/v1/storage).")
+            description = "Sites with health (asked now), blobs and bytes held, and records under their minimum: of a stopped node "
+                    + "(--home), or of a running one through its API (--url, an operator's or officer's token).")
     static final class Status implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", paramLabel = "DIR", description = "The home directory of a stopped node (made by bulwark init).") Path home;
+        @Option(names = "--url", paramLabel = "URL", description = "A running node's client API, e.g. http://127.0.0.1:8080.") String url;
+        @Option(names = "--token", paramLabel = "TOKEN", description = "With --url: bearer token; default: the BULWARK_TOKEN environment "
+                + "variable, which is better: a command line is visible to every local user (ps).") String token;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            NodeHome h = home(home);
-            var status = run(() -> StorageAdmin.status(h));
-            PrintWriter out = spec.commandLine().getOut();
-            for (var s : status.sites()) {
-                out.printf(Locale.ROOT, "%-16s %-12s %-4s %-4s %-10s %-5s %-16s %8d blobs %12d bytes%n", s.id(), s.provider(), s.jurisdiction(),
-                        s.operator(), s.kind(), s.up() ? "up" : "DOWN", s.acceptsWrites() ? "accepts writes" : "closed to writes", s.blobs(), s.bytes());
+            if ((home == null) == (url == null)) {
+                throw new UserError(ExitCode.BAD_INPUT, "give --home DIR (a stopped node) or --url URL (a running one), not "
+                        + (home == null ? "neither" : "both"));
             }
-            long under = status.underReplicated();
+            PrintWriter out = spec.commandLine().getOut();
+            long under;
+            java.util.List<String> examples;
+            if (home != null) {
+                NodeHome h = home(home);
+                var status = run(() -> StorageAdmin.status(h));
+                status.sites().forEach(s -> printSite(out, s.id(), s.provider(), s.jurisdiction(), s.operator(), s.kind(), s.up(),
+                        s.acceptsWrites(), s.blobs(), s.bytes()));
+                under = status.underReplicated();
+                examples = status.examples();
+            } else {
+                ClientCommands.Connection c = new ClientCommands.Connection();
+                c.url = url;
+                c.token = token;
+                var response = c.send(c.request("/api/v1/storage").GET().build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                if (response.statusCode() != 200) throw ClientCommands.Connection.failure(response.statusCode(), response.body());
+                var body = ClientCommands.Connection.json(response.body());
+                body.path("sites").forEach(s -> printSite(out, s.path("id").asText(), s.path("provider").asText(),
+                        s.path("jurisdiction").asText(), s.path("operator").asText(), s.path("kind").asText(), s.path("up").asBoolean(),
+                        s.path("acceptsWrites").asBoolean(), s.path("blobs").asLong(), s.path("bytes").asLong()));
+                under = body.path("underReplicatedCount").asLong();
+                examples = new java.util.ArrayList<>();
+                for (var u : body.path("underReplicated")) examples.add(u.asText());
+            }
             out.println(under == 0 ? "every record has its minimum of replicas"
-                    : under + " under-replicated" + (under > status.examples().size() ? ", the first " + status.examples().size() + ":" : ":"));
-            status.examples().forEach(u -> out.println("  " + u));
+                    : under + " under-replicated" + (under > examples.size() ? ", the first " + examples.size() + ":" : ":"));
+            examples.forEach(u -> out.println("  " + u));
             return ExitCode.OK;
+        }
+
+        private static void printSite(PrintWriter out, String id, String provider, String jurisdiction, String operator, String kind,
+                                      boolean up, boolean acceptsWrites, long blobs, long bytes) {
+            out.printf(Locale.ROOT, "%-16s %-12s %-4s %-4s %-10s %-5s %-16s %8d blobs %12d bytes%n", id, provider, jurisdiction,
+                    operator, kind, up ? "up" : "DOWN", acceptsWrites ? "accepts writes" : "closed to writes", blobs, bytes);
         }
     }
 

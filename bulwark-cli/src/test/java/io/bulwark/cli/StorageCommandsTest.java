@@ -128,7 +128,21 @@ class StorageCommandsTest {
             assertThat(Cli.run("approval", "approve", "--url", url, "--token", olga, removal).succeeds().out())
                     .contains("executed: site gbr-1 removed");
             assertThat(Cli.run("site", "list", "--home", home).succeeds().out().lines().map(l -> l.split(" +")[0])).containsExactly("default");
+
+            // The running node's storage, through its API; --home is refused while it runs and says so.
+            assertThat(Cli.run("storage", "status", "--url", url, "--token", otto).succeeds().out())
+                    .startsWith("default ").contains(" up ").contains("accepts writes").endsWith("every record has its minimum of replicas\n");
+            assertThat(Cli.run("storage", "status", "--home", home).failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                    .contains("is the node running?").contains("bulwark storage status --url URL");
+            Cli.run("user", "add", "--home", home, "ana", "--nationality", "DEU", "--clearance", "NATO SECRET").succeeds();
+            String analyst = Cli.run("token", "--home", home, "ana").succeeds().line();
+            assertThat(Cli.run("storage", "status", "--url", url, "--token", analyst).failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                    .startsWith("bulwark: Forbidden: ");
         }
+        assertThat(Cli.run("storage", "status").failsWith(ExitCode.BAD_INPUT).err())
+                .isEqualTo("bulwark: give --home DIR (a stopped node) or --url URL (a running one), not neither\n");
+        assertThat(Cli.run("storage", "status", "--home", home, "--url", "http://127.0.0.1:1").failsWith(ExitCode.BAD_INPUT).err())
+                .isEqualTo("bulwark: give --home DIR (a stopped node) or --url URL (a running one), not both\n");
         assertThat(Cli.run("request", "site-add", "--help").succeeds().out()).contains("--credentials-file").contains("never sent");
     }
 }

@@ -158,7 +158,7 @@ public final class StorageAdmin {
              NodeStorage storage = NodeStorage.open(home, config, home.policies(config), metadata)) {
             return storage.probedStatus();
         } catch (NodeStorage.InUseException e) {
-            throw new Refused(e.getMessage() + " (GET /api/v1/storage)");
+            throw new Refused(e.getMessage() + " (bulwark storage status --url URL, or GET /api/v1/storage)");
         }
     }
 
