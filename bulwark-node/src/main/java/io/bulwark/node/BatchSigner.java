@@ -15,15 +15,31 @@ import java.util.concurrent.TimeUnit;
  * through {@link #seal} and waits; one thread takes whatever is queued (up to {@value #MAX_BATCH})
  * and signs it with one hybrid signature. Alone, a record is signed at once — also for a client
  * publishing one record after another. Under load — records still being prepared, or the last batch,
- * signed moments ago, held more than one — the signer first waits briefly (at most
- * {@value #LINGER_MICROS} µs) for more: without the wait each signature covered only the one or two
- * records that happened to queue while the last one ran, and signing took a quarter of a busy node's
- * CPU.
+ * signed within {@value #BUSY_NANOS} ns, held more than one — the signer first waits (at most
+ * {@value #LINGER_MICROS} µs after the batch's first record, and only while the batch's payloads are
+ * smaller than {@value #LINGER_UNTIL_BYTES} bytes) for more: without the wait each signature
+ * covered only the records that happened to queue while the last one ran, and signing at the origin
+ * and verifying at each peer took a third of the Java CPU samples of three nodes sharing records at 1,000/s
+ * (docs/BENCHMARKS.md, "A longer signing linger"). The wait is a latency the share pays at
+ * moderate rates, and a CPU saving that shortens every queue once the cores are busy.
  */
 final class BatchSigner implements AutoCloseable {
 
     static final int MAX_BATCH = 512;
-    static final long LINGER_MICROS = 1000;
+    static final long LINGER_MICROS = 4000;
+
+    /**
+     * A batch whose payloads reach this size is signed without waiting for more: a signature is then a
+     * small part of the records' own cost (a 1 MiB record takes milliseconds to seal), and the wait
+     * would only delay them.
+     */
+    static final long LINGER_UNTIL_BYTES = 256 * 1024;
+
+    private static long payloadBytes(List<Job> batch) {
+        long bytes = 0;
+        for (Job j : batch) bytes += j.prepared().header().payloadSize();
+        return bytes;
+    }
 
     /** Work that yields a record ready to sign. */
     @FunctionalInterface
@@ -37,8 +53,8 @@ final class BatchSigner implements AutoCloseable {
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     /** Callers inside {@link Preparation#prepare}: records the signer may wait for. */
     private final java.util.concurrent.atomic.AtomicInteger preparing = new java.util.concurrent.atomic.AtomicInteger();
-    /** A batch that follows the last one within this time means steady load. */
-    private static final long BUSY_NANOS = 2_000_000;
+    /** A batch of more than one that follows the last one within this time means steady load. */
+    static final long BUSY_NANOS = 20_000_000;
     private long lastSigned = Long.MIN_VALUE / 2;
     private int lastBatch;
     private final Thread worker;
@@ -86,7 +102,7 @@ final class BatchSigner implements AutoCloseable {
                 long deadline = now + LINGER_MICROS * 1000;
                 // Concurrent publishes keep coming: more will follow. One client's next record will not.
                 boolean busy = lastBatch > 1 && now - lastSigned < BUSY_NANOS;
-                while (batch.size() < MAX_BATCH && (busy || preparing.get() > 0)) {
+                while (batch.size() < MAX_BATCH && payloadBytes(batch) < LINGER_UNTIL_BYTES && (busy || preparing.get() > 0)) {
                     long left = deadline - System.nanoTime();
                     Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
                     if (next == null) break;
