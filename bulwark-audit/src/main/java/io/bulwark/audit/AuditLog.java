@@ -518,21 +518,24 @@ public final class AuditLog implements AutoCloseable {
     private record Thinned(long through, boolean more) {}
 
     /**
-     * Deletes, among the first {@code chunk} heads above tree size {@code after} signed
-     * before {@code before}, every one but the last of its hour. Only whole hours are passed in, so
+     * Deletes, among the first {@code chunk} heads above tree size {@code after} — as far as the first
+     * one signed at or after {@code before} — every one but the last of its hour. It runs in the
+     * writer's transaction with the appends of its batch, as every write does (decision record
+     * 2026-11-27-group-commit-without-savepoints): a delete that failed would fail them too. Only whole hours are passed in, so
      * each hour is thinned once; an hour split across two chunks keeps one head more. The latest
      * head is the last of its hour and stays.
      */
     private Thinned thinChunk(long after, long before, int chunk) throws SQLException {
         long through = after;
         int seen = 0;
-        try (PreparedStatement s = writer.prepareStatement("SELECT tree_size FROM audit_tree_head WHERE tree_size > ? AND timestamp_ms < ?"
+        // In tree order, up to the first head not yet old enough: the cursor never passes a head that is
+        // to be thinned later (a clock set back stamps a later head earlier).
+        try (PreparedStatement s = writer.prepareStatement("SELECT tree_size, timestamp_ms FROM audit_tree_head WHERE tree_size > ?"
                 + " ORDER BY tree_size LIMIT ?")) {
             s.setLong(1, after);
-            s.setLong(2, before);
-            s.setInt(3, chunk);
+            s.setInt(2, chunk);
             try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
+                while (rs.next() && rs.getLong(2) < before) {
                     through = rs.getLong(1);
                     seen++;
                 }

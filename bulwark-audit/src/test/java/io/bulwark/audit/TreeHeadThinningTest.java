@@ -80,6 +80,52 @@ class TreeHeadThinningTest {
     }
 
     @Test
+    void theSigningTaskThinsALogOpenedWithOldHeads() throws Exception {
+        Path file = dir.resolve("audit.db");
+        MovableClock clock = new MovableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        try (AuditLog log = new AuditLog(file, AuditLogTest.KEYS, Duration.ZERO, clock)) {
+            for (int k = 0; k < 12; k++) { // 10:00 … 11:50
+                log.append(AuditLogTest.event(k));
+                log.signTreeHead();
+                clock.now = clock.now.plus(Duration.ofMinutes(10));
+            }
+        }
+        clock.now = Instant.parse("2026-11-29T10:00:00Z");
+        // As the node opens it: a background task signing every interval, which also thins at its first run.
+        try (AuditLog log = new AuditLog(file, AuditLogTest.KEYS, Duration.ofMillis(10), clock)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (storedHeadSizes(file).size() > 2 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertThat(storedHeadSizes(file)).containsExactly(6L, 12L);
+        }
+    }
+
+    @Test
+    void aHeadStampedEarlierByAClockSetBackDoesNotLetOthersEscapeThinning() throws Exception {
+        Path file = dir.resolve("audit.db");
+        MovableClock clock = new MovableClock(Instant.parse("2026-11-28T12:10:00Z"));
+        try (AuditLog log = new AuditLog(file, AuditLogTest.KEYS, Duration.ZERO, clock)) {
+            for (int k = 0; k < 3; k++) { // 12:10, 12:20, 12:30: sizes 1–3
+                log.append(AuditLogTest.event(k));
+                log.signTreeHead();
+                clock.now = clock.now.plus(Duration.ofMinutes(10));
+            }
+            clock.now = Instant.parse("2026-11-28T10:10:00Z"); // set back two hours
+            for (int k = 3; k < 6; k++) { // 10:10, 10:20, 10:30: sizes 4–6
+                log.append(AuditLogTest.event(k));
+                log.signTreeHead();
+                clock.now = clock.now.plus(Duration.ofMinutes(10));
+            }
+            clock.now = Instant.parse("2026-11-28T13:30:00Z"); // hours before 12:00 may be thinned: not yet sizes 1–3
+            assertThat(log.thinTreeHeads(1_000)).isFalse();
+            assertThat(storedHeadSizes(file)).as("nothing passes the first head not yet old enough").containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+            clock.now = Instant.parse("2026-11-28T14:30:00Z"); // now all are old enough
+            log.thinTreeHeads(1_000);
+            assertThat(storedHeadSizes(file)).containsExactly(3L, 6L);
+            assertThat(log.verify()).isEqualTo(new Intact(6, 6, 2));
+        }
+    }
+
+    @Test
     void aBacklogThinsInChunksAndAnHourSplitAcrossChunksKeepsOneMore() throws Exception {
         Path file = dir.resolve("audit.db");
         MovableClock clock = new MovableClock(Instant.parse("2026-11-28T10:00:00Z"));

@@ -201,9 +201,10 @@ final class StorageCommands {
                 body.path("sites").forEach(s -> printSite(out, s.path("id").asText(), s.path("provider").asText(),
                         s.path("jurisdiction").asText(), s.path("operator").asText(), s.path("kind").asText(), s.path("up").asBoolean(),
                         s.path("acceptsWrites").asBoolean(), s.path("blobs").asLong(), s.path("bytes").asLong()));
-                under = body.path("underReplicatedCount").asLong();
                 examples = new java.util.ArrayList<>();
                 for (var u : body.path("underReplicated")) examples.add(u.asText());
+                // A node from before the count listed every one.
+                under = body.has("underReplicatedCount") ? body.path("underReplicatedCount").asLong() : examples.size();
             }
             out.println(under == 0 ? "every record has its minimum of replicas"
                     : under + " under-replicated" + (under > examples.size() ? ", the first " + examples.size() + ":" : ":"));

@@ -210,7 +210,8 @@ final class ApprovalService {
         long pending = requests.values().stream()
                 .filter(q -> same(q.requesterIdentity(), q.requester(), principal) && q.state(now) == State.PENDING).count();
         if (pending >= MAX_PENDING_PER_REQUESTER) {
-            // Every request is kept and rewritten with the file: one operator (or a stolen token) must not bury the officers.
+            // Every request is kept (for 30 days after its expiry) and rewritten with the file: one operator (or a stolen token)
+            // must not bury the officers.
             throw new Problem(429, "Too many pending requests", "you have " + pending + " requests pending, the most one requester may have; "
                     + "wait until they are decided or expire (" + expiry.toMinutes() + " minutes after they were filed)");
         }
@@ -410,7 +411,6 @@ final class ApprovalService {
         }
     }
 
-    /** Writes every request to a temporary file, forces it, and renames it over the old one: a crash leaves one or the other. */
     /**
      * How long a decided or expired request stays in the file (and the API) after its expiry time:
      * the file is rewritten at every change, so it must not grow for ever. The audit log keeps every
@@ -422,7 +422,10 @@ final class ApprovalService {
         return r.state(now) != State.PENDING && r.state(now) != State.EXECUTING && r.expires().plus(KEPT_AFTER_EXPIRY).isBefore(now);
     }
 
-    /** Writes every request but those past {@link #KEPT_AFTER_EXPIRY}, which leave memory too once the file is written. */
+    /**
+     * Writes every request but those past {@link #KEPT_AFTER_EXPIRY} (which leave memory too once the file
+     * is written) to a temporary file, forces it, and renames it over the old one: a crash leaves one or the other.
+     */
     private void save() {
         Instant now = now();
         List<Request> kept = requests.values().stream().filter(r -> !prunable(r, now)).toList();

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * and signs it with one hybrid signature. Alone, a record is signed at once — also for a client
  * publishing one record after another. Under load — records still being prepared, or the last batch,
  * signed within {@value #BUSY_NANOS} ns, held more than one — the signer first waits (at most
- * {@value #LINGER_MICROS} µs after the batch's first record, and only while the batch's payloads are
- * smaller than {@value #LINGER_UNTIL_BYTES} bytes) for more: without the wait each signature
+ * {@value #LINGER_MICROS} µs after the batch's first record, only while records keep arriving within
+ * {@value #QUIET_NANOS} ns of each other or are being prepared, and only while the batch's payloads
+ * are smaller than {@value #LINGER_UNTIL_BYTES} bytes) for more: without the wait each signature
  * covered only the records that happened to queue while the last one ran, and signing at the origin
  * and verifying at each peer took a third of the Java CPU samples of three nodes sharing records at 1,000/s
  * (docs/BENCHMARKS.md, "A longer signing linger"). The wait is a latency the share pays at
@@ -35,9 +36,13 @@ final class BatchSigner implements AutoCloseable {
      */
     static final long LINGER_UNTIL_BYTES = 256 * 1024;
 
-    private static long payloadBytes(List<Job> batch) {
+    /** With no record arriving for this long (and none being prepared), the signer stops waiting for more. */
+    static final long QUIET_NANOS = 2_000_000;
+
+    /** The payload bytes of the batch's records from index {@code from} on. */
+    private static long payloadBytes(List<Job> batch, int from) {
         long bytes = 0;
-        for (Job j : batch) bytes += j.prepared().header().payloadSize();
+        for (int i = from; i < batch.size(); i++) bytes += batch.get(i).prepared().header().payloadSize();
         return bytes;
     }
 
@@ -102,12 +107,21 @@ final class BatchSigner implements AutoCloseable {
                 long deadline = now + LINGER_MICROS * 1000;
                 // Concurrent publishes keep coming: more will follow. One client's next record will not.
                 boolean busy = lastBatch > 1 && now - lastSigned < BUSY_NANOS;
-                while (batch.size() < MAX_BATCH && payloadBytes(batch) < LINGER_UNTIL_BYTES && (busy || preparing.get() > 0)) {
+                long bytes = payloadBytes(batch, 0);
+                while (batch.size() < MAX_BATCH && bytes < LINGER_UNTIL_BYTES && (busy || preparing.get() > 0)) {
                     long left = deadline - System.nanoTime();
-                    Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
-                    if (next == null) break;
+                    // A record being prepared is waited for; otherwise only while records keep coming: a few
+                    // clients that each wait for their own record have all sent theirs once a gap opens.
+                    long wait = preparing.get() > 0 ? left : Math.min(left, QUIET_NANOS);
+                    Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                    if (next == null) {
+                        if (preparing.get() > 0 && deadline - System.nanoTime() > 0) continue;
+                        break;
+                    }
+                    int from = batch.size();
                     batch.add(next);
                     queue.drainTo(batch, MAX_BATCH - batch.size());
+                    bytes += payloadBytes(batch, from);
                 }
                 List<SealedRecord> sealed = sealer.sign(batch.stream().map(Job::prepared).toList());
                 lastSigned = System.nanoTime();

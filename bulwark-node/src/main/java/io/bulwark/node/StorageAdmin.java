@@ -45,8 +45,9 @@ public final class StorageAdmin {
     public record SiteStatus(String id, String provider, String jurisdiction, String operator, String kind, boolean up,
                              boolean acceptsWrites, long blobs, long bytes) {}
 
-    /** The sites with their health and what they hold, and the records the last repair left under their minimum. */
     /**
+     * The sites with their health and what they hold, and the records the last repair left under their minimum.
+     *
      * @param underReplicated how many records lack their minimum of replicas that answer
      * @param examples        the first of them (at most {@link io.bulwark.store.site.Repair#EXAMPLES}), each with the reason
      */
