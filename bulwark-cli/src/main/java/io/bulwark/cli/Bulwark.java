@@ -30,12 +30,21 @@ import java.nio.file.NotDirectoryException;
 public final class Bulwark {
 
     public static void main(String[] args) {
+        // A command prints its own result; the node code's INFO lines (a schema migration applied, a user
+        // added) only repeat it on stderr. A running node logs at INFO; a level given by the user stands.
+        if (System.getProperty(LOG_LEVEL) == null && !java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst()
+                .orElse("").equals("start")) {
+            System.setProperty(LOG_LEVEL, "warn");
+        }
         // Over the descriptor, not System.out: a PrintStream swallows write errors (a full disk, a closed
         // pipe), and run() must see them to fail instead of exiting 0 with output missing.
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out),
                 System.out.charset()), true); // the terminal's encoding, as System.out (and stderr) use
         System.exit(run(args, out, new PrintWriter(System.err, true)));
     }
+
+    /** slf4j-simple's level for every logger (BULWARK_JAVA_OPTS="-Dorg.slf4j.simpleLogger.defaultLogLevel=info" shows more). */
+    static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
     /** Runs a command line; errors are one line on {@code err}, never a stack trace. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {

@@ -102,6 +102,26 @@ class NodeHomeInputTest {
     }
 
     @Test
+    void aOneShotCommandPrintsOnlyItsOwnLinesUnlessAskedForTheLog() throws Exception {
+        Path home = dir.resolve("quiet");
+        Process p = new ProcessBuilder(NodeProcess.command("init", "--home", home.toString(), "--nation", "DEU", "--node", "deu-1")).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(err).isZero();
+        assertThat(out).isEqualTo("created node DEU/deu-1 in " + home.toAbsolutePath().normalize() + "\n");
+        assertThat(err).as("no INFO lines (schema migrations) on stderr").isEmpty();
+
+        List<String> verbose = new java.util.ArrayList<>(NodeProcess.command("user", "add", "--home", home.toString(), "anna",
+                "--nationality", "DEU", "--clearance", "NATO SECRET"));
+        verbose.add(1, "-Dorg.slf4j.simpleLogger.defaultLogLevel=info"); // after the java executable: a JVM option
+        Process q = new ProcessBuilder(verbose).start();
+        q.getInputStream().readAllBytes();
+        String log = new String(q.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(q.waitFor()).as(log).isZero();
+        assertThat(log).contains("INFO").contains("local user 'anna' added");
+    }
+
+    @Test
     void userListAndRemoveOnADirectoryThatIsNotANodeHomeSaySo() throws IOException {
         Path notAHome = Files.createDirectory(dir.resolve("empty"));
         String notAHomeMessage = "bulwark: " + notAHome + " is not a node home (no bulwark.yaml); create one with bulwark init";
