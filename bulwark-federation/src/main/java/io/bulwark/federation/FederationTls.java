@@ -101,6 +101,16 @@ public final class FederationTls {
     }
 
     /**
+     * BCJSSE reads the JDK's {@code jdk.tls.disabledAlgorithms} and {@code jdk.certpath.disabledAlgorithms}
+     * and warns, ten lines once per JVM, about the entries its parser does not support (SHA-1 in
+     * handshake signatures and in certificate paths). They are moot here: TLS 1.3 only, where those
+     * handshake signatures do not exist, and peers pinned by certificate fingerprint, not by a path to
+     * a CA. Held in a field, because the JDK keeps loggers only weakly and a collected one forgets its level.
+     */
+    private static final java.util.logging.Logger BCJSSE_CONSTRAINTS_LOG =
+            java.util.logging.Logger.getLogger("org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints");
+
+    /**
      * Registers BCJSSE (at the end of the provider list, so the JDK's defaults are untouched), once,
      * with its own cryptography ({@link RecordLayerCrypto}; BCJSSE's no-argument constructor fails
      * when given a null SecureRandom, as Jetty does). No system property is set: groups, group order
@@ -108,6 +118,7 @@ public final class FederationTls {
      * JDK's own TLS (OIDC, S3) nor other BCJSSE users are affected.
      */
     public static synchronized void installProvider() {
+        BCJSSE_CONSTRAINTS_LOG.setLevel(java.util.logging.Level.SEVERE);
         if (Security.getProvider(PROVIDER) == null) {
             Security.addProvider(new BouncyCastleJsseProvider(false, new RecordLayerCrypto()));
         }
