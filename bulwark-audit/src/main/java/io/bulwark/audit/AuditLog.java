@@ -80,8 +80,9 @@ public final class AuditLog implements AutoCloseable {
     private record ThinHeads(long beforeMillis, int chunk) implements Write {}
 
     /**
-     * Heads signed within this long are all kept; older ones are thinned to the last of each hour
-     * (decision record 2026-11-28-thinning-tree-heads): a head a second would otherwise add ~300 MB a day.
+     * Of a clock hour that ended more than this long ago only the last head is kept, so every head
+     * signed within this long stays (decision record 2026-11-28-thinning-tree-heads): a head a second
+     * would otherwise add ~300 MB a day.
      */
     static final Duration HEADS_KEPT_WHOLE = Duration.ofHours(1);
     private static final long HOUR_MILLIS = Duration.ofHours(1).toMillis();
@@ -519,11 +520,10 @@ public final class AuditLog implements AutoCloseable {
 
     /**
      * Deletes, among the first {@code chunk} heads above tree size {@code after} — as far as the first
-     * one signed at or after {@code before} — every one but the last of its hour. It runs in the
-     * writer's transaction with the appends of its batch, as every write does (decision record
-     * 2026-11-27-group-commit-without-savepoints): a delete that failed would fail them too. Only whole hours are passed in, so
-     * each hour is thinned once; an hour split across two chunks keeps one head more. The latest
-     * head is the last of its hour and stays.
+     * one signed at or after {@code before} — every one but the last of its hour. Only whole hours are
+     * passed in, so each hour is thinned once; an hour split across two chunks keeps one head more. The
+     * latest head is the last of its hour and stays. It runs in the writer's transaction with the
+     * appends of its batch, as every write does: a delete that failed would fail them too.
      */
     private Thinned thinChunk(long after, long before, int chunk) throws SQLException {
         long through = after;

@@ -187,8 +187,7 @@ final class StorageCommands {
             if (home != null) {
                 NodeHome h = home(home);
                 var status = run(() -> StorageAdmin.status(h));
-                status.sites().forEach(s -> printSite(out, s.id(), s.provider(), s.jurisdiction(), s.operator(), s.kind(), s.up(),
-                        s.acceptsWrites(), s.blobs(), s.bytes()));
+                status.sites().forEach(s -> print(out, s));
                 under = status.underReplicated();
                 examples = status.examples();
             } else {
@@ -198,9 +197,9 @@ final class StorageCommands {
                 var response = c.send(c.request("/api/v1/storage").GET().build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
                 if (response.statusCode() != 200) throw ClientCommands.Connection.failure(response.statusCode(), response.body());
                 var body = ClientCommands.Connection.json(response.body());
-                body.path("sites").forEach(s -> printSite(out, s.path("id").asText(), s.path("provider").asText(),
+                body.path("sites").forEach(s -> print(out, new StorageAdmin.SiteStatus(s.path("id").asText(), s.path("provider").asText(),
                         s.path("jurisdiction").asText(), s.path("operator").asText(), s.path("kind").asText(), s.path("up").asBoolean(),
-                        s.path("acceptsWrites").asBoolean(), s.path("blobs").asLong(), s.path("bytes").asLong()));
+                        s.path("acceptsWrites").asBoolean(), s.path("blobs").asLong(), s.path("bytes").asLong())));
                 examples = new java.util.ArrayList<>();
                 for (var u : body.path("underReplicated")) examples.add(u.asText());
                 // A node from before the count listed every one.
@@ -212,10 +211,9 @@ final class StorageCommands {
             return ExitCode.OK;
         }
 
-        private static void printSite(PrintWriter out, String id, String provider, String jurisdiction, String operator, String kind,
-                                      boolean up, boolean acceptsWrites, long blobs, long bytes) {
-            out.printf(Locale.ROOT, "%-16s %-12s %-4s %-4s %-10s %-5s %-16s %8d blobs %12d bytes%n", id, provider, jurisdiction,
-                    operator, kind, up ? "up" : "DOWN", acceptsWrites ? "accepts writes" : "closed to writes", blobs, bytes);
+        private static void print(PrintWriter out, StorageAdmin.SiteStatus s) {
+            out.printf(Locale.ROOT, "%-16s %-12s %-4s %-4s %-10s %-5s %-16s %8d blobs %12d bytes%n", s.id(), s.provider(), s.jurisdiction(),
+                    s.operator(), s.kind(), s.up() ? "up" : "DOWN", s.acceptsWrites() ? "accepts writes" : "closed to writes", s.blobs(), s.bytes());
         }
     }
 
