@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * are smaller than {@value #LINGER_UNTIL_BYTES} bytes) for more: without the wait each signature
  * covered only the records that happened to queue while the last one ran, and signing at the origin
  * and verifying at each peer took a third of the Java CPU samples of three nodes sharing records at 1,000/s
- * (docs/BENCHMARKS.md, "A longer signing linger"). The wait is a latency the share pays at
- * moderate rates, and a CPU saving that shortens every queue once the cores are busy.
+ * (docs/BENCHMARKS.md, "A longer signing linger": batches of 7–9 instead of 4–5 at that rate). The
+ * wait is a latency a record may pay at moderate rates, for fewer signatures to make and to check.
  */
 final class BatchSigner implements AutoCloseable {
 
