@@ -50,7 +50,7 @@ final class AuditCommands {
                     + "the node's public signing keys.",
                     "Exit 0 only if the log is intact; exit 5 naming the first bad entry and what is wrong with it."})
     static final class Verify implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Spec CommandSpec spec;
 
         @Override
@@ -82,7 +82,7 @@ final class AuditCommands {
             description = {"Write the audit log as JSON Lines for a SIEM, oldest first: "
                     + "{\"index\":N,\"leafHash\":\"<hex>\",\"entry\":<the stored leaf>} (docs/formats/audit-log.md)."})
     static final class Export implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Option(names = "--since", paramLabel = "INSTANT", description = "Only events at or after this ISO-8601 instant, e.g. 2026-11-27T00:00:00Z") String since;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (replaced once the export is complete; "
                 + "readable by the owner only) instead of stdout.") Path output;

@@ -29,6 +29,8 @@ import java.util.concurrent.Callable;
 /** Commands that talk to a node's client API over HTTP. */
 final class ClientCommands {
 
+    static final String RECORD_ID = "The record's id, as publish printed it.";
+
     private ClientCommands() {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -228,7 +230,7 @@ final class ClientCommands {
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Read a record's payload (to standard output or -o FILE); its label goes to standard error.")
     static final class Get implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
-        @Parameters(index = "0", paramLabel = "ID", description = "The record's id, as publish printed it.") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = RECORD_ID) String id;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE",
                 description = "Write the payload to FILE (replaced once the whole payload has arrived; readable by the owner only).")
         Path output;
@@ -419,7 +421,7 @@ final class ClientCommands {
     static final class Relabel implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
         @Option(names = "--label", required = true, paramLabel = "MARKING", description = "The new label, e.g. \"NATO SECRET//REL TO DEU\"") String label;
-        @Parameters(index = "0", paramLabel = "ID", description = "The record's id, as publish printed it.") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = RECORD_ID) String id;
         @Spec CommandSpec spec;
 
         @Override
@@ -438,7 +440,7 @@ final class ClientCommands {
     @Command(name = "retract", mixinStandardHelpOptions = true, description = "Retract a record (users of its origin nation only).")
     static final class Retract implements Callable<Integer> {
         @picocli.CommandLine.Mixin Connection connection;
-        @Parameters(index = "0", paramLabel = "ID", description = "The record's id, as publish printed it.") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = RECORD_ID) String id;
         @Spec CommandSpec spec;
 
         @Override

@@ -28,7 +28,7 @@ final class KeyCommands {
                     "Refuses while the node runs (it holds DIR/data/node.lock): a running node rotates without downtime "
                             + "through the approval path (operation keys.rotate, approved by security officers)."})
     static final class Rotate implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Spec CommandSpec spec;
 
         @Override

@@ -35,6 +35,10 @@ import java.util.concurrent.CountDownLatch;
 /** Commands that run on the node's own machine, against its home directory. */
 final class NodeCommands {
 
+    /** The help text of every --home that names an existing node. */
+    static final String HOME = "The node's home directory (made by bulwark init).";
+    static final String USER_NAME = "The local user's name.";
+
     private NodeCommands() {}
 
     static UserError configError(InvalidConfigException e) {
@@ -84,7 +88,7 @@ final class NodeCommands {
     @Command(name = "info", mixinStandardHelpOptions = true,
             description = "Print the node's nation, name, URLs and key fingerprints.")
     static final class Info implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = HOME) Path home;
         @Option(names = "--json", description = "Print JSON.") boolean json;
         @Spec CommandSpec spec;
 
@@ -156,7 +160,7 @@ final class NodeCommands {
             description = {"Serve until SIGTERM or SIGINT, then stop cleanly (requests in flight finish, the database closes).",
                     "Prints one line 'ready <client-api-url>' on stdout once it accepts requests."})
     static final class Start implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = HOME) Path home;
         @Spec CommandSpec spec;
 
         @Override
@@ -213,8 +217,8 @@ final class NodeCommands {
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a local user.")
     static final class UserAdd implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
-        @Parameters(index = "0", paramLabel = "NAME", description = "The local user's name.") String name;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = HOME) Path home;
+        @Parameters(index = "0", paramLabel = "NAME", description = USER_NAME) String name;
         @Option(names = "--nationality", required = true, paramLabel = "NATION", description = "The user's nationality, ISO 3166-1 alpha-3, e.g. DEU.") String nationality;
         @Option(names = "--clearance", paramLabel = "LEVEL", description = "e.g. 'NATO SECRET' (repeatable, one per policy)")
         List<String> clearances = new ArrayList<>();
@@ -247,8 +251,8 @@ final class NodeCommands {
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = "Remove a local user; the node refuses its tokens from the next request on.")
     static final class UserRemove implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
-        @Parameters(index = "0", paramLabel = "NAME", description = "The local user's name.") String name;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = HOME) Path home;
+        @Parameters(index = "0", paramLabel = "NAME", description = USER_NAME) String name;
         @Spec CommandSpec spec;
 
         @Override
@@ -269,7 +273,7 @@ final class NodeCommands {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List local users.")
     static final class UserList implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = HOME) Path home;
         @Spec CommandSpec spec;
 
         @Override
@@ -290,8 +294,8 @@ final class NodeCommands {
 
     @Command(name = "token", mixinStandardHelpOptions = true, description = "Print a bearer token for a local user.")
     static final class Token implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
-        @Parameters(index = "0", paramLabel = "NAME", description = "The local user's name.") String name;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = HOME) Path home;
+        @Parameters(index = "0", paramLabel = "NAME", description = USER_NAME) String name;
         @Option(names = "--ttl", defaultValue = "8h", paramLabel = "DURATION", description = "e.g. 30m, 8h, 1d (max 7d); default ${DEFAULT-VALUE}")
         String ttl;
         @Spec CommandSpec spec;

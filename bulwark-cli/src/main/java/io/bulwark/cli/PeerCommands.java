@@ -67,7 +67,7 @@ final class PeerCommands {
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Pin a peer: its nation, federation URL and TLS certificate fingerprint (from its 'bulwark node info', exchanged out of band).")
     static final class Add implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Option(names = "--nation", required = true, paramLabel = "NATION", description = "The peer's nation, e.g. FRA") String nation;
         @Option(names = "--url", required = true, paramLabel = "URL", description = "The peer's federation API, https://HOST:PORT") String url;
         @Option(names = "--fingerprint", required = true, paramLabel = "HEX", description = "SHA-256 of the peer's TLS certificate (64 hex digits)") String fingerprint;
@@ -96,7 +96,7 @@ final class PeerCommands {
 
     @Command(name = "remove", mixinStandardHelpOptions = true, description = "Unpin a peer: all exchange with it stops at once.")
     static final class Remove implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Parameters(index = "0", paramLabel = "NATION", description = "The peer's nation, e.g. FRA.") String nation;
         @Spec CommandSpec spec;
 
@@ -123,7 +123,7 @@ final class PeerCommands {
             description = {"List the peers with their state as the running node last saw it (every 2 s): connection, "
                     + "acknowledged position, lag (records and seconds), last delivery, last error."})
     static final class ListPeers implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Option(names = "--json", description = "Print the node's status JSON.") boolean json;
         @Spec CommandSpec spec;
 

@@ -108,7 +108,7 @@ final class StorageCommands {
                     + "aws_secret_access_key) or the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); never from the command line. "
                     + "Refused while the node runs: ask it with bulwark request site-add."})
     static final class SiteAdd implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Mixin SiteOptions site;
         @Spec CommandSpec spec;
 
@@ -126,7 +126,7 @@ final class StorageCommands {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the storage sites.")
     static final class SiteList implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Spec CommandSpec spec;
 
         @Override
@@ -145,7 +145,7 @@ final class StorageCommands {
             description = "Remove a site that holds no replica (evacuate its provider first) from a stopped node. "
                     + "Refused while the node runs: ask it with bulwark request site-remove.")
     static final class SiteRemove implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Parameters(index = "0", paramLabel = "ID", description = "The site's id (bulwark site list).") String id;
         @Spec CommandSpec spec;
 
@@ -226,7 +226,7 @@ final class StorageCommands {
                     + "is deleted; the provider takes no new writes from now on. Resumes where it stopped after Ctrl-C or a crash. "
                     + "A stopped node only: a running one evacuates on an approved request (bulwark request provider-evacuate)."})
     static final class Evacuate implements Callable<Integer> {
-        @Option(names = "--home", required = true, paramLabel = "DIR", description = "The node's home directory (made by bulwark init).") Path home;
+        @Option(names = "--home", required = true, paramLabel = "DIR", description = NodeCommands.HOME) Path home;
         @Parameters(index = "0", paramLabel = "PROVIDER", description = "The storage provider, as the sites name it (bulwark site list).") String provider;
         @Spec CommandSpec spec;
 

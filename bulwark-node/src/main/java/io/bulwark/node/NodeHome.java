@@ -107,9 +107,8 @@ public record NodeHome(Path dir) {
             throw new InvalidConfigException(home.dir() + " already holds a node (bulwark.yaml exists); it is never overwritten");
         }
         if (Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
-            throw new InvalidConfigException(home.dir() + " holds keys (keystore.bwks) but no bulwark.yaml: an init killed before it "
-                    + "finished, or a node whose bulwark.yaml was removed; init never overwrites keys: restore bulwark.yaml, or, if this "
-                    + "node never ran, remove what init makes (keystore.bwks, secrets/, tls/, data/, sites/), or choose another directory");
+            throw keysWithoutConfig(home, "init never overwrites keys: restore bulwark.yaml, or, if this node never ran, remove what "
+                    + "init makes (keystore.bwks, secrets/, tls/, data/, sites/), or choose another directory");
         }
         char[] passphrase = passphraseFromEnvironment();
         List<Path> directories = List.of(home.dir(), home.dir().resolve("secrets"), home.dir().resolve("tls"),
@@ -250,10 +249,8 @@ public record NodeHome(Path dir) {
         NodeHome home = new NodeHome(dir.toAbsolutePath().normalize());
         if (!Files.isRegularFile(home.config())) {
             if (Files.exists(home.keystore(), LinkOption.NOFOLLOW_LINKS)) {
-                // bulwark.yaml is written last: keys without it are an init killed (-9) before it finished, or a removed bulwark.yaml.
-                throw new InvalidConfigException(home.dir() + " holds keys (keystore.bwks) but no bulwark.yaml: an init killed before it "
-                        + "finished, or a node whose bulwark.yaml was removed; restore bulwark.yaml, or, if this node never ran, remove "
-                        + "what init makes (keystore.bwks, secrets/, tls/, data/, sites/) and run bulwark init again");
+                throw keysWithoutConfig(home, "restore bulwark.yaml, or, if this node never ran, remove what init makes "
+                        + "(keystore.bwks, secrets/, tls/, data/, sites/) and run bulwark init again");
             }
             throw new InvalidConfigException(home.dir() + " is not a node home (no bulwark.yaml); create one with bulwark init");
         }
@@ -367,5 +364,11 @@ public record NodeHome(Path dir) {
         } catch (org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.cert.CertIOException e) {
             throw new GeneralSecurityException("cannot make the TLS certificate", e);
         }
+    }
+
+    /** bulwark.yaml is written last: keys without it are an init killed (-9) before it finished, or a removed bulwark.yaml. */
+    private static InvalidConfigException keysWithoutConfig(NodeHome home, String remedy) {
+        return new InvalidConfigException(home.dir() + " holds keys (keystore.bwks) but no bulwark.yaml: an init killed before it "
+                + "finished, or a node whose bulwark.yaml was removed; " + remedy);
     }
 }
