@@ -225,6 +225,11 @@ class FederationFaultTest {
         String deu = nodes.get("DEU").url();
         Cli.run("relabel", "--url", deu, "--token", analysts.get("DEU"), "--label", DEU_USA, r1).succeeds();
         Cli.run("retract", "--url", deu, "--token", analysts.get("DEU"), r2).succeeds();
+        // FRA is down: DEU shows its confirmations as owed, not given (no silent success).
+        assertThat(confirmations("DEU", r1)).as("FRA's withdrawal of R1 while FRA is down").singleElement()
+                .satisfies(c -> assertThat(c.path("confirmed").isNull()).as(c.toString()).isTrue());
+        assertThat(confirmations("DEU", r2).findValues("confirmed")).as("R2's retraction while FRA is down")
+                .anySatisfy(confirmed -> assertThat(confirmed.isNull()).isTrue());
         nodes.put("FRA", NodeProcess.start(homes.get("FRA")));
 
         await("FRA has withdrawn R1 and retracted R2", () -> state("FRA", r1).equals(Optional.of("RETRACTED"))

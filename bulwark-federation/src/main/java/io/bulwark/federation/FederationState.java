@@ -58,6 +58,12 @@ public final class FederationState implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS confirmations (record_id TEXT NOT NULL, fingerprint TEXT NOT NULL, "
                         + "nation TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL, requested_at BIGINT NOT NULL, "
                         + "confirmed_at BIGINT, PRIMARY KEY (record_id, fingerprint, seq))");
+                // Holdings and confirmations grow with every record sent and every retraction; these
+                // keep the statements that run per retraction, per acknowledgement (every feed request)
+                // and per listing from scanning them: holders(), acknowledge() and passOn(), confirmations().
+                s.execute("CREATE INDEX IF NOT EXISTS holdings_record ON holdings (record_id, fingerprint)");
+                s.execute("CREATE INDEX IF NOT EXISTS confirmations_open ON confirmations (fingerprint, seq) WHERE confirmed_at IS NULL");
+                s.execute("CREATE INDEX IF NOT EXISTS confirmations_newest ON confirmations (seq DESC, nation)");
             }
             durable.setAutoCommit(false);
             relaxed.setAutoCommit(false);
@@ -201,12 +207,14 @@ public final class FederationState implements AutoCloseable {
                 s.setString(1, fingerprint);
                 try (ResultSet rs = s.executeQuery()) {
                     if (!rs.next()) return new Outbound(0, Optional.empty());
-                    long at = rs.getLong(2);
-                    return new Outbound(rs.getLong(1), rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(at)));
+                    return new Outbound(rs.getLong(1), instant(rs, 2));
                 }
             }
         });
     }
+
+    static final String CONFIRM = "UPDATE confirmations SET confirmed_at = ? WHERE fingerprint = ? AND seq <= ? AND confirmed_at IS NULL";
+    static final String HOLDERS = "SELECT fingerprint FROM holdings WHERE record_id = ? ORDER BY fingerprint";
 
     /** The peer has applied everything of its feed up to {@code seq}: remember it and confirm what that covers. */
     public void acknowledge(String fingerprint, long seq, Instant now) {
@@ -229,8 +237,7 @@ public final class FederationState implements AutoCloseable {
                 done.setLong(2, seq);
                 done.executeUpdate();
             }
-            try (PreparedStatement s = c.prepareStatement("UPDATE confirmations SET confirmed_at = ? "
-                    + "WHERE fingerprint = ? AND seq <= ? AND confirmed_at IS NULL")) {
+            try (PreparedStatement s = c.prepareStatement(CONFIRM)) {
                 s.setLong(1, now.toEpochMilli());
                 s.setString(2, fingerprint);
                 s.setLong(3, seq);
@@ -254,7 +261,7 @@ public final class FederationState implements AutoCloseable {
     /** The peers (by fingerprint) that were sent this record and have not acknowledged a response telling them to drop it. */
     public List<String> holders(String recordId) {
         return tx("read holders", c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT fingerprint FROM holdings WHERE record_id = ? ORDER BY fingerprint")) {
+            try (PreparedStatement s = c.prepareStatement(HOLDERS)) {
                 s.setString(1, recordId);
                 List<String> out = new ArrayList<>();
                 try (ResultSet rs = s.executeQuery()) {
@@ -319,20 +326,24 @@ public final class FederationState implements AutoCloseable {
         });
     }
 
+    static final String CONFIRMATIONS_OF_RECORD = "WHERE record_id = ? ORDER BY seq DESC, nation LIMIT ?";
+    static final String CONFIRMATIONS_NEWEST = "ORDER BY seq DESC, nation LIMIT ?";
+
     /** Confirmations, newest first; for one record if {@code recordId} is given. */
     public List<Confirmation> confirmations(Optional<String> recordId, int limit) {
         return tx("read confirmations", c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT record_id, fingerprint, nation, kind, seq, requested_at, confirmed_at "
-                    + "FROM confirmations WHERE (? IS NULL OR record_id = ?) ORDER BY seq DESC, nation LIMIT ?")) {
-                s.setString(1, recordId.orElse(null));
-                s.setString(2, recordId.orElse(null));
-                s.setInt(3, limit);
+            // Two statements, not "? IS NULL OR record_id = ?": the OR would keep either from its index.
+            String sql = "SELECT record_id, fingerprint, nation, kind, seq, requested_at, confirmed_at FROM confirmations "
+                    + (recordId.isPresent() ? CONFIRMATIONS_OF_RECORD : CONFIRMATIONS_NEWEST);
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                int i = 1;
+                if (recordId.isPresent()) s.setString(i++, recordId.get());
+                s.setInt(i, limit);
                 List<Confirmation> out = new ArrayList<>();
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        long confirmed = rs.getLong(7);
                         out.add(new Confirmation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                                Instant.ofEpochMilli(rs.getLong(6)), rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(confirmed))));
+                                Instant.ofEpochMilli(rs.getLong(6)), instant(rs, 7)));
                     }
                 }
                 return out;
