@@ -119,6 +119,20 @@ final class PeerCommands {
         }
     }
 
+    /** The time of a status field, or "-". */
+    private static String text(JsonNode v) {
+        return v.isTextual() ? v.asText() : "-";
+    }
+
+    /** A status the node has not rewritten for 10 s (it does every 2 s): from a node that died without stopping. */
+    static boolean stale(String asOf) {
+        try {
+            return java.time.Instant.parse(asOf).isBefore(java.time.Instant.now().minusSeconds(10));
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List the peers with their state as the running node last saw it (every 2 s): connection, "
                     + "acknowledged position, lag (records and seconds), last delivery, last error."})
@@ -150,12 +164,17 @@ final class PeerCommands {
                     out.printf(Locale.ROOT, "%-6s %-28s %-11s%n", p.nation(), p.url(), "(no status: is the node running?)");
                     continue;
                 }
-                out.printf(Locale.ROOT, "%-6s %-28s %-11s %8d %8s %8d %-24s %s%n", p.nation(), p.url(), s.path("state").asText(),
-                        s.path("ackedSeq").asLong(), s.path("lagRecords").asLong() + (s.path("lagCapped").asBoolean() ? "+" : ""),
-                        s.path("lagSeconds").asLong(), s.path("lastDelivery").asText("-").equals("null") ? "-" : s.path("lastDelivery").asText("-"),
-                        s.path("lastError").isNull() ? "-" : s.path("lastError").asText("-"));
+                out.printf(Locale.ROOT, "%-6s %-28s %-11s %8d %8s %8s %-24s %s%n", p.nation(), p.url(), s.path("state").asText(),
+                        s.path("ackedSeq").asLong(),
+                        s.path("lagRecords").isNumber() ? s.path("lagRecords").asLong() + (s.path("lagCapped").asBoolean() ? "+" : "") : "?",
+                        s.path("lagSeconds").isNumber() ? String.valueOf(s.path("lagSeconds").asLong()) : "?", text(s.path("lastDelivery")),
+                        s.path("lastError").isTextual() ? s.path("lastError").asText() + " (at " + text(s.path("lastErrorAt")) + ")" : "-");
             }
-            if (status != null) out.println("(as of " + status.path("asOf").asText() + ")");
+            if (status != null) {
+                String asOf = status.path("asOf").asText();
+                out.println(stale(asOf) ? "(STALE: as of " + asOf + "; the node rewrites this every 2 s, so it is not running or is stuck)"
+                        : "(as of " + asOf + ")");
+            }
             return ExitCode.OK;
         }
     }

@@ -56,6 +56,29 @@ class PeerCommandTest {
     }
 
     @Test
+    void aStatusTheNodeStoppedRewritingIsMarkedStaleAndAnUnknownLagAndAnErrorsTimeAreShown() throws Exception {
+        Path fra = dir.resolve("fra");
+        Cli.run("peer", "add", "--home", fra.toString(), "--nation", "DEU", "--url", "https://127.0.0.1:17443", "--fingerprint", deuFingerprint)
+                .succeeds();
+        // As a node that died without stopping leaves it: a peer not yet introduced, failing.
+        Files.writeString(fra.resolve("data/peers-status.json"), """
+                {"asOf": "2026-01-01T00:00:00Z", "federationUrl": "https://127.0.0.1:17444", "peers": [
+                  {"nation": "DEU", "fingerprint": "%s", "state": "failing", "ackedSeq": 0, "lagRecords": null, "lagCapped": false,
+                   "lagSeconds": null, "lastDelivery": null, "lastError": "unreachable: connection refused", "lastErrorAt": "2026-01-01T00:00:00Z"}]}
+                """.formatted(deuFingerprint));
+        try {
+            String out = Cli.run("peer", "list", "--home", fra.toString()).succeeds().out();
+            assertThat(out).contains("failing").contains("unreachable: connection refused (at 2026-01-01T00:00:00Z)")
+                    .contains("(STALE: as of 2026-01-01T00:00:00Z;");
+            assertThat(out.lines().filter(l -> l.startsWith("DEU")).findFirst().orElseThrow().split("\\s+"))
+                    .as("lag records and seconds unknown").containsSubsequence("0", "?", "?");
+        } finally {
+            Files.delete(fra.resolve("data/peers-status.json"));
+            Cli.run("peer", "remove", "--home", fra.toString(), "DEU").succeeds();
+        }
+    }
+
+    @Test
     void refusalsNameTheFieldAndTheRuleAndWriteNothing() throws Exception {
         String before = Files.exists(deu.resolve("peers.json")) ? Files.readString(deu.resolve("peers.json")) : "";
         assertThat(Cli.run("peer", "add", "--home", deu.toString(), "--nation", "FRA", "--url", "https://127.0.0.1:17444",

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -341,7 +342,7 @@ public final class Federation implements AutoCloseable {
         meters.counter("bulwark_federation_failures", Tags.of("peer", peer.nation())).increment();
     }
 
-    /** The link reached the peer and holds a standing request there. */
+    /** The peer answered the link's first feed request (a loaded identity alone proves no contact). */
     void linked(Peer peer) {
         linkStates.put(peer.fingerprint(), "connected");
     }
@@ -384,8 +385,10 @@ public final class Federation implements AutoCloseable {
     public void expectConfirmations(String recordId, String kind, long seq, java.util.function.Predicate<String> mayStillHold) {
         Instant now = clock.instant();
         for (String fp : state.holders(recordId)) {
-            peers.current().byFingerprint(fp).filter(p -> !mayStillHold.test(p.nation()))
-                    .ifPresent(p -> state.expectConfirmation(recordId, fp, p.nation(), kind, seq, now));
+            // A holder that is not listed now (removed, or its certificate renewed and not yet introduced)
+            // still holds the record: it owes the confirmation, which passes to its nation's next certificate.
+            peers.current().byFingerprint(fp).map(Peer::nation).or(() -> state.nationOf(fp)).filter(nation -> !mayStillHold.test(nation))
+                    .ifPresent(nation -> state.expectConfirmation(recordId, fp, nation, kind, seq, now));
         }
     }
 
@@ -411,10 +414,14 @@ public final class Federation implements AutoCloseable {
         java.util.function.ToDoubleFunction<Map<String, PeerStatus>> connected = m -> m.containsKey(nation) && m.get(nation).state().equals("connected") ? 1 : 0;
         meters.gauge("bulwark_federation_peer_connected", tags, lastStatus, connected);
         meters.gauge("bulwark_federation_peer_acked_seq", tags, lastStatus, m -> m.containsKey(nation) ? m.get(nation).ackedSeq() : Double.NaN);
-        meters.gauge("bulwark_federation_peer_lag_records", tags, lastStatus, m -> m.containsKey(nation) ? m.get(nation).lagRecords() : Double.NaN);
-        meters.gauge("bulwark_federation_peer_lag_seconds", tags, lastStatus, m -> m.containsKey(nation) ? m.get(nation).lagSeconds() : Double.NaN);
+        meters.gauge("bulwark_federation_peer_lag_records", tags, lastStatus, m -> m.containsKey(nation) ? orNaN(m.get(nation).lagRecords()) : Double.NaN);
+        meters.gauge("bulwark_federation_peer_lag_seconds", tags, lastStatus, m -> m.containsKey(nation) ? orNaN(m.get(nation).lagSeconds()) : Double.NaN);
         meters.gauge("bulwark_federation_peer_last_delivery_seconds", tags, lastStatus, m -> m.containsKey(nation)
                 ? m.get(nation).lastDelivery().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN) : Double.NaN);
+    }
+
+    private static double orNaN(OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : Double.NaN;
     }
 
     private List<PeerStatus> computeStatus() {
@@ -424,10 +431,13 @@ public final class Federation implements AutoCloseable {
             Optional<NodeIdentity> id = identity(p);
             FederationState.Outbound o = state.outbound(p.fingerprint());
             Optional<FederationState.Inbound> in = state.inbound(p.fingerprint());
-            Feed.Lag lag = id.map(i -> feed.lag(p.fingerprint(), i)).orElse(new Feed.Lag(0, Optional.empty(), false));
+            // Never introduced (or its keys forgotten at a removal): what it may hold, hence its lag, is unknown — not 0.
+            Optional<Feed.Lag> lag = id.map(i -> feed.lag(p.fingerprint(), i));
             out.add(new PeerStatus(p.nation(), p.url().toString(), p.fingerprint(), id.map(NodeIdentity::node),
-                    linkStates.getOrDefault(p.fingerprint(), "connecting"), o.ackedSeq(), lag.records(), lag.capped(),
-                    lag.oldest().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L), o.ackedAt(),
+                    linkStates.getOrDefault(p.fingerprint(), "connecting"), o.ackedSeq(),
+                    lag.map(l -> OptionalLong.of(l.records())).orElse(OptionalLong.empty()), lag.map(Feed.Lag::capped).orElse(false),
+                    lag.map(l -> OptionalLong.of(l.oldest().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L)))
+                            .orElse(OptionalLong.empty()), o.ackedAt(),
                     in.map(FederationState.Inbound::received).orElse(0L), in.map(FederationState.Inbound::rejected).orElse(0L),
                     in.flatMap(FederationState.Inbound::deliveredAt), in.flatMap(FederationState.Inbound::lastError),
                     in.flatMap(FederationState.Inbound::lastErrorAt)));

@@ -186,6 +186,18 @@ public final class FederationState implements AutoCloseable {
         }
     }
 
+    /** The nation of a certificate this node pinned, kept after its keys are forgotten (see {@link #forgetIdentity}). */
+    public Optional<String> nationOf(String fingerprint) {
+        return tx("read a peer's nation", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT nation FROM peer_identity WHERE fingerprint = ?")) {
+                s.setString(1, fingerprint);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     /**
      * Forgets a removed peer's pinned identity (its keys): adding it again is a new trust decision, and
      * it is introduced afresh. Its nation stays, for {@link #pinIdentity} to pass on what it holds.

@@ -77,7 +77,6 @@ final class PeerLink implements Runnable {
         while (running && federation.stillPeer(peer)) {
             try {
                 NodeIdentity origin = federation.identity(peer).isPresent() ? federation.identity(peer).get() : introduce();
-                federation.linked(peer);
                 pull(origin);
                 backoff = 100;
             } catch (InterruptedException e) {
@@ -149,14 +148,17 @@ final class PeerLink implements Runnable {
         String fetched = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
         acked = fetched;
         boolean honoursAck = false; // learnt from each response; until then, never ask ahead
+        boolean answered = false; // the first request does not stand: the status says "connected" once the peer answered
         CompletableFuture<Void> applying = CompletableFuture.completedFuture(null);
         try {
             while (running && federation.stillPeer(peer)) {
                 if (!honoursAck) settle(applying); // an older peer ignores ack: ask only once all received is applied
                 boolean idle = applying.isDone();
                 if (idle) settle(applying); // everything received is applied: acked == fetched
-                Optional<Response> response = fetch(fetched, acked, idle ? WAIT : Duration.ZERO);
+                Optional<Response> response = fetch(fetched, acked, idle && answered ? WAIT : Duration.ZERO);
                 if (response.isEmpty()) return; // the identity changed and was pinned anew (or refused): start over
+                if (!answered) federation.linked(peer);
+                answered = true;
                 honoursAck = response.get().honoursAck();
                 List<FeedFrame> frames = response.get().frames();
                 String next = ((FeedFrame.End) frames.getLast()).cursor();

@@ -672,9 +672,9 @@ final class HttpApi extends Handler.Abstract {
         m.put("node", s.node().orElse(null));
         m.put("state", s.state());
         m.put("ackedSeq", s.ackedSeq());
-        m.put("lagRecords", s.lagRecords());
+        m.put("lagRecords", s.lagRecords().isPresent() ? s.lagRecords().getAsLong() : null); // null: not yet known
         m.put("lagCapped", s.lagCapped());
-        m.put("lagSeconds", s.lagSeconds());
+        m.put("lagSeconds", s.lagSeconds().isPresent() ? s.lagSeconds().getAsLong() : null);
         m.put("lastAck", s.lastAck().map(Instant::toString).orElse(null));
         m.put("received", s.received());
         m.put("rejected", s.rejected());

@@ -456,7 +456,19 @@ public final class Node implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server: {}", e.toString());
         }
-        if (statusWriter != null) statusWriter.interrupt();
+        if (statusWriter != null) {
+            statusWriter.interrupt();
+            try {
+                statusWriter.join(5_000);
+                // A stopped node has no peer status: a file left behind would show its last states as current.
+                java.nio.file.Files.deleteIfExists(home.peersStatus());
+                java.nio.file.Files.deleteIfExists(home.peersStatus().resolveSibling("peers-status.json.tmp"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                LOG.warn("removing the peers' status file: {}", e.toString());
+            }
+        }
         if (repairer != null) repairer.interrupt();
         if (authSummaries != null) authSummaries.interrupt();
         if (api != null) api.auditSuppressedAuthFailures(); // the server has stopped: no refusal comes after this

@@ -64,7 +64,7 @@ class FederationAckTest {
             assertThat(nations.node("FRA").metadata().find(p.id())).isEmpty();
             PeerStatus fraAtDeu = status(nations, "DEU", "FRA");
             assertThat(fraAtDeu.ackedSeq()).as("DEU must not believe FRA stored what it did not").isLessThan(seq);
-            assertThat(fraAtDeu.lagRecords()).isEqualTo(1);
+            assertThat(fraAtDeu.lagRecords()).hasValue(1);
             assertThat(status(nations, "FRA", "DEU").received()).isZero();
 
             // The site comes back: the record is delivered again, stored once, and then acknowledged.
@@ -75,7 +75,7 @@ class FederationAckTest {
             assertThat(nations.node("FRA").records().read(analyst("FRA"), p.id()).orElseThrow().payload()).asString().isEqualTo("once");
             nations.await("DEU learns FRA stored it", WAIT, () -> {
                 PeerStatus s = status(nations, "DEU", "FRA");
-                return s.ackedSeq() >= seq && s.lagRecords() == 0;
+                return s.ackedSeq() >= seq && s.lagRecords().equals(java.util.OptionalLong.of(0));
             });
             assertThat(changesOf(nations, "FRA", p.id())).as("stored exactly once").hasSize(1);
             assertThat(status(nations, "FRA", "DEU").received()).isEqualTo(1);

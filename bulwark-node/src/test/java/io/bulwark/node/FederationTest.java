@@ -180,7 +180,7 @@ class FederationTest {
         var p = publish("FRA", "NATO SECRET//REL TO DEU, FRA", "status");
         nations.await("DEU holds it", SHARE, () -> held("DEU", p.id()));
         nations.await("DEU's acknowledgement reaches FRA", SHARE, () -> nations.node("FRA").peers().stream()
-                .anyMatch(s -> s.nation().equals("DEU") && s.lagRecords() == 0 && s.ackedSeq() > 0));
+                .anyMatch(s -> s.nation().equals("DEU") && s.lagRecords().equals(java.util.OptionalLong.of(0)) && s.ackedSeq() > 0));
         var deuAtFra = nations.node("FRA").peers().stream().filter(s -> s.nation().equals("DEU")).findFirst().orElseThrow();
         assertThat(deuAtFra.state()).isEqualTo("connected");
         assertThat(deuAtFra.node()).contains("deu-1");
@@ -206,6 +206,60 @@ class FederationTest {
                 return false;
             }
         });
+    }
+
+    @Test
+    @Order(7)
+    void aHolderRemovedFromThePeerListStillOwesItsConfirmationUntilItIsBackAndHasDropped() throws Exception {
+        var p = publish("DEU", "NATO SECRET//REL TO DEU, FRA, USA", "retracted while FRA is removed");
+        nations.await("FRA and USA hold it", SHARE, () -> held("FRA", p.id()) && held("USA", p.id()));
+        nations.unpeer("DEU", "FRA");
+        nations.await("DEU no longer lists FRA", SHARE, () -> nations.node("DEU").peers().stream().noneMatch(s -> s.nation().equals("FRA")));
+
+        nations.node("DEU").records().retract(analyst("DEU"), p.id());
+        nations.await("USA confirms", SHARE, () -> nations.node("DEU").confirmations(p.id()).stream()
+                .anyMatch(c -> c.nation().equals("USA") && c.confirmedAt().isPresent()));
+        assertThat(nations.node("DEU").confirmations(p.id())).as("FRA holds the record, so it owes the retraction")
+                .filteredOn(c -> c.nation().equals("FRA")).singleElement()
+                .satisfies(c -> assertThat(c.confirmedAt()).isEmpty());
+        assertThat(held("FRA", p.id())).isTrue();
+
+        nations.peer("DEU", "FRA");
+        nations.await("FRA drops it and confirms", SHARE, () -> !held("FRA", p.id()) && nations.node("DEU").confirmations(p.id()).stream()
+                .anyMatch(c -> c.nation().equals("FRA") && c.confirmedAt().isPresent()));
+    }
+
+    @Test
+    @Order(8)
+    void aPeerNeverIntroducedHasNoLagFigureAndOneThatDoesNotAnswerIsNeverShownConnected() throws Exception {
+        // Never introduced: what it may hold is unknown, so its lag is too — 0 would read as caught up.
+        Path peers = nations.homes.get("DEU").peers();
+        io.bulwark.federation.PeerList.read(peers).with(new io.bulwark.federation.Peer("GBR",
+                io.bulwark.federation.Peer.url("https://127.0.0.1:" + Federated.freePort()), "ab".repeat(32), java.time.Instant.now()), "DEU")
+                .write(peers);
+        nations.await("DEU lists GBR", SHARE, () -> nations.node("DEU").peers().stream().anyMatch(s -> s.nation().equals("GBR")));
+        var gbr = nations.node("DEU").peers().stream().filter(s -> s.nation().equals("GBR")).findFirst().orElseThrow();
+        assertThat(gbr.lagRecords()).isEmpty();
+        assertThat(gbr.lagSeconds()).isEmpty();
+        assertThat(HttpApi.peer(gbr)).containsEntry("lagRecords", null).containsEntry("lagSeconds", null);
+        nations.unpeer("DEU", "GBR");
+
+        // A stopped node leaves no status behind for `bulwark peer list` to show as current.
+        nations.stop("USA");
+        assertThat(nations.homes.get("USA").peersStatus()).doesNotExist();
+        // DEU restarts with USA's identity pinned from before and USA down: a loaded identity is no contact.
+        nations.stop("DEU");
+        nations.restart("DEU");
+        List<String> seen = new java.util.ArrayList<>();
+        long end = System.nanoTime() + Duration.ofSeconds(4).toNanos(); // several of the link's retries (backoff 0.1 s to 2 s)
+        while (System.nanoTime() < end) {
+            nations.node("DEU").peers().stream().filter(s -> s.nation().equals("USA")).forEach(s -> seen.add(s.state()));
+            Thread.sleep(20);
+        }
+        assertThat(seen).isNotEmpty().doesNotContain("connected");
+        nations.restart("USA");
+        nations.await("DEU shows USA connected once USA answers", SHARE, () -> nations.node("DEU").peers().stream()
+                .anyMatch(s -> s.nation().equals("USA") && s.state().equals("connected")));
     }
 
     private boolean siteHolds(String nation, String key) throws java.io.IOException {
