@@ -16,7 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
@@ -146,7 +145,13 @@ final class PeerCommands {
             NodeHome h = home(home);
             PeerList peers = read(h);
             PrintWriter out = spec.commandLine().getOut();
-            JsonNode status = Files.exists(h.peersStatus()) ? new ObjectMapper().readTree(h.peersStatus().toFile()) : null;
+            JsonNode status;
+            try {
+                status = new ObjectMapper().readTree(h.peersStatus().toFile());
+            } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) { // no node running (a stopping one deletes it)
+                status = null;
+            }
+            boolean stale = status != null && stale(status.path("asOf").asText());
             if (json) {
                 out.println(status == null ? "{\"peers\":[]}" : status.toPrettyString());
                 return ExitCode.OK;
@@ -164,7 +169,7 @@ final class PeerCommands {
                     out.printf(Locale.ROOT, "%-6s %-28s %-11s%n", p.nation(), p.url(), "(no status: is the node running?)");
                     continue;
                 }
-                out.printf(Locale.ROOT, "%-6s %-28s %-11s %8d %8s %8s %-24s %s%n", p.nation(), p.url(), s.path("state").asText(),
+                out.printf(Locale.ROOT, "%-6s %-28s %-11s %8d %8s %8s %-24s %s%n", p.nation(), p.url(), s.path("state").asText() + (stale ? "?" : ""),
                         s.path("ackedSeq").asLong(),
                         s.path("lagRecords").isNumber() ? s.path("lagRecords").asLong() + (s.path("lagCapped").asBoolean() ? "+" : "") : "?",
                         s.path("lagSeconds").isNumber() ? String.valueOf(s.path("lagSeconds").asLong()) : "?", text(s.path("lastDelivery")),
@@ -172,7 +177,7 @@ final class PeerCommands {
             }
             if (status != null) {
                 String asOf = status.path("asOf").asText();
-                out.println(stale(asOf) ? "(STALE: as of " + asOf + "; the node rewrites this every 2 s, so it is not running or is stuck)"
+                out.println(stale ? "(STALE: as of " + asOf + "; the node rewrites this every 2 s, so it is not running or is stuck)"
                         : "(as of " + asOf + ")");
             }
             return ExitCode.OK;

@@ -151,14 +151,14 @@ class FederationFaultTest {
             await(origin + " shows USA failing and lagging", () -> {
                 JsonNode usa = peer(origin, "USA");
                 return usa.path("state").asText().equals("failing") && usa.path("lastError").asText().startsWith("unreachable")
-                        && usa.path("lagRecords").asLong() >= 20;
+                        && usa.path("lagRecords").isIntegralNumber() && usa.path("lagRecords").asLong() >= 20;
             });
         }
         // The CLI shows the same from the status file the node writes every 2 s.
         await("bulwark peer list --home DEU shows USA failing and unreachable", () -> {
-            String usa = Cli.run("peer", "list", "--home", homes.get("DEU").toString()).succeeds().out()
-                    .lines().filter(l -> l.startsWith("USA")).findFirst().orElse("");
-            return usa.contains("failing") && usa.contains("unreachable");
+            String out = Cli.run("peer", "list", "--home", homes.get("DEU").toString()).succeeds().out();
+            String usa = out.lines().filter(l -> l.startsWith("USA")).findFirst().orElse("");
+            return usa.contains("failing") && usa.contains("unreachable") && !out.contains("STALE"); // the node is running
         });
 
         nodes.put("USA", NodeProcess.start(homes.get("USA")));
@@ -170,7 +170,8 @@ class FederationFaultTest {
         for (String origin : List.of("DEU", "FRA")) {
             await(origin + " shows USA connected with no lag", () -> {
                 JsonNode usa = peer(origin, "USA");
-                return usa.path("state").asText().equals("connected") && usa.path("lagRecords").asLong() == 0;
+                return usa.path("state").asText().equals("connected") && usa.path("lagRecords").isIntegralNumber()
+                        && usa.path("lagRecords").asLong() == 0; // null (not known) is not 0
             });
         }
     }
@@ -228,8 +229,8 @@ class FederationFaultTest {
         // FRA is down: DEU shows its confirmations as owed, not given (no silent success).
         assertThat(confirmations("DEU", r1)).as("FRA's withdrawal of R1 while FRA is down").singleElement()
                 .satisfies(c -> assertThat(c.path("confirmed").isNull()).as(c.toString()).isTrue());
-        assertThat(confirmations("DEU", r2).findValues("confirmed")).as("R2's retraction while FRA is down")
-                .anySatisfy(confirmed -> assertThat(confirmed.isNull()).isTrue());
+        assertThat(confirmations("DEU", r2)).as("R2's retraction while FRA is down").filteredOn(c -> c.path("nation").asText().equals("FRA"))
+                .singleElement().satisfies(c -> assertThat(c.path("confirmed").isNull()).as(c.toString()).isTrue());
         nodes.put("FRA", NodeProcess.start(homes.get("FRA")));
 
         await("FRA has withdrawn R1 and retracted R2", () -> state("FRA", r1).equals(Optional.of("RETRACTED"))

@@ -68,10 +68,16 @@ class PeerCommandTest {
                 """.formatted(deuFingerprint));
         try {
             String out = Cli.run("peer", "list", "--home", fra.toString()).succeeds().out();
-            assertThat(out).contains("failing").contains("unreachable: connection refused (at 2026-01-01T00:00:00Z)")
+            assertThat(out).contains("failing?").contains("unreachable: connection refused (at 2026-01-01T00:00:00Z)")
                     .contains("(STALE: as of 2026-01-01T00:00:00Z;");
             assertThat(out.lines().filter(l -> l.startsWith("DEU")).findFirst().orElseThrow().split("\\s+"))
                     .as("lag records and seconds unknown").containsSubsequence("0", "?", "?");
+
+            // Written just now, as by a running node: current, not stale.
+            Path status = fra.resolve("data/peers-status.json");
+            Files.writeString(status, Files.readString(status).replace("2026-01-01T00:00:00Z\", \"federationUrl", java.time.Instant.now() + "\", \"federationUrl"));
+            String fresh = Cli.run("peer", "list", "--home", fra.toString()).succeeds().out();
+            assertThat(fresh).doesNotContain("STALE").doesNotContain("failing?").contains("failing").contains("(as of ");
         } finally {
             Files.delete(fra.resolve("data/peers-status.json"));
             Cli.run("peer", "remove", "--home", fra.toString(), "DEU").succeeds();

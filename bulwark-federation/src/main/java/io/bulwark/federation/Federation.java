@@ -336,19 +336,29 @@ public final class Federation implements AutoCloseable {
 
     // ---- what happened, for status and metrics ---------------------------------------------------
 
-    void failed(Peer peer, String reason) {
-        linkStates.put(peer.fingerprint(), identities.containsKey(peer.fingerprint()) ? "failing" : "connecting");
+    void failed(PeerLink link, String reason) {
+        Peer peer = link.peer();
+        linkState(link, identities.containsKey(peer.fingerprint()) ? "failing" : "connecting");
         state.failed(peer.fingerprint(), reason, clock.instant());
         meters.counter("bulwark_federation_failures", Tags.of("peer", peer.nation())).increment();
     }
 
     /** The peer answered the link's first feed request (a loaded identity alone proves no contact). */
-    void linked(Peer peer) {
-        linkStates.put(peer.fingerprint(), "connected");
+    void linked(PeerLink link) {
+        linkState(link, "connected");
     }
 
-    void delivered(Peer peer, String cursor, int received, int rejected, Optional<String> lastRejection) {
-        linkStates.put(peer.fingerprint(), "connected");
+    /** Only the peer's current link sets its state: one being stopped (peer removed or changed) must not write after it was cleared. */
+    private void linkState(PeerLink link, String value) {
+        links.computeIfPresent(link.peer().fingerprint(), (fp, current) -> {
+            if (current == link) linkStates.put(fp, value);
+            return current;
+        });
+    }
+
+    void delivered(PeerLink link, String cursor, int received, int rejected, Optional<String> lastRejection) {
+        Peer peer = link.peer();
+        linkState(link, "connected");
         state.delivered(peer.fingerprint(), cursor, received, rejected, lastRejection, clock.instant());
         if (received > 0) {
             meters.counter("bulwark_federation_received", Tags.of("peer", peer.nation())).increment(received);
@@ -432,12 +442,17 @@ public final class Federation implements AutoCloseable {
             FederationState.Outbound o = state.outbound(p.fingerprint());
             Optional<FederationState.Inbound> in = state.inbound(p.fingerprint());
             // Never introduced (or its keys forgotten at a removal): what it may hold, hence its lag, is unknown — not 0.
-            Optional<Feed.Lag> lag = id.map(i -> feed.lag(p.fingerprint(), i));
+            OptionalLong lagRecords = OptionalLong.empty();
+            OptionalLong lagSeconds = OptionalLong.empty();
+            boolean capped = false;
+            if (id.isPresent()) {
+                Feed.Lag lag = feed.lag(p.fingerprint(), id.get());
+                lagRecords = OptionalLong.of(lag.records());
+                lagSeconds = OptionalLong.of(lag.oldest().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L));
+                capped = lag.capped();
+            }
             out.add(new PeerStatus(p.nation(), p.url().toString(), p.fingerprint(), id.map(NodeIdentity::node),
-                    linkStates.getOrDefault(p.fingerprint(), "connecting"), o.ackedSeq(),
-                    lag.map(l -> OptionalLong.of(l.records())).orElse(OptionalLong.empty()), lag.map(Feed.Lag::capped).orElse(false),
-                    lag.map(l -> OptionalLong.of(l.oldest().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L)))
-                            .orElse(OptionalLong.empty()), o.ackedAt(),
+                    linkStates.getOrDefault(p.fingerprint(), "connecting"), o.ackedSeq(), lagRecords, capped, lagSeconds, o.ackedAt(),
                     in.map(FederationState.Inbound::received).orElse(0L), in.map(FederationState.Inbound::rejected).orElse(0L),
                     in.flatMap(FederationState.Inbound::deliveredAt), in.flatMap(FederationState.Inbound::lastError),
                     in.flatMap(FederationState.Inbound::lastErrorAt)));

@@ -12,6 +12,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -23,6 +25,8 @@ import org.sqlite.SQLiteConfig;
  * <p>Thread-safe (one connection, serialised).
  */
 public final class FederationState implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FederationState.class);
 
     /** Holdings and pins must survive power loss (a retraction must reach every holder); FULL. */
     private final Connection durable;
@@ -61,7 +65,12 @@ public final class FederationState implements AutoCloseable {
                 // Holdings and confirmations grow with every record sent and every retraction; these
                 // keep the statements that run per retraction, per acknowledgement (every feed request)
                 // and per listing from scanning them: holders(), acknowledge() and passOn(), confirmations().
-                s.execute("CREATE INDEX IF NOT EXISTS holdings_record ON holdings (record_id, fingerprint)");
+                if (!indexExists(s, "holdings_record")) {
+                    // Built once, on the first start of this version: seconds per million holdings.
+                    LOG.info("federation state {}: indexing holdings by record (once)", file);
+                    s.execute("CREATE INDEX holdings_record ON holdings (record_id, fingerprint)");
+                    LOG.info("federation state {}: holdings indexed", file);
+                }
                 s.execute("CREATE INDEX IF NOT EXISTS confirmations_open ON confirmations (fingerprint, seq) WHERE confirmed_at IS NULL");
                 s.execute("CREATE INDEX IF NOT EXISTS confirmations_newest ON confirmations (seq DESC, nation)");
             }
@@ -69,6 +78,12 @@ public final class FederationState implements AutoCloseable {
             relaxed.setAutoCommit(false);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the federation state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean indexExists(Statement s, String name) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '" + name + "'")) {
+            return rs.next();
         }
     }
 
@@ -150,7 +165,7 @@ public final class FederationState implements AutoCloseable {
             for (String old : earlier) {
                 adopted += passOn(c, "holdings", "", old, fingerprint);
                 passOn(c, "pending_drops", "", old, fingerprint);
-                passOn(c, "confirmations", " AND confirmed_at IS NULL", old, fingerprint); // those confirmed stay as they were
+                passOn(c, "confirmations", UNCONFIRMED, old, fingerprint); // those confirmed stay as they were
                 try (PreparedStatement forget = c.prepareStatement("DELETE FROM peer_identity WHERE fingerprint = ?")) {
                     forget.setString(1, old);
                     forget.executeUpdate();
@@ -170,12 +185,18 @@ public final class FederationState implements AutoCloseable {
         });
     }
 
+    static final String UNCONFIRMED = " AND confirmed_at IS NULL";
+
+    static String passOnMove(String table, String condition) {
+        return "UPDATE OR IGNORE " + table + " SET fingerprint = ? WHERE fingerprint = ?" + condition;
+    }
+
     /**
      * Moves a table's rows (those {@code condition} selects) from one fingerprint to another; a row the
      * new one has already is kept once. Returns how many moved.
      */
     private static int passOn(Connection c, String table, String condition, String from, String to) throws SQLException {
-        try (PreparedStatement move = c.prepareStatement("UPDATE OR IGNORE " + table + " SET fingerprint = ? WHERE fingerprint = ?" + condition);
+        try (PreparedStatement move = c.prepareStatement(passOnMove(table, condition));
              PreparedStatement rest = c.prepareStatement("DELETE FROM " + table + " WHERE fingerprint = ?" + condition)) {
             move.setString(1, to);
             move.setString(2, from);

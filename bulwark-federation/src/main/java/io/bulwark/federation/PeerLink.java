@@ -77,8 +77,12 @@ final class PeerLink implements Runnable {
         while (running && federation.stillPeer(peer)) {
             try {
                 NodeIdentity origin = federation.identity(peer).isPresent() ? federation.identity(peer).get() : introduce();
-                pull(origin);
-                backoff = 100;
+                if (pull(origin)) {
+                    backoff = 100;
+                } else { // the identity changed before any answer: pause, so a peer whose identity keeps changing is not asked in a loop
+                    Thread.sleep(backoff);
+                    backoff = Math.min(backoff * 2, 2_000);
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
@@ -87,7 +91,7 @@ final class PeerLink implements Runnable {
                 // never dies while the peer is listed (what was not applied is delivered again).
                 if (!running) return;
                 String reason = e instanceof IOException ? "unreachable: " + describe(e) : describe(e);
-                federation.failed(peer, reason);
+                federation.failed(this, reason);
                 if (e instanceof CursorRefused) {
                     // Bound to this node's certificate and the peer's cursor key: a renewed certificate or a
                     // new key makes it unusable for good. Starting over costs a redelivery, which is
@@ -142,9 +146,9 @@ final class PeerLink implements Runnable {
      * acknowledgement that covers it. The acknowledgement ({@code ack}) is always the last cursor
      * applied durably, never one merely received — the empty one if nothing is applied yet. A peer
      * that does not say it honours {@code ack} ({@link FeedServer#ACK_HEADER}) is never asked ahead:
-     * it would take the cursor as acknowledged.
+     * it would take the cursor as acknowledged. Returns whether the peer answered at all.
      */
-    private void pull(NodeIdentity origin) throws IOException, InterruptedException {
+    private boolean pull(NodeIdentity origin) throws IOException, InterruptedException {
         String fetched = federation.state().inbound(peer.fingerprint()).map(FederationState.Inbound::cursor).orElse("");
         acked = fetched;
         boolean honoursAck = false; // learnt from each response; until then, never ask ahead
@@ -156,8 +160,8 @@ final class PeerLink implements Runnable {
                 boolean idle = applying.isDone();
                 if (idle) settle(applying); // everything received is applied: acked == fetched
                 Optional<Response> response = fetch(fetched, acked, idle && answered ? WAIT : Duration.ZERO);
-                if (response.isEmpty()) return; // the identity changed and was pinned anew (or refused): start over
-                if (!answered) federation.linked(peer);
+                if (response.isEmpty()) return answered; // the identity changed and was pinned anew (or refused): start over
+                if (!answered) federation.linked(this);
                 answered = true;
                 honoursAck = response.get().honoursAck();
                 List<FeedFrame> frames = response.get().frames();
@@ -172,7 +176,7 @@ final class PeerLink implements Runnable {
                     continue;
                 }
                 settle(applying); // one apply at a time, in the order received; a failed one stops the link here
-                if (!running) return;
+                if (!running) return true;
                 applying = CompletableFuture.runAsync(() -> {
                     apply(origin, frames);
                     acked = next;
@@ -184,6 +188,7 @@ final class PeerLink implements Runnable {
                 });
                 fetched = next;
             }
+            return answered;
         } finally {
             // Never leave an apply running behind the link: the node closes its stores after the links.
             // Its failure, if the link stops for another reason, changes nothing: the link starts again
@@ -292,7 +297,7 @@ final class PeerLink implements Runnable {
                 case FeedFrame.Record r -> throw new AssertionError("handled above");
             }
         }
-        federation.delivered(peer, cursor, received, rejected, lastRejection);
+        federation.delivered(this, cursor, received, rejected, lastRejection);
     }
 
     /**

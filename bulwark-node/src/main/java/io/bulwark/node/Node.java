@@ -460,6 +460,7 @@ public final class Node implements AutoCloseable {
             statusWriter.interrupt();
             try {
                 statusWriter.join(5_000);
+                if (statusWriter.isAlive()) LOG.warn("the peers' status writer did not stop within 5 s; its file may reappear");
                 // A stopped node has no peer status: a file left behind would show its last states as current.
                 java.nio.file.Files.deleteIfExists(home.peersStatus());
                 java.nio.file.Files.deleteIfExists(home.peersStatus().resolveSibling("peers-status.json.tmp"));
