@@ -279,9 +279,14 @@ class SealedRecordTest {
         byte[] p = {1};
         SealedRecord original = f.sealer.seal(draft("NATO SECRET//REL TO DEU, FRA", p), p);
         byte[] bytes = original.encode();
-        // Rename the FRA entry to GBR (still sorted after DEU): the label does not release to GBR.
-        String text = new String(bytes, StandardCharsets.ISO_8859_1);
-        int at = text.lastIndexOf("FRA");
+        // Rename the FRA entry to GBR (still sorted after DEU): the label does not release to GBR. The
+        // entry is found by its whole encoding (nation, epoch key id, wrapped key): "FRA" alone also
+        // turns up, now and then, among the random bytes of a ciphertext or signature.
+        KeyAccess fra = original.keyAccess().stream().filter(k -> k.nation().equals("FRA")).findFirst().orElseThrow();
+        byte[] entry = java.nio.ByteBuffer.allocate(3 + 8 + 2 + fra.wrappedKey().length).put("FRA".getBytes(StandardCharsets.US_ASCII))
+                .putLong(fra.epochKeyId().value()).putShort((short) fra.wrappedKey().length).put(fra.wrappedKey()).array();
+        int at = indexOf(bytes, entry);
+        assertThat(at).as("the FRA key access entry").isPositive();
         byte[] m = bytes.clone();
         m[at] = 'G';
         m[at + 1] = 'B';
@@ -289,6 +294,15 @@ class SealedRecordTest {
         assertThatThrownBy(() -> SealedRecord.decode(m, Federation.POLICIES))
                 .hasMessageContaining("key access").hasMessageContaining("GBR")
                 .hasMessageContaining("does not release");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
     }
 
     static byte[] replaceLabel(byte[] bytes, String from, String to) {
