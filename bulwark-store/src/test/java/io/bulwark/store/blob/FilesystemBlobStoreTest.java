@@ -339,8 +339,10 @@ class FilesystemBlobStoreTest extends BlobStoreContractTest {
             assertThat(read(blobs, "c")).isEqualTo(c);
             blobs.close();
             blobs = new FilesystemBlobStore(dir.resolve("blobs"));
-            assertThat(listed(blobs)).extracting(BlobEntry::key).containsExactlyInAnyOrderElementsOf(
-                    putFailures.isEmpty() ? List.of("a", "b", "c") : List.of("a", "c"));
+            // The failed put left its segment half dead, so the open compacts it in the background, and a
+            // listing meanwhile may name a moved blob twice (as BlobPack.list says): keys, not entries.
+            assertThat(listed(blobs)).extracting(BlobEntry::key).containsOnly(
+                    (putFailures.isEmpty() ? List.of("a", "b", "c") : List.of("a", "c")).toArray(String[]::new));
         }
 
         @ParameterizedTest(name = "{0}")
