@@ -126,7 +126,7 @@ final class PeerCommands {
     /** A status the node has not rewritten for 10 s (it does every 2 s): from a node that died without stopping. */
     static boolean stale(String asOf) {
         try {
-            return java.time.Instant.parse(asOf).isBefore(java.time.Instant.now().minusSeconds(10));
+            return Instant.parse(asOf).isBefore(Instant.now().minusSeconds(10));
         } catch (java.time.format.DateTimeParseException e) {
             return true;
         }

@@ -382,6 +382,11 @@ public final class Node implements AutoCloseable {
         return federation == null ? List.of() : federation.status();
     }
 
+    /** Where the peers' state is written before it is renamed into place. */
+    private java.nio.file.Path peersStatusTemp() {
+        return home.peersStatus().resolveSibling("peers-status.json.tmp");
+    }
+
     /** Writes the peers' state for {@code bulwark peer list} every two seconds while the node runs. */
     private void writePeersStatus() {
         while (!Thread.currentThread().isInterrupted()) {
@@ -390,7 +395,7 @@ public final class Node implements AutoCloseable {
                         "asOf", java.time.Instant.now().toString(),
                         "federationUrl", federation.url(),
                         "peers", federation.status().stream().map(HttpApi::peer).toList()));
-                java.nio.file.Path tmp = home.peersStatus().resolveSibling("peers-status.json.tmp");
+                java.nio.file.Path tmp = peersStatusTemp();
                 java.nio.file.Files.write(tmp, json);
                 java.nio.file.Files.move(tmp, home.peersStatus(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -463,7 +468,7 @@ public final class Node implements AutoCloseable {
                 if (statusWriter.isAlive()) LOG.warn("the peers' status writer did not stop within 5 s; its file may reappear");
                 // A stopped node has no peer status: a file left behind would show its last states as current.
                 java.nio.file.Files.deleteIfExists(home.peersStatus());
-                java.nio.file.Files.deleteIfExists(home.peersStatus().resolveSibling("peers-status.json.tmp"));
+                java.nio.file.Files.deleteIfExists(peersStatusTemp());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException e) {
