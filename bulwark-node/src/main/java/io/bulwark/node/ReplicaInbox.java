@@ -107,25 +107,56 @@ final class ReplicaInbox implements Inbox {
         List<Accepted> accepted = new ArrayList<>();
         List<String> ids = new ArrayList<>(sealed.size()); // for the audit: null where the bytes name no record
         Set<String> delivered = new HashSet<>();
+        List<Integer> failedChecks = new ArrayList<>();
         for (byte[] bytes : sealed) {
+            Accepted a;
             try {
-                Accepted a = check(outcomes.size(), origin, bytes);
-                if (!delivered.add(a.record().id().toString())) {
-                    // An origin sends a record once per response, as it is now: two versions in one run
-                    // would be stored side by side under one key, and one would take the other's blob.
-                    throw new InvalidRecordException("record " + a.record().id() + ": sent twice in one delivery");
-                }
-                accepted.add(a);
-                ids.add(a.record().id().toString());
-                outcomes.add(Optional.empty());
+                a = check(outcomes.size(), origin, bytes);
             } catch (InvalidRecordException e) {
+                failedChecks.add(outcomes.size());
                 ids.add(idOf(bytes));
                 outcomes.add(Optional.of(e.getMessage()));
+                continue;
+            }
+            ids.add(a.record().id().toString());
+            if (delivered.add(a.record().id().toString())) {
+                accepted.add(a);
+                outcomes.add(Optional.empty());
+            } else {
+                // An origin sends a record once per response, as it is now: two versions in one run
+                // would be stored side by side under one key, and one would take the other's blob.
+                outcomes.add(Optional.of("record " + a.record().id() + ": sent twice in one delivery"));
             }
         }
         store(accepted, outcomes);
+        for (int i : failedChecks) {
+            // A version of a record this delivery stored is not outdated by another it refused.
+            if (ids.get(i) != null && !delivered.contains(ids.get(i)) && outdated(origin, ids.get(i), sealed.get(i))) {
+                outcomes.set(i, Optional.of(outcomes.get(i).get() + "; the version held here was withdrawn"));
+            }
+        }
         audit(origin, ids, outcomes); // only once stored: a delivery that fails here comes again, and is audited then
         return outcomes;
+    }
+
+    /**
+     * A refused version of a record: if this node holds another version of it from the same origin,
+     * that version is out of date — the origin relabelled or re-sealed it, and the label it carries
+     * here may be one the origin replaced — so it is withdrawn rather than kept in force. Only the
+     * sender's own records can be withdrawn so (the feed is the pinned origin's, over mutual TLS), and
+     * the same version sent again (a replay, even a damaged one) withdraws nothing.
+     */
+    private boolean outdated(NodeIdentity origin, String id, byte[] refused) {
+        Optional<RecordMetadata> held = metadata.find(id).filter(m -> m.state() == RecordState.ACTIVE);
+        if (held.isEmpty()) return false;
+        String offered;
+        try {
+            offered = SealedRecord.decode(refused, policies).contentDigest();
+        } catch (RuntimeException e) {
+            return false;
+        }
+        return !held.get().contentDigest().equals(offered)
+                && withdrawHeld(origin, held.get(), "a new version from " + origin.nation() + "/" + origin.node() + " was refused");
     }
 
     /** One {@code record.received} or {@code record.rejected} event per record of a delivery. */
@@ -275,16 +306,17 @@ final class ReplicaInbox implements Inbox {
 
     @Override
     public Optional<String> retract(NodeIdentity origin, Tombstone tombstone) {
-        if (!tombstone.originNation().equals(origin.nation()) || !tombstone.originNode().equals(origin.node())) {
-            return Optional.of(tombstone + ": not made by the peer that sent it");
-        }
-        try {
-            tombstone.verify(origins);
-        } catch (InvalidRecordException e) {
-            return Optional.of(e.getMessage());
-        }
+        Optional<String> refused = refusal(origin, tombstone);
         String id = tombstone.id().toString();
         Optional<RecordMetadata> meta = metadata.find(id);
+        if (refused.isPresent()) {
+            // The origin wants the record gone, and its feed says so; only the proof failed. Keeping it
+            // would leave it in force here while the origin counts this node as having dropped it.
+            String why = refused.get();
+            boolean withdrawn = meta.filter(m -> m.state() == RecordState.ACTIVE)
+                    .map(m -> withdrawHeld(origin, m, "its retraction was refused: " + why)).orElse(false);
+            return withdrawn ? Optional.of(why + "; the record was withdrawn here instead") : refused;
+        }
         if (meta.isEmpty()) return Optional.empty(); // never held (or already gone): nothing to retract
         if (!meta.get().originNation().equals(origin.nation()) || !meta.get().originNode().equals(origin.node())) {
             return Optional.of(tombstone + ": record " + id + " is not the peer's");
@@ -299,21 +331,38 @@ final class ReplicaInbox implements Inbox {
         return meta.get().state() == RecordState.RETRACTED ? Optional.empty() : Optional.of(tombstone + ": " + r);
     }
 
+    /** Why a tombstone is not the sending origin's proof; empty if it is. */
+    private Optional<String> refusal(NodeIdentity origin, Tombstone tombstone) {
+        if (!tombstone.originNation().equals(origin.nation()) || !tombstone.originNode().equals(origin.node())) {
+            return Optional.of(tombstone + ": not made by the peer that sent it");
+        }
+        try {
+            tombstone.verify(origins);
+            return Optional.empty();
+        } catch (InvalidRecordException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
     @Override
     public void withdraw(NodeIdentity origin, String recordId) {
-        Optional<RecordMetadata> meta = metadata.find(recordId);
-        if (meta.isEmpty() || meta.get().state() != RecordState.ACTIVE
-                || !meta.get().originNation().equals(origin.nation()) || !meta.get().originNode().equals(origin.node())) {
-            return;
-        }
-        // The row stays, retracted with a local marker rather than the origin's signed tombstone, and the
-        // bytes go. A later relabel that releases the record here again reinstates it (see store()).
-        byte[] marker = (WITHDRAWN + "relabelled by " + origin.nation() + "/" + origin.node() + " to exclude " + nation)
-                .getBytes(StandardCharsets.UTF_8);
-        if (metadata.retract(recordId, marker, clock.instant()) instanceof StoreResult.Success<ChangeReceipt>) {
-            blobs.delete(meta.get().blob().key());
-            audit.record(Type.RETRACT, "peer:" + origin.nation(), recordId, Outcome.SUCCESS,
-                    Map.of("peer", origin.nation(), "node", origin.node(), "kind", "withdrawal"));
-        }
+        metadata.find(recordId).filter(m -> m.state() == RecordState.ACTIVE)
+                .ifPresent(m -> withdrawHeld(origin, m, "relabelled to exclude " + nation));
+    }
+
+    /**
+     * Withdraws a record held from {@code origin}: the row stays, retracted with a local marker rather
+     * than the origin's signed tombstone, and the bytes go. A later relabel that releases the record
+     * here again reinstates it (see store()). Returns whether it was withdrawn (not if it is another
+     * origin's record).
+     */
+    private boolean withdrawHeld(NodeIdentity origin, RecordMetadata held, String why) {
+        if (!held.originNation().equals(origin.nation()) || !held.originNode().equals(origin.node())) return false;
+        byte[] marker = (WITHDRAWN + origin.nation() + "/" + origin.node() + ": " + why).getBytes(StandardCharsets.UTF_8);
+        if (!(metadata.retract(held.id(), marker, clock.instant()) instanceof StoreResult.Success<ChangeReceipt>)) return false;
+        blobs.delete(held.blob().key());
+        audit.record(Type.RETRACT, "peer:" + origin.nation(), held.id(), Outcome.SUCCESS,
+                Map.of("peer", origin.nation(), "node", origin.node(), "kind", "withdrawal", "reason", Auditor.detail(why)));
+        return true;
     }
 }

@@ -159,4 +159,97 @@ class ReplicaInboxTest {
         assertThat(nations.node("FRA").metadata().find(id).orElseThrow().blob().sha256()).isEqualTo(first.encodingDigest());
         assertThat(nations.node("FRA").records().read(analyst("FRA"), id).orElseThrow().payload()).asString().isEqualTo("first");
     }
+
+    private String heldAtFra(String origin, String label) throws InterruptedException {
+        String id = publish(origin, label);
+        nations.await("FRA holds " + id, Duration.ofSeconds(60), () -> nations.node("FRA").metadata().find(id).isPresent());
+        return id;
+    }
+
+    private boolean readableAtFra(String id) {
+        return nations.node("FRA").records().read(analyst("FRA"), id).isPresent();
+    }
+
+    /** Fail closed: a retraction from the record's origin whose proof fails still takes the record away. */
+    @Test
+    void aRetractionWhoseTombstoneDoesNotVerifyWithdrawsTheRecordInstead() throws Exception {
+        String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
+        var blob = nations.node("FRA").metadata().find(id).orElseThrow().blob().key();
+        var forged = io.bulwark.record.Tombstone.sign(io.bulwark.crypto.SigningKeyset.generate(), "DEU", "deu-1",
+                io.bulwark.record.RecordId.parse(id), java.time.Instant.now(), "mallory");
+
+        assertThat(nations.node("FRA").inbox().retract(deuAtFra, forged)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("pinned").contains("withdrawn here instead");
+        var after = nations.node("FRA").metadata().find(id).orElseThrow();
+        assertThat(after.state()).isEqualTo(io.bulwark.store.RecordState.RETRACTED);
+        assertThat(new String(after.retraction().orElseThrow().tombstone(), StandardCharsets.UTF_8))
+                .startsWith("withdrawn: DEU/deu-1: its retraction was refused");
+        assertThat(readableAtFra(id)).isFalse();
+        assertThat(nations.node("FRA").storage().open(blob)).isEmpty();
+    }
+
+    @Test
+    void aRefusedRetractionOfAnotherOriginsRecordWithdrawsNothing() throws Exception {
+        String id = heldAtFra("USA", "NATO SECRET//REL TO DEU, FRA, USA");
+        var deuKeys = nations.homes.get("DEU").openKeystore().signing();
+        var claimsUsa = io.bulwark.record.Tombstone.sign(deuKeys, "USA", "usa-1", io.bulwark.record.RecordId.parse(id),
+                java.time.Instant.now(), "mallory");
+        var deusOwn = io.bulwark.record.Tombstone.sign(deuKeys, "DEU", "deu-1", io.bulwark.record.RecordId.parse(id),
+                java.time.Instant.now(), "mallory");
+
+        assertThat(nations.node("FRA").inbox().retract(deuAtFra, claimsUsa)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("not made by the peer that sent it").doesNotContain("withdrawn");
+        assertThat(nations.node("FRA").inbox().retract(deuAtFra, deusOwn)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("is not the peer's");
+        assertThat(nations.node("FRA").metadata().find(id).orElseThrow().state()).isEqualTo(io.bulwark.store.RecordState.ACTIVE);
+        assertThat(readableAtFra(id)).isTrue();
+    }
+
+    /**
+     * Fail closed: when the origin's new version of a held record is refused, the version held here is
+     * out of date (its label may be one the origin replaced) and is withdrawn, not kept in force.
+     */
+    @Test
+    void aRefusedNewVersionOfAHeldRecordWithdrawsTheHeldVersion() throws Exception {
+        String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
+        var held = nations.node("FRA").metadata().find(id).orElseThrow();
+        // DEU's relabel no longer releases the record to FRA, sent as a record instead of a withdraw.
+        var sealer = deuSealer();
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, USA");
+        byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
+        var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", held.createdAt(),
+                "text/plain", payload.length);
+        var relabelled = sealer.sign(List.of(sealer.prepareRelabel(header, label, "", payload))).getFirst();
+
+        assertThat(deliver(deuAtFra, relabelled.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("FRA").contains("the version held here was withdrawn");
+        assertThat(nations.node("FRA").metadata().find(id).orElseThrow().state()).isEqualTo(io.bulwark.store.RecordState.RETRACTED);
+        assertThat(readableAtFra(id)).isFalse();
+        assertThat(nations.node("FRA").storage().open(held.blob().key())).isEmpty();
+    }
+
+    @Test
+    void aDamagedCopyOfTheHeldVersionWithdrawsNothing() throws Exception {
+        String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
+        byte[] genuine = sealedAt("DEU", id);
+        String digest = io.bulwark.record.SealedRecord.decode(genuine, io.bulwark.label.PolicySet.defaults()).contentDigest();
+        // A byte of the signature flipped: the record still decodes, to the same version, and fails verification.
+        byte[] damaged = null;
+        for (int at = genuine.length - 200; at > genuine.length - 3000 && damaged == null; at -= 97) {
+            byte[] candidate = genuine.clone();
+            candidate[at] ^= 0x01;
+            try {
+                if (io.bulwark.record.SealedRecord.decode(candidate, io.bulwark.label.PolicySet.defaults()).contentDigest().equals(digest)) {
+                    damaged = candidate;
+                }
+            } catch (RuntimeException e) {
+                // not decodable at this offset; try another
+            }
+        }
+        assertThat(damaged).as("a signature byte whose change still decodes").isNotNull();
+
+        assertThat(deliver(deuAtFra, damaged)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING).doesNotContain("withdrawn");
+        assertThat(nations.node("FRA").metadata().find(id).orElseThrow().state()).isEqualTo(io.bulwark.store.RecordState.ACTIVE);
+        assertThat(readableAtFra(id)).isTrue();
+    }
 }
