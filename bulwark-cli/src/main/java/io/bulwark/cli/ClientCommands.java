@@ -300,11 +300,21 @@ final class ClientCommands {
 
         @Override
         public Integer call() throws Exception {
-            String q = "?limit=" + limit + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
-            HttpResponse<byte[]> response = connection.send(connection.request("/api/v1/records" + q).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), response.body());
-            JsonNode page = Connection.json(response.body());
+            // The node reads a bounded window of records a request, so a page may come back short (even
+            // empty) with a cursor: ask on until the page is full or the listing ends.
+            com.fasterxml.jackson.databind.node.ObjectNode page = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            var items = page.putArray("items");
+            String next = cursor;
+            do {
+                String q = "?limit=" + (limit - items.size()) + (next == null ? "" : "&cursor=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+                HttpResponse<byte[]> response = connection.send(connection.request("/api/v1/records" + q).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                if (response.statusCode() != 200) throw Connection.failure(response.statusCode(), response.body());
+                JsonNode part = Connection.json(response.body());
+                part.path("items").forEach(items::add);
+                next = part.has("next") ? part.path("next").asText() : null;
+            } while (next != null && items.size() < limit);
+            if (next != null) page.put("next", next);
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(page.toPrettyString());

@@ -12,12 +12,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Seals a position in a node's change log into an opaque cursor for someone outside the node (a
- * peer, a client), so that the cursor tells its holder nothing — not how many changes it was not
- * shown, so not that records it may not see exist — and cannot be altered. Each cursor is freshly
+ * Seals a position (in a node's change log, or in its listing) into an opaque cursor for someone
+ * outside the node (a peer, a client), so that the cursor tells its holder nothing — not how many
+ * changes it was not shown, so not that records it may not see exist — and cannot be altered. Each cursor is freshly
  * encrypted (AES-256-GCM, random nonce): two cursors for the same position look unrelated. A
  * {@code context} binds a cursor to its use (a feed to one peer, a client's change listing): a cursor
  * made for one context does not open in another. Immutable and thread-safe.
@@ -88,9 +89,13 @@ public final class CursorSeal {
     /** An opaque cursor (base64url, no padding) for {@code position} in {@code context}. */
     public String seal(long position, String context) {
         if (position < 0) throw new IllegalArgumentException("position must not be negative: " + position);
+        return seal(ByteBuffer.allocate(Long.BYTES).putLong(position).array(), context);
+    }
+
+    /** An opaque cursor (base64url, no padding) for a position given as bytes, in {@code context}. */
+    public String seal(byte[] position, String context) {
         try {
-            byte[] sealed = key.encrypt(ByteBuffer.allocate(Long.BYTES).putLong(position).array(), aad(context));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(sealed);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(key.encrypt(position, aad(context)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot seal a cursor", e);
         }
@@ -101,12 +106,17 @@ public final class CursorSeal {
      * (altered, made for another context or by another node, not base64url).
      */
     public OptionalLong open(String cursor, String context) {
+        Optional<byte[]> plain = openBytes(cursor, context);
+        long position = plain.filter(p -> p.length == Long.BYTES).map(p -> ByteBuffer.wrap(p).getLong()).orElse(-1L);
+        return position < 0 ? OptionalLong.empty() : OptionalLong.of(position);
+    }
+
+    /** The position bytes a cursor sealed with {@link #seal(byte[], String)} names; empty as for {@link #open}. */
+    public Optional<byte[]> openBytes(String cursor, String context) {
         try {
-            byte[] plain = key.decrypt(Base64.getUrlDecoder().decode(cursor), aad(context));
-            long position = plain.length == Long.BYTES ? ByteBuffer.wrap(plain).getLong() : -1;
-            return position < 0 ? OptionalLong.empty() : OptionalLong.of(position);
+            return Optional.of(key.decrypt(Base64.getUrlDecoder().decode(cursor), aad(context)));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            return OptionalLong.empty();
+            return Optional.empty();
         }
     }
 

@@ -58,4 +58,16 @@ class CursorSealTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CursorSeal.open(file, "changes"))
                 .hasMessageContaining("not a cursor key");
     }
+
+    @Test
+    void aPositionGivenAsBytesOpensOnlyAsBytesInItsOwnContext(@TempDir Path dir) throws Exception {
+        CursorSeal seal = CursorSeal.open(dir.resolve("cursor.key"), "listing");
+        byte[] position = "AQAAAZqDZzJ1AZqDZzJ1cHCxAAAAAAAAAAA".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        String cursor = seal.seal(position, "records");
+
+        assertThat(seal.openBytes(cursor, "records")).hasValueSatisfying(p -> assertThat(p).isEqualTo(position));
+        assertThat(seal.openBytes(cursor, "changes")).isEmpty();
+        assertThat(seal.open(cursor, "records")).as("not a log position").isEmpty();
+        assertThat(seal.openBytes(cursor.substring(1), "records")).isEmpty();
+    }
 }

@@ -61,6 +61,7 @@ final class HttpApi extends Handler.Abstract {
     static final String CHANGES = "/api/v1/changes";
     /** Binds a change cursor to its use: a peer's feed cursor does not open here. */
     private static final String CHANGES_CURSOR = "bulwark-changes-cursor-v1";
+    private static final String LISTING_CURSOR = "bulwark-listing-cursor-v1";
     static final int MAX_AUDIT_ENTRIES = 1000;
     /** Entries one call for audit entries reads at most, matching or not. */
     static final long MAX_AUDIT_SCAN = 100_000;
@@ -81,6 +82,8 @@ final class HttpApi extends Handler.Abstract {
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> standing = new java.util.concurrent.ConcurrentHashMap<>();
     static final int MAX_STANDING_PER_IDENTITY = 8;
     private final CursorSeal cursors;
+    /** The listing's cursors, under a key of their own: a listing cursor may name a hidden record's position. */
+    private final CursorSeal listingCursors;
     private final byte[] openApi;
     private final Auditor audit;
     private final ApprovalService approvals;
@@ -89,8 +92,10 @@ final class HttpApi extends Handler.Abstract {
     private final AuthFailures authFailures = new AuthFailures(java.time.Clock.systemUTC());
 
     HttpApi(RecordService records, TokenVerifier tokens, CurrentUsers users, PrometheusMeterRegistry meters, NodeConfig config,
-            Optional<Federation> federation, Auditor audit, ApprovalService approvals, NodeStorage storage, CursorSeal cursors) throws IOException {
+            Optional<Federation> federation, Auditor audit, ApprovalService approvals, NodeStorage storage, CursorSeal cursors,
+            CursorSeal listingCursors) throws IOException {
         this.cursors = cursors;
+        this.listingCursors = listingCursors;
         this.approvals = approvals;
         this.storage = storage;
         this.federation = federation;
@@ -714,7 +719,10 @@ final class HttpApi extends Handler.Abstract {
             String v = f.getValue();
             try {
                 query = switch (f.getName()) {
-                    case "cursor" -> query.withCursor(v);
+                    case "cursor" -> query.withCursor(listingCursors.openBytes(v, LISTING_CURSOR)
+                            .map(p -> new String(p, StandardCharsets.US_ASCII)).orElseThrow(() -> Problem.badRequest("cursor '" + v
+                                    + "': not a cursor this node issued for this listing; pass one back exactly as a page gave it, "
+                                    + "or start again without one")));
                     case "limit" -> query.withPageSize(number("limit", v));
                     case "origin" -> query.withOriginNation(v);
                     case "policy" -> query.withPolicy(v);
@@ -730,12 +738,12 @@ final class HttpApi extends Handler.Abstract {
                         + "'" + e.position().map(at -> " at " + at).orElse("") + ": " + e.rule());
             }
         }
-        Page<RecordMetadata> page = records.list(principal, query);
+        Page<RecordMetadata> page = records.list(principal, query, config.limits().listingWindow());
         List<Map<String, Object>> items = new ArrayList<>();
         for (RecordMetadata m : page.items()) items.add(item(m, new LinkedHashMap<>()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", items);
-        page.nextCursor().ifPresent(c -> body.put("next", c));
+        page.nextCursor().ifPresent(c -> body.put("next", listingCursors.seal(c.getBytes(StandardCharsets.US_ASCII), LISTING_CURSOR)));
         json(response, callback, 200, body);
     }
 

@@ -191,7 +191,8 @@ public final class Node implements AutoCloseable {
         server.addConnector(connector);
         this.api = new HttpApi(records, tokens,
                 new CurrentUsers(home.dir(), policies, "bulwark:" + config.nation() + ":" + config.node()), meters, config,
-                Optional.ofNullable(federation), audit, approvals, blobs, CursorSeal.open(home.cursorKey(), "client-changes"));
+                Optional.ofNullable(federation), audit, approvals, blobs, CursorSeal.open(home.cursorKey(), "client-changes"),
+                CursorSeal.open(home.cursorKey(), "client-listing"));
         server.setHandler(new GracefulHandler(api));
         server.setErrorHandler(new ProblemErrors(config.limits().maxHeaderBytes()));
         server.setStopTimeout(15_000);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.bulwark.store.RecordQuery;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -211,8 +212,11 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     }
 
     /** Request limits; every one has a default. */
-    public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes) {
-        public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024);
+    public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes,
+                         int listingWindow) {
+        public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024, io.bulwark.store.MetadataStore.SCAN_WINDOW);
+        /** The largest listing window: a page reading more would cost seconds again. */
+        public static final int MAX_LISTING_WINDOW = 1_000_000;
         /**
          * The largest payload limit: a payload is read into one array and sealed into another, with its
          * segments' tags (16 bytes a 64 KiB), key access and label — 4 MiB below 2 GiB leaves room for them.
@@ -224,11 +228,13 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         static Limits fromYaml(@JsonProperty("maxPayloadBytes") Long maxPayloadBytes,
                                @JsonProperty("maxConcurrentRequests") Integer maxConcurrentRequests,
                                @JsonProperty("requestTimeoutSeconds") Integer requestTimeoutSeconds,
-                               @JsonProperty("maxHeaderBytes") Integer maxHeaderBytes) {
+                               @JsonProperty("maxHeaderBytes") Integer maxHeaderBytes,
+                               @JsonProperty("listingWindow") Integer listingWindow) {
             return new Limits(maxPayloadBytes == null ? DEFAULTS.maxPayloadBytes() : maxPayloadBytes,
                     maxConcurrentRequests == null ? DEFAULTS.maxConcurrentRequests() : maxConcurrentRequests,
                     requestTimeoutSeconds == null ? DEFAULTS.requestTimeoutSeconds() : requestTimeoutSeconds,
-                    maxHeaderBytes == null ? DEFAULTS.maxHeaderBytes() : maxHeaderBytes);
+                    maxHeaderBytes == null ? DEFAULTS.maxHeaderBytes() : maxHeaderBytes,
+                    listingWindow == null ? DEFAULTS.listingWindow() : listingWindow);
         }
     }
 
@@ -338,6 +344,11 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         }
         if (limits.maxHeaderBytes() < 1024) {
             throw new InvalidConfigException(source + ": limits.maxHeaderBytes: at least 1024, not " + limits.maxHeaderBytes());
+        }
+        // At least the largest page, so that every page size fits in one window.
+        if (limits.listingWindow() < RecordQuery.MAX_PAGE_SIZE || limits.listingWindow() > Limits.MAX_LISTING_WINDOW) {
+            throw new InvalidConfigException(source + ": limits.listingWindow: " + RecordQuery.MAX_PAGE_SIZE + " to "
+                    + Limits.MAX_LISTING_WINDOW + ", not " + limits.listingWindow());
         }
         if (mode == Mode.PRODUCTION) {
             for (int i = 0; i < oidc.size(); i++) {

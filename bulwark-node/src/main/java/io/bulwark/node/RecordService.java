@@ -297,11 +297,22 @@ public final class RecordService {
         return labelsByJson.get(json, j -> policies.compile(policies.decode(LabelFormat.JSON, j)));
     }
 
-    /** One page of the records the caller may see, newest first; hidden records are never counted. */
+    /**
+     * One page of the records the caller may see, newest first, from the next
+     * {@value MetadataStore#SCAN_WINDOW} records in listing order: hidden records are never shown or
+     * counted, and a page may be short (even empty) with a next cursor when the window ends first.
+     * The cursor may name a hidden record's position: it must leave the node sealed.
+     */
     public Page<RecordMetadata> list(Principal principal, RecordQuery query) {
+        return list(principal, query, MetadataStore.SCAN_WINDOW);
+    }
+
+    /** {@link #list(Principal, RecordQuery)} reading at most {@code window} records a page (at least the page size). */
+    public Page<RecordMetadata> list(Principal principal, RecordQuery query, int window) {
         requireRole(principal, Role.ANALYST, "list records");
         CompiledSubject subject = subject(principal);
-        return metadata.scan(query.withState(RecordState.ACTIVE), m -> permits(m.label().json(), subject, m.id()), query.pageSize());
+        return metadata.scan(query.withState(RecordState.ACTIVE), m -> permits(m.label().json(), subject, m.id()), query.pageSize(),
+                Math.max(window, query.pageSize()));
     }
 
     /** The most change-log entries one request for changes reads, seen or not: bounds its cost. */

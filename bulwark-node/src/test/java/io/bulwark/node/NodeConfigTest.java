@@ -64,6 +64,10 @@ class NodeConfigTest {
         assertThatThrownBy(() -> NodeConfig.load(f)).hasMessage(f + ": limits.requestTimeoutSeconds: at least 1, not 0");
         Path h = file(VALID + "limits:\n  maxHeaderBytes: 10\n");
         assertThatThrownBy(() -> NodeConfig.load(h)).hasMessage(h + ": limits.maxHeaderBytes: at least 1024, not 10");
+        Path w = file(VALID + "limits:\n  listingWindow: 999\n");
+        assertThatThrownBy(() -> NodeConfig.load(w)).hasMessage(w + ": limits.listingWindow: 1000 to 1000000, not 999");
+        assertThat(NodeConfig.load(file(VALID + "limits:\n  listingWindow: 1000\n")).limits().listingWindow()).isEqualTo(1000);
+        assertThat(NodeConfig.load(file(VALID)).limits().listingWindow()).isEqualTo(10_000);
     }
 
     @Test

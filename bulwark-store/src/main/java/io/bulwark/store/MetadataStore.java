@@ -120,30 +120,45 @@ public interface MetadataStore extends AutoCloseable {
     StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest);
 
     /**
-     * One page of records matching the query, newest first (creation time, then id, descending).
-     * The page holds up to {@link RecordQuery#pageSize()} records; it has a next cursor only if
-     * another matching record follows.
+     * The rows one page reads at most in listing order, whatever its filters and its caller's
+     * visibility pass over, unless a scan gives its own window: bounds a page's cost.
+     */
+    int SCAN_WINDOW = 10_000;
+
+    /**
+     * One page of records matching the query, newest first (creation time, then id, descending),
+     * from the next {@value #SCAN_WINDOW} records in listing order within the query's time bounds.
+     * The page holds up to {@link RecordQuery#pageSize()} records — fewer, even none, if the window
+     * ends first; it has a next cursor if the page is full and another matching record follows, or
+     * if the window ended before the listing did.
      */
     Page<RecordMetadata> list(RecordQuery query);
 
     /**
-     * One page of the records matching the query <em>that the caller may see</em>, newest first.
-     * Reads on, {@link RecordQuery#pageSize()} rows per round trip, until it has {@code pageSize}
-     * visible records or reaches the end.
+     * One page of the records matching the query <em>that the caller may see</em>, newest first,
+     * read from the next {@code window} records in listing order (all of them, within the query's
+     * time bounds, whatever their other filters, state or visibility), {@link RecordQuery#pageSize()}
+     * rows per round trip, until it has {@code pageSize} visible records, the window ends or the
+     * listing does.
      *
      * <p><b>Security guarantees.</b> A record for which {@code visible} is false never appears on a
-     * page, never counts towards its size and never determines its cursor: a next cursor is issued
-     * only if a further <em>visible</em> record exists, and it names that record's position (the
-     * first row of the next page), so the hidden rows passed over are not read again and nothing of
-     * them is carried to the caller. Paging with the cursors returns every visible record exactly
-     * once, as long as visibility does not change in between.
+     * page and never counts towards its size. A page that ends full has a next cursor only if a
+     * further <em>visible</em> record exists in the window, and it names that record's position (the
+     * first row of the next page), so the hidden rows passed over are not read again. A page that
+     * ends with its window has a next cursor naming the first row beyond the window, which the
+     * caller may not be allowed to see: so a cursor must leave the node sealed (the node's HTTP API
+     * seals it), and a page shorter than {@code pageSize} with a next cursor tells the caller that,
+     * of the window's rows, those it was not shown failed its filters or its visibility. Paging with
+     * the cursors returns every visible record exactly once, as long as visibility does not change
+     * in between.
      *
      * <p>{@code visible} is called without any database resource held; it may block.
      *
      * @param pageSize the number of visible records per page, 1 to {@value RecordQuery#MAX_PAGE_SIZE}
-     * @throws InvalidQueryException if {@code pageSize} is out of range
+     * @param window   the most rows the page reads, at least {@code pageSize}
+     * @throws InvalidQueryException if {@code pageSize} or {@code window} is out of range
      */
-    Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize);
+    Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize, int window);
 
     /**
      * Change-log entries with a sequence number greater than {@code seq}, in sequence order: what a

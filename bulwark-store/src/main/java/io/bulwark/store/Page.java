@@ -8,8 +8,10 @@ import java.util.Optional;
  * One page of a listing, newest first.
  *
  * @param items      the items on this page, in order
- * @param nextCursor an opaque cursor for the next page, present only if the next page holds at
- *                   least one item; pass it back with {@link RecordQuery#withCursor(String)}
+ * @param nextCursor an opaque cursor for the next page, present if the listing may go on: the next
+ *                   page may hold fewer items than this one, even none (a page reads a bounded
+ *                   window of rows); absent at the listing's end. Pass it back with
+ *                   {@link RecordQuery#withCursor(String)}
  * @param <T>        the item type
  */
 public record Page<T>(List<T> items, Optional<String> nextCursor) {

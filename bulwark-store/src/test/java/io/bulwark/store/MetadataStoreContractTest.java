@@ -104,10 +104,16 @@ public abstract class MetadataStoreContractTest {
     /** Every page of a scan, following the cursors to the end. */
     protected static List<Page<RecordMetadata>> pages(MetadataStore s, RecordQuery query,
                                                       Predicate<RecordMetadata> visible, int pageSize) {
+        return pages(s, query, visible, pageSize, MetadataStore.SCAN_WINDOW);
+    }
+
+    /** Every page of a scan reading {@code window} rows a page, following the cursors to the end. */
+    protected static List<Page<RecordMetadata>> pages(MetadataStore s, RecordQuery query,
+                                                      Predicate<RecordMetadata> visible, int pageSize, int window) {
         List<Page<RecordMetadata>> pages = new ArrayList<>();
         RecordQuery q = query;
         while (true) {
-            Page<RecordMetadata> page = s.scan(q, visible, pageSize);
+            Page<RecordMetadata> page = s.scan(q, visible, pageSize, window);
             pages.add(page);
             if (page.nextCursor().isEmpty()) {
                 return pages;
@@ -657,14 +663,14 @@ public abstract class MetadataStoreContractTest {
             List<RecordMetadata> records = insertMany(30);
             String newest = newestFirst(records.stream()).getFirst();
 
-            Page<RecordMetadata> page = store.scan(RecordQuery.all(), r -> r.id().equals(newest), 1);
+            Page<RecordMetadata> page = store.scan(RecordQuery.all(), r -> r.id().equals(newest), 1, MetadataStore.SCAN_WINDOW);
 
             assertThat(ids(page.items())).containsExactly(newest);
             assertThat(page.nextCursor()).isEmpty();
         }
 
         @Test
-        void aCursorNamesOnlyARecordTheCallerMaySee() {
+        void aFullPagesCursorNamesOnlyARecordTheCallerMaySee() {
             List<RecordMetadata> records = insertMany(40);
             Set<String> visibleIds = new HashSet<>(ids(records.subList(0, 40)).stream().filter(id -> id.hashCode() % 4 == 0).toList());
             for (Page<RecordMetadata> page : pages(store, RecordQuery.all().withPageSize(2), r -> visibleIds.contains(r.id()), 2)) {
@@ -675,16 +681,61 @@ public abstract class MetadataStoreContractTest {
         @Test
         void nothingVisibleIsOneEmptyPage() {
             insertMany(50);
-            Page<RecordMetadata> page = store.scan(RecordQuery.all().withPageSize(7), r -> false, 10);
+            Page<RecordMetadata> page = store.scan(RecordQuery.all().withPageSize(7), r -> false, 10, MetadataStore.SCAN_WINDOW);
             assertThat(page).isEqualTo(new Page<>(List.of(), Optional.empty()));
         }
 
         @Test
-        void aPageSizeOutOfRangeIsAPreciseError() {
-            assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 0))
+        void aPageSizeOrWindowOutOfRangeIsAPreciseError() {
+            assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 0, 10))
                     .isInstanceOf(InvalidQueryException.class).hasMessageContaining("pageSize 0");
-            assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 1001))
+            assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 1001, 5000))
                     .isInstanceOf(InvalidQueryException.class).hasMessageContaining("pageSize 1001");
+            assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 10, 9))
+                    .isInstanceOf(InvalidQueryException.class).hasMessageContaining("window 9").hasMessageContaining("at least the page size, 10");
+        }
+
+        @Test
+        void aPageReadsAtMostItsWindowAndEndsItWithACursor() {
+            insertMany(50);
+            int[] count = {0};
+            List<Page<RecordMetadata>> pages = pages(store, RecordQuery.all().withPageSize(7), r -> {
+                count[0]++;
+                return false;
+            }, 5, 10);
+            assertThat(pages).hasSize(5);
+            assertThat(pages).allSatisfy(p -> assertThat(p.items()).isEmpty());
+            assertThat(pages.subList(0, 4)).allSatisfy(p -> assertThat(p.nextCursor()).isPresent());
+            assertThat(pages.getLast().nextCursor()).isEmpty();
+            assertThat(count[0]).as("each row read once").isEqualTo(50);
+        }
+
+        @Test
+        void aFilterThatMatchesNothingReadsWindowByWindow() {
+            insertMany(50);
+            List<Page<RecordMetadata>> pages = pages(store, RecordQuery.all().withOriginNation("ITA"), r -> true, 5, 20);
+            assertThat(pages).hasSize(3).allSatisfy(p -> assertThat(p.items()).isEmpty());
+            assertThat(pages.getLast().nextCursor()).isEmpty();
+        }
+
+        @Test
+        void visibleRecordsAcrossWindowsComeOnceEachInOrder() {
+            List<RecordMetadata> records = insertMany(60);
+            Set<String> visibleIds = new HashSet<>();
+            for (int i = 0; i < records.size(); i += 7) visibleIds.add(records.get(i).id());
+            List<Page<RecordMetadata>> pages = pages(store, RecordQuery.all().withPageSize(3), r -> visibleIds.contains(r.id()), 3, 10);
+            List<String> seen = pages.stream().flatMap(p -> ids(p.items()).stream()).toList();
+            assertThat(seen).containsExactlyElementsOf(newestFirst(records.stream().filter(r -> visibleIds.contains(r.id()))));
+            assertThat(pages).as("windows of 10 rows, one visible row in 7").hasSizeGreaterThanOrEqualTo(6);
+        }
+
+        @Test
+        void aWindowCountsRowsWithinTheTimeBoundsOnly() {
+            List<RecordMetadata> records = insertMany(60); // three a millisecond from T0
+            RecordQuery early = RecordQuery.all().withCreatedBefore(T0.plusMillis(10)); // the first 30 rows
+            List<Page<RecordMetadata>> pages = pages(store, early, r -> true, 30, 30);
+            assertThat(pages).hasSize(1);
+            assertThat(ids(pages.getFirst().items())).containsExactlyElementsOf(newestFirst(records.subList(0, 30).stream()));
         }
     }
 
@@ -1025,7 +1076,9 @@ public abstract class MetadataStoreContractTest {
             @ForAll @IntRange(min = 0, max = 100) int visiblePercent,
             @ForAll @IntRange(min = 1, max = 300) int pageSize,
             @ForAll @IntRange(min = 1, max = 1000) int fetchSize,
+            @ForAll @IntRange(min = 0, max = 3000) int windowBeyondPage,
             @ForAll boolean onlyFrance) {
+        int window = pageSize + windowBeyondPage;
         Predicate<RecordMetadata> visible = r -> Math.floorMod(mix(seed ^ r.id().hashCode()), 100) < visiblePercent;
         RecordQuery query = RecordQuery.all().withPageSize(fetchSize);
         if (onlyFrance) {
@@ -1034,18 +1087,33 @@ public abstract class MetadataStoreContractTest {
         Predicate<RecordMetadata> matches = r -> !onlyFrance || r.originNation().equals("FRA");
         List<String> expected = newestFirst(pagingRecords.stream().filter(matches).filter(visible));
 
-        List<Page<RecordMetadata>> pages = pages(pagingStore, query, r -> {
-            assertThat(matches.test(r)).as("the store offers only rows matching the query").isTrue();
-            return visible.test(r);
-        }, pageSize);
+        int[] offered = {0};
+        List<Integer> offeredPerPage = new ArrayList<>();
+        List<Page<RecordMetadata>> pages = new ArrayList<>();
+        RecordQuery q = query;
+        while (true) {
+            offered[0] = 0;
+            Page<RecordMetadata> page = pagingStore.scan(q, r -> {
+                assertThat(matches.test(r)).as("the store offers only rows matching the query").isTrue();
+                offered[0]++;
+                return visible.test(r);
+            }, pageSize, window);
+            pages.add(page);
+            offeredPerPage.add(offered[0]);
+            if (page.nextCursor().isEmpty()) break;
+            q = query.withCursor(page.nextCursor().get());
+        }
 
         List<String> seen = pages.stream().flatMap(p -> ids(p.items()).stream()).toList();
         assertThat(seen).containsExactlyElementsOf(expected);
-        for (int i = 0; i < pages.size() - 1; i++) {
-            assertThat(pages.get(i).items()).as("a page with a cursor is full").hasSize(pageSize);
-        }
-        if (pages.size() > 1) {
-            assertThat(pages.getLast().items()).as("a cursor is issued only if a visible row follows").isNotEmpty();
+        assertThat(offeredPerPage).as("a page reads at most its window").allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(window));
+        if (window >= pagingRecords.size()) { // one window covers everything: pages as without one
+            for (int i = 0; i < pages.size() - 1; i++) {
+                assertThat(pages.get(i).items()).as("a page with a cursor is full").hasSize(pageSize);
+            }
+            if (pages.size() > 1) {
+                assertThat(pages.getLast().items()).as("a cursor is issued only if a visible row follows").isNotEmpty();
+            }
         }
     }
 

@@ -12,19 +12,29 @@ import java.util.function.Predicate;
 
 /**
  * Keyset paging over (created_at desc, id desc) with a visibility filter applied between round
- * trips, shared by every metadata store so that all of them page identically.
+ * trips, shared by every metadata store so that all of them page identically. A page reads at most a
+ * window of rows in listing order, so that its cost is bounded whatever the filters and the caller's
+ * visibility pass over.
  */
 public final class Paging {
 
-    /** Reads one batch of matching rows in listing order, starting at or after a position. */
-    @FunctionalInterface
+    /** Reads matching rows in listing order. */
     public interface Fetch {
         /**
+         * One batch of rows matching the query's filters.
+         *
          * @param from      where to start; empty for the newest row
          * @param inclusive whether the row at {@code from} itself may be returned
+         * @param until     where to stop: rows before it only (it is not returned); empty for no end
          * @param limit     the most rows to return
          */
-        List<RecordMetadata> rows(Optional<Position> from, boolean inclusive, int limit);
+        List<RecordMetadata> rows(Optional<Position> from, boolean inclusive, Optional<Position> until, int limit);
+
+        /**
+         * The position of the row {@code n} rows on from {@code from}, counting every row within the
+         * query's time bounds (whatever its other filters and state); empty if fewer follow.
+         */
+        Optional<Position> windowEnd(Optional<Position> from, boolean inclusive, int n);
     }
 
     /** The rows a trip reads once hidden rows made the first fall short (more if a page needs more). */
@@ -34,19 +44,21 @@ public final class Paging {
     }
 
     /**
-     * A page of up to {@code pageSize} visible rows. Fetches {@code fetchSize} rows at a time until
-     * it has found one visible row more than the page holds (the next page's first row: its
-     * position becomes the cursor) or the end. So the cursor is issued only when a visible row
-     * follows and never carries a hidden row's position; hidden rows already passed over are not
-     * fetched again. Trips after the first read at least {@value #MAX_FETCH} rows.
+     * A page of up to {@code pageSize} visible rows from the next {@code window} rows in listing
+     * order. Fetches {@code fetchSize} rows at a time until it has found one visible row more than
+     * the page holds (the next page's first row: its position becomes the cursor), the window's end
+     * (the first row beyond it becomes the cursor, whether the caller may see it or not: the cursor
+     * must leave the store sealed) or the end of the listing (no cursor). Hidden rows already passed
+     * over are not fetched again. Trips after the first read at least {@value #MAX_FETCH} rows.
      */
     public static Page<RecordMetadata> page(RecordQuery query, Predicate<? super RecordMetadata> visible,
-                                            int pageSize, int fetchSize, Fetch fetch) {
+                                            int pageSize, int fetchSize, int window, Fetch fetch) {
         Optional<Position> from = query.cursor().map(Cursors::decode);
         boolean inclusive = true; // a cursor names the first row of its page
+        Optional<Position> until = fetch.windowEnd(from, inclusive, window);
         List<RecordMetadata> page = new ArrayList<>(Math.min(pageSize, 1024));
         while (true) {
-            List<RecordMetadata> rows = fetch.rows(from, inclusive, fetchSize);
+            List<RecordMetadata> rows = fetch.rows(from, inclusive, until, fetchSize);
             for (RecordMetadata row : rows) {
                 if (!visible.test(row)) {
                     continue;
@@ -57,7 +69,7 @@ public final class Paging {
                 page.add(row);
             }
             if (rows.size() < fetchSize) {
-                return new Page<>(page, Optional.empty());
+                return new Page<>(page, until.map(Cursors::encode));
             }
             from = Optional.of(positionOf(rows.getLast()));
             inclusive = false;

@@ -107,10 +107,22 @@ public final class RecordSql implements AutoCloseable {
         }
     }
 
-    /** One batch of rows matching the query's filters, in listing order, from a position. */
-    public List<RecordMetadata> rows(RecordQuery q, Optional<Position> from, boolean inclusive, int limit) throws SQLException {
+    /**
+     * One batch of rows matching the query's filters, in listing order, from a position, and before
+     * {@code until} (a row not itself returned) if given.
+     */
+    public List<RecordMetadata> rows(RecordQuery q, Optional<Position> from, boolean inclusive, Optional<Position> until, int limit)
+            throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM records r WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
+        if (until.isPresent()) {
+            // Rows before it in listing order (created_at desc, id desc): later, or as late with a greater id.
+            Position u = until.get();
+            sql.append(" AND r.created_at >= ? AND (r.created_at > ? OR r.id > ?)");
+            args.add(u.createdAtMillis());
+            args.add(u.createdAtMillis());
+            args.add(u.id());
+        }
         q.originNation().ifPresent(v -> where(sql, args, " AND r.origin_nation = ?", v));
         q.policy().ifPresent(v -> where(sql, args, " AND r.policy = ?", v));
         q.classification().ifPresent(v -> where(sql, args, " AND r.classification = ?", v));
@@ -121,14 +133,7 @@ public final class RecordSql implements AutoCloseable {
             // Whole values, case-sensitive, in every database: an equality join, never LIKE on the list.
             where(sql, args, " AND EXISTS (SELECT 1 FROM record_label_values v WHERE v.record_id = r.id AND v.label_value = ?)", value);
         }
-        if (from.isPresent()) {
-            Position p = from.get();
-            // Keyset on (created_at desc, id desc); the first term lets the index bound the range.
-            sql.append(" AND r.created_at <= ? AND (r.created_at < ? OR r.id ").append(inclusive ? "<=" : "<").append(" ?)");
-            args.add(p.createdAtMillis());
-            args.add(p.createdAtMillis());
-            args.add(p.id());
-        }
+        from(sql, args, from, inclusive);
         sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
         args.add(limit);
         try (PreparedStatement s = connection.prepareStatement(sql.toString())) {
@@ -142,6 +147,41 @@ public final class RecordSql implements AutoCloseable {
                 }
             }
             return rows;
+        }
+    }
+
+    /**
+     * The position of the row {@code n} rows on from a position in listing order, counting every
+     * record within the query's time bounds whatever its other filters and state: where a window of
+     * {@code n} rows ends (that row is the first beyond it). Empty if fewer rows follow. Walks the
+     * listing index only.
+     */
+    public Optional<Position> windowEnd(RecordQuery q, Optional<Position> from, boolean inclusive, int n) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT r.created_at, r.id FROM records r WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        q.createdAfter().ifPresent(t -> where(sql, args, " AND r.created_at > ?", t.toEpochMilli()));
+        q.createdBefore().ifPresent(t -> where(sql, args, " AND r.created_at < ?", t.toEpochMilli()));
+        from(sql, args, from, inclusive);
+        sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT 1 OFFSET ?");
+        args.add(n);
+        try (PreparedStatement s = connection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                s.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(new Position(rs.getLong(1), rs.getString(2))) : Optional.empty();
+            }
+        }
+    }
+
+    /** Keyset on (created_at desc, id desc) from a position; the first term lets the index bound the range. */
+    private static void from(StringBuilder sql, List<Object> args, Optional<Position> from, boolean inclusive) {
+        if (from.isPresent()) {
+            Position p = from.get();
+            sql.append(" AND r.created_at <= ? AND (r.created_at < ? OR r.id ").append(inclusive ? "<=" : "<").append(" ?)");
+            args.add(p.createdAtMillis());
+            args.add(p.createdAtMillis());
+            args.add(p.id());
         }
     }
 

@@ -20,6 +20,7 @@ import io.bulwark.store.StoreException;
 import io.bulwark.store.StoreResult;
 import io.bulwark.store.GroupCommitter;
 import io.bulwark.store.GroupCommitter.Pending;
+import io.bulwark.store.internal.Cursors;
 import io.bulwark.store.internal.Paging;
 import io.bulwark.store.internal.RecordSql;
 import org.slf4j.Logger;
@@ -249,18 +250,21 @@ public final class SqliteMetadataStore implements MetadataStore {
     @Override
     public Page<RecordMetadata> list(RecordQuery query) {
         // One round trip: the page plus one row, whose position is the next cursor.
-        return Paging.page(query, r -> true, query.pageSize(), query.pageSize() + 1, fetcher(query));
+        return Paging.page(query, r -> true, query.pageSize(), query.pageSize() + 1, SCAN_WINDOW, fetcher(query));
     }
 
     @Override
-    public Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize) {
+    public Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize, int window) {
         Objects.requireNonNull(visible, "visible");
         if (pageSize < 1 || pageSize > RecordQuery.MAX_PAGE_SIZE) {
             throw new InvalidQueryException("pageSize " + pageSize, "", "must be between 1 and " + RecordQuery.MAX_PAGE_SIZE);
         }
+        if (window < pageSize) {
+            throw new InvalidQueryException("window " + window, "", "must be at least the page size, " + pageSize);
+        }
         // Fewer than pageSize + 1 rows per trip can never finish a page in one.
         int fetch = Math.max(query.pageSize(), pageSize + 1);
-        return Paging.page(query, visible, pageSize, fetch, fetcher(query));
+        return Paging.page(query, visible, pageSize, fetch, window, fetcher(query));
     }
 
     @Override
@@ -439,7 +443,17 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     private Paging.Fetch fetcher(RecordQuery query) {
-        return (from, inclusive, limit) -> read("list records", sql -> sql.rows(query, from, inclusive, limit));
+        return new Paging.Fetch() {
+            @Override
+            public List<RecordMetadata> rows(Optional<Cursors.Position> from, boolean inclusive, Optional<Cursors.Position> until, int limit) {
+                return read("list records", sql -> sql.rows(query, from, inclusive, until, limit));
+            }
+
+            @Override
+            public Optional<Cursors.Position> windowEnd(Optional<Cursors.Position> from, boolean inclusive, int n) {
+                return read("list records", sql -> sql.windowEnd(query, from, inclusive, n));
+            }
+        };
     }
 
     <R> R read(String what, Read<R> read) {
