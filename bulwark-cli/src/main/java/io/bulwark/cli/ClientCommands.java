@@ -292,6 +292,8 @@ final class ClientCommands {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the records you may see, newest first.")
     static final class ListRecords implements Callable<Integer> {
+        /** Requests one page may take (a window each); past them the page ends short, with its cursor. */
+        static final int MAX_REQUESTS = 1000;
         @picocli.CommandLine.Mixin Connection connection;
         @Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "Records per page, 1 to 1000 (default: ${DEFAULT-VALUE}).") int limit;
         @Option(names = "--cursor", paramLabel = "CURSOR", description = "The next page: the cursor the previous page ended with.") String cursor;
@@ -305,6 +307,7 @@ final class ClientCommands {
             com.fasterxml.jackson.databind.node.ObjectNode page = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
             var items = page.putArray("items");
             String next = cursor;
+            int requests = 0;
             do {
                 String q = "?limit=" + (limit - items.size()) + (next == null ? "" : "&cursor=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
                 HttpResponse<byte[]> response = connection.send(connection.request("/api/v1/records" + q).GET().build(),
@@ -313,7 +316,7 @@ final class ClientCommands {
                 JsonNode part = Connection.json(response.body());
                 part.path("items").forEach(items::add);
                 next = part.has("next") ? part.path("next").asText() : null;
-            } while (next != null && items.size() < limit);
+            } while (next != null && items.size() < limit && ++requests < MAX_REQUESTS);
             if (next != null) page.put("next", next);
             var out = spec.commandLine().getOut();
             if (json) {

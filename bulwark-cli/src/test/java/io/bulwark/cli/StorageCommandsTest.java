@@ -93,7 +93,7 @@ class StorageCommandsTest {
         assertThat(Cli.run("site", "remove", "--home", home, "fs-2").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
                 .isEqualTo("bulwark: site fs-2 is the node's only site; add another first\n");
         try (Node node = Node.start(h)) { // the records moved are read from their new site
-            assertThat(node.records().list(ana, io.bulwark.store.RecordQuery.all()).items()).hasSize(3)
+            assertThat(node.records().list(ana, io.bulwark.store.RecordQuery.all(), 10_000).items()).hasSize(3)
                     .allSatisfy(m -> assertThat(node.records().read(ana, m.id())).isPresent());
         }
     }

@@ -20,11 +20,15 @@ public interface Inbox {
      * Verifies and stores sealed records from {@code origin}, all durable when it returns.
      *
      * @return one entry per record, in order: empty if stored (or already held), else why it was
-     *         rejected — a rejected record is stored nowhere
+     *         rejected — a rejected record is stored nowhere, and a version of it held here from the
+     *         same origin is withdrawn
      */
     List<Optional<String>> records(NodeIdentity origin, List<byte[]> sealed);
 
-    /** Applies the origin's retraction of a record this node holds; empty if applied (or nothing to do), else the rejection. */
+    /**
+     * Applies the origin's retraction of a record this node holds; empty if applied (or nothing to
+     * do), else the rejection — after which a record held here from that origin is withdrawn.
+     */
     Optional<String> retract(NodeIdentity origin, Tombstone tombstone);
 
     /** The origin relabelled a record so that this nation may no longer hold it: delete it and its blobs. */

@@ -715,14 +715,15 @@ final class HttpApi extends Handler.Abstract {
         RecordService.requireRole(principal, Role.ANALYST, "list records"); // before the query is read
         Fields q = query(request, "value");
         RecordQuery query = RecordQuery.all();
+        String cursor = null;
         for (Fields.Field f : q) {
             String v = f.getValue();
             try {
                 query = switch (f.getName()) {
-                    case "cursor" -> query.withCursor(listingCursors.openBytes(v, LISTING_CURSOR)
-                            .map(p -> new String(p, StandardCharsets.US_ASCII)).orElseThrow(() -> Problem.badRequest("cursor '" + v
-                                    + "': not a cursor this node issued for this listing; pass one back exactly as a page gave it, "
-                                    + "or start again without one")));
+                    case "cursor" -> {
+                        cursor = v;
+                        yield query;
+                    }
                     case "limit" -> query.withPageSize(number("limit", v));
                     case "origin" -> query.withOriginNation(v);
                     case "policy" -> query.withPolicy(v);
@@ -738,13 +739,36 @@ final class HttpApi extends Handler.Abstract {
                         + "'" + e.position().map(at -> " at " + at).orElse("") + ": " + e.rule());
             }
         }
+        // A cursor holds for the caller and the query that got it: it may name a record the caller may
+        // not see, and must not anchor another caller's or another query's window.
+        String context = listingContext(principal, query);
+        if (cursor != null) {
+            String given = cursor;
+            Problem notIssued = Problem.badRequest("cursor '" + given + "': not a cursor this node issued to you for this listing "
+                    + "(the same filters); pass one back exactly as a page gave it, or start again without one");
+            String position = listingCursors.openBytes(given, context).map(p -> new String(p, StandardCharsets.US_ASCII))
+                    .orElseThrow(() -> notIssued);
+            try {
+                query = query.withCursor(position);
+            } catch (InvalidInputException e) { // never echo the position: it may be a hidden record's
+                throw notIssued;
+            }
+        }
         Page<RecordMetadata> page = records.list(principal, query, config.limits().listingWindow());
         List<Map<String, Object>> items = new ArrayList<>();
         for (RecordMetadata m : page.items()) items.add(item(m, new LinkedHashMap<>()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", items);
-        page.nextCursor().ifPresent(c -> body.put("next", listingCursors.seal(c.getBytes(StandardCharsets.US_ASCII), LISTING_CURSOR)));
+        page.nextCursor().ifPresent(c -> body.put("next", listingCursors.seal(c.getBytes(StandardCharsets.US_ASCII), context)));
         json(response, callback, 200, body);
+    }
+
+    /** What a listing cursor is bound to: its use, the caller, and the query's filters (not its page size). */
+    private static String listingContext(Principal principal, RecordQuery q) {
+        return String.join("\0", LISTING_CURSOR, principal.identity(), q.originNation().orElse(""), q.policy().orElse(""),
+                q.classification().orElse(""), String.join(",", new java.util.TreeSet<>(q.labelValues())),
+                q.createdAfter().map(t -> Long.toString(t.toEpochMilli())).orElse(""),
+                q.createdBefore().map(t -> Long.toString(t.toEpochMilli())).orElse(""));
     }
 
     /** A record's metadata as lists and changes show it, added to {@code item}. */

@@ -298,16 +298,11 @@ public final class RecordService {
     }
 
     /**
-     * One page of the records the caller may see, newest first, from the next
-     * {@value MetadataStore#SCAN_WINDOW} records in listing order: hidden records are never shown or
-     * counted, and a page may be short (even empty) with a next cursor when the window ends first.
-     * The cursor may name a hidden record's position: it must leave the node sealed.
+     * One page of the records the caller may see, newest first, from the next {@code window} records
+     * in listing order (at least the page size; see {@link MetadataStore#scan}): hidden records are
+     * never shown or counted, and a page may be short (even empty) with a next cursor when the window
+     * ends first. The cursor may name a hidden record's position: it must leave the node sealed.
      */
-    public Page<RecordMetadata> list(Principal principal, RecordQuery query) {
-        return list(principal, query, MetadataStore.SCAN_WINDOW);
-    }
-
-    /** {@link #list(Principal, RecordQuery)} reading at most {@code window} records a page (at least the page size). */
     public Page<RecordMetadata> list(Principal principal, RecordQuery query, int window) {
         requireRole(principal, Role.ANALYST, "list records");
         CompiledSubject subject = subject(principal);

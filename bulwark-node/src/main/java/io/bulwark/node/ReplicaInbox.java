@@ -26,6 +26,7 @@ import io.bulwark.store.site.ReplicatedBlobStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,10 @@ import java.util.concurrent.Future;
  * open it and that this node's storage meets its residency — before its blob and metadata are
  * stored (all durable before the feed's cursor moves). Anything else is rejected with the reason
  * and stored nowhere. Each record stored is audited as {@code record.received}, each rejected as
- * {@code record.rejected} with the reason, the sending peer as actor.
+ * {@code record.rejected} with the reason, the sending peer as actor. A refused change to a record
+ * held here from the sending origin — a new version, or a retraction whose tombstone does not verify
+ * — withdraws the version held here rather than leave it in force (decision record
+ * 2026-11-29-refused-changes-fail-closed).
  */
 final class ReplicaInbox implements Inbox {
 
@@ -107,14 +111,15 @@ final class ReplicaInbox implements Inbox {
         List<Accepted> accepted = new ArrayList<>();
         List<String> ids = new ArrayList<>(sealed.size()); // for the audit: null where the bytes name no record
         Set<String> delivered = new HashSet<>();
-        List<Integer> failedChecks = new ArrayList<>();
+        Map<Integer, SealedRecord> refused = new HashMap<>(); // by position: the refused records that decode
         for (byte[] bytes : sealed) {
             Accepted a;
             try {
                 a = check(outcomes.size(), origin, bytes);
             } catch (InvalidRecordException e) {
-                failedChecks.add(outcomes.size());
-                ids.add(idOf(bytes));
+                Optional<SealedRecord> claimed = decodeUnverified(bytes);
+                claimed.ifPresent(r -> refused.put(outcomes.size(), r));
+                ids.add(claimed.map(r -> r.id().toString()).orElse(null));
                 outcomes.add(Optional.of(e.getMessage()));
                 continue;
             }
@@ -129,12 +134,12 @@ final class ReplicaInbox implements Inbox {
             }
         }
         store(accepted, outcomes);
-        for (int i : failedChecks) {
+        refused.forEach((i, r) -> {
             // A version of a record this delivery stored is not outdated by another it refused.
-            if (ids.get(i) != null && !delivered.contains(ids.get(i)) && outdated(origin, ids.get(i), sealed.get(i))) {
+            if (!delivered.contains(ids.get(i)) && outdated(origin, r)) {
                 outcomes.set(i, Optional.of(outcomes.get(i).get() + "; the version held here was withdrawn"));
             }
-        }
+        });
         audit(origin, ids, outcomes); // only once stored: a delivery that fails here comes again, and is audited then
         return outcomes;
     }
@@ -144,19 +149,14 @@ final class ReplicaInbox implements Inbox {
      * that version is out of date — the origin relabelled or re-sealed it, and the label it carries
      * here may be one the origin replaced — so it is withdrawn rather than kept in force. Only the
      * sender's own records can be withdrawn so (the feed is the pinned origin's, over mutual TLS), and
-     * the same version sent again (a replay, even a damaged one) withdraws nothing.
+     * the same version sent again (a replay, even a damaged one) withdraws nothing. Bytes that do not
+     * decode here withdraw nothing either: they cannot be told from a damaged copy.
      */
-    private boolean outdated(NodeIdentity origin, String id, byte[] refused) {
-        Optional<RecordMetadata> held = metadata.find(id).filter(m -> m.state() == RecordState.ACTIVE);
-        if (held.isEmpty()) return false;
-        String offered;
-        try {
-            offered = SealedRecord.decode(refused, policies).contentDigest();
-        } catch (RuntimeException e) {
-            return false;
-        }
-        return !held.get().contentDigest().equals(offered)
-                && withdrawHeld(origin, held.get(), "a new version from " + origin.nation() + "/" + origin.node() + " was refused");
+    private boolean outdated(NodeIdentity origin, SealedRecord offered) {
+        return metadata.find(offered.id().toString()).filter(m -> m.state() == RecordState.ACTIVE)
+                .filter(held -> !held.contentDigest().equals(offered.contentDigest()))
+                .map(held -> withdrawHeld(origin, held, "a new version from " + origin.nation() + "/" + origin.node() + " was refused"))
+                .orElse(false);
     }
 
     /** One {@code record.received} or {@code record.rejected} event per record of a delivery. */
@@ -171,12 +171,12 @@ final class ReplicaInbox implements Inbox {
         }
     }
 
-    /** The id a sealed record claims (unverified, for the audit only), or null if the bytes do not decode. */
-    private String idOf(byte[] bytes) {
+    /** The record refused bytes claim to be (unverified: for the audit, and to find the version held here), if they decode. */
+    private Optional<SealedRecord> decodeUnverified(byte[] bytes) {
         try {
-            return SealedRecord.decode(bytes, policies).id().toString();
+            return Optional.of(SealedRecord.decode(bytes, policies));
         } catch (RuntimeException e) {
-            return null;
+            return Optional.empty();
         }
     }
 

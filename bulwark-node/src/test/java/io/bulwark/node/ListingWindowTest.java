@@ -46,6 +46,7 @@ class ListingWindowTest {
     Principal ana;
     Principal rita;
     String ritaToken;
+    String anaToken;
     final List<String> restricted = new ArrayList<>();
 
     @BeforeAll
@@ -58,6 +59,7 @@ class ListingWindowTest {
         ana = users.find("ana").orElseThrow().toPrincipal("bulwark:DEU:deu-1");
         rita = users.find("rita").orElseThrow().toPrincipal("bulwark:DEU:deu-1");
         ritaToken = new LocalTokens("DEU", "deu-1", home.tokenSecret()).issue(rita, Duration.ofMinutes(10));
+        anaToken = new LocalTokens("DEU", "deu-1", home.tokenSecret()).issue(ana, Duration.ofMinutes(10));
         for (int i = 0; i < 40; i++) {
             boolean low = i % 13 == 5; // three records rita may read, among 37 she may not
             String id = node.records().publish(ana, low ? "NATO RESTRICTED" : "NATO SECRET//REL TO DEU", "", "text/plain",
@@ -111,11 +113,26 @@ class ListingWindowTest {
         String changesCursor = get("/api/v1/changes?limit=1").path("cursor").asText();
         String storePosition = node.metadata().list(RecordQuery.all().withPageSize(1)).nextCursor().orElseThrow();
         for (String cursor : List.of(changesCursor, storePosition, "x")) {
-            HttpResponse<byte[]> r = send("/api/v1/records?cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
-            assertThat(r.statusCode()).as(cursor).isEqualTo(400);
-            assertThat(JSON.readTree(r.body()).path("detail").asText()).as(cursor)
-                    .startsWith("cursor '" + cursor + "': not a cursor this node issued for this listing");
+            assertRefused("/api/v1/records?cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8), ritaToken, cursor);
         }
+    }
+
+    /** A cursor may name a record its holder may not see: it anchors nobody else's listing, and no other query's. */
+    @Test
+    void aCursorHoldsForItsCallerAndItsFiltersOnly() throws Exception {
+        String cursor = get("/api/v1/records?limit=1&origin=DEU").path("next").asText();
+        String encoded = URLEncoder.encode(cursor, StandardCharsets.UTF_8);
+        assertThat(send("/api/v1/records?limit=5&origin=DEU&cursor=" + encoded, ritaToken).statusCode()).as("another page size").isEqualTo(200);
+        assertRefused("/api/v1/records?cursor=" + encoded, ritaToken, cursor);
+        assertRefused("/api/v1/records?origin=DEU&before=2099-01-01T00:00:00Z&cursor=" + encoded, ritaToken, cursor);
+        assertRefused("/api/v1/records?origin=DEU&cursor=" + encoded, anaToken, cursor);
+    }
+
+    private void assertRefused(String target, String token, String cursor) throws Exception {
+        HttpResponse<byte[]> r = send(target, token);
+        assertThat(r.statusCode()).as(target).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).path("detail").asText()).as(target)
+                .startsWith("cursor '" + cursor + "': not a cursor this node issued to you for this listing");
     }
 
     private JsonNode get(String target) throws Exception {
@@ -125,7 +142,11 @@ class ListingWindowTest {
     }
 
     private HttpResponse<byte[]> send(String target) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(node.url() + target)).header("Authorization", "Bearer " + ritaToken).GET().build(),
+        return send(target, ritaToken);
+    }
+
+    private HttpResponse<byte[]> send(String target, String token) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(node.url() + target)).header("Authorization", "Bearer " + token).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 }

@@ -110,7 +110,7 @@ class MalformedRequestsTest {
     void anExternalIdentityWithAClearanceThePoliciesDoNotKnowIs403NotAnError() {
         var eve = new io.bulwark.node.identity.Principal("eve", "DEU", List.of("BOGUS LEVEL"), Set.of(), Set.of(Role.ANALYST),
                 "https://idp.example");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> node.records().list(eve, io.bulwark.store.RecordQuery.all()))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> node.records().list(eve, io.bulwark.store.RecordQuery.all(), 1000))
                 .isInstanceOfSatisfying(Problem.class, p -> {
                     assertThat(p.status()).isEqualTo(403);
                     assertThat(p.detail()).contains("your identity's attributes are not valid here").contains("BOGUS LEVEL");

@@ -30,8 +30,9 @@ import java.util.function.Predicate;
  *       {@link InvalidInputException}, raised before anything is written. A database fault is a
  *       {@link StoreException}, after which the change is not applied.</li>
  *   <li><b>No counting of hidden records.</b> The store offers no count: the node decides what a
- *       caller may see, and counts only that. {@link #scan} pages over what the caller may see and
- *       never lets a hidden record shape a page or a cursor.</li>
+ *       caller may see, and counts only that. {@link #scan} pages over what the caller may see, a
+ *       bounded window of rows a page: a hidden record never appears on a page or counts towards
+ *       its size, but a page's cursor may name one, so cursors leave the node sealed.</li>
  *   <li><b>Thread safety.</b> Every method may be called from many threads (virtual threads
  *       included) at once. Concurrent writes are group-committed: many callers are acknowledged by
  *       one commit.</li>
@@ -127,7 +128,8 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * One page of records matching the query, newest first (creation time, then id, descending),
-     * from the next {@value #SCAN_WINDOW} records in listing order within the query's time bounds.
+     * from the next {@value #SCAN_WINDOW} records in listing order (see {@link #scan} for what a
+     * window counts).
      * The page holds up to {@link RecordQuery#pageSize()} records — fewer, even none, if the window
      * ends first; it has a next cursor if the page is full and another matching record follows, or
      * if the window ended before the listing did.
@@ -136,10 +138,13 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * One page of the records matching the query <em>that the caller may see</em>, newest first,
-     * read from the next {@code window} records in listing order (all of them, within the query's
-     * time bounds, whatever their other filters, state or visibility), {@link RecordQuery#pageSize()}
-     * rows per round trip, until it has {@code pageSize} visible records, the window ends or the
-     * listing does.
+     * read from the next {@code window} records in listing order from the cursor, or from the
+     * query's {@code createdBefore} (all of them, whatever the query's other filters, its
+     * {@code createdAfter}, their state or visibility), {@link RecordQuery#pageSize()} rows per round
+     * trip, until it has {@code pageSize} visible records, the window ends or the listing does.
+     * {@code createdAfter} filters rows but never ends a window or the listing early: whether a
+     * window reaches past it would tell the caller, who chooses it, where hidden records lie; so a
+     * listing with {@code createdAfter} goes on, page by cheap page, to the oldest record.
      *
      * <p><b>Security guarantees.</b> A record for which {@code visible} is false never appears on a
      * page and never counts towards its size. A page that ends full has a next cursor only if a
@@ -147,8 +152,10 @@ public interface MetadataStore extends AutoCloseable {
      * first row of the next page), so the hidden rows passed over are not read again. A page that
      * ends with its window has a next cursor naming the first row beyond the window, which the
      * caller may not be allowed to see: so a cursor must leave the node sealed (the node's HTTP API
-     * seals it), and a page shorter than {@code pageSize} with a next cursor tells the caller that,
-     * of the window's rows, those it was not shown failed its filters or its visibility. Paging with
+     * seals it). What a page tells of hidden records is whether its window ended before the
+     * listing did: that at least so many rows lie below the page's start — from
+     * {@code createdBefore}, a point the caller chooses, the creation times of every
+     * {@code window}-th record counted from the oldest. Paging with
      * the cursors returns every visible record exactly once, as long as visibility does not change
      * in between.
      *

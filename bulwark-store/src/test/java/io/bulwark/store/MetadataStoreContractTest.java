@@ -730,12 +730,29 @@ public abstract class MetadataStoreContractTest {
         }
 
         @Test
-        void aWindowCountsRowsWithinTheTimeBoundsOnly() {
+        void aWindowStartsAtCreatedBefore() {
             List<RecordMetadata> records = insertMany(60); // three a millisecond from T0
             RecordQuery early = RecordQuery.all().withCreatedBefore(T0.plusMillis(10)); // the first 30 rows
             List<Page<RecordMetadata>> pages = pages(store, early, r -> true, 30, 30);
             assertThat(pages).hasSize(1);
             assertThat(ids(pages.getFirst().items())).containsExactlyElementsOf(newestFirst(records.subList(0, 30).stream()));
+        }
+
+        /** Whether a window reaches past createdAfter, a time the caller chooses, would tell where hidden rows lie. */
+        @Test
+        void createdAfterNeverEndsAWindowOrTheListing() {
+            List<RecordMetadata> records = insertMany(60);
+            RecordQuery late = RecordQuery.all().withCreatedAfter(T0.plusMillis(9)); // the last 30 rows
+            List<Page<RecordMetadata>> pages = pages(store, late, r -> true, 30, 30);
+            assertThat(pages).hasSize(2);
+            assertThat(ids(pages.getFirst().items())).containsExactlyElementsOf(newestFirst(records.subList(30, 60).stream()));
+            assertThat(pages.getFirst().nextCursor()).as("30 older rows follow, whether the caller may see them or not").isPresent();
+            assertThat(pages.getLast().items()).isEmpty();
+            assertThat(pages.getLast().nextCursor()).isEmpty();
+            // And the same whatever the caller may see: a page's end never depends on where hidden rows lie.
+            List<Page<RecordMetadata>> blind = pages(store, late, r -> false, 30, 30);
+            assertThat(blind).hasSize(2);
+            assertThat(blind.getFirst().nextCursor()).isPresent();
         }
     }
 

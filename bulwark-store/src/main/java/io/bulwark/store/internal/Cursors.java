@@ -16,11 +16,11 @@ import java.util.zip.CRC32;
  *   | CRC-32 of the preceding 25 bytes (4 bytes, big-endian)
  * </pre>
  *
- * <p>A cursor names the first row of the next page (inclusive): the listing only ever issues a
- * cursor for a row it has found and the caller may see, so a cursor never carries the id or time of
- * a hidden record. The CRC catches corruption and hand edits, so that they get a precise error
- * rather than a silently different page; it is not a MAC and need not be — a cursor is only a
- * position, and every row at any position is still filtered by the caller's visibility.
+ * <p>A cursor names the first row of the next page (inclusive). That row may be one the caller may
+ * not see (the first row beyond a page's window, see {@link io.bulwark.store.MetadataStore#scan}), so
+ * a cursor must never leave the node as it is: the node seals it. The CRC catches corruption, so
+ * that it gets a precise error rather than a silently different page; it is not a MAC and need not
+ * be — the seal is.
  */
 public final class Cursors {
 

@@ -31,8 +31,9 @@ public final class Paging {
         List<RecordMetadata> rows(Optional<Position> from, boolean inclusive, Optional<Position> until, int limit);
 
         /**
-         * The position of the row {@code n} rows on from {@code from}, counting every row within the
-         * query's time bounds (whatever its other filters and state); empty if fewer follow.
+         * The position of the row {@code n} rows on from {@code from} (or from the query's
+         * {@code createdBefore}), counting every row whatever the query's other filters, its
+         * {@code createdAfter} and the row's state; empty if fewer follow.
          */
         Optional<Position> windowEnd(Optional<Position> from, boolean inclusive, int n);
     }

@@ -151,15 +151,16 @@ public final class RecordSql implements AutoCloseable {
     }
 
     /**
-     * The position of the row {@code n} rows on from a position in listing order, counting every
-     * record within the query's time bounds whatever its other filters and state: where a window of
-     * {@code n} rows ends (that row is the first beyond it). Empty if fewer rows follow. Walks the
-     * listing index only.
+     * The position of the row {@code n} rows on from a position in listing order (or from the query's
+     * {@code createdBefore}), counting every record whatever the query's other filters and the row's
+     * state: where a window of {@code n} rows ends (that row is the first beyond it). Empty if fewer
+     * rows follow. Walks the listing index only. {@code createdAfter} is not counted in: a window
+     * ending before it (or not) would tell a caller who chooses it, to the millisecond, where hidden
+     * records lie.
      */
     public Optional<Position> windowEnd(RecordQuery q, Optional<Position> from, boolean inclusive, int n) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT r.created_at, r.id FROM records r WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
-        q.createdAfter().ifPresent(t -> where(sql, args, " AND r.created_at > ?", t.toEpochMilli()));
         q.createdBefore().ifPresent(t -> where(sql, args, " AND r.created_at < ?", t.toEpochMilli()));
         from(sql, args, from, inclusive);
         sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT 1 OFFSET ?");
