@@ -61,12 +61,14 @@ import java.util.concurrent.locks.LockSupport;
  *       driver for DEU's client API until FRA's and USA's client APIs show the record to a client
  *       holding a standing request for changes (a sample also read in full);</li>
  *   <li>sustained replicated throughput: N records published at DEU as fast as it accepts them
- *       (in process, 64 virtual threads) until both peers hold all N, beside DEU's own publish rate;</li>
+ *       (in process, 256 virtual threads — as many publishes in flight as a node admits over HTTP by
+ *       default, {@code limits.maxConcurrentRequests} — or {@code --publishers P}) until both peers
+ *       hold all N, beside DEU's own publish rate;</li>
  *   <li>catch-up: FRA and USA stopped, N records published at DEU, the peers started again; how fast
  *       they pull all N.</li>
  * </ul>
  * Usage: {@code java --enable-native-access=ALL-UNNAMED -cp bulwark-bench/target/benchmarks.jar
- * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N] [--rounds R] [--replicated-only | --rate R]}.
+ * io.bulwark.bench.FederationLoadDriver [--seconds S] [--records N] [--rounds R] [--publishers P] [--replicated-only | --rate R]}.
  * Prints a Markdown table.
  * Talks only to 127.0.0.1; every loop is bounded in time or count.
  */
@@ -92,6 +94,8 @@ public final class FederationLoadDriver {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private final byte[] payload = new byte[1024];
+    /** Publishes in flight at once in the in-process phases ({@code --publishers}). */
+    private int publishers = 256;
 
     private FederationLoadDriver(Path dir) {
         this.dir = dir;
@@ -104,6 +108,7 @@ public final class FederationLoadDriver {
         int rounds = 1;
         boolean replicatedOnly = false;
         int onlyRate = 0;
+        int publishers = 256; // a node's default request slots: the publishes it admits at once over HTTP
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
@@ -111,11 +116,13 @@ public final class FederationLoadDriver {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--replicated-only" -> replicatedOnly = true;
                 case "--rate" -> onlyRate = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException(
-                        "usage: FederationLoadDriver [--seconds S] [--records N] [--rounds R] [--replicated-only | --rate RECORDS_PER_SECOND]");
+                case "--publishers" -> publishers = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("usage: FederationLoadDriver [--seconds S] [--records N] [--rounds R] "
+                        + "[--publishers P] [--replicated-only | --rate RECORDS_PER_SECOND]");
             }
         }
         FederationLoadDriver driver = new FederationLoadDriver(Files.createTempDirectory("bulwark-federation-load"));
+        driver.publishers = publishers;
         System.out.printf("machine: %d cores, %s, %s; homes under %s; load average before: %s%n",
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.vm.version"), driver.dir, loadAverage());
         System.out.println("three nodes in this JVM (not child processes); driver, watchers and nodes share the same cores");
@@ -448,7 +455,7 @@ public final class FederationLoadDriver {
     // ---- throughput ---------------------------------------------------------------------------
 
     /**
-     * N records published at DEU in process as fast as it takes them (64 virtual threads calling
+     * N records published at DEU in process as fast as it takes them ({@link #publishers} virtual threads calling
      * {@code records().publish}, the HTTP layer skipped so the origin is as fast as it gets), until
      * both peers have stored all N — read from each peer's {@code /metrics}
      * ({@code bulwark_federation_received_total}, counted after the records are durable), polled
@@ -505,7 +512,7 @@ public final class FederationLoadDriver {
         List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>(n));
         AtomicLong next = new AtomicLong();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int c = 0; c < 64; c++) {
+            for (int c = 0; c < publishers; c++) {
                 pool.submit(() -> {
                     while (next.getAndIncrement() < n) {
                         ids.add(deu.records().publish(analyst, LABEL, null, "application/octet-stream", payload).id());
