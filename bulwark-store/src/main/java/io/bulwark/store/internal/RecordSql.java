@@ -136,10 +136,7 @@ public final class RecordSql implements AutoCloseable {
         from(sql, args, from, inclusive);
         sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
         args.add(limit);
-        try (PreparedStatement s = connection.prepareStatement(sql.toString())) {
-            for (int i = 0; i < args.size(); i++) {
-                s.setObject(i + 1, args.get(i));
-            }
+        try (PreparedStatement s = statement(sql, args)) {
             List<RecordMetadata> rows = new ArrayList<>(Math.min(limit, 1024));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -165,13 +162,22 @@ public final class RecordSql implements AutoCloseable {
         from(sql, args, from, inclusive);
         sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT 1 OFFSET ?");
         args.add(n);
-        try (PreparedStatement s = connection.prepareStatement(sql.toString())) {
+        try (PreparedStatement s = statement(sql, args); ResultSet rs = s.executeQuery()) {
+            return rs.next() ? Optional.of(new Position(rs.getLong(1), rs.getString(2))) : Optional.empty();
+        }
+    }
+
+    /** A statement built for one query, its arguments bound in order. */
+    private PreparedStatement statement(CharSequence sql, List<Object> args) throws SQLException {
+        PreparedStatement s = connection.prepareStatement(sql.toString());
+        try {
             for (int i = 0; i < args.size(); i++) {
                 s.setObject(i + 1, args.get(i));
             }
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(new Position(rs.getLong(1), rs.getString(2))) : Optional.empty();
-            }
+            return s;
+        } catch (SQLException | RuntimeException e) {
+            s.close();
+            throw e;
         }
     }
 
