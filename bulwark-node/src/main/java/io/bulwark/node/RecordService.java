@@ -306,7 +306,7 @@ public final class RecordService {
     public Page<RecordMetadata> list(Principal principal, RecordQuery query, int window) {
         requireRole(principal, Role.ANALYST, "list records");
         CompiledSubject subject = subject(principal);
-        return metadata.scan(query.withState(RecordState.ACTIVE), m -> permits(m.label().json(), subject, m.id()), query.pageSize(),
+        return metadata.scan(query.withState(RecordState.ACTIVE), c -> permits(c.labelJson(), subject, c.id()), query.pageSize(),
                 Math.max(window, query.pageSize()));
     }
 

@@ -121,6 +121,18 @@ public interface MetadataStore extends AutoCloseable {
     StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest);
 
     /**
+     * A row of a listing as far as deciding who may see it takes: its id, creation time and label
+     * (JSON, as {@link LabelMetadata#json()}). {@link #scan} decides on candidates, and reads whole
+     * only the records it shows.
+     */
+    record Candidate(String id, Instant createdAt, String labelJson) {
+        /** The candidate a record is. */
+        public static Candidate of(RecordMetadata m) {
+            return new Candidate(m.id(), m.createdAt(), m.label().json());
+        }
+    }
+
+    /**
      * The rows one page reads at most in listing order, whatever its filters and its caller's
      * visibility pass over, unless a scan gives its own window: bounds a page's cost.
      */
@@ -146,6 +158,10 @@ public interface MetadataStore extends AutoCloseable {
      * window reaches past it would tell the caller, who chooses it, where hidden records lie; so a
      * listing with {@code createdAfter} goes on, page by cheap page, to the oldest record.
      *
+     * <p>{@code visible} decides on each row's {@link Candidate}; the records shown are then read
+     * whole and decided again on their label at that moment, so that one relabelled in between is
+     * never shown under a label that no longer lets the caller see it (it is left out).
+     *
      * <p><b>Security guarantees.</b> A record for which {@code visible} is false never appears on a
      * page and never counts towards its size. A page that ends full has a next cursor only if a
      * further <em>visible</em> record exists in the window, and it names that record's position (the
@@ -165,7 +181,7 @@ public interface MetadataStore extends AutoCloseable {
      * @param window   the most rows the page reads, at least {@code pageSize}
      * @throws InvalidQueryException if {@code pageSize} or {@code window} is out of range
      */
-    Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize, int window);
+    Page<RecordMetadata> scan(RecordQuery query, Predicate<? super Candidate> visible, int pageSize, int window);
 
     /**
      * Change-log entries with a sequence number greater than {@code seq}, in sequence order: what a

@@ -5,6 +5,7 @@ import io.bulwark.store.ChangeEntry;
 import io.bulwark.store.ChangeKind;
 import io.bulwark.store.ChangeReceipt;
 import io.bulwark.store.LabelMetadata;
+import io.bulwark.store.MetadataStore;
 import io.bulwark.store.OriginChanges;
 import io.bulwark.store.RecordChange;
 import io.bulwark.store.RecordMetadata;
@@ -108,12 +109,13 @@ public final class RecordSql implements AutoCloseable {
     }
 
     /**
-     * One batch of rows matching the query's filters, in listing order, from a position, and before
-     * {@code until} (a row not itself returned) if given.
+     * One batch of the rows matching the query's filters — each as its id, creation time and label
+     * only, what deciding whether a caller may see it takes — in listing order, from a position, and
+     * before {@code until} (a row not itself returned) if given.
      */
-    public List<RecordMetadata> rows(RecordQuery q, Optional<Position> from, boolean inclusive, Optional<Position> until, int limit)
-            throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM records r WHERE 1 = 1");
+    public List<MetadataStore.Candidate> candidates(RecordQuery q, Optional<Position> from, boolean inclusive, Optional<Position> until,
+                                                    int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT r.created_at, r.id, r.label_json FROM records r WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         if (until.isPresent()) {
             // Rows before it in listing order (created_at desc, id desc): later, or as late with a greater id.
@@ -123,6 +125,42 @@ public final class RecordSql implements AutoCloseable {
             args.add(u.createdAtMillis());
             args.add(u.id());
         }
+        filters(sql, args, q);
+        from(sql, args, from, inclusive);
+        sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
+        args.add(limit);
+        try (PreparedStatement s = statement(sql, args); ResultSet rs = s.executeQuery()) {
+            List<MetadataStore.Candidate> rows = new ArrayList<>(Math.min(limit, 1024));
+            while (rs.next()) {
+                rows.add(new MetadataStore.Candidate(rs.getString(2), Instant.ofEpochMilli(rs.getLong(1)), rs.getString(3)));
+            }
+            return rows;
+        }
+    }
+
+    /** The records with these ids that match the query's filters now, by id (at most {@value #MAX_IDS} ids). */
+    public Map<String, RecordMetadata> records(RecordQuery q, List<String> ids) throws SQLException {
+        if (ids.size() > MAX_IDS) throw new IllegalArgumentException("at most " + MAX_IDS + " ids, not " + ids.size());
+        Map<String, RecordMetadata> out = new HashMap<>();
+        if (ids.isEmpty()) return out;
+        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM records r WHERE r.id IN (")
+                .append("?, ".repeat(ids.size() - 1)).append("?)");
+        List<Object> args = new ArrayList<>(ids);
+        filters(sql, args, q);
+        try (PreparedStatement s = statement(sql, args); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                RecordMetadata m = record(rs);
+                out.put(m.id(), m);
+            }
+        }
+        return out;
+    }
+
+    /** The most ids {@link #records} takes: a page's worth ({@link RecordQuery#MAX_PAGE_SIZE}). */
+    public static final int MAX_IDS = RecordQuery.MAX_PAGE_SIZE;
+
+    /** The query's filters on a row {@code r}, but no position. */
+    private static void filters(StringBuilder sql, List<Object> args, RecordQuery q) {
         q.originNation().ifPresent(v -> where(sql, args, " AND r.origin_nation = ?", v));
         q.policy().ifPresent(v -> where(sql, args, " AND r.policy = ?", v));
         q.classification().ifPresent(v -> where(sql, args, " AND r.classification = ?", v));
@@ -132,18 +170,6 @@ public final class RecordSql implements AutoCloseable {
         for (String value : q.labelValues().stream().sorted().toList()) {
             // Whole values, case-sensitive, in every database: an equality join, never LIKE on the list.
             where(sql, args, " AND EXISTS (SELECT 1 FROM record_label_values v WHERE v.record_id = r.id AND v.label_value = ?)", value);
-        }
-        from(sql, args, from, inclusive);
-        sql.append(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
-        args.add(limit);
-        try (PreparedStatement s = statement(sql, args)) {
-            List<RecordMetadata> rows = new ArrayList<>(Math.min(limit, 1024));
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(record(rs));
-                }
-            }
-            return rows;
         }
     }
 

@@ -249,12 +249,12 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     @Override
     public Page<RecordMetadata> list(RecordQuery query) {
-        // One round trip: the page plus one row, whose position is the next cursor.
+        // One round trip for the page plus one row, whose position is the next cursor; one for the records.
         return Paging.page(query, r -> true, query.pageSize(), query.pageSize() + 1, SCAN_WINDOW, fetcher(query));
     }
 
     @Override
-    public Page<RecordMetadata> scan(RecordQuery query, Predicate<? super RecordMetadata> visible, int pageSize, int window) {
+    public Page<RecordMetadata> scan(RecordQuery query, Predicate<? super Candidate> visible, int pageSize, int window) {
         Objects.requireNonNull(visible, "visible");
         if (pageSize < 1 || pageSize > RecordQuery.MAX_PAGE_SIZE) {
             throw new InvalidQueryException("pageSize " + pageSize, "", "must be between 1 and " + RecordQuery.MAX_PAGE_SIZE);
@@ -445,8 +445,13 @@ public final class SqliteMetadataStore implements MetadataStore {
     private Paging.Fetch fetcher(RecordQuery query) {
         return new Paging.Fetch() {
             @Override
-            public List<RecordMetadata> rows(Optional<Cursors.Position> from, boolean inclusive, Optional<Cursors.Position> until, int limit) {
-                return read("list records", sql -> sql.rows(query, from, inclusive, until, limit));
+            public List<Candidate> candidates(Optional<Cursors.Position> from, boolean inclusive, Optional<Cursors.Position> until, int limit) {
+                return read("list records", sql -> sql.candidates(query, from, inclusive, until, limit));
+            }
+
+            @Override
+            public Map<String, RecordMetadata> records(List<String> ids) {
+                return read("list records", sql -> sql.records(query, ids));
             }
 
             @Override
