@@ -301,7 +301,8 @@ public final class RecordService {
      * One page of the records the caller may see, newest first, from the next {@code window} records
      * in listing order (at least the page size; see {@link MetadataStore#scan}): hidden records are
      * never shown or counted, and a page may be short (even empty) with a next cursor when the window
-     * ends first. The cursor may name a hidden record's position: it must leave the node sealed.
+     * ends first, or when a record found is relabelled or retracted before it is read whole. The
+     * cursor may name a hidden record's position: it must leave the node sealed.
      */
     public Page<RecordMetadata> list(Principal principal, RecordQuery query, int window) {
         requireRole(principal, Role.ANALYST, "list records");

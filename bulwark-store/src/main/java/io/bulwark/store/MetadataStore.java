@@ -143,8 +143,9 @@ public interface MetadataStore extends AutoCloseable {
      * from the next {@value #SCAN_WINDOW} records in listing order (see {@link #scan} for what a
      * window counts).
      * The page holds up to {@link RecordQuery#pageSize()} records — fewer, even none, if the window
-     * ends first; it has a next cursor if the page is full and another matching record follows, or
-     * if the window ended before the listing did.
+     * ends first or a record found stops matching before it is read whole; it has a next cursor if
+     * the page is full and another matching record follows, or if the window ended before the
+     * listing did.
      */
     Page<RecordMetadata> list(RecordQuery query);
 

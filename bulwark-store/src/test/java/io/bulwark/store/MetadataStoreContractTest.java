@@ -18,8 +18,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -702,6 +704,28 @@ public abstract class MetadataStoreContractTest {
             assertThat(ids(page.items())).hasSize(9).doesNotContain(target.id());
         }
 
+        /** Likewise one retracted in between: the records are read whole under the query's filters again. */
+        @Test
+        void aRecordRetractedWhileItsPageIsReadIsLeftOut() {
+            List<RecordMetadata> records = insertMany(10);
+            RecordMetadata target = records.get(9); // the newest: on the first page
+            boolean[] retracted = {false};
+            RecordQuery active = RecordQuery.all().withState(RecordState.ACTIVE).withPageSize(4);
+            Page<RecordMetadata> first = store.scan(active, c -> {
+                if (c.id().equals(target.id()) && !retracted[0]) {
+                    ok(store.retract(target.id(), new byte[] {1}, T0.plusSeconds(1))); // between the two reads
+                    retracted[0] = true;
+                }
+                return true;
+            }, 5, MetadataStore.SCAN_WINDOW);
+            assertThat(retracted[0]).isTrue();
+            assertThat(ids(first.items())).hasSize(4).doesNotContain(target.id());
+            Page<RecordMetadata> rest = store.scan(active.withCursor(first.nextCursor().orElseThrow()), c -> true, 5, MetadataStore.SCAN_WINDOW);
+            List<String> expected = newestFirst(records.stream()).stream().filter(id -> !id.equals(target.id())).toList();
+            assertThat(ids(first.items())).containsExactlyElementsOf(expected.subList(0, 4));
+            assertThat(ids(rest.items())).containsExactlyElementsOf(expected.subList(4, 9));
+        }
+
         @Test
         void aPageSizeOrWindowOutOfRangeIsAPreciseError() {
             assertThatThrownBy(() -> store.scan(RecordQuery.all(), r -> true, 0, 10))
@@ -1121,12 +1145,15 @@ public abstract class MetadataStoreContractTest {
         Predicate<RecordMetadata> matches = r -> !onlyFrance || r.originNation().equals("FRA");
         List<String> expected = newestFirst(pagingRecords.stream().filter(matches).filter(r -> visible.test(MetadataStore.Candidate.of(r))));
 
+        Map<String, RecordMetadata> byId = new HashMap<>();
+        pagingRecords.forEach(r -> byId.put(r.id(), r));
         List<Integer> offeredPerPage = new ArrayList<>();
         List<Page<RecordMetadata>> pages = new ArrayList<>();
         RecordQuery q = query;
         while (true) {
             Set<String> offered = new HashSet<>(); // rows decided on (a row shown is decided twice: as candidate, then whole)
             Page<RecordMetadata> page = pagingStore.scan(q, r -> {
+                assertThat(matches.test(byId.get(r.id()))).as("the store offers only rows matching the query").isTrue();
                 offered.add(r.id());
                 return visible.test(r);
             }, pageSize, window);

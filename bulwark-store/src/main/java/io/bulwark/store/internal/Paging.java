@@ -91,7 +91,7 @@ public final class Paging {
             // many hidden rows costs a few queries, not one for every pageSize + 1 of them.
             fetchSize = Math.max(fetchSize, MAX_FETCH);
         }
-        Map<String, RecordMetadata> whole = fetch.records(shown.stream().map(MetadataStore.Candidate::id).toList());
+        Map<String, RecordMetadata> whole = shown.isEmpty() ? Map.of() : fetch.records(shown.stream().map(MetadataStore.Candidate::id).toList());
         List<RecordMetadata> items = new ArrayList<>(shown.size());
         for (MetadataStore.Candidate c : shown) {
             RecordMetadata m = whole.get(c.id());
