@@ -2,6 +2,8 @@ package io.bulwark.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -304,7 +306,7 @@ final class ClientCommands {
         public Integer call() throws Exception {
             // The node reads a bounded window of records a request, so a page may come back short (even
             // empty) with a cursor: ask on until the page is full or the listing ends.
-            com.fasterxml.jackson.databind.node.ObjectNode page = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            ObjectNode page = JsonNodeFactory.instance.objectNode();
             var items = page.putArray("items");
             String next = cursor;
             int requests = 0;

@@ -18,10 +18,10 @@ import java.util.OptionalLong;
 /**
  * Seals a position (in a node's change log, or in its listing) into an opaque cursor for someone
  * outside the node (a peer, a client), so that the cursor tells its holder nothing — not how many
- * changes it was not shown, so not that records it may not see exist — and cannot be altered. Each cursor is freshly
- * encrypted (AES-256-GCM, random nonce): two cursors for the same position look unrelated. A
- * {@code context} binds a cursor to its use (a feed to one peer, a client's change listing): a cursor
- * made for one context does not open in another. Immutable and thread-safe.
+ * changes it was not shown, so not that records it may not see exist — and cannot be altered. Each
+ * cursor is freshly encrypted (AES-256-GCM, random nonce): two cursors for the same position look
+ * unrelated. A {@code context} binds a cursor to its use (a feed to one peer, a client's change
+ * listing): a cursor made for one context does not open in another. Immutable and thread-safe.
  */
 public final class CursorSeal {
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.bulwark.store.MetadataStore;
 import io.bulwark.store.RecordQuery;
 
 import java.io.IOException;
@@ -214,7 +215,7 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     /** Request limits; every one has a default. */
     public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes,
                          int listingWindow) {
-        public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024, io.bulwark.store.MetadataStore.SCAN_WINDOW);
+        public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024, MetadataStore.SCAN_WINDOW);
         /** The largest listing window: a page reading more would cost seconds again. */
         public static final int MAX_LISTING_WINDOW = 1_000_000;
         /**

@@ -172,9 +172,8 @@ public interface MetadataStore extends AutoCloseable {
      * seals it). What a page tells of hidden records is whether its window ended before the
      * listing did: that at least so many rows lie below the page's start — from
      * {@code createdBefore}, a point the caller chooses, the creation times of every
-     * {@code window}-th record counted from the oldest. Paging with
-     * the cursors returns every visible record exactly once, as long as visibility does not change
-     * in between.
+     * {@code window}-th record counted from the oldest. Paging with the cursors returns every visible
+     * record exactly once, as long as visibility does not change in between.
      *
      * <p>{@code visible} is called without any database resource held; it may block.
      *

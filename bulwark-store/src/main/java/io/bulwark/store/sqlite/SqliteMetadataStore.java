@@ -249,7 +249,8 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     @Override
     public Page<RecordMetadata> list(RecordQuery query) {
-        // One round trip for the page plus one row, whose position is the next cursor; one for the records.
+        // Trips of the page plus one row (its position is the next cursor), after the window's end and
+        // before the page's records are read whole.
         return Paging.page(query, r -> true, query.pageSize(), query.pageSize() + 1, SCAN_WINDOW, fetcher(query));
     }
 
