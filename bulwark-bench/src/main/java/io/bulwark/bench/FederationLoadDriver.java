@@ -290,6 +290,7 @@ public final class FederationLoadDriver {
         AtomicLong failed = new AtomicLong();
         double signaturesBefore = metric("DEU", "bulwark_sign_batch_size_count");
         double deliveriesBefore = deliveries();
+        Map<String, double[]> stagesBefore = stages();
         long cpu0 = processCpuNanos();
         long slots = (long) rate * seconds;
         long missed = 0;
@@ -338,6 +339,7 @@ public final class FederationLoadDriver {
                         + "%,d of %,d slots missed (%d publishes in flight); %d failed; publish p50 %s, p99 %s; %.1f records per batch signature, "
                         + "%.1f per feed delivery; %s | — |",
                 rate, seconds, achieved, missed, slots, MAX_IN_FLIGHT, failed.get(), ms(publish, 50), ms(publish, 99), perSignature, perDelivery, cpu));
+        rows.add(stageRow(rate, stagesBefore, stages()));
         for (Watcher w : watchers.values()) {
             Histogram shown = new Histogram(600_000_000L, 3);
             Histogram read = new Histogram(600_000_000L, 3);
@@ -553,6 +555,49 @@ public final class FederationLoadDriver {
     /** The peer's {@code bulwark_federation_received_total} for records from DEU, from its /metrics. */
     private double received(String nation) throws Exception {
         return fromDeu(nation, "bulwark_federation_received_total");
+    }
+
+    private static final List<String> PUBLISH_STAGES = List.of("prepare", "sign", "blob", "commit");
+    private static final List<String> APPLY_STAGES = List.of("verify", "blob", "commit");
+
+    /**
+     * The stage timers' sums and counts (seconds, samples): DEU's publishes, whole and by stage, and
+     * FRA's applying of what DEU sent, the wait for the response before included.
+     */
+    private Map<String, double[]> stages() throws Exception {
+        Map<String, double[]> t = new LinkedHashMap<>();
+        List<String> deu = metrics("DEU").toList();
+        List<String> fra = metrics("FRA").toList();
+        t.put("publish", timer(deu, "bulwark_publish_seconds", ""));
+        for (String s : PUBLISH_STAGES) t.put("publish " + s, timer(deu, "bulwark_publish_stage_seconds", "stage=\"" + s + "\""));
+        t.put("apply wait", timer(fra, "bulwark_federation_apply_wait_seconds", "peer=\"DEU\""));
+        for (String s : APPLY_STAGES) t.put("apply " + s, timer(fra, "bulwark_federation_apply_stage_seconds", "stage=\"" + s + "\""));
+        return t;
+    }
+
+    /** A timer's sum and count from Prometheus lines; {@code tag} empty for an untagged timer. */
+    private static double[] timer(List<String> lines, String name, String tag) {
+        double[] sumAndCount = new double[2];
+        for (String l : lines) {
+            boolean match = tag.isEmpty() ? l.startsWith(name + "_sum ") || l.startsWith(name + "_count ")
+                    : (l.startsWith(name + "_sum{") || l.startsWith(name + "_count{")) && l.contains(tag);
+            if (!match) continue;
+            sumAndCount[l.startsWith(name + "_sum") ? 0 : 1] += Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+        }
+        return sumAndCount;
+    }
+
+    /** The phase's mean time in each stage, from the nodes' own stage timers. */
+    private static String stageRow(int rate, Map<String, double[]> before, Map<String, double[]> after) {
+        StringBuilder b = new StringBuilder();
+        for (String stage : after.keySet()) {
+            double sum = after.get(stage)[0] - before.get(stage)[0];
+            double count = after.get(stage)[1] - before.get(stage)[1];
+            if (!b.isEmpty()) b.append("; ");
+            b.append(stage).append(count > 0 ? String.format(Locale.ROOT, " %.2f ms", 1000 * sum / count) : " —");
+        }
+        return String.format(Locale.ROOT, "| %,d/s: mean time by stage (DEU's publishes, each; FRA applying DEU's runs of records, each run) | %s | — |",
+                rate, b);
     }
 
     /** Both peers' deliveries from DEU that carried records ({@code bulwark_federation_deliveries_total}). */

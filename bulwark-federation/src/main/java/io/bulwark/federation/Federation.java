@@ -11,6 +11,7 @@ import io.bulwark.store.ChangeSignal;
 import io.bulwark.store.MetadataStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -365,6 +366,13 @@ public final class Federation implements AutoCloseable {
             // Records per delivery (received / deliveries) shows how well the feed batches under load.
             meters.counter("bulwark_federation_deliveries", Tags.of("peer", peer.nation())).increment();
         }
+    }
+
+    /** A response with records waited this long for the one before it to be applied (the link applies one at a time). */
+    void waitedToApply(Peer peer, long nanos) {
+        Timer.builder("bulwark_federation_apply_wait").tag("peer", peer.nation())
+                .description("time a feed response with records waits for the response before it to be applied")
+                .register(meters).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /** Forgets the cursor stored for the peer's feed: the next request asks from the beginning. */

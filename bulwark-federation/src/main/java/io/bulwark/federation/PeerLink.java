@@ -175,7 +175,9 @@ final class PeerLink implements Runnable {
                     acked = fetched = next;
                     continue;
                 }
+                long received = System.nanoTime();
                 settle(applying); // one apply at a time, in the order received; a failed one stops the link here
+                federation.waitedToApply(peer, System.nanoTime() - received);
                 if (!running) return true;
                 applying = CompletableFuture.runAsync(() -> {
                     apply(origin, frames);

@@ -147,7 +147,7 @@ public final class Node implements AutoCloseable {
                     }
                 }, audit);
         inbox = new ReplicaInbox(config.nation(), policies, opener, origins, records, metadata, blobs, epochLog, () -> storage, received,
-                clock, audit);
+                clock, audit, meters);
 
         List<SensitiveOperation> operations = new ArrayList<>();
         if (federation != null) { // a node without a federation API has no peers to change

@@ -47,6 +47,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a node does with records, whatever the transport: publish (validate, seal, store durably),
@@ -76,6 +77,11 @@ public final class RecordService {
     private final Counter reads;
     private final Counter denied;
     private final Timer publishTime;
+    /** Where a publish's time goes, by stage (metric {@code bulwark_publish_stage}, tag {@code stage}). */
+    private final Timer prepareTime;
+    private final Timer signTime;
+    private final Timer blobTime;
+    private final Timer commitTime;
     /** Labels as received (header text), read once: labels repeat heavily, and reading one is pure. */
     private final BoundedCache<String, ReadLabel> labelsByText = new BoundedCache<>(CACHED_LABELS);
     /** Labels of stored records, by their JSON: {@link #compiledLabel} is on every read, list and feed. */
@@ -121,6 +127,17 @@ public final class RecordService {
         this.reads = meters.counter("bulwark_records_read");
         this.denied = meters.counter("bulwark_records_denied");
         this.publishTime = meters.timer("bulwark_publish");
+        this.prepareTime = publishStage(meters, "prepare");
+        this.signTime = publishStage(meters, "sign");
+        this.blobTime = publishStage(meters, "blob");
+        this.commitTime = publishStage(meters, "commit");
+    }
+
+    private static Timer publishStage(MeterRegistry meters, String stage) {
+        return Timer.builder("bulwark_publish_stage").tag("stage", stage)
+                .description("time a publish spends in each stage: prepare (encrypt), sign (wait for and share a batch signature), "
+                        + "blob (write and flush the sealed bytes), commit (the metadata transaction)")
+                .register(meters);
     }
 
     PolicySet policies() {
@@ -183,8 +200,16 @@ public final class RecordService {
                     + "at most 255 characters, not '" + (type.length() > 80 ? type.substring(0, 80) + "…" : type) + "'");
         }
         SealedRecord sealed;
+        long[] prepared = new long[1];
         try {
-            sealed = signer.seal(() -> sealer.prepare(new RecordDraft(label, residency.toString(), type, payload.length), payload));
+            sealed = signer.seal(() -> {
+                long start = System.nanoTime();
+                RecordSealer.Prepared p = sealer.prepare(new RecordDraft(label, residency.toString(), type, payload.length), payload);
+                prepared[0] = System.nanoTime();
+                prepareTime.record(prepared[0] - start, TimeUnit.NANOSECONDS);
+                return p;
+            });
+            signTime.record(System.nanoTime() - prepared[0], TimeUnit.NANOSECONDS);
         } catch (InvalidRecordException e) {
             throw Problem.badRequest(e.getMessage());
         } catch (GeneralSecurityException e) {
@@ -202,17 +227,21 @@ public final class RecordService {
         boolean asRead = sealed.label().equals(label);
         LabelMetadata labelMeta = asRead ? read.metadata() : labelMetadata(sealed.label());
         blobs.whileSitesStay(() -> {
+            long writing = System.nanoTime();
             ReplicatedBlobStore.Stored stored = switch (blobs.putUnindexed(id, residency, bytes, sealed.encodingDigest())) {
                 case ReplicatedBlobStore.Stored s -> s;
                 // Placement refuses before writing anything, so a refused publish leaves nothing behind.
                 case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
                         r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
             };
+            long committing = System.nanoTime();
+            blobTime.record(committing - writing, TimeUnit.NANOSECONDS);
             RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
                     payload.length, sealed.contentDigest(), labelMeta, residency.toString(), stored.ref(), Optional.empty());
             StoreResult<?> result;
             try {
                 result = metadata.insert(meta, stored.placements());
+                commitTime.record(System.nanoTime() - committing, TimeUnit.NANOSECONDS);
             } catch (RuntimeException e) {
                 blobs.discard(stored.placements());
                 throw e;

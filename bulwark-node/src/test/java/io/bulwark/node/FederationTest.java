@@ -189,13 +189,7 @@ class FederationTest {
         assertThat(fraAtDeu.lastDelivery()).isPresent();
 
         var http = java.net.http.HttpClient.newHttpClient();
-        io.bulwark.node.identity.LocalUsers.open(nations.homes.get("FRA").dir(), io.bulwark.label.PolicySet.defaults())
-                .add(new io.bulwark.node.identity.User("otto", "FRA", List.of("NATO SECRET"), java.util.Set.of(), java.util.Set.of(Role.OPERATOR)));
-        String operator = new io.bulwark.node.identity.LocalTokens("FRA", "fra-1", nations.homes.get("FRA").tokenSecret()).issue(
-                new Principal("otto", "FRA", List.of("NATO SECRET"), java.util.Set.of(), java.util.Set.of(Role.OPERATOR), "bulwark:FRA:fra-1"),
-                Duration.ofMinutes(10));
-        var metrics = java.net.http.HttpRequest.newBuilder(java.net.URI.create(nations.node("FRA").url() + "/metrics"))
-                .header("Authorization", "Bearer " + operator).build(); // metrics are for operators and officers
+        var metrics = metricsRequest("FRA");
         nations.await("FRA's metrics show DEU connected and caught up", SHARE, () -> {
             try {
                 String body = http.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
@@ -206,6 +200,37 @@ class FederationTest {
                 return false;
             }
         });
+
+        // Where the time goes: FRA's publish by stage, and DEU's applying of what FRA sent by stage.
+        String fra = http.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (String stage : List.of("prepare", "sign", "blob", "commit")) {
+            assertThat(sample(fra, "bulwark_publish_stage_seconds_count{stage=\"" + stage + "\"}")).as(stage).isPositive();
+        }
+        String deu = http.send(metricsRequest("DEU"), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (String stage : List.of("verify", "blob", "commit")) {
+            assertThat(sample(deu, "bulwark_federation_apply_stage_seconds_count{stage=\"" + stage + "\"}")).as(stage).isPositive();
+        }
+        assertThat(deu).contains("bulwark_federation_apply_wait_seconds_count{peer=\"FRA\"}");
+    }
+
+    /** GET /metrics at a nation's node, as an operator (metrics are for operators and officers). */
+    private java.net.http.HttpRequest metricsRequest(String nation) throws Exception {
+        String node = nation.toLowerCase(java.util.Locale.ROOT) + "-1";
+        var users = io.bulwark.node.identity.LocalUsers.open(nations.homes.get(nation).dir(), io.bulwark.label.PolicySet.defaults());
+        if (users.find("otto").isEmpty()) {
+            users.add(new io.bulwark.node.identity.User("otto", nation, List.of("NATO SECRET"), java.util.Set.of(), java.util.Set.of(Role.OPERATOR)));
+        }
+        String operator = new io.bulwark.node.identity.LocalTokens(nation, node, nations.homes.get(nation).tokenSecret()).issue(
+                new Principal("otto", nation, List.of("NATO SECRET"), java.util.Set.of(), java.util.Set.of(Role.OPERATOR), "bulwark:" + nation + ":" + node),
+                Duration.ofMinutes(10));
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create(nations.node(nation).url() + "/metrics"))
+                .header("Authorization", "Bearer " + operator).build();
+    }
+
+    /** The value of one sample in a Prometheus exposition; 0 if absent. */
+    private static double sample(String exposition, String series) {
+        return exposition.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst().orElse(0);
     }
 
     @Test
