@@ -344,6 +344,16 @@ final class ReplicaInbox implements Inbox {
         if (!meta.get().originNation().equals(origin.nation()) || !meta.get().originNode().equals(origin.node())) {
             return Optional.of(tombstone + ": record " + id + " is not the peer's");
         }
+        if (withdrawnHere(meta.get())) {
+            // Withdrawn here before (a change of the origin's was refused); its proof now verifies: the
+            // record is retracted for good, and its row keeps the origin's tombstone, not this node's marker.
+            StoreResult<ChangeReceipt> r = metadata.replaceTombstone(id, meta.get().retraction().orElseThrow().tombstone(),
+                    tombstone.encode(), tombstone.at());
+            if (!(r instanceof StoreResult.Success<ChangeReceipt>)) return Optional.of(tombstone + ": " + r);
+            audit.record(Type.RETRACT, "peer:" + origin.nation(), id, Outcome.SUCCESS,
+                    Map.of("peer", origin.nation(), "node", origin.node(), "kind", "retraction of a record withdrawn here"));
+            return Optional.empty();
+        }
         StoreResult<ChangeReceipt> r = metadata.retract(id, tombstone.encode(), tombstone.at());
         if (r instanceof StoreResult.Success<ChangeReceipt>) {
             blobs.delete(meta.get().blob().key());

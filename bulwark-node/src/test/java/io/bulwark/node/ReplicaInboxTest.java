@@ -188,6 +188,28 @@ class ReplicaInboxTest {
         assertThat(nations.node("FRA").storage().open(blob)).isEmpty();
     }
 
+    /** A withdrawal is this node's stopgap: the origin's retraction, once its proof verifies, takes its place for good. */
+    @Test
+    void theOriginsTombstoneReplacesAWithdrawalMarker() throws Exception {
+        String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
+        var forged = io.bulwark.record.Tombstone.sign(io.bulwark.crypto.SigningKeyset.generate(), "DEU", "deu-1",
+                io.bulwark.record.RecordId.parse(id), java.time.Instant.now(), "mallory");
+        assertThat(nations.node("FRA").inbox().retract(deuAtFra, forged)).isPresent();
+        long seq = nations.node("FRA").metadata().lastSeq();
+        var genuine = io.bulwark.record.Tombstone.sign(nations.homes.get("DEU").openKeystore().signing(), "DEU", "deu-1",
+                io.bulwark.record.RecordId.parse(id), java.time.Instant.now(), "anna");
+
+        assertThat(nations.node("FRA").inbox().retract(deuAtFra, genuine)).isEmpty();
+        var after = nations.node("FRA").metadata().find(id).orElseThrow();
+        assertThat(after.state()).isEqualTo(io.bulwark.store.RecordState.RETRACTED);
+        assertThat(after.retraction().orElseThrow().tombstone()).isEqualTo(genuine.encode());
+        assertThat(nations.node("FRA").metadata().lastSeq()).as("no change a reader would see").isEqualTo(seq);
+        assertThat(readableAtFra(id)).isFalse();
+        // delivered again, it is a replay
+        assertThat(nations.node("FRA").inbox().retract(deuAtFra, genuine)).isEmpty();
+        assertThat(nations.node("FRA").metadata().find(id).orElseThrow().retraction().orElseThrow().tombstone()).isEqualTo(genuine.encode());
+    }
+
     @Test
     void aRefusedRetractionOfAnotherOriginsRecordWithdrawsNothing() throws Exception {
         String id = heldAtFra("USA", "NATO SECRET//REL TO DEU, FRA, USA");

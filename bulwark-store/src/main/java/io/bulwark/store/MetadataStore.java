@@ -97,6 +97,18 @@ public interface MetadataStore extends AutoCloseable {
     StoreResult<ChangeReceipt> retract(String id, byte[] tombstone, Instant at);
 
     /**
+     * Replaces the tombstone of a retracted record, if it is still {@code expected}, with another:
+     * a replica this node withdrew itself (its marker) that its origin's signed tombstone now
+     * retracts for good. The record stays retracted and the change log gains no entry (nothing a
+     * reader sees changes); compare-and-set, so a retraction stored meanwhile is never overwritten.
+     *
+     * @return the record's RETRACTED entry's receipt, marked replayed (also if {@code tombstone} is
+     *         already the one stored); {@link StoreResult.NotFound} if no record has this id;
+     *         {@link StoreResult.Conflict} if it is active or carries a third tombstone
+     */
+    StoreResult<ChangeReceipt> replaceTombstone(String id, byte[] expected, byte[] tombstone, Instant at);
+
+    /**
      * Replaces a record's label, the place of its sealed bytes and its content digest (a relabel
      * seals the record anew), and appends {@link ChangeKind#RELABELED}, in one transaction. The new
      * blob must be durable before; the old one is left for the node to remove.

@@ -386,6 +386,35 @@ public abstract class MetadataStoreContractTest {
         }
 
         @Test
+        void aWithdrawalMarkerGivesWayToTheTombstoneWithoutAChange() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            byte[] marker = "withdrawn: DEU/deu-1: why".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            long seq = ok(store.retract(r.id(), marker, T0.plusSeconds(1))).seq();
+
+            assertThat(ok(store.replaceTombstone(r.id(), marker, new byte[] {7, 7}, T0))).isEqualTo(new ChangeReceipt(seq, true));
+            RecordMetadata now = store.find(r.id()).orElseThrow();
+            assertThat(now.state()).isEqualTo(RecordState.RETRACTED);
+            assertThat(now.retraction().orElseThrow().tombstone()).containsExactly(7, 7);
+            assertThat(now.retraction().orElseThrow().at()).isEqualTo(T0);
+            assertThat(store.lastSeq()).isEqualTo(seq);
+            // the same again is a replay; the marker is gone, so a replacement of it now changes nothing
+            assertThat(ok(store.replaceTombstone(r.id(), marker, new byte[] {7, 7}, T0))).isEqualTo(new ChangeReceipt(seq, true));
+            assertThat(store.replaceTombstone(r.id(), marker, new byte[] {8}, T0)).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.find(r.id()).orElseThrow().retraction().orElseThrow().tombstone()).containsExactly(7, 7);
+        }
+
+        @Test
+        void onlyARetractedRecordsTombstoneIsReplaced() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            assertThat(store.replaceTombstone(r.id(), new byte[] {1}, new byte[] {2}, T0)).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.find(r.id()).orElseThrow().state()).isEqualTo(RecordState.ACTIVE);
+            String absent = uuid7(T0.toEpochMilli(), random);
+            assertThat(store.replaceTombstone(absent, new byte[] {1}, new byte[] {2}, T0)).isEqualTo(StoreResult.notFound(absent));
+        }
+
+        @Test
         void anEmptyTombstoneIsRefused() {
             RecordMetadata r = newRecord();
             ok(store.insert(r));

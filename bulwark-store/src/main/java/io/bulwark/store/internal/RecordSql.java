@@ -376,6 +376,29 @@ public final class RecordSql implements AutoCloseable {
         return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis, existing.get().label().json(), null), false));
     }
 
+    public StoreResult<ChangeReceipt> replaceTombstone(String id, byte[] expected, Retraction retraction) throws SQLException {
+        Optional<RecordMetadata> existing = find(id);
+        if (existing.isEmpty()) {
+            return StoreResult.notFound(id);
+        }
+        Optional<Retraction> stored = existing.get().retraction();
+        if (stored.isEmpty()) {
+            return StoreResult.conflict(id, "the record is active; only a retracted record's tombstone is replaced");
+        }
+        if (!java.util.Arrays.equals(stored.get().tombstone(), retraction.tombstone())) {
+            if (!java.util.Arrays.equals(stored.get().tombstone(), expected)) {
+                return StoreResult.conflict(id, "the record is retracted with another tombstone than the one to replace");
+            }
+            PreparedStatement s = prepared(RETRACT);
+            s.setString(1, RecordState.RETRACTED.name());
+            s.setLong(2, retraction.at().toEpochMilli());
+            s.setBytes(3, retraction.tombstone());
+            s.setString(4, id);
+            s.executeUpdate();
+        }
+        return StoreResult.success(new ChangeReceipt(seqOf(id, ChangeKind.RETRACTED), true));
+    }
+
     public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
             throws SQLException {
         Optional<RecordMetadata> existing = find(id);

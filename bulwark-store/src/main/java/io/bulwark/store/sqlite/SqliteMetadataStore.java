@@ -215,6 +215,14 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @Override
+    public StoreResult<ChangeReceipt> replaceTombstone(String id, byte[] expected, byte[] tombstone, Instant at) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(expected, "expected");
+        Retraction retraction = new Retraction(at, tombstone);
+        return write("replace the tombstone of record " + id, (sql, now) -> sql.replaceTombstone(id, expected, retraction));
+    }
+
+    @Override
     public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newContentDigest) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(newLabel, "newLabel");
