@@ -253,8 +253,10 @@ final class PeerLink implements Runnable {
     private void apply(NodeIdentity origin, List<FeedFrame> frames) {
         Inbox inbox = federation.inbox();
         int received = 0;
-        int rejected = 0;
         Optional<String> lastRejection = Optional.empty();
+        // Counted and logged once the response is applied: one that fails part-way comes again whole,
+        // and its rejections with it.
+        List<String> rejections = new ArrayList<>();
         List<byte[]> run = new ArrayList<>();
         String cursor = null;
         for (FeedFrame f : frames) {
@@ -267,9 +269,8 @@ final class PeerLink implements Runnable {
             if (!run.isEmpty()) {
                 for (Optional<String> outcome : inbox.records(origin, run)) {
                     if (outcome.isPresent()) {
-                        rejected++;
                         lastRejection = Optional.of("rejected a record: " + outcome.get());
-                        federation.rejected(peer, outcome.get());
+                        rejections.add(outcome.get());
                     } else {
                         received++;
                     }
@@ -281,17 +282,15 @@ final class PeerLink implements Runnable {
                     try {
                         inbox.statement(origin, s.statement());
                     } catch (InvalidRecordException e) {
-                        rejected++;
                         lastRejection = Optional.of("rejected an epoch key statement: " + e.getMessage());
-                        federation.rejected(peer, e.getMessage());
+                        rejections.add(e.getMessage());
                     }
                 }
                 case FeedFrame.Retract t -> {
                     Optional<String> outcome = inbox.retract(origin, t.tombstone());
                     if (outcome.isPresent()) {
-                        rejected++;
                         lastRejection = Optional.of("rejected a retraction: " + outcome.get());
-                        federation.rejected(peer, outcome.get());
+                        rejections.add(outcome.get());
                     }
                 }
                 case FeedFrame.Withdraw w -> inbox.withdraw(origin, w.recordId());
@@ -299,7 +298,8 @@ final class PeerLink implements Runnable {
                 case FeedFrame.Record r -> throw new AssertionError("handled above");
             }
         }
-        federation.delivered(this, cursor, received, rejected, lastRejection);
+        federation.delivered(this, cursor, received, rejections.size(), lastRejection);
+        rejections.forEach(reason -> federation.rejected(peer, reason));
     }
 
     /**
