@@ -368,10 +368,10 @@ public final class Federation implements AutoCloseable {
         }
     }
 
-    /** A response with records waited this long for the one before it to be applied (the link applies one at a time). */
+    /** A response with changes waited this long, once received, for the one before it to be applied (one at a time, in order). */
     void waitedToApply(Peer peer, long nanos) {
         Timer.builder("bulwark_federation_apply_wait").tag("peer", peer.nation())
-                .description("time a feed response with records waits for the response before it to be applied")
+                .description("time a feed response with changes waits, once received, for the response before it to be applied")
                 .register(meters).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 

@@ -200,16 +200,16 @@ public final class RecordService {
                     + "at most 255 characters, not '" + (type.length() > 80 ? type.substring(0, 80) + "…" : type) + "'");
         }
         SealedRecord sealed;
-        long[] prepared = new long[1];
+        // When each stage ended (nanoTime), recorded in the stage timers once the publish has succeeded.
+        long[] at = new long[5];
         try {
             sealed = signer.seal(() -> {
-                long start = System.nanoTime();
+                at[0] = System.nanoTime();
                 RecordSealer.Prepared p = sealer.prepare(new RecordDraft(label, residency.toString(), type, payload.length), payload);
-                prepared[0] = System.nanoTime();
-                prepareTime.record(prepared[0] - start, TimeUnit.NANOSECONDS);
+                at[1] = System.nanoTime();
                 return p;
             });
-            signTime.record(System.nanoTime() - prepared[0], TimeUnit.NANOSECONDS);
+            at[2] = System.nanoTime();
         } catch (InvalidRecordException e) {
             throw Problem.badRequest(e.getMessage());
         } catch (GeneralSecurityException e) {
@@ -227,21 +227,19 @@ public final class RecordService {
         boolean asRead = sealed.label().equals(label);
         LabelMetadata labelMeta = asRead ? read.metadata() : labelMetadata(sealed.label());
         blobs.whileSitesStay(() -> {
-            long writing = System.nanoTime();
             ReplicatedBlobStore.Stored stored = switch (blobs.putUnindexed(id, residency, bytes, sealed.encodingDigest())) {
                 case ReplicatedBlobStore.Stored s -> s;
                 // Placement refuses before writing anything, so a refused publish leaves nothing behind.
                 case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
                         r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
             };
-            long committing = System.nanoTime();
-            blobTime.record(committing - writing, TimeUnit.NANOSECONDS);
+            at[3] = System.nanoTime();
             RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
                     payload.length, sealed.contentDigest(), labelMeta, residency.toString(), stored.ref(), Optional.empty());
             StoreResult<?> result;
             try {
                 result = metadata.insert(meta, stored.placements());
-                commitTime.record(System.nanoTime() - committing, TimeUnit.NANOSECONDS);
+                at[4] = System.nanoTime();
             } catch (RuntimeException e) {
                 blobs.discard(stored.placements());
                 throw e;
@@ -257,6 +255,10 @@ public final class RecordService {
         audit.record(Type.PUBLISH, Auditor.actor(principal), id, Outcome.SUCCESS, Map.of("label", marking));
         published.increment();
         sample.stop(publishTime);
+        prepareTime.record(at[1] - at[0], TimeUnit.NANOSECONDS);
+        signTime.record(at[2] - at[1], TimeUnit.NANOSECONDS);
+        blobTime.record(at[3] - at[2], TimeUnit.NANOSECONDS);
+        commitTime.record(at[4] - at[3], TimeUnit.NANOSECONDS);
         return new Published(id, sealed.label(), marking, type, payload.length, sealed.header().created(), residency.toString());
     }
 

@@ -201,7 +201,7 @@ class FederationTest {
             }
         });
 
-        // Where the time goes: FRA's publish by stage, and DEU's applying of what FRA sent by stage.
+        // Where the time goes: FRA's publishes by stage, and DEU's applying of what its peers (FRA among them) sent.
         String fra = http.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         for (String stage : List.of("prepare", "sign", "blob", "commit")) {
             assertThat(sample(fra, "bulwark_publish_stage_seconds_count{stage=\"" + stage + "\"}")).as(stage).isPositive();

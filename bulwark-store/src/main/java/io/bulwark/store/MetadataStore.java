@@ -102,9 +102,9 @@ public interface MetadataStore extends AutoCloseable {
      * retracts for good. The record stays retracted and the change log gains no entry (nothing a
      * reader sees changes); compare-and-set, so a retraction stored meanwhile is never overwritten.
      *
-     * @return the record's RETRACTED entry's receipt, marked replayed (also if {@code tombstone} is
-     *         already the one stored); {@link StoreResult.NotFound} if no record has this id;
-     *         {@link StoreResult.Conflict} if it is active or carries a third tombstone
+     * @return the receipt of the record's RETRACTED entry (no entry is added), marked replayed if
+     *         this very tombstone and time are stored already; {@link StoreResult.NotFound} if no
+     *         record has this id; {@link StoreResult.Conflict} if it is active or retracted otherwise
      */
     StoreResult<ChangeReceipt> replaceTombstone(String id, byte[] expected, byte[] tombstone, Instant at);
 

@@ -392,15 +392,16 @@ public abstract class MetadataStoreContractTest {
             byte[] marker = "withdrawn: DEU/deu-1: why".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             long seq = ok(store.retract(r.id(), marker, T0.plusSeconds(1))).seq();
 
-            assertThat(ok(store.replaceTombstone(r.id(), marker, new byte[] {7, 7}, T0))).isEqualTo(new ChangeReceipt(seq, true));
+            assertThat(ok(store.replaceTombstone(r.id(), marker, new byte[] {7, 7}, T0))).isEqualTo(new ChangeReceipt(seq, false));
             RecordMetadata now = store.find(r.id()).orElseThrow();
             assertThat(now.state()).isEqualTo(RecordState.RETRACTED);
             assertThat(now.retraction().orElseThrow().tombstone()).containsExactly(7, 7);
             assertThat(now.retraction().orElseThrow().at()).isEqualTo(T0);
             assertThat(store.lastSeq()).isEqualTo(seq);
-            // the same again is a replay; the marker is gone, so a replacement of it now changes nothing
+            // the same again is a replay; the marker is gone, so another replacement of it is a conflict, as is another time
             assertThat(ok(store.replaceTombstone(r.id(), marker, new byte[] {7, 7}, T0))).isEqualTo(new ChangeReceipt(seq, true));
             assertThat(store.replaceTombstone(r.id(), marker, new byte[] {8}, T0)).isInstanceOf(StoreResult.Conflict.class);
+            assertThat(store.replaceTombstone(r.id(), marker, new byte[] {7, 7}, T0.plusSeconds(5))).isInstanceOf(StoreResult.Conflict.class);
             assertThat(store.find(r.id()).orElseThrow().retraction().orElseThrow().tombstone()).containsExactly(7, 7);
         }
 

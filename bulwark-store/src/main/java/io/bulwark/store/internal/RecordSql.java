@@ -367,13 +367,17 @@ public final class RecordSql implements AutoCloseable {
             }
             return StoreResult.conflict(id, "the record is already retracted, with another tombstone or time");
         }
+        storeRetraction(id, retraction);
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis, existing.get().label().json(), null), false));
+    }
+
+    private void storeRetraction(String id, Retraction retraction) throws SQLException {
         PreparedStatement s = prepared(RETRACT);
         s.setString(1, RecordState.RETRACTED.name());
         s.setLong(2, retraction.at().toEpochMilli());
         s.setBytes(3, retraction.tombstone());
         s.setString(4, id);
         s.executeUpdate();
-        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RETRACTED, nowMillis, existing.get().label().json(), null), false));
     }
 
     public StoreResult<ChangeReceipt> replaceTombstone(String id, byte[] expected, Retraction retraction) throws SQLException {
@@ -385,18 +389,14 @@ public final class RecordSql implements AutoCloseable {
         if (stored.isEmpty()) {
             return StoreResult.conflict(id, "the record is active; only a retracted record's tombstone is replaced");
         }
-        if (!java.util.Arrays.equals(stored.get().tombstone(), retraction.tombstone())) {
-            if (!java.util.Arrays.equals(stored.get().tombstone(), expected)) {
-                return StoreResult.conflict(id, "the record is retracted with another tombstone than the one to replace");
-            }
-            PreparedStatement s = prepared(RETRACT);
-            s.setString(1, RecordState.RETRACTED.name());
-            s.setLong(2, retraction.at().toEpochMilli());
-            s.setBytes(3, retraction.tombstone());
-            s.setString(4, id);
-            s.executeUpdate();
+        if (stored.get().equals(retraction)) {
+            return StoreResult.success(new ChangeReceipt(seqOf(id, ChangeKind.RETRACTED), true));
         }
-        return StoreResult.success(new ChangeReceipt(seqOf(id, ChangeKind.RETRACTED), true));
+        if (!java.util.Arrays.equals(stored.get().tombstone(), expected)) {
+            return StoreResult.conflict(id, "the record is retracted with another tombstone than the one to replace");
+        }
+        storeRetraction(id, retraction);
+        return StoreResult.success(new ChangeReceipt(seqOf(id, ChangeKind.RETRACTED), false));
     }
 
     public StoreResult<ChangeReceipt> relabel(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)

@@ -218,6 +218,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     public StoreResult<ChangeReceipt> replaceTombstone(String id, byte[] expected, byte[] tombstone, Instant at) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(tombstone, "tombstone");
         Retraction retraction = new Retraction(at, tombstone);
         return write("replace the tombstone of record " + id, (sql, now) -> sql.replaceTombstone(id, expected, retraction));
     }
