@@ -160,6 +160,17 @@ class ReplicaInboxTest {
         assertThat(nations.node("FRA").records().read(analyst("FRA"), id).orElseThrow().payload()).asString().isEqualTo("first");
     }
 
+    /** DEU's new version of a record FRA holds, relabelled so that it no longer releases it to FRA, as if sent as a record instead of a withdraw. */
+    private io.bulwark.record.SealedRecord relabelledAwayFromFra(String id) throws Exception {
+        var held = nations.node("FRA").metadata().find(id).orElseThrow();
+        var sealer = deuSealer();
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, USA");
+        byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
+        var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", held.createdAt(),
+                "text/plain", payload.length);
+        return sealer.sign(List.of(sealer.prepareRelabel(header, label, "", payload))).getFirst();
+    }
+
     private String heldAtFra(String origin, String label) throws InterruptedException {
         String id = publish(origin, label);
         nations.await("FRA holds " + id, Duration.ofSeconds(60), () -> nations.node("FRA").metadata().find(id).isPresent());
@@ -196,14 +207,7 @@ class ReplicaInboxTest {
     @Test
     void theOriginsTombstoneReplacesAWithdrawalMarker() throws Exception {
         String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
-        var held = nations.node("FRA").metadata().find(id).orElseThrow();
-        var sealer = deuSealer();
-        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, USA");
-        byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
-        var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", held.createdAt(),
-                "text/plain", payload.length);
-        var refused = sealer.sign(List.of(sealer.prepareRelabel(header, label, "", payload))).getFirst();
-        assertThat(deliver(deuAtFra, refused.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        assertThat(deliver(deuAtFra, relabelledAwayFromFra(id).encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .contains("the version held here was withdrawn");
         long seq = nations.node("FRA").metadata().lastSeq();
         var genuine = io.bulwark.record.Tombstone.sign(nations.homes.get("DEU").openKeystore().signing(), "DEU", "deu-1",
@@ -246,15 +250,8 @@ class ReplicaInboxTest {
     void aRefusedNewVersionOfAHeldRecordWithdrawsTheHeldVersion() throws Exception {
         String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
         var held = nations.node("FRA").metadata().find(id).orElseThrow();
-        // DEU's relabel no longer releases the record to FRA, sent as a record instead of a withdraw.
-        var sealer = deuSealer();
-        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, USA");
-        byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
-        var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", held.createdAt(),
-                "text/plain", payload.length);
-        var relabelled = sealer.sign(List.of(sealer.prepareRelabel(header, label, "", payload))).getFirst();
 
-        assertThat(deliver(deuAtFra, relabelled.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        assertThat(deliver(deuAtFra, relabelledAwayFromFra(id).encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .contains("FRA").contains("the version held here was withdrawn");
         assertThat(nations.node("FRA").metadata().find(id).orElseThrow().state()).isEqualTo(io.bulwark.store.RecordState.RETRACTED);
         assertThat(readableAtFra(id)).isFalse();
