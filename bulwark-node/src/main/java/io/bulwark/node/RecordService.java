@@ -201,7 +201,7 @@ public final class RecordService {
         }
         SealedRecord sealed;
         // When each stage ended (nanoTime), recorded in the stage timers once the publish has succeeded.
-        long[] at = new long[5];
+        long[] at = new long[6];
         try {
             sealed = signer.seal(() -> {
                 at[0] = System.nanoTime();
@@ -227,19 +227,20 @@ public final class RecordService {
         boolean asRead = sealed.label().equals(label);
         LabelMetadata labelMeta = asRead ? read.metadata() : labelMetadata(sealed.label());
         blobs.whileSitesStay(() -> {
+            at[3] = System.nanoTime();
             ReplicatedBlobStore.Stored stored = switch (blobs.putUnindexed(id, residency, bytes, sealed.encodingDigest())) {
                 case ReplicatedBlobStore.Stored s -> s;
                 // Placement refuses before writing anything, so a refused publish leaves nothing behind.
                 case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
                         r.unavailable() ? "Storage unavailable" : "Residency cannot be met", "residency " + residency + ": " + r);
             };
-            at[3] = System.nanoTime();
+            at[4] = System.nanoTime();
             RecordMetadata meta = new RecordMetadata(id, nation, sealed.header().originNode(), sealed.header().created(), type,
                     payload.length, sealed.contentDigest(), labelMeta, residency.toString(), stored.ref(), Optional.empty());
             StoreResult<?> result;
             try {
                 result = metadata.insert(meta, stored.placements());
-                at[4] = System.nanoTime();
+                at[5] = System.nanoTime();
             } catch (RuntimeException e) {
                 blobs.discard(stored.placements());
                 throw e;
@@ -257,8 +258,8 @@ public final class RecordService {
         sample.stop(publishTime);
         prepareTime.record(at[1] - at[0], TimeUnit.NANOSECONDS);
         signTime.record(at[2] - at[1], TimeUnit.NANOSECONDS);
-        blobTime.record(at[3] - at[2], TimeUnit.NANOSECONDS);
-        commitTime.record(at[4] - at[3], TimeUnit.NANOSECONDS);
+        blobTime.record(at[4] - at[3], TimeUnit.NANOSECONDS);
+        commitTime.record(at[5] - at[4], TimeUnit.NANOSECONDS);
         return new Published(id, sealed.label(), marking, type, payload.length, sealed.header().created(), residency.toString());
     }
 

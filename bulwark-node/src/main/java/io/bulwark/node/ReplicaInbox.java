@@ -94,7 +94,8 @@ final class ReplicaInbox implements Inbox {
     private static Timer applyStage(MeterRegistry meters, String stage) {
         return Timer.builder("bulwark_federation_apply_stage").tag("stage", stage)
                 .description("time a run of records received from a peer spends in each stage once stored: verify (decode, check "
-                        + "signature, binding and label, open the payload), blob (write and flush the sealed bytes), commit (the metadata writes)")
+                        + "signature, binding and label, open the payload), blob (write and flush the sealed bytes), commit (the metadata writes, and "
+                        + "deleting the blobs of versions they replace)")
                 .register(meters);
     }
 
