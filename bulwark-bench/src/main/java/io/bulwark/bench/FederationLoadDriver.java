@@ -596,7 +596,7 @@ public final class FederationLoadDriver {
             if (!b.isEmpty()) b.append("; ");
             b.append(stage).append(count > 0 ? String.format(Locale.ROOT, " %.2f ms", 1000 * sum / count) : " —");
         }
-        return String.format(Locale.ROOT, "| %,d/s: mean time by stage (DEU's publishes, each; FRA applying DEU's runs of records, each run) | %s | — |",
+        return String.format(Locale.ROOT, "| %,d/s: mean time by stage (DEU's publishes, each; FRA applying what DEU sent: wait per response, the rest per run of records) | %s | — |",
                 rate, b);
     }
 
