@@ -200,7 +200,7 @@ public final class RecordService {
                     + "at most 255 characters, not '" + (type.length() > 80 ? type.substring(0, 80) + "…" : type) + "'");
         }
         SealedRecord sealed;
-        // When each stage ended (nanoTime), recorded in the stage timers once the publish has succeeded.
+        // When each stage began and ended (nanoTime); recorded in the stage timers once the publish has succeeded.
         long[] at = new long[6];
         try {
             sealed = signer.seal(() -> {
