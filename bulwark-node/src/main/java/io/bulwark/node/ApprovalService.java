@@ -315,7 +315,7 @@ final class ApprovalService {
                         + "the approvals file was changed; nothing was done");
             }
             verifyApprovals(r);
-            String what = op.execute(r.parameters());
+            String what = op.execute(r.parameters(), "approval:" + r.id());
             done = r.with(r.approvals(), Optional.empty(), State.EXECUTED, Optional.of(what));
             audit.recordNow(Type.ADMIN, "approval:" + r.id(), r.operation(), Outcome.SUCCESS, Map.of("request", r.id(),
                     "digest", r.digest(), "result", Auditor.detail(what)));

@@ -44,7 +44,7 @@ final class Operations {
         }
 
         @Override
-        public String execute(Map<String, String> p) throws Exception {
+        public String execute(Map<String, String> p, String actor) throws Exception {
             Peer peer = peer(p);
             list().with(peer, ownNation).write(peersFile);
             return "peer " + peer.nation() + " added: " + peer.url() + " pinned to " + peer.fingerprint();
@@ -81,7 +81,7 @@ final class Operations {
         }
 
         @Override
-        public String execute(Map<String, String> p) throws Exception {
+        public String execute(Map<String, String> p, String actor) throws Exception {
             without(p.get("nation")).write(peersFile);
             return "peer " + p.get("nation") + " removed";
         }
@@ -114,7 +114,7 @@ final class Operations {
         }
 
         @Override
-        public String execute(Map<String, String> p) throws Exception {
+        public String execute(Map<String, String> p, String actor) throws Exception {
             ResidencyPolicy residency = parse(p.get("policy"));
             // The file first: if it cannot be written, nothing has changed; NodeConfig.save replaces it atomically.
             NodeConfig.read(home.config()).withResidency(residency.toString()).save(home.config());
@@ -150,8 +150,8 @@ final class Operations {
         }
 
         @Override
-        public String execute(Map<String, String> p) throws Exception {
-            RotationResult r = rotator.orElseThrow().rotate("approved keys.rotate request");
+        public String execute(Map<String, String> p, String actor) throws Exception {
+            RotationResult r = rotator.orElseThrow().rotate(actor);
             return "keys rotated: signing key " + r.previousSigningKey() + " -> " + r.newSigningKey() + ", KEM key " + r.newKemKey();
         }
     }
@@ -175,7 +175,7 @@ final class Operations {
         }
 
         @Override
-        public String execute(Map<String, String> p) throws Exception {
+        public String execute(Map<String, String> p, String actor) throws Exception {
             String provider = check(p).get("provider");
             NodeConfig config = NodeConfig.read(home.config());
             List<String> closed = new java.util.ArrayList<>(config.storage().closedProviders());
@@ -242,7 +242,7 @@ final class Operations {
         }
 
         @Override
-        public String execute(Map<String, String> p) throws Exception {
+        public String execute(Map<String, String> p, String actor) throws Exception {
             Site site = site(check(p));
             BlobStore store;
             try {
@@ -384,7 +384,7 @@ final class Operations {
         }
 
         @Override
-        public String execute(Map<String, String> p) throws Exception {
+        public String execute(Map<String, String> p, String actor) throws Exception {
             String id = check(p).get("id");
             Site site = storage.replicas().site(id).orElseThrow();
             int left = StorageAdmin.undeletedByEvacuation(home, site.provider());

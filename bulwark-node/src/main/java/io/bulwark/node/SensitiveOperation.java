@@ -36,7 +36,9 @@ interface SensitiveOperation {
      * Carries the operation out once approved. The world may have changed since {@link #check}, so it
      * checks again and throws a {@link Problem} if the operation no longer applies.
      *
+     * @param actor who acts, for any audit event the operation records itself: {@code approval:ID},
+     *              the approved request (its requester and officers are in the approval's own events)
      * @return what was done, one line for the audit log and the requester
      */
-    String execute(Map<String, String> parameters) throws Exception;
+    String execute(Map<String, String> parameters, String actor) throws Exception;
 }

@@ -37,7 +37,7 @@ class ApprovalServiceTest {
         @Override public String name() { return "test.op"; }
         @Override public List<String> parameters() { return List.of("x"); }
         @Override public Map<String, String> check(Map<String, String> p) { return Map.copyOf(p); }
-        @Override public String execute(Map<String, String> p) {
+        @Override public String execute(Map<String, String> p, String actor) {
             executed.add(p);
             return "done " + p.get("x");
         }
@@ -185,7 +185,7 @@ class ApprovalServiceTest {
             @Override public String name() { return "test.op"; }
             @Override public List<String> parameters() { return List.of("x"); }
             @Override public Map<String, String> check(Map<String, String> p) { return Map.copyOf(p); }
-            @Override public String execute(Map<String, String> p) {
+            @Override public String execute(Map<String, String> p, String actor) {
                 executed.add(p);
                 throw new Error("the node stops here"); // as a crash: nothing after this point runs
             }

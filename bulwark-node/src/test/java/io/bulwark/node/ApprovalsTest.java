@@ -180,6 +180,18 @@ class ApprovalsTest {
         var after = home.openKeystore().signing();
         assertThat(after.primary()).isNotEqualTo(before);
         assertThat(after.publicKeys()).contains(before); // kept: what it signed still verifies
+
+        // The rotation's own audit event names the approved request as its actor.
+        node.close(); // everything audited is written
+        var out = new java.io.ByteArrayOutputStream();
+        io.bulwark.audit.AuditLog.export(home.auditLog(), out, Optional.empty());
+        node = Node.start(home);
+        List<JsonNode> rotations = new ArrayList<>();
+        for (String line : out.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            JsonNode e = JSON.readTree(line);
+            if (e.at("/entry/details/action").asText().equals("keys.rotate")) rotations.add(e);
+        }
+        assertThat(rotations).singleElement().satisfies(e -> assertThat(e.at("/entry/actor").asText()).isEqualTo("approval:" + id));
     }
 
     @Test
