@@ -163,6 +163,17 @@ class CodecTest {
         assertThat(fra).isEqualTo(compact("FRA SECRET//REL TO DEU"));
     }
 
+    /** The grammar's WSP is a space or a tab, after a category's prefix and after PM as everywhere else. */
+    @Test
+    void aTabSeparatesLikeASpace() {
+        ConfidentialityLabel l = compact("NATO SECRET//REL TO DEU, FRA//PM Exercise");
+        assertThat(compact("NATO SECRET//REL TO\tDEU,\tFRA\t//PM\tExercise")).isEqualTo(l);
+        assertThat(compact("\tNATO SECRET\t//\tREL TO DEU , FRA//PM   Exercise")).isEqualTo(l);
+        // inside a prefix, only what the policy declares: "REL\tTO" is no prefix
+        assertThatThrownBy(() -> compact("NATO SECRET//REL\tTO DEU")).isInstanceOf(InvalidLabelException.class)
+                .hasMessageContaining("does not start with a category");
+    }
+
     @Test
     void privacyMarkInEveryForm() {
         ConfidentialityLabel l = compact("NATO SECRET//REL TO DEU//PM  Exercise Steadfast, phase 2 ");

@@ -140,7 +140,7 @@ public final class MarkingCodec {
                 throw new InvalidLabelException(input, at, "empty segment between '//' separators");
             }
             String upper = upper(body);
-            if (upper.equals("PM") || upper.startsWith("PM ")) {
+            if (startsWithWord(upper, "PM")) {
                 if (privacyMark.isPresent()) throw new InvalidLabelException(input, at, "only one privacy mark (PM)");
                 privacyMark = Optional.of(body.substring(2).strip());
                 continue;
@@ -148,7 +148,7 @@ public final class MarkingCodec {
             TagSet tagSet = null;
             for (TagSet t : policy.tagSets()) {
                 String prefix = upper(t.compactPrefix());
-                if ((upper.equals(prefix) || upper.startsWith(prefix + " "))
+                if (startsWithWord(upper, prefix)
                         && (tagSet == null || prefix.length() > tagSet.compactPrefix().length())) {
                     tagSet = t;
                 }
@@ -181,6 +181,11 @@ public final class MarkingCodec {
             categories.put(tagSet, values);
         }
         return label(cls, categories, privacyMark);
+    }
+
+    /** Whether {@code s} is {@code word}, or starts with it and white space (WSP: a space or a tab, as the grammar says). */
+    private static boolean startsWithWord(String s, String word) {
+        return s.startsWith(word) && (s.length() == word.length() || s.charAt(word.length()) == ' ' || s.charAt(word.length()) == '\t');
     }
 
     private static int leadingSpaces(String s) {
