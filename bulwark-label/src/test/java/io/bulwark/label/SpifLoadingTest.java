@@ -369,6 +369,12 @@ class SpifLoadingTest {
         // A prefix that starts like the privacy mark would be read as one, and its category dropped.
         expect(s -> s.compactPrefixes.put("Caveats", "PM COI"), "extensions/bulwark/compactMarking[tagSet=Caveats]", "reserved for the privacy mark");
         expect(s -> s.tagSet("Caveats").name = "PM Caveats", "securityCategoryTagSet[name=PM Caveats]", "would be read as the privacy mark");
+        // A marking reads a tab as white space: a prefix holding one would be split, or read as the privacy mark.
+        // (A character reference: XML turns a literal tab in an attribute into a space.)
+        expect(s -> {
+            s.compactPrefixes.remove("Caveats");
+            s.extraExtensions.add("<bw:compactMarking tagSet=\"Caveats\" prefix=\"PM&#9;COI\"/>");
+        }, "extensions/bulwark/compactMarking[tagSet=Caveats]", "not a tab");
     }
 
     @Test

@@ -279,6 +279,10 @@ public final class SpifReader {
                     if (tags.size() > 1 && !ext.compactPrefixes.containsKey(name)) {
                         prefix = prefix + " " + type;
                     }
+                    if (hasControl(prefix)) {
+                        throw error(path, "the compact prefix '" + prefix.replaceAll("\\p{Cntrl}", "?") + "', made from the tag set's name, "
+                                + "holds a tab or another control character; declare another with bw:compactMarking");
+                    }
                     if (privacyMarkPrefix(prefix)) { // a name-made prefix, e.g. of a tag set called 'PM Caveats'
                         throw error(path, "the compact prefix '" + prefix + "' would be read as the privacy mark ('PM' is reserved for it); "
                                 + "declare another with bw:compactMarking");
@@ -502,6 +506,10 @@ public final class SpifReader {
                             if (prefix.contains("//") || prefix.contains(",")) {
                                 throw error(path + "[tagSet=" + tagSet + "]", "a compact prefix must not contain '//' or ','");
                             }
+                            if (hasControl(prefix)) { // a marking reads a tab as white space, so a prefix cannot hold one
+                                throw error(path + "[tagSet=" + tagSet + "]", "a compact prefix is printable characters and spaces, "
+                                        + "not a tab or another control character");
+                            }
                             if (privacyMarkPrefix(prefix)) {
                                 throw error(path + "[tagSet=" + tagSet + "]", "the compact prefix 'PM' is reserved for the privacy mark");
                             }
@@ -620,9 +628,13 @@ public final class SpifReader {
         return Long.parseLong(v);
     }
 
-    /** Whether a marking segment with this prefix would read as the privacy mark ({@code PM} or {@code PM ...}). */
+    /** Whether a marking segment with this prefix would read as the privacy mark ({@code PM}, or {@code PM} and white space). */
     private static boolean privacyMarkPrefix(String prefix) {
         String p = prefix.strip().toUpperCase(Locale.ROOT);
-        return p.equals("PM") || p.startsWith("PM ");
+        return p.equals("PM") || p.startsWith("PM ") || p.startsWith("PM\t");
+    }
+
+    private static boolean hasControl(String s) {
+        return s.chars().anyMatch(Character::isISOControl);
     }
 }
