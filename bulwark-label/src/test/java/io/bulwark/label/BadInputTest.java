@@ -196,6 +196,19 @@ class BadInputTest {
         }
     }
 
+    /** Spaces other than WSP: before, stripped around a value ("DEU" + an em space read as DEU) or read as part of a word. */
+    @ParameterizedTest
+    @ValueSource(chars = {'\u00a0', '\u1680', '\u2003', '\u2007', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000'})
+    void spacesOtherThanSpaceAndTabInMarkings(char c) {
+        for (LabelFormat f : List.of(LabelFormat.MARKING, LabelFormat.COMPACT)) {
+            InvalidLabelException e = decodeFails(f, "NATO SECRET//REL TO DEU" + c);
+            assertThat(e.position()).hasValue("offset 23");
+            assertThat(e.rule()).isEqualTo(String.format("U+%04X (%s) is not white space in a marking: separate with a space or a tab",
+                    (int) c, Character.getName(c)));
+            assertThat(decodeFails(f, "NATO" + c + "SECRET Releasable to Germany").position()).hasValue("offset 4");
+        }
+    }
+
     @Test
     void displayMarkingErrorsNameTheOffset() {
         InvalidLabelException e = decodeFails(LabelFormat.MARKING, "NATO SECRET Releasable to Germany, Atlantis");

@@ -377,6 +377,22 @@ class SpifLoadingTest {
         }, "extensions/bulwark/compactMarking[tagSet=Caveats]", "not a tab");
     }
 
+    /** A marking refuses spaces but WSP (docs/formats/label-marking.md): nothing a marking is written with may hold one. */
+    @Test
+    void namesAndPhrasesThatMarkingsCarryHoldNoOtherWhiteSpace() {
+        String rule = "holds U+00A0 (NO-BREAK SPACE): markings carry it, and they hold spaces but no other white space or control characters";
+        expect(s -> s.name = "TEST\u00a0TWO", "SPIF/securityPolicyId", "the policy name 'TEST\u00a0TWO' " + rule);
+        expect(s -> s.classification("LOW").phrase("de", "TEST\u00a0NIEDRIG"), "securityClassification[name=LOW]/markingData",
+                "the marking phrase 'TEST\u00a0NIEDRIG' " + rule);
+        expect(s -> s.tagSet("Caveats").value(new Spif.Val("EX\u00a0TRA", 4)), "securityCategoryTagSet[name=Caveats]/tagCategory[name=EX\u00a0TRA]",
+                "the tagCategory name 'EX\u00a0TRA' " + rule);
+        expect(s -> s.compactPrefixes.put("Caveats", "CAV\u00a0EATS"), "extensions/bulwark/compactMarking[tagSet=Caveats]",
+                "the compact prefix 'CAV\u00a0EATS' " + rule);
+        expect(s -> s.tagSet("Caveats").qualifier("", "prefix", "only\u2003"),
+                "securityCategoryTagSet[name=Caveats]/securityCategoryTag/markingQualifier/qualifier",
+                "the marking qualifier 'only\u2003' holds U+2003 (EM SPACE)");
+    }
+
     @Test
     void twoPoliciesWithOneNameOrDisagreeingGroupsCannotBeLoadedTogether() {
         SecurityPolicy a = Spif.minimal().load();

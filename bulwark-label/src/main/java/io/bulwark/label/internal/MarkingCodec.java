@@ -119,6 +119,13 @@ public final class MarkingCodec {
             if (Character.isISOControl(ch) && ch != '\t') {
                 throw new InvalidLabelException(input, "offset " + i, "control characters are not allowed in a marking");
             }
+            // The grammar's white space is WSP only. Another space (an em space, a no-break space
+            // pasted from a document) would be stripped as white space or read as part of a word,
+            // depending on where it stands: refused, and named, since it looks like a space.
+            if (ch != ' ' && ch != '\t' && (Character.isWhitespace(ch) || Character.isSpaceChar(ch))) {
+                throw new InvalidLabelException(input, "offset " + i, String.format(Locale.ROOT,
+                        "U+%04X (%s) is not white space in a marking: separate with a space or a tab", (int) ch, Character.getName(ch)));
+            }
         }
         return text.contains("//") ? decodeCompact(text, input) : decodeDisplay(text, input);
     }

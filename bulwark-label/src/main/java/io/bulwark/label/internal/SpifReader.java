@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -94,6 +95,7 @@ public final class SpifReader {
         }
         Element policyId = one(root, "securityPolicyId", "SPIF");
         String name = required(policyId, "name", "SPIF/securityPolicyId");
+        requireMarkable(name, "SPIF/securityPolicyId", "the policy name");
         String id = oid(policyId, "id", "SPIF/securityPolicyId");
 
         Map<String, String> equivalentPolicies = new LinkedHashMap<>();
@@ -215,6 +217,7 @@ public final class SpifReader {
             for (Element c : spifChildren(list, "securityClassification")) {
                 String name = required(c, "name", "SPIF/securityClassifications/securityClassification");
                 String path = "securityClassification[name=" + name + "]";
+                requireMarkable(name, path, "the classification name");
                 int lacv = intAttr(c, "lacv", path);
                 int hierarchy = intAttr(c, "hierarchy", path);
                 if (hierarchy == Integer.MAX_VALUE) {
@@ -266,6 +269,7 @@ public final class SpifReader {
                 String id = oid(ts, "id", path);
                 if (!ids.add(id)) throw error(path, "duplicate tag set id " + id);
                 if (name.contains("//")) throw error(path, "a tag set name must not contain '//'");
+                requireMarkable(name, path, "the tag set name");
                 List<Element> tags = spifChildren(ts, "securityCategoryTag");
                 if (tags.isEmpty()) throw error(path, "a tag set needs a securityCategoryTag");
                 for (Element tag : tags) {
@@ -305,6 +309,7 @@ public final class SpifReader {
                         if (vName.contains(",") || vName.contains("//") || !vName.equals(vName.strip()) || vName.isEmpty()) {
                             throw error(vPath, "a tagCategory name must not contain ',' or '//' or surrounding spaces");
                         }
+                        requireMarkable(vName, vPath, "the tagCategory name");
                         Set<String> excludedClasses = new LinkedHashSet<>();
                         for (Element ex : spifChildren(v, "excludedClass")) {
                             excludedClasses.add(ex.getTextContent().strip());
@@ -374,6 +379,7 @@ public final class SpifReader {
                 if (text.contains("//")) {
                     throw error(path + "/markingQualifier/qualifier", "a marking qualifier must not contain '//'");
                 }
+                requireMarkable(text, path + "/markingQualifier/qualifier", "the marking qualifier");
                 String[] p = parts.computeIfAbsent(lang, k -> new String[3]);
                 if (p[slot] == null) {
                     p[slot] = text;
@@ -510,6 +516,7 @@ public final class SpifReader {
                                 throw error(path + "[tagSet=" + tagSet + "]", "a compact prefix is printable characters and spaces, "
                                         + "not a tab or another control character");
                             }
+                            requireMarkable(prefix, path + "[tagSet=" + tagSet + "]", "the compact prefix");
                             if (privacyMarkPrefix(prefix)) {
                                 throw error(path + "[tagSet=" + tagSet + "]", "the compact prefix 'PM' is reserved for the privacy mark");
                             }
@@ -586,6 +593,7 @@ public final class SpifReader {
                 throw error(path + "/markingData", "a marking phrase must not contain '//'");
             }
             if (phrase.isBlank()) continue;
+            requireMarkable(phrase.strip(), path + "/markingData", "the marking phrase");
             out.putIfAbsent(md.getAttributeNS(XML_NS, "lang"), phrase.strip());
         }
         return out;
@@ -632,6 +640,20 @@ public final class SpifReader {
     private static boolean privacyMarkPrefix(String prefix) {
         String p = prefix.strip().toUpperCase(Locale.ROOT);
         return p.equals("PM") || p.startsWith("PM ") || p.startsWith("PM\t");
+    }
+
+    /**
+     * Refuses what a marking could not carry and read back: a marking's white space is a space or a
+     * tab between its parts (docs/formats/label-marking.md), and it refuses other spaces and control
+     * characters, so a name, phrase or qualifier it is written with holds none (spaces inside are fine).
+     */
+    private void requireMarkable(String text, String path, String what) {
+        OptionalInt c = text.chars().filter(ch -> Character.isISOControl(ch)
+                || ch != ' ' && (Character.isWhitespace(ch) || Character.isSpaceChar(ch))).findFirst();
+        if (c.isPresent()) {
+            throw error(path, String.format(Locale.ROOT, "%s '%s' holds U+%04X (%s): markings carry it, and they hold spaces but no "
+                    + "other white space or control characters", what, text.replaceAll("\\p{Cntrl}", "?"), c.getAsInt(), Character.getName(c.getAsInt())));
+        }
     }
 
     private static boolean hasControl(String s) {
