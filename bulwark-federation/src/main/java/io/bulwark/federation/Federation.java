@@ -175,22 +175,33 @@ public final class Federation implements AutoCloseable {
                     String fp = link.peer().fingerprint();
                     links.remove(fp);
                     linkStates.remove(fp);
-                    if (peers.current().byFingerprint(fp).isEmpty()) {
-                        // Removed, not changed (a new URL keeps its pin): its keys are forgotten, so adding it
-                        // again (say, after it lost its keystore) pins it afresh.
-                        identities.remove(fp);
-                        identityDigests.remove(fp);
-                        state.forgetIdentity(fp);
-                    }
                     auditPeer("peer.unlinked", link.peer());
                     LOG.info("peer {} removed: exchange stopped", link.peer().nation());
                 }
             }
+            forgetRemoved();
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Forgets the keys of the peers removed from the list (not changed: a new URL keeps its pin), so
+     * that adding one again (say, after it lost its keystore) pins it afresh. Only a list that reads
+     * counts: one that does not (a hand edit half-saved) stops all exchange but forgets nothing, and
+     * once fixed the node trusts the keys it pinned, not whatever each peer then serves.
+     */
+    private void forgetRemoved() {
+        PeerList list = peers.current();
+        if (!peers.readable()) return;
+        for (String fp : List.copyOf(identities.keySet())) {
+            if (list.byFingerprint(fp).isPresent()) continue;
+            identities.remove(fp);
+            identityDigests.remove(fp);
+            state.forgetIdentity(fp);
         }
     }
 

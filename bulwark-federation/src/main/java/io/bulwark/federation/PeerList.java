@@ -143,13 +143,14 @@ public record PeerList(List<Peer> peers) {
     /**
      * The peer list as a running node sees it: re-read when the file's modification time or size
      * changes — one {@code stat} per call, so it can be asked on every handshake and request. A file
-     * that became unreadable or invalid keeps the node on an empty list (deny by default), logged.
+     * that became unreadable or invalid keeps the node on an empty list (deny by default), logged;
+     * {@link #readable()} tells that apart from a list that names no peer.
      */
     public static final class Watched {
         private final Path file;
-        private volatile Snapshot snapshot = new Snapshot(null, EMPTY);
+        private volatile Snapshot snapshot = new Snapshot(null, EMPTY, true);
 
-        private record Snapshot(Object stamp, PeerList list) {}
+        private record Snapshot(Object stamp, PeerList list, boolean readable) {}
 
         public Watched(Path file) {
             this.file = file;
@@ -166,14 +167,24 @@ public record PeerList(List<Peer> peers) {
             Snapshot s = snapshot;
             if (stamp.equals(s.stamp())) return s.list();
             PeerList list;
+            boolean readable = true;
             try {
                 list = read(file);
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(PeerList.class).warn("peer list unusable, no peer is trusted: {}", e.getMessage());
                 list = EMPTY;
+                readable = false;
             }
-            snapshot = new Snapshot(stamp, list);
+            snapshot = new Snapshot(stamp, list, readable);
             return list;
+        }
+
+        /**
+         * Whether the file read as a valid list when {@link #current()} last looked. An unusable file
+         * trusts no peer, but removes none: the node keeps what it pinned for when the file is fixed.
+         */
+        public boolean readable() {
+            return snapshot.readable();
         }
     }
 }

@@ -54,6 +54,10 @@ class PeerListTest {
         Files.writeString(file, "{\"peers\":[{\"nation\":\"FRA\",\"url\":\"https://h:1\",\"fingerprint\":\"xyz\",\"added\":\"2026-11-27T10:00:00Z\"}]}");
         assertThatThrownBy(() -> PeerList.read(file)).hasMessageContaining("peers[0]: fingerprint");
         assertThat(watched.current().peers()).isEmpty();
+        assertThat(watched.readable()).as("unusable, not empty: the node removes no peer for it").isFalse();
+        Files.delete(file);
+        assertThat(watched.current().peers()).isEmpty();
+        assertThat(watched.readable()).as("no file: no peers").isTrue();
     }
 
     @Test

@@ -105,6 +105,7 @@ final class ReplicaInbox implements Inbox {
             throw new InvalidRecordException(statement + ": not made by the peer that sent it (" + origin.nation() + "/" + origin.node() + ")");
         }
         if (knownEpochKeys.contains(statement.epochKeyId().value())) return; // redelivered
+        requirePinned(origin);
         opener.accept(statement); // verifies the origin's pinned key and this node's KEM key
         epochLog.append(statement); // durable before any record that needs it is acknowledged
         knownEpochKeys.add(statement.epochKeyId().value());
@@ -126,6 +127,7 @@ final class ReplicaInbox implements Inbox {
     @Override
     public List<Optional<String>> records(NodeIdentity origin, List<byte[]> sealed) {
         long start = System.nanoTime();
+        requirePinned(origin);
         List<Optional<String>> outcomes = new ArrayList<>(sealed.size());
         List<Accepted> accepted = new ArrayList<>();
         List<String> ids = new ArrayList<>(sealed.size()); // for the audit: null where the bytes name no record
@@ -153,6 +155,7 @@ final class ReplicaInbox implements Inbox {
             }
         }
         long verified = System.nanoTime();
+        if (outcomes.stream().anyMatch(Optional::isPresent)) requirePinned(origin); // refused because it was unpinned meanwhile?
         Stages stored = store(accepted, outcomes);
         // Recorded once stored: a run that fails comes again, and is timed then.
         verifyTime.record(verified - start, TimeUnit.NANOSECONDS);
@@ -333,7 +336,9 @@ final class ReplicaInbox implements Inbox {
 
     @Override
     public Optional<String> retract(NodeIdentity origin, Tombstone tombstone) {
+        requirePinned(origin);
         Optional<String> refused = refusal(origin, tombstone);
+        if (refused.isPresent()) requirePinned(origin);
         String id = tombstone.id().toString();
         Optional<RecordMetadata> meta = metadata.find(id);
         if (refused.isPresent()) {
@@ -368,6 +373,18 @@ final class ReplicaInbox implements Inbox {
         return meta.get().state() == RecordState.RETRACTED ? Optional.empty() : Optional.of(tombstone + ": " + r);
     }
 
+    /**
+     * Applies nothing from an origin no longer pinned here: removed from the peer list (or the list
+     * unreadable) while its response was being applied. Each of its records and retractions would be
+     * refused as "not pinned", and a refusal withdraws the version held here; the response fails
+     * instead, so it is not acknowledged and comes again if the peer is listed again.
+     */
+    private void requirePinned(NodeIdentity origin) {
+        if (origins.signingKeys(origin.nation(), origin.node()).isEmpty()) {
+            throw new IllegalStateException(origin.nation() + "/" + origin.node() + " is no longer a pinned peer here: its response is not applied");
+        }
+    }
+
     /** Why a tombstone is not the sending origin's proof; empty if it is. */
     private Optional<String> refusal(NodeIdentity origin, Tombstone tombstone) {
         if (!tombstone.originNation().equals(origin.nation()) || !tombstone.originNode().equals(origin.node())) {
@@ -383,6 +400,7 @@ final class ReplicaInbox implements Inbox {
 
     @Override
     public void withdraw(NodeIdentity origin, String recordId) {
+        requirePinned(origin);
         metadata.find(recordId).filter(m -> m.state() == RecordState.ACTIVE)
                 .ifPresent(m -> withdrawHeld(origin, m, "relabelled to exclude " + nation));
     }

@@ -306,4 +306,33 @@ class FederationTest {
             return "(could not look: " + e + ")";
         }
     }
+    /** A peer list that does not read stops all exchange but forgets no pin: fixed, it trusts the keys pinned before. */
+    @Test
+    @Order(9)
+    void anUnreadablePeerListStopsExchangeButKeepsThePins() throws Exception {
+        nations.await("FRA pins DEU", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent());
+        Path peers = nations.homes.get("FRA").peers();
+        String listed = Files.readString(peers);
+        Files.writeString(peers, listed.substring(0, listed.length() / 2)); // a hand edit half-saved
+        nations.await("FRA trusts no peer", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isEmpty());
+        Thread.sleep(1000); // the supervisor acts on the list within one check (200 ms)
+        assertThat(pinnedAt("FRA")).containsExactlyInAnyOrder("DEU", "USA");
+
+        Files.writeString(peers, listed);
+        nations.await("FRA trusts DEU again", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent());
+        nations.unpeer("FRA", "USA"); // a peer absent from a list that reads is forgotten
+        nations.await("FRA forgets USA's pin", SHARE, () -> pinnedAt("FRA").equals(List.of("DEU")));
+    }
+
+    /** The nations whose identities a node keeps pinned (data/federation.db), read beside the running node. */
+    private List<String> pinnedAt(String nation) {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + nations.homes.get(nation).federationState());
+             var rs = c.createStatement().executeQuery("SELECT nation FROM peer_identity WHERE length(identity) > 0 ORDER BY nation")) {
+            List<String> out = new java.util.ArrayList<>();
+            while (rs.next()) out.add(rs.getString(1));
+            return out;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

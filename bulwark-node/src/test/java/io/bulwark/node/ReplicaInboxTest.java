@@ -282,4 +282,31 @@ class ReplicaInboxTest {
         assertThat(nations.node("FRA").metadata().find(id).orElseThrow().state()).isEqualTo(io.bulwark.store.RecordState.ACTIVE);
         assertThat(readableAtFra(id)).isTrue();
     }
+    /**
+     * A peer removed while its response is applied: its records would each be refused as "not
+     * pinned", and a refused new version withdraws the version held here. Nothing of the response is
+     * applied instead: it fails, unacknowledged.
+     */
+    @Test
+    void nothingIsAppliedFromAnOriginRemovedMeanwhile() throws Exception {
+        String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
+        byte[] newVersion = relabelledAwayFromFra(id).encode();
+        var genuine = io.bulwark.record.Tombstone.sign(nations.homes.get("DEU").openKeystore().signing(), "DEU", "deu-1",
+                io.bulwark.record.RecordId.parse(id), java.time.Instant.now(), "anna");
+        nations.unpeer("FRA", "DEU");
+        try {
+            nations.await("FRA no longer pins DEU", Duration.ofSeconds(30), () -> nations.node("FRA").peerIdentity("DEU").isEmpty());
+            var inbox = nations.node("FRA").inbox();
+            for (org.assertj.core.api.ThrowableAssert.ThrowingCallable apply : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                    () -> deliver(deuAtFra, newVersion), () -> inbox.retract(deuAtFra, genuine), () -> inbox.withdraw(deuAtFra, id))) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(apply).isInstanceOf(IllegalStateException.class)
+                        .hasMessage("DEU/deu-1 is no longer a pinned peer here: its response is not applied");
+            }
+            assertThat(nations.node("FRA").metadata().find(id).orElseThrow().state()).isEqualTo(io.bulwark.store.RecordState.ACTIVE);
+        } finally {
+            nations.peer("FRA", "DEU");
+            nations.await("FRA pins DEU again", Duration.ofSeconds(60), () -> nations.node("FRA").peerIdentity("DEU").isPresent());
+        }
+        assertThat(readableAtFra(id)).isTrue(); // its binding verifies against DEU's keys: while DEU is unpinned, it does not
+    }
 }
