@@ -29,7 +29,7 @@ class ListCommandTest {
         NodeConfig c = NodeConfig.load(home.resolve("bulwark.yaml"));
         NodeConfig.Limits l = c.limits();
         new NodeConfig(c.nation(), c.node(), c.listen(), c.tls(), c.policies(),
-                new NodeConfig.Limits(l.maxPayloadBytes(), l.maxConcurrentRequests(), l.requestTimeoutSeconds(), l.maxHeaderBytes(), 1000),
+                new NodeConfig.Limits(l.maxPayloadBytes(), l.maxConcurrentRequests(), l.requestTimeoutSeconds(), l.maxHeaderBytes(), 1000, l.maxBufferedBytes()),
                 c.oidc(), c.residency(), c.federation(), c.mode(), c.approvals()).save(home.resolve("bulwark.yaml"));
         Cli.run("user", "add", "--home", home.toString(), "rita", "--nationality", "DEU", "--clearance", "NATO RESTRICTED").succeeds();
         Principal ana = new Principal("ana", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST), "bulwark:DEU:deu-1");

@@ -78,6 +78,9 @@ final class HttpApi extends Handler.Abstract {
     private final Semaphore inFlight;
     /** Standing requests for changes wait apart: they would otherwise hold the slots of the requests they wait for. */
     private final Semaphore watching;
+    /** Request bodies held in memory, in KiB, across requests ({@code limits.maxBufferedBytes}). */
+    private final Semaphore bodyBudget;
+    private final int bodyBudgetKib;
     /** Standing requests (wait > 0) one identity holds: one client cannot take every slot. */
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> standing = new java.util.concurrent.ConcurrentHashMap<>();
     static final int MAX_STANDING_PER_IDENTITY = 8;
@@ -107,6 +110,8 @@ final class HttpApi extends Handler.Abstract {
         this.config = config;
         this.inFlight = new Semaphore(config.limits().maxConcurrentRequests());
         this.watching = new Semaphore(config.limits().maxConcurrentRequests());
+        this.bodyBudgetKib = (int) Math.min(Integer.MAX_VALUE, config.limits().bufferBudget() / 1024);
+        this.bodyBudget = new Semaphore(bodyBudgetKib);
         try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {
             this.openApi = in.readAllBytes();
         }
@@ -547,6 +552,27 @@ final class HttpApi extends Handler.Abstract {
         if (declared > max) {
             throw new Problem(413, "Payload too large", "the payload is " + declared + " bytes; the limit is " + max);
         }
+        // Reserved before a byte is read (the body is read into an array of its declared length): the
+        // body and its sealed record, or the most a body of unknown length may be. Requests that declare
+        // large bodies and send nothing hold memory only up to the budget; beyond it they get 503.
+        int kib = (int) Math.min(bodyBudgetKib, (2 * (declared >= 0 ? declared : max) + 1023) / 1024);
+        try {
+            if (!bodyBudget.tryAcquire(kib, 2, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new Problem(503, "Busy", "the request bodies this node holds in memory at once (limits.maxBufferedBytes, "
+                        + config.limits().bufferBudget() + " bytes) are in use; retry shortly");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Problem(503, "Busy", "the node is stopping");
+        }
+        try {
+            publishWithin(principal, request, response, callback, declared, max);
+        } finally {
+            bodyBudget.release(kib);
+        }
+    }
+
+    private void publishWithin(Principal principal, Request request, Response response, Callback callback, long declared, long max) throws IOException {
         byte[] payload;
         try (InputStream in = Content.Source.asInputStream(request)) {
             if (declared >= 0 && declared <= Integer.MAX_VALUE - 8) {

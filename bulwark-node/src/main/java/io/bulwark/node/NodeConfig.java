@@ -212,10 +212,19 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         return Optional.ofNullable(federation);
     }
 
-    /** Request limits; every one has a default. */
+    /**
+     * Request limits; every one has a default. {@code maxBufferedBytes}, the request bodies held in
+     * memory at once across requests, is null unless set: then a quarter of the heap.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes,
-                         int listingWindow) {
-        public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024, MetadataStore.SCAN_WINDOW);
+                         int listingWindow, Long maxBufferedBytes) {
+        public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024, MetadataStore.SCAN_WINDOW, null);
+
+        /** The bytes of request bodies this node holds in memory at once: as set, else a quarter of the heap. */
+        public long bufferBudget() {
+            return maxBufferedBytes != null ? maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
+        }
         /** The largest listing window: a page reading more would cost seconds again. */
         public static final int MAX_LISTING_WINDOW = 1_000_000;
         /**
@@ -230,12 +239,13 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
                                @JsonProperty("maxConcurrentRequests") Integer maxConcurrentRequests,
                                @JsonProperty("requestTimeoutSeconds") Integer requestTimeoutSeconds,
                                @JsonProperty("maxHeaderBytes") Integer maxHeaderBytes,
-                               @JsonProperty("listingWindow") Integer listingWindow) {
+                               @JsonProperty("listingWindow") Integer listingWindow,
+                               @JsonProperty("maxBufferedBytes") Long maxBufferedBytes) {
             return new Limits(maxPayloadBytes == null ? DEFAULTS.maxPayloadBytes() : maxPayloadBytes,
                     maxConcurrentRequests == null ? DEFAULTS.maxConcurrentRequests() : maxConcurrentRequests,
                     requestTimeoutSeconds == null ? DEFAULTS.requestTimeoutSeconds() : requestTimeoutSeconds,
                     maxHeaderBytes == null ? DEFAULTS.maxHeaderBytes() : maxHeaderBytes,
-                    listingWindow == null ? DEFAULTS.listingWindow() : listingWindow);
+                    listingWindow == null ? DEFAULTS.listingWindow() : listingWindow, maxBufferedBytes);
         }
     }
 
@@ -342,6 +352,11 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         }
         if (limits.maxPayloadBytes() > Limits.MAX_PAYLOAD_BYTES) { // a payload is held in one array, and sealed records stop at 2 GiB
             throw new InvalidConfigException(source + ": limits.maxPayloadBytes: at most " + Limits.MAX_PAYLOAD_BYTES + ", not " + limits.maxPayloadBytes());
+        }
+        if (limits.maxBufferedBytes() != null && limits.maxBufferedBytes() < 2 * limits.maxPayloadBytes()) {
+            // A publish holds its body and its sealed record: one of the largest payload needs twice its size.
+            throw new InvalidConfigException(source + ": limits.maxBufferedBytes: at least twice limits.maxPayloadBytes ("
+                    + 2 * limits.maxPayloadBytes() + "), not " + limits.maxBufferedBytes());
         }
         if (limits.maxHeaderBytes() < 1024) {
             throw new InvalidConfigException(source + ": limits.maxHeaderBytes: at least 1024, not " + limits.maxHeaderBytes());

@@ -68,6 +68,12 @@ class NodeConfigTest {
         assertThatThrownBy(() -> NodeConfig.load(w)).hasMessage(w + ": limits.listingWindow: 1000 to 1000000, not 999");
         assertThat(NodeConfig.load(file(VALID + "limits:\n  listingWindow: 1000\n")).limits().listingWindow()).isEqualTo(1000);
         assertThat(NodeConfig.load(file(VALID)).limits().listingWindow()).isEqualTo(10_000);
+        // The body budget: a quarter of the heap unless set, and then room for one of the largest publishes.
+        assertThat(NodeConfig.load(file(VALID)).limits().bufferBudget()).isEqualTo(Runtime.getRuntime().maxMemory() / 4);
+        assertThat(NodeConfig.load(file(VALID + "limits:\n  maxPayloadBytes: 1000\n  maxBufferedBytes: 2000\n")).limits().bufferBudget())
+                .isEqualTo(2000);
+        assertThatThrownBy(() -> NodeConfig.load(file(VALID + "limits:\n  maxPayloadBytes: 1000\n  maxBufferedBytes: 1999\n")))
+                .hasMessageEndingWith("limits.maxBufferedBytes: at least twice limits.maxPayloadBytes (2000), not 1999");
     }
 
     @Test

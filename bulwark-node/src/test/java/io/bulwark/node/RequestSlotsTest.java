@@ -37,7 +37,7 @@ class RequestSlotsTest {
     void aResponseStillBeingWrittenHoldsItsSlot(@TempDir Path dir) throws Exception {
         NodeHome home = NodeHome.init(dir.resolve("deu"), "DEU", "deu-1", "127.0.0.1:0", Optional.empty());
         NodeConfig c = NodeConfig.read(home.config());
-        new NodeConfig(c.nation(), c.node(), c.listen(), c.tls(), c.policies(), new NodeConfig.Limits(64L << 20, 1, 30, 16 * 1024, io.bulwark.store.MetadataStore.SCAN_WINDOW),
+        new NodeConfig(c.nation(), c.node(), c.listen(), c.tls(), c.policies(), new NodeConfig.Limits(64L << 20, 1, 30, 16 * 1024, io.bulwark.store.MetadataStore.SCAN_WINDOW, null),
                 c.oidc(), c.residency(), c.federation(), c.mode(), c.approvals()).save(home.config());
         LocalUsers.open(home.dir(), PolicySet.defaults()).add(new User("ana", "DEU", List.of("NATO SECRET"), Set.of(), Set.of(Role.ANALYST)));
         User ana = LocalUsers.open(home.dir(), PolicySet.defaults()).find("ana").orElseThrow();
