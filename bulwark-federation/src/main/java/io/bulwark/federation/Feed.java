@@ -178,9 +178,11 @@ public final class Feed {
         Scan scan = new Scan();
         OriginChanges own = metadata.originChangesSince(after, nation, node, SCAN);
         long done = after; // the last own entry handled
+        boolean stopped = false; // before a record that cannot be read now
         for (RecordChange change : own.changes()) {
             if (scan.bytes >= MAX_RESPONSE_BYTES) break;
             ChangeEntry e = change.entry();
+            long before = done;
             done = e.seq();
             RecordMetadata m = change.record(); // as it is now: every entry of a record comes with the same row
             String id = m.id();
@@ -199,16 +201,29 @@ public final class Feed {
                 if (judged.isEmpty()) continue;
                 if (judged.get().releasesTo(peer)) {
                     if (scan.given.contains(id)) continue; // already in this response, as it is now
-                    Optional<byte[]> current = read(m);
-                    if (current.isEmpty()) { // moved by a relabel or re-seal since it was looked up: take it as it is now
-                        m = metadata.find(id).filter(r -> r.state() == RecordState.ACTIVE).orElse(null);
-                        current = m == null ? Optional.empty() : read(m);
-                        if (current.isEmpty()) continue; // retracted meanwhile; its own entry follows
-                        if (!mayHold(peer, m)) continue; // relabelled meanwhile; its own entry follows
+                    Optional<byte[]> granted;
+                    try {
+                        granted = sealedFor(peer, m);
+                    } catch (RuntimeException ex) {
+                        // Not readable now (every replica damaged or out of reach, a re-seal failing): the
+                        // feed stops before it, never past it, so the peer gets it once it reads again.
+                        if (unreadable.size() < 4096 && unreadable.add(id + " now")) {
+                            LOG.warn("record {} cannot be read to send it to {}; that peer's feed waits at it: {}", id, peer.nation(), ex.toString());
+                        }
+                        if (scan.frames.isEmpty()) throw new Unavailable(id);
+                        done = before;
+                        stopped = true;
+                        break;
                     }
-                    Optional<byte[]> granted = withAccess(peer.nation(), m, current.get());
-                    if (granted.isEmpty()) continue; // changed while it was sealed anew; its own entry follows
+                    if (granted.isEmpty()) continue; // retracted, relabelled or changed meanwhile; its own entry follows
                     byte[] sealed = granted.get();
+                    if (sealed.length > FeedFrame.MAX_FRAME) { // no receiver takes it: waiting for it would stop the feed for good
+                        if (unreadable.size() < 4096 && unreadable.add(id + " size")) {
+                            LOG.warn("record {} is {} bytes sealed, over the {} a feed frame carries: it is not sent to peers",
+                                    id, sealed.length, FeedFrame.MAX_FRAME);
+                        }
+                        continue;
+                    }
                     scan.frames.add(new FeedFrame.Record(sealed));
                     statementFor(scan, peer.nation(), sealed).ifPresent(scan.statements::add);
                     scan.given.add(id);
@@ -224,10 +239,35 @@ public final class Feed {
         }
         // A full response ends after the last entry it handled if any entry of the read follows, own or
         // not (the next response starts there); otherwise the whole read is done.
-        boolean full = scan.bytes >= MAX_RESPONSE_BYTES && done < own.lastSeq();
+        boolean full = (stopped || scan.bytes >= MAX_RESPONSE_BYTES) && done < own.lastSeq();
         scan.last = full ? done : own.lastSeq();
         scan.more = full || own.read() == SCAN;
         return scan;
+    }
+
+    /**
+     * The record's bytes as a peer gets them: read (again where a relabel or re-seal moved them since it
+     * was looked up), with key access for the peer's nation; empty if it was retracted, relabelled or
+     * changed meanwhile (its own entry follows).
+     */
+    private Optional<byte[]> sealedFor(NodeIdentity peer, RecordMetadata m) {
+        Optional<byte[]> current = read(m);
+        if (current.isEmpty()) {
+            m = metadata.find(m.id()).filter(r -> r.state() == RecordState.ACTIVE).orElse(null);
+            current = m == null ? Optional.empty() : read(m);
+            if (current.isEmpty() || !mayHold(peer, m)) return Optional.empty();
+        }
+        return withAccess(peer.nation(), m, current.get());
+    }
+
+    /** A record of this node's that a peer may hold cannot be read now: the peer's feed waits at it. */
+    static final class Unavailable extends RuntimeException {
+        final String recordId;
+
+        Unavailable(String recordId) {
+            super("record " + recordId + " cannot be read now", null, false, false);
+            this.recordId = recordId;
+        }
     }
 
     void granter(Inbox.AccessGranter granter) {

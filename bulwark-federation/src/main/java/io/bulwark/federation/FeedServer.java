@@ -146,6 +146,9 @@ final class FeedServer extends Handler.Abstract {
         } catch (InvalidPeerException e) {
             return federation.stillPeer(peer) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
                     : problem(response, callback, 403, "Not a peer", e.getMessage());
+        } catch (Feed.Unavailable e) { // why is in this node's log: the reason may quote a local path
+            return problem(response, callback, 503, "Record unavailable", "record " + e.recordId + " cannot be read on this node now; "
+                    + "your feed resumes with it once it can (its operators see why in its log)");
         }
         byte[] body = FeedFrame.encode(batch.frames());
         federation.sent(peer, batch.records());

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,6 +133,57 @@ class FeedScanTest {
         List<FeedFrame> second = request(FRANCE, cSeq);
         assertThat(records(second)).containsExactly(d.id());
         assertThat(end(FRANCE, second)).isEqualTo(metadata.lastSeq());
+    }
+
+    /**
+     * A record that cannot be read now (its bytes damaged, its sites out of reach) is never passed
+     * over: the response ends before it, a request that would start with it is refused as unavailable,
+     * and once it reads again the feed goes on from it.
+     */
+    @Test
+    void aRecordThatCannotBeReadStopsThePeersFeedBeforeItNotPastIt() throws Exception {
+        RecordMetadata a = publish("DEU", "deu-1", 100);
+        long aSeq = metadata.lastSeq();
+        RecordMetadata b = publish("DEU", "deu-1", 100);
+        RecordMetadata c = publish("DEU", "deu-1", 100);
+        Path segment;
+        long at;
+        try (var files = Files.walk(dir.resolve("blobs"))) { // the packed bytes begin with the record's id
+            byte[] id = b.id().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            segment = null;
+            at = -1;
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                byte[] all = Files.readAllBytes(f);
+                for (int i = 0; i + id.length <= all.length && at < 0; i++) {
+                    if (java.util.Arrays.equals(all, i, i + id.length, id, 0, id.length) && i + 60 < all.length && all[i + 36] != 0) {
+                        segment = f;
+                        at = i + 50;
+                    }
+                }
+                if (at >= 0) break;
+            }
+        }
+        assertThat(segment).as("b's packed bytes").isNotNull();
+        flip(segment, at);
+
+        List<FeedFrame> first = request(FRANCE, 0);
+        assertThat(records(first)).containsExactly(a.id());
+        assertThat(end(FRANCE, first)).as("ends before b").isEqualTo(aSeq);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> request(FRANCE, aSeq)).isInstanceOf(Feed.Unavailable.class)
+                .hasMessage("record " + b.id() + " cannot be read now");
+
+        flip(segment, at); // repaired
+        List<FeedFrame> next = request(FRANCE, aSeq);
+        assertThat(records(next)).containsExactly(b.id(), c.id());
+    }
+
+    private static void flip(Path file, long at) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            ch.read(one, at);
+            one.put(0, (byte) (one.get(0) ^ 0x40)).rewind();
+            ch.write(one, at);
+        }
     }
 
     @Test

@@ -232,6 +232,8 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
          * segments' tags (16 bytes a 64 KiB), key access and label — 4 MiB below 2 GiB leaves room for them.
          */
         public static final long MAX_PAYLOAD_BYTES = (1L << 31) - (4L << 20);
+        /** The largest payload limit with federation: a peer takes a sealed record of up to {@code FeedFrame.MAX_FRAME} bytes. */
+        public static final long MAX_FEDERATED_PAYLOAD_BYTES = 64L << 20;
 
         /** How the {@code limits} of {@code bulwark.yaml} are read: a limit left out takes its default. */
         @JsonCreator
@@ -352,6 +354,10 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         }
         if (limits.maxPayloadBytes() > Limits.MAX_PAYLOAD_BYTES) { // a payload is held in one array, and sealed records stop at 2 GiB
             throw new InvalidConfigException(source + ": limits.maxPayloadBytes: at most " + Limits.MAX_PAYLOAD_BYTES + ", not " + limits.maxPayloadBytes());
+        }
+        if (federation != null && limits.maxPayloadBytes() > Limits.MAX_FEDERATED_PAYLOAD_BYTES) {
+            throw new InvalidConfigException(source + ": limits.maxPayloadBytes: at most " + Limits.MAX_FEDERATED_PAYLOAD_BYTES
+                    + " on a node with federation (a feed frame carries a record of a 64 MiB payload at most), not " + limits.maxPayloadBytes());
         }
         if (limits.maxBufferedBytes() != null && limits.maxBufferedBytes() < 2 * limits.maxPayloadBytes()) {
             // A publish holds its body and its sealed record: one of the largest payload needs twice its size.

@@ -74,6 +74,12 @@ class NodeConfigTest {
                 .isEqualTo(2000);
         assertThatThrownBy(() -> NodeConfig.load(file(VALID + "limits:\n  maxPayloadBytes: 1000\n  maxBufferedBytes: 1999\n")))
                 .hasMessageEndingWith("limits.maxBufferedBytes: at least twice limits.maxPayloadBytes (2000), not 1999");
+        // With federation, a record must fit a feed frame: a larger one would stop every peer's feed at it.
+        String federated = VALID + "federation:\n  listen: 127.0.0.1:0\n";
+        assertThat(NodeConfig.load(file(federated + "limits:\n  maxPayloadBytes: 67108864\n")).limits().maxPayloadBytes()).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> NodeConfig.load(file(federated + "limits:\n  maxPayloadBytes: 67108865\n")))
+                .hasMessageContaining("limits.maxPayloadBytes: at most 67108864 on a node with federation");
+        assertThat(NodeConfig.load(file(VALID + "limits:\n  maxPayloadBytes: 67108865\n")).limits().maxPayloadBytes()).isEqualTo((64L << 20) + 1);
     }
 
     @Test
