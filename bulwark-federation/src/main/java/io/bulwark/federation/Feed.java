@@ -107,7 +107,12 @@ public final class Feed {
                java.util.function.BooleanSupplier stillPeer) throws InterruptedException {
         long after = cursors.seq(fingerprint, cursor);
         // Never past the cursor: a peer acknowledges only what it was sent.
-        long acknowledged = ack == null ? after : Math.min(after, cursors.seq(fingerprint, ack));
+        long acknowledged;
+        try {
+            acknowledged = ack == null ? after : Math.min(after, cursors.seq(fingerprint, ack));
+        } catch (InvalidPeerException e) {
+            throw new InvalidAck();
+        }
         if (acknowledged > 0) state.acknowledge(fingerprint, acknowledged, clock.instant());
         long woken = wakes.get();
         Instant deadline = clock.instant().plus(wait);
@@ -258,6 +263,13 @@ public final class Feed {
             if (current.isEmpty() || !mayHold(peer, m)) return Optional.empty();
         }
         return withAccess(peer.nation(), m, current.get());
+    }
+
+    /** The {@code ack} of a feed request is not a cursor this node issued to the caller (its {@code cursor} is). */
+    static final class InvalidAck extends RuntimeException {
+        InvalidAck() {
+            super("ack: not a cursor this node issued to you", null, false, false);
+        }
     }
 
     /** A record of this node's that a peer may hold cannot be read now: the peer's feed waits at it. */

@@ -80,6 +80,18 @@ final class FeedServer extends Handler.Abstract {
         if (invalid.isPresent()) {
             return problem(response, callback, 403, "Certificate not valid", invalid.get() + "; renew it and have it pinned anew");
         }
+        Fields query;
+        try {
+            query = Request.extractQueryParameters(request, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (RuntimeException e) { // Jetty's refusal of a bad escape; not an error of this node's
+            return problem(response, callback, 400, "Bad request", "the query string is not valid: each '%' is followed by two hexadecimal digits");
+        }
+        for (Fields.Field f : query) {
+            if (f.getValues().size() > 1) {
+                return problem(response, callback, 400, "Bad request", "query parameter '" + f.getName() + "' is given "
+                        + f.getValues().size() + " times; give it once");
+            }
+        }
         switch (path) {
             case "/federation/v1/identity" -> {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
@@ -93,7 +105,7 @@ final class FeedServer extends Handler.Abstract {
                             + " feed requests of one peer at once; a link needs one");
                 }
                 try {
-                    return feed(request, response, held.get(), peer.get());
+                    return feed(query, response, held.get(), peer.get());
                 } catch (RuntimeException e) {
                     return failed(request, response, held.get(), e); // through the held callback: its place is given back
                 } catch (Exception | Error e) { // interrupted as the node stops, or worse: Jetty fails its own callback
@@ -111,7 +123,7 @@ final class FeedServer extends Handler.Abstract {
             case "/federation/v1/audit/proof" -> {
                 Optional<AuditLog> log = federation.auditLog();
                 if (log.isEmpty()) return noAuditLog(response, callback);
-                String record = Request.extractQueryParameters(request).getValue("record");
+                String record = query.getValue("record");
                 if (record == null || record.isBlank()) {
                     return problem(response, callback, 400, "Bad request", "record: the id of a record this node shared with you or received from you");
                 }
@@ -123,13 +135,12 @@ final class FeedServer extends Handler.Abstract {
         }
     }
 
-    private boolean feed(Request request, Response response, Callback callback, Peer peer) throws Exception {
+    private boolean feed(Fields query, Response response, Callback callback, Peer peer) throws Exception {
         Optional<NodeIdentity> identity = federation.identity(peer);
         if (identity.isEmpty()) {
             return problem(response, callback, 409, "Not yet introduced", "this node has not yet pinned your identity "
                     + "(keys and storage); its link to you asks for it — retry shortly");
         }
-        Fields query = Request.extractQueryParameters(request);
         Duration wait;
         try {
             wait = Duration.ofMillis(Math.clamp(Long.parseLong(Optional.ofNullable(query.getValue("wait")).orElse("0")), 0, MAX_WAIT.toMillis()));
@@ -143,6 +154,8 @@ final class FeedServer extends Handler.Abstract {
                     // ack absent (null) is not ack empty: the first is "the cursor", the second "nothing applied yet"
                     Optional.ofNullable(query.getValue("cursor")).orElse(""), query.getValue("ack"),
                     wait, () -> federation.stillPeer(peer));
+        } catch (Feed.InvalidAck e) { // not "Bad cursor": a caller forgets its cursor on that, and its cursor is fine
+            return problem(response, callback, 400, "Bad request", e.getMessage());
         } catch (InvalidPeerException e) {
             return federation.stillPeer(peer) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
                     : problem(response, callback, 403, "Not a peer", e.getMessage());

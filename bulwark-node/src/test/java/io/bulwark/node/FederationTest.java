@@ -324,6 +324,40 @@ class FederationTest {
         nations.await("FRA forgets USA's pin", SHARE, () -> pinnedAt("FRA").equals(List.of("DEU")));
     }
 
+    /**
+     * The federation API names what is wrong with a request's query, and never takes a bad ack for a
+     * bad cursor. (A bad escape, '%zz', gets a 400 the same way; no client here sends one.)
+     */
+    @Test
+    @Order(10)
+    void aFeedRequestsBadQueryIs400NamingIt() throws Exception {
+        nations.await("DEU and FRA pin each other", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent()
+                && nations.node("DEU").peerIdentity("FRA").isPresent());
+        assertThat(feedAsFra("cursor=&cursor=")).satisfies(r -> {
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("query parameter 'cursor' is given 2 times");
+        });
+        // An ack that is not a cursor DEU issued to FRA: "Bad cursor" would make FRA forget its cursor and start over.
+        assertThat(feedAsFra("cursor=&ack=bogus")).satisfies(r -> {
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("\"title\":\"Bad request\"").contains("ack: not a cursor this node issued to you");
+        });
+        assertThat(feedAsFra("cursor=bogus").body()).contains("\"title\":\"Bad cursor\"");
+    }
+
+    /** A feed request to DEU with FRA's pinned certificate. */
+    private java.net.http.HttpResponse<String> feedAsFra(String query) throws Exception {
+        NodeHome fra = nations.homes.get("FRA");
+        String deuPin = nations.homes.get("DEU").tlsFingerprint();
+        var tls = io.bulwark.federation.FederationTls.load(fra.tlsKeystore(), fra.passphrase(),
+                io.bulwark.federation.PeerPins.of(() -> java.util.Set.of(deuPin)), io.bulwark.federation.FederationTls.KeyExchange.HYBRID_ONLY);
+        try (var http = java.net.http.HttpClient.newBuilder().sslContext(tls.clientContext()).sslParameters(tls.clientParameters())
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nations.federationUrls.get("DEU") + "/federation/v1/feed?" + query))
+                    .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     /** The nations whose identities a node keeps pinned (data/federation.db), read beside the running node. */
     private List<String> pinnedAt(String nation) {
         try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + nations.homes.get(nation).federationState());
