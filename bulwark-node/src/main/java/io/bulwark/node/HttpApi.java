@@ -67,7 +67,8 @@ final class HttpApi extends Handler.Abstract {
     static final long MAX_AUDIT_SCAN = 100_000;
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature()); // {"a":1,"a":2} is refused, not read as 2
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature()) // {"a":1,"a":2} is refused, not read as 2
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS); // {...}{...} is refused, not read as the first
 
     private final RecordService records;
     private final Optional<Federation> federation;
@@ -221,7 +222,9 @@ final class HttpApi extends Handler.Abstract {
             }
             case "/api/v1/audit/head" -> {
                 only(method, "GET");
-                json(response, callback, 200, AuditJson.head(auditLog(authenticate(request)).signTreeHead()));
+                AuditLog log = auditLog(authenticate(request));
+                known(query(request));
+                json(response, callback, 200, AuditJson.head(log.signTreeHead()));
             }
             case "/api/v1/audit/entries" -> {
                 only(method, "GET");
@@ -238,6 +241,7 @@ final class HttpApi extends Handler.Abstract {
             case "/api/v1/storage" -> {
                 only(method, "GET");
                 operatorOrOfficer(authenticate(request), "read the storage status");
+                known(query(request));
                 json(response, callback, 200, storageStatus(storage));
             }
             case APPROVALS -> {
@@ -382,15 +386,25 @@ final class HttpApi extends Handler.Abstract {
         json(response, callback, 200, Map.of("requests", approvals.list(principal, state).stream().map(this::approval).toList()));
     }
 
-    private com.fasterxml.jackson.databind.JsonNode jsonBody(Request request) throws IOException {
-        byte[] bytes;
+    /** A small body (at most 64 KiB) read whole; 400 if it ends or stalls before its end, 413 if longer. */
+    private static byte[] smallBody(Request request, String limit) {
         try (InputStream in = Content.Source.asInputStream(request)) {
-            bytes = in.readNBytes(64 * 1024 + 1);
+            byte[] bytes = in.readNBytes(64 * 1024 + 1);
+            if (bytes.length > 64 * 1024) throw new Problem(413, "Payload too large", limit);
+            return bytes;
+        } catch (IOException e) { // the connection ended inside the body, or it stalled past the idle timeout
+            long declared = request.getLength();
+            throw Problem.badRequest("the body ended or stalled before its end" + (declared >= 0 ? " (" + declared + " bytes declared)" : ""));
         }
-        if (bytes.length > 64 * 1024) throw new Problem(413, "Payload too large", "a request body here is at most 64 KiB");
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode jsonBody(Request request) {
+        byte[] bytes = smallBody(request, "a request body here is at most 64 KiB");
         if (bytes.length == 0) return JSON.createObjectNode();
+        // UTF-8 only (RFC 8259 §8.1): Jackson would guess UTF-16 or UTF-32 from the first bytes, and fail outside its own errors.
+        String text = utf8("the body", bytes);
         try {
-            var node = JSON.readTree(bytes);
+            var node = JSON.readTree(text);
             if (node == null || !node.isObject()) throw Problem.badRequest("the body is a JSON object");
             return node;
         } catch (com.fasterxml.jackson.core.JacksonException e) {
@@ -495,6 +509,9 @@ final class HttpApi extends Handler.Abstract {
         long size;
         boolean given = q.getValue("size") != null;
         if (!given) {
+            // Checked before a head is signed for it: a request that fails stores nothing.
+            long now = log.size();
+            if (index >= now) throw Problem.badRequest("index: " + index + " is not below the log's size, " + now + " (size not given)");
             var head = log.signTreeHead();
             size = head.treeSize();
             body.put("head", AuditJson.head(head));
@@ -528,7 +545,8 @@ final class HttpApi extends Handler.Abstract {
     private static void known(Fields q, String... names) {
         for (Fields.Field f : q) {
             if (!List.of(names).contains(f.getName())) {
-                throw Problem.badRequest("unknown query parameter '" + f.getName() + "'; known: " + String.join(", ", names));
+                throw Problem.badRequest("unknown query parameter '" + f.getName() + "'; "
+                        + (names.length == 0 ? "this resource takes none" : "known: " + String.join(", ", names)));
             }
         }
     }
@@ -590,7 +608,7 @@ final class HttpApi extends Handler.Abstract {
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");
         }
-        String label = extValue("Bulwark-Label", request.getHeaders().get("Bulwark-Label"));
+        String label = labelHeader(request);
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         var boundary = Multipart.boundary(contentType);
         if (boundary.isPresent()) {
@@ -598,7 +616,7 @@ final class HttpApi extends Handler.Abstract {
             var parts = Multipart.parse(payload, boundary.get());
             for (String name : parts.keySet()) {
                 if (!name.equals("label") && !name.equals("payload")) {
-                    throw Problem.badRequest("multipart: unknown part '" + name + "'; the parts are 'label' and 'payload'");
+                    throw Problem.badRequest("multipart: unknown part '" + Multipart.quoted(name) + "'; the parts are 'label' and 'payload'");
                 }
             }
             Multipart.Part labelPart = parts.get("label");
@@ -634,14 +652,12 @@ final class HttpApi extends Handler.Abstract {
     private void relabel(Request request, Response response, Callback callback, String id) throws IOException {
         Principal principal = authenticate(request);
         RecordService.requireRole(principal, Role.ANALYST, "relabel records"); // before the body is read
-        String label = extValue("Bulwark-Label", request.getHeaders().get("Bulwark-Label"));
-        if (label == null) {
-            try (InputStream in = Content.Source.asInputStream(request)) {
-                byte[] body = in.readNBytes(64 * 1024 + 1);
-                if (body.length > 64 * 1024) throw new Problem(413, "Payload too large", "a label is at most 64 KiB");
-                label = utf8("the label in the body", body);
-            }
+        String label = labelHeader(request);
+        byte[] body = smallBody(request, "a label is at most 64 KiB");
+        if (label != null && body.length > 0) {
+            throw Problem.badRequest("the label is given twice: in Bulwark-Label and in the body; give it once");
         }
+        if (label == null) label = utf8("the label in the body", body);
         RecordService.Published p = records.relabel(principal, id, label);
         json(response, callback, 200, Map.of("id", p.id(), "label", p.marking()));
     }
@@ -654,6 +670,7 @@ final class HttpApi extends Handler.Abstract {
 
     private void peers(Request request, Response response, Callback callback) {
         Federation f = federation(authenticate(request));
+        known(query(request));
         json(response, callback, 200, Map.of("peers", f.status().stream().map(HttpApi::peer).toList()));
     }
 
@@ -717,7 +734,9 @@ final class HttpApi extends Handler.Abstract {
 
     private void confirmations(Request request, Response response, Callback callback) {
         Federation f = federation(authenticate(request));
-        Optional<String> record = Optional.ofNullable(query(request).getValue("record"));
+        Fields q = query(request);
+        known(q, "record");
+        Optional<String> record = Optional.ofNullable(q.getValue("record"));
         json(response, callback, 200, Map.of("confirmations", f.confirmations(record).stream().map(c -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("record", c.recordId());
@@ -910,6 +929,13 @@ final class HttpApi extends Handler.Abstract {
     }
 
     /** The bytes as UTF-8 text; 400 naming {@code what} and the offset if they are not UTF-8 (never replaced by U+FFFD). */
+    /** The Bulwark-Label header's value, if given; 400 if it is given more than once (which would count is not the caller's guess). */
+    private static String labelHeader(Request request) {
+        List<String> values = request.getHeaders().getValuesList("Bulwark-Label");
+        if (values.size() > 1) throw Problem.badRequest("Bulwark-Label is given " + values.size() + " times; give it once");
+        return extValue("Bulwark-Label", values.isEmpty() ? null : values.getFirst());
+    }
+
     static String utf8(String what, byte[] bytes) {
         var decoder = StandardCharsets.UTF_8.newDecoder();
         ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -970,12 +996,20 @@ final class HttpApi extends Handler.Abstract {
         return q;
     }
 
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     private static Instant time(String name, String v) {
+        Instant t;
         try {
-            return Instant.parse(v);
+            t = Instant.parse(v);
         } catch (DateTimeParseException | NullPointerException e) {
             throw Problem.badRequest(name + ": an ISO 8601 UTC instant such as 2026-11-26T12:00:00Z, not '" + v + "'");
         }
+        if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+            throw Problem.badRequest(name + ": an instant in the years 0000 to 9999, not '" + v + "'");
+        }
+        return t;
     }
 
     private static void json(Response response, Callback callback, int status, Object body) {

@@ -51,6 +51,9 @@ final class Multipart {
             int headersStart = lineEnd + 2;
             int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), headersStart);
             if (headersEnd < 0) throw Problem.badRequest("multipart: part headers without the blank line that ends them");
+            if (headersEnd - headersStart > MAX_PART_HEADERS) {
+                throw Problem.badRequest("multipart: a part's headers (byte " + headersStart + ") exceed " + MAX_PART_HEADERS + " bytes");
+            }
             String headers = new String(body, headersStart, headersEnd - headersStart, StandardCharsets.ISO_8859_1);
             int next = indexOf(body, ("\r\n--" + boundary).getBytes(StandardCharsets.US_ASCII), headersEnd + 4);
             if (next < 0) throw Problem.badRequest("multipart: a part is not closed by the boundary (truncated body?)");
@@ -58,7 +61,7 @@ final class Multipart {
             Optional<String> type = Optional.empty();
             for (String h : headers.split("\r\n")) {
                 int colon = h.indexOf(':');
-                if (colon <= 0) throw Problem.badRequest("multipart: malformed part header '" + h + "'");
+                if (colon <= 0) throw Problem.badRequest("multipart: malformed part header '" + quoted(h) + "'");
                 String key = h.substring(0, colon).strip().toLowerCase(Locale.ROOT);
                 String value = h.substring(colon + 1).strip();
                 if (key.equals("content-disposition")) {
@@ -68,27 +71,35 @@ final class Multipart {
                 }
             }
             if (name == null || name.isEmpty()) throw Problem.badRequest("multipart: a part has no Content-Disposition name");
-            if (parts.containsKey(name)) throw Problem.badRequest("multipart: part '" + name + "' appears twice");
+            if (parts.containsKey(name)) throw Problem.badRequest("multipart: part '" + quoted(name) + "' appears twice");
             parts.put(name, new Part(name, type, Arrays.copyOfRange(body, headersEnd + 4, next)));
             at = next + 2;
         }
     }
 
+    /** A part's headers, at most: a name and a media type need far less, and the parameter pattern then stays shallow. */
+    static final int MAX_PART_HEADERS = 8192;
+
+    /** What a message quotes of a header or name: at most 100 characters. */
+    static String quoted(String s) {
+        return s.length() > 100 ? s.substring(0, 100) + "…" : s;
+    }
+
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
     private static final java.util.regex.Pattern PARAMETER =
-            java.util.regex.Pattern.compile("\\s*;\\s*(" + TOKEN + ")=(?:\"((?:[^\"\\\\]|\\\\.)*)\"|(" + TOKEN + "))");
+            java.util.regex.Pattern.compile("\\s*;\\s*(" + TOKEN + ")=(?:\"((?:[^\"\\\\]++|\\\\.)*+)\"|(" + TOKEN + "))");
 
     /** The name parameter of {@code form-data; name="..."; ...} (RFC 7578 §4.2), quoted strings read as such. */
     private static String dispositionName(String value) {
         if (!value.regionMatches(true, 0, "form-data", 0, 9)) {
-            throw Problem.badRequest("multipart: Content-Disposition '" + value + "': a part is form-data");
+            throw Problem.badRequest("multipart: Content-Disposition '" + quoted(value) + "': a part is form-data");
         }
         String name = null;
         java.util.regex.Matcher m = PARAMETER.matcher(value);
         int at = 9;
         while (at < value.length() && !value.substring(at).isBlank()) {
             if (!m.region(at, value.length()).lookingAt()) {
-                throw Problem.badRequest("multipart: Content-Disposition '" + value + "' at offset " + at + ": a parameter is ; NAME=VALUE "
+                throw Problem.badRequest("multipart: Content-Disposition '" + quoted(value) + "' at offset " + at + ": a parameter is ; NAME=VALUE "
                         + "or ; NAME=\"QUOTED VALUE\"");
             }
             if (m.group(1).equalsIgnoreCase("name")) {

@@ -137,6 +137,56 @@ class MalformedRequestsTest {
         assertThat(a.body().path("detail").asText()).startsWith("the body is not JSON at line 1").contains("operation");
     }
 
+    /** What review found answered 500 (or read silently): each is a 400 that names the rule now. */
+    @Test
+    void bodiesAndParametersThatWereErrorsOrReadLooselyAre400() throws Exception {
+        // Bytes Jackson would have taken for UTF-32 (it then failed outside its own errors: 500).
+        Answer utf32 = exchange("POST /api/v1/approvals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + operatorToken
+                + "\r\nContent-Type: application/json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n\u0000{\u0000\u0000");
+        assertThat(utf32.status()).isEqualTo(400);
+        assertThat(utf32.body().path("detail").asText()).startsWith("the body is not JSON");
+        // Two documents: the second was ignored, and the first filed.
+        String two = "{\"operation\":\"residency.default\",\"parameters\":{\"residency\":\"in=DEU\"}}{\"operation\":\"keys.rotate\"}";
+        Answer trailing = exchange("POST /api/v1/approvals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + operatorToken
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + two.length() + "\r\nConnection: close\r\n\r\n" + two);
+        assertThat(trailing.status()).isEqualTo(400);
+        assertThat(trailing.body().path("detail").asText()).startsWith("the body is not JSON").contains("Trailing token");
+        // A JSON body cut short (500 before: Jetty's end-of-file was not caught here).
+        Answer cut = exchange("POST /api/v1/approvals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + operatorToken
+                + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"operation\"", true);
+        assertThat(cut.status()).isEqualTo(400);
+        assertThat(cut.body().path("detail").asText()).isEqualTo("the body ended or stalled before its end (100 bytes declared)");
+        // An instant Instant.parse takes but milliseconds cannot hold (500 before).
+        Answer far = exchangeAs(operatorToken, "GET /api/v1/audit/entries?since=%2B300000000-01-01T00:00:00Z");
+        assertThat(far.status()).isEqualTo(400);
+        assertThat(far.body().path("detail").asText()).startsWith("since: an instant in the years 0000 to 9999");
+        // Parameters a resource does not take were ignored.
+        Answer storage = exchangeAs(operatorToken, "GET /api/v1/storage?verbose=1");
+        assertThat(storage.status()).isEqualTo(400);
+        assertThat(storage.body().path("detail").asText()).isEqualTo("unknown query parameter 'verbose'; this resource takes none");
+        // An index past the log: refused before a tree head is signed for it.
+        Answer proof = exchangeAs(operatorToken, "GET /api/v1/audit/proof/inclusion?index=999999999");
+        assertThat(proof.status()).isEqualTo(400);
+        assertThat(proof.body().path("detail").asText()).startsWith("index: 999999999 is not below the log's size");
+        // The label twice: two headers, or a header and a body.
+        Answer twice = exchange("POST /api/v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nBulwark-Label: NATO SECRET//REL TO DEU\r\nBulwark-Label: NATO UNCLASSIFIED\r\nContent-Type: text/plain"
+                + "\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx");
+        assertThat(twice.status()).isEqualTo(400);
+        assertThat(twice.body().path("detail").asText()).isEqualTo("Bulwark-Label is given 2 times; give it once");
+        String id = node.records().publish(Federated.analyst("DEU"), "NATO SECRET//REL TO DEU", "", "text/plain", new byte[] {1}).id();
+        String label = "NATO SECRET//REL TO DEU";
+        Answer both = exchange("PUT /api/v1/records/" + id + "/label HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nBulwark-Label: NATO UNCLASSIFIED\r\nContent-Type: text/plain\r\nContent-Length: " + label.length()
+                + "\r\nConnection: close\r\n\r\n" + label);
+        assertThat(both.status()).isEqualTo(400);
+        assertThat(both.body().path("detail").asText()).isEqualTo("the label is given twice: in Bulwark-Label and in the body; give it once");
+    }
+
+    private Answer exchangeAs(String bearer, String requestLine) throws Exception {
+        return exchange(requestLine + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + bearer + "\r\nConnection: close\r\n\r\n");
+    }
+
     @Test
     void aContentTypeThatIsNotAMediaTypeIsRefusedAndNothingStored() {
         long before = node.metadata().lastSeq();

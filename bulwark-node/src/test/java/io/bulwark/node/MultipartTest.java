@@ -35,6 +35,20 @@ class MultipartTest {
         assertThat(parts.get("payload").contentType()).contains("text/plain");
     }
 
+    /** A long quoted name overflowed the regex's stack (a 500); the headers are bounded and what an error quotes is short. */
+    @Test
+    void longPartHeadersAreRefusedAndQuotedShort() {
+        String huge = "a".repeat(1 << 20);
+        assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Disposition: form-data; name=\"" + huge + "\"\n\nx\n--B--\n"), "B"))
+                .hasMessage("multipart: a part's headers (byte 5) exceed 8192 bytes");
+        // Within the bound, a name of escapes still reads; an unknown disposition is quoted shortened.
+        String escapes = "\\a".repeat(3000);
+        var parts = Multipart.parse(body("--B\nContent-Disposition: form-data; name=\"" + escapes + "\"\n\nx\n--B--\n"), "B");
+        assertThat(parts.keySet()).containsExactly("a".repeat(3000));
+        assertThatThrownBy(() -> Multipart.parse(body("--B\nContent-Disposition: attachment" + "x".repeat(5000) + "\n\nx\n--B--\n"), "B"))
+                .hasMessageStartingWith("multipart: Content-Disposition 'attachment" + "x".repeat(90) + "…': a part is form-data");
+    }
+
     @Test
     void otherContentTypesAreNotMultipart() {
         assertThat(Multipart.boundary("text/plain")).isEmpty();
