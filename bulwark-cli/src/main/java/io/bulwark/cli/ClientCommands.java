@@ -76,7 +76,7 @@ final class ClientCommands {
                 throw badUrl();
             }
             if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
-                    || uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                    || uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getPort() > 65535) {
                 throw badUrl();
             }
             return base;
@@ -416,7 +416,12 @@ final class ClientCommands {
                     throw new UserError(ExitCode.BAD_INPUT, "--cursor-file " + cursorFile + " holds a cursor already; it is where this watch "
                             + "goes on from, so --cursor and --from are not given with it (delete the file to start elsewhere)");
                 }
-                String kept = Files.readString(cursorFile).strip();
+                String kept;
+                try {
+                    kept = Files.readString(cursorFile).strip();
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    throw new UserError(ExitCode.BAD_INPUT, "--cursor-file " + cursorFile + ": not a cursor (not UTF-8); delete it to start anew");
+                }
                 if (kept.isEmpty()) throw new UserError(ExitCode.BAD_INPUT, "--cursor-file " + cursorFile + ": empty; delete it to start anew");
                 fromCursorFile = true;
                 return "cursor=" + URLEncoder.encode(kept, StandardCharsets.UTF_8);

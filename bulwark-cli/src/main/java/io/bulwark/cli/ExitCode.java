@@ -1,6 +1,6 @@
 package io.bulwark.cli;
 
-/** The exit codes of every command (documented in {@code bulwark --help} and docs/cli.md). */
+/** The exit codes of every command (documented in {@code bulwark --help}, README.md and docs/node.md). */
 public final class ExitCode {
     public static final int OK = 0;
     public static final int OTHER = 1;

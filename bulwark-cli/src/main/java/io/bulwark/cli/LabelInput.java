@@ -41,7 +41,12 @@ public final class LabelInput {
     private static String stdin() {
         try {
             byte[] bytes = System.in.readNBytes(PolicySet.MAX_LABEL_CHARS * 4 + 1);
-            return new String(bytes, StandardCharsets.UTF_8);
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+            try {
+                return StandardCharsets.UTF_8.newDecoder().decode(in).toString();
+            } catch (java.nio.charset.CharacterCodingException e) { // decoded leniently, a byte would become U+FFFD and the error name that
+                throw new UserError(ExitCode.BAD_INPUT, "standard input at byte " + in.position() + ": not UTF-8");
+            }
         } catch (IOException e) {
             throw new UserError(ExitCode.BAD_INPUT, "standard input cannot be read: " + e.getMessage());
         }

@@ -84,7 +84,7 @@ class ClientInputTest {
     void aUrlWithoutSchemeOrHostIsBadInputForEveryClientCommand() throws IOException {
         String payload = Files.writeString(dir.resolve("payload.txt"), "x").toString();
         String rule = "is not a node's address: http:// or https://, a host, an optional port and path, e.g. http://127.0.0.1:8080";
-        for (String url : List.of("foo", "127.0.0.1:8080", "ftp://127.0.0.1/", "http://", "http:///api", "http://[::1")) {
+        for (String url : List.of("foo", "127.0.0.1:8080", "ftp://127.0.0.1/", "http://", "http:///api", "http://[::1", "http://127.0.0.1:99999")) {
             for (List<String> command : List.of(List.of("publish", "--label", "NATO SECRET", payload), List.of("get", "x"),
                     List.of("list"), List.of("retract", "x"), List.of("relabel", "--label", "NATO SECRET", "x"),
                     List.of("approval", "list"))) {

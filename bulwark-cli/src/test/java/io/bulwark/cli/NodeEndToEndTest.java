@@ -396,6 +396,9 @@ class NodeEndToEndTest {
                 .contains("holds a cursor already");
         assertThat(fails(client("watch", tokens.get("carl"), "--once", "--cursor-file", dir.toString()), 2))
                 .contains("--cursor-file: " + dir.toAbsolutePath().normalize() + ": is a directory");
+        Path garbled = Files.write(dir.resolve("garbled.cursor"), new byte[] {(byte) 0xff, (byte) 0xfe});
+        assertThat(fails(client("watch", tokens.get("carl"), "--once", "--cursor-file", garbled.toString()), 2))
+                .contains("--cursor-file " + garbled + ": not a cursor (not UTF-8); delete it to start anew");
     }
 
     // === retract ==================================================================================

@@ -316,6 +316,10 @@ public record NodeHome(Path dir) {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (var in = Files.newInputStream(tlsKeystore())) {
             ks.load(in, passphrase());
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof java.security.UnrecoverableKeyException)) throw e;
+            throw new InvalidConfigException(tlsKeystore() + ": the keystore passphrase does not open it (the passphrase from "
+                    + (passphraseFromEnvironment() != null ? Keystore.PASSPHRASE_VARIABLE : passphraseFile().toString()) + ")");
         }
         Certificate cert = ks.getCertificate("node");
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));

@@ -74,5 +74,15 @@ class SiteTest {
         Files.writeString(file, "aws_access_key_id=AKIA1\n");
         assertThatThrownBy(() -> S3Credentials.fromFile(file)).hasMessageEndingWith("must hold aws_access_key_id and aws_secret_access_key")
                 .hasMessageNotContaining("AKIA1");
+
+        // Not there, not text, not properties: each a site setting at fault (it was a store failure, or escaped unnamed).
+        assertThatThrownBy(() -> S3Credentials.fromFile(dir.resolve("missing.secret"))).isInstanceOf(InvalidSiteException.class)
+                .hasMessageEndingWith("missing.secret: does not exist");
+        Files.write(file, new byte[] {'a', '=', (byte) 0xff, '\n'});
+        assertThatThrownBy(() -> S3Credentials.fromFile(file)).isInstanceOf(InvalidSiteException.class)
+                .hasMessageContaining("is not a properties file of UTF-8 text");
+        Files.writeString(file, "aws_access_key_id=\\uZZZZ\n");
+        assertThatThrownBy(() -> S3Credentials.fromFile(file)).isInstanceOf(InvalidSiteException.class)
+                .hasMessageContaining("is not a properties file of UTF-8 text");
     }
 }

@@ -1,7 +1,6 @@
 package io.bulwark.store.blob.s3;
 
 import io.bulwark.store.InvalidSiteException;
-import io.bulwark.store.StoreException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
@@ -50,8 +49,8 @@ public final class S3Credentials {
      * Credentials from a file in Java properties format holding {@value #ACCESS_KEY_ID} and
      * {@value #SECRET_ACCESS_KEY} (the same names as in an AWS credentials file).
      *
-     * @throws InvalidSiteException if the file is readable by group or others, or lacks a property
-     * @throws StoreException       if it cannot be read
+     * @throws InvalidSiteException if the file cannot be read, is readable by group or others, is not
+     *                              a properties file or lacks a property
      */
     public static AwsCredentialsProvider fromFile(Path file) {
         String name = "credentials file " + file;
@@ -65,9 +64,17 @@ public final class S3Credentials {
             }
             try (Reader in = Files.newBufferedReader(file)) {
                 p.load(in);
+            } catch (IllegalArgumentException e) { // a malformed unicode escape
+                throw new java.nio.charset.MalformedInputException(0);
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidSiteException(name, "does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new InvalidSiteException(name, "cannot be read by this user (permission denied)");
+        } catch (java.nio.charset.CharacterCodingException e) { // not UTF-8, or a malformed unicode escape
+            throw new InvalidSiteException(name, "is not a properties file of UTF-8 text (aws_access_key_id=..., aws_secret_access_key=...)");
         } catch (IOException e) {
-            throw new StoreException("could not read " + name, e);
+            throw new InvalidSiteException(name, "cannot be read: " + e.getMessage());
         }
         String id = p.getProperty(ACCESS_KEY_ID, "").strip();
         String secret = p.getProperty(SECRET_ACCESS_KEY, "").strip();
