@@ -198,7 +198,9 @@ public final class Federation implements AutoCloseable {
         PeerList list = peers.current();
         if (!peers.readable()) return;
         for (String fp : List.copyOf(identities.keySet())) {
-            if (list.byFingerprint(fp).isPresent()) continue;
+            // Listed again under another nation is not the same peer: what it was pinned as goes.
+            NodeIdentity pinned = identities.get(fp);
+            if (pinned != null && list.byFingerprint(fp).filter(p -> p.nation().equals(pinned.nation())).isPresent()) continue;
             identities.remove(fp);
             identityDigests.remove(fp);
             state.forgetIdentity(fp);
@@ -267,9 +269,10 @@ public final class Federation implements AutoCloseable {
                 .filter(p -> p.nation().equals(peer.nation()) && p.url().equals(peer.url())).isPresent();
     }
 
-    /** A peer's pinned identity, if it has been introduced and is still listed. */
+    /** A peer's pinned identity, if it has been introduced and is still listed (under the nation it was pinned as). */
     public Optional<NodeIdentity> identity(Peer peer) {
-        return stillPeer(peer) ? Optional.ofNullable(identities.get(peer.fingerprint())) : Optional.empty();
+        return stillPeer(peer) ? Optional.ofNullable(identities.get(peer.fingerprint())).filter(id -> id.nation().equals(peer.nation()))
+                : Optional.empty();
     }
 
     /** The pinned identity of the listed peer of a nation. */
@@ -400,8 +403,9 @@ public final class Federation implements AutoCloseable {
         if (records > 0) meters.counter("bulwark_federation_sent", Tags.of("peer", peer.nation())).increment(records);
     }
 
-    void refused(String fingerprint) {
-        LOG.warn("federation request refused: certificate {} is not a listed peer", fingerprint);
+    /** A federation request refused for who sent it (logged and counted): {@code why} names what of the certificate failed. */
+    void refused(String fingerprint, String why) {
+        LOG.warn("federation request refused: certificate {} {}", fingerprint, why);
         meters.counter("bulwark_federation_refused").increment();
     }
 

@@ -72,12 +72,13 @@ final class FeedServer extends Handler.Abstract {
         Optional<String> fingerprint = FederationTls.peerFingerprint(request);
         Optional<Peer> peer = fingerprint.flatMap(fp -> federation.peers().byFingerprint(fp));
         if (peer.isEmpty()) {
-            federation.refused(fingerprint.orElse("none"));
+            federation.refused(fingerprint.orElse("none"), "is not a listed peer");
             return problem(response, callback, 403, "Not a peer", "the client certificate "
                     + fingerprint.orElse("(none)") + " is not pinned in this node's peer list");
         }
         Optional<String> invalid = FederationTls.peerOutsideValidity(request, java.time.Instant.now()); // the clock the handshake checked it by
         if (invalid.isPresent()) {
+            federation.refused(fingerprint.get(), "is outside its validity: " + invalid.get());
             return problem(response, callback, 403, "Certificate not valid", invalid.get() + "; renew it and have it pinned anew");
         }
         Fields query;
@@ -157,8 +158,9 @@ final class FeedServer extends Handler.Abstract {
         } catch (Feed.InvalidAck e) { // not "Bad cursor": a caller forgets its cursor on that, and its cursor is fine
             return problem(response, callback, 400, "Bad request", e.getMessage());
         } catch (InvalidPeerException e) {
-            return federation.stillPeer(peer) ? problem(response, callback, 400, "Bad cursor", e.getMessage())
-                    : problem(response, callback, 403, "Not a peer", e.getMessage());
+            if (federation.stillPeer(peer)) return problem(response, callback, 400, "Bad cursor", e.getMessage());
+            federation.refused(peer.fingerprint(), "was removed from the peer list while its request waited");
+            return problem(response, callback, 403, "Not a peer", e.getMessage());
         } catch (Feed.Unavailable e) { // why is in this node's log: the reason may quote a local path
             return problem(response, callback, 503, "Record unavailable", "record " + e.recordId + " cannot be read on this node now; "
                     + "your feed resumes with it once it can (its operators see why in its log)");

@@ -345,6 +345,28 @@ class FederationTest {
         assertThat(feedAsFra("cursor=bogus").body()).contains("\"title\":\"Bad cursor\"");
     }
 
+    /**
+     * A certificate listed again under another nation is not the peer pinned for it: its old identity
+     * (and so the old nation's records) does not carry over, and is forgotten.
+     */
+    @Test
+    @Order(11)
+    void aCertificateListedUnderAnotherNationKeepsNothingOfItsPin() throws Exception {
+        nations.await("FRA pins DEU", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent());
+        Path peers = nations.homes.get("FRA").peers();
+        String listed = Files.readString(peers);
+        var deu = io.bulwark.federation.PeerList.read(peers).byNation("DEU").orElseThrow();
+        io.bulwark.federation.PeerList.read(peers).without("DEU")
+                .with(new io.bulwark.federation.Peer("GBR", deu.url(), deu.fingerprint(), deu.added()), "FRA").write(peers);
+        assertThat(nations.node("FRA").peerIdentity("GBR")).as("DEU's identity is not GBR's").isEmpty();
+        nations.await("FRA forgets DEU's pin", SHARE, () -> !pinnedAt("FRA").contains("DEU"));
+        Thread.sleep(1000); // DEU's node answers as DEU: it is not pinned as GBR either
+        assertThat(nations.node("FRA").peerIdentity("GBR")).isEmpty();
+
+        Files.writeString(peers, listed);
+        nations.await("FRA pins DEU afresh", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent());
+    }
+
     /** A feed request to DEU with FRA's pinned certificate. */
     private java.net.http.HttpResponse<String> feedAsFra(String query) throws Exception {
         NodeHome fra = nations.homes.get("FRA");
