@@ -61,7 +61,7 @@ public final class Bulwark {
             case LabelError l -> ExitCode.BAD_INPUT;
             case InvalidConfigException c -> ExitCode.BAD_INPUT; // the home or its bulwark.yaml: the message names the file and the rule
             case InvalidIdentityException i -> ExitCode.BAD_INPUT; // users.json, a user, a token lifetime
-            case io.bulwark.store.InvalidInputException s -> ExitCode.BAD_INPUT; // a storage site's settings, e.g. its credentials file
+            case io.bulwark.store.InvalidSiteException s -> ExitCode.BAD_INPUT; // a storage site's settings, e.g. its credentials file
             default -> ExitCode.OTHER;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -70,7 +70,7 @@ public final class Bulwark {
                 case LabelError l -> l.getMessage();
                 case InvalidConfigException c -> c.getMessage();
                 case InvalidIdentityException i -> i.getMessage();
-                case io.bulwark.store.InvalidInputException s -> s.getMessage();
+                case io.bulwark.store.InvalidSiteException s -> s.getMessage();
                 case io.bulwark.store.StoreException s -> "storage: " + s.getMessage();
                 case FileSystemException f -> describe(f);
                 case UncheckedIOException u when u.getCause() instanceof FileSystemException f -> u.getMessage() + ": " + describe(f);

@@ -188,6 +188,17 @@ public final class Federation implements AutoCloseable {
         }
     }
 
+    /** The identity pinned for the peer before (kept in data/federation.db), if it still verifies as that peer's. */
+    private Optional<NodeIdentity> storedPin(Peer peer) {
+        return state.pinnedIdentity(peer.fingerprint()).flatMap(pinned -> {
+            try {
+                return Optional.of(NodeIdentity.verify(pinned.wire(), peer));
+            } catch (InvalidPeerException e) {
+                return Optional.empty(); // pinned as another nation, or damaged: no earlier pin for this peer
+            }
+        });
+    }
+
     /**
      * Forgets the keys of the peers removed from the list (not changed: a new URL keeps its pin), so
      * that adding one again (say, after it lost its keystore) pins it afresh. Only a list that reads
@@ -195,8 +206,9 @@ public final class Federation implements AutoCloseable {
      * once fixed the node trusts the keys it pinned, not whatever each peer then serves.
      */
     private void forgetRemoved() {
-        PeerList list = peers.current();
-        if (!peers.readable()) return;
+        Optional<PeerList> read = peers.currentIfReadable();
+        if (read.isEmpty()) return;
+        PeerList list = read.get();
         for (String fp : List.copyOf(identities.keySet())) {
             // Listed again under another nation is not the same peer: what it was pinned as goes.
             NodeIdentity pinned = identities.get(fp);
@@ -305,6 +317,7 @@ public final class Federation implements AutoCloseable {
         if (!stillPeer(peer)) throw new InvalidPeerException("identity: " + peer.nation() + " is no longer a peer as listed; not pinned");
         NodeIdentity id = NodeIdentity.verify(wire, peer);
         NodeIdentity earlier = identities.get(peer.fingerprint());
+        if (earlier == null) earlier = storedPin(peer).orElse(null); // not loaded at start: the peer list did not read then
         if (earlier != null) {
             if (!earlier.node().equals(id.node())) {
                 throw new InvalidPeerException("identity: the peer now calls itself " + id.node() + ", pinned as " + earlier.node() + "; refused");

@@ -258,8 +258,12 @@ public final class Feed {
     private Optional<byte[]> sealedFor(NodeIdentity peer, RecordMetadata m) {
         Optional<byte[]> current = read(m);
         if (current.isEmpty()) {
+            String key = m.blob().key();
             m = metadata.find(m.id()).filter(r -> r.state() == RecordState.ACTIVE).orElse(null);
             current = m == null ? Optional.empty() : read(m);
+            if (current.isEmpty() && m != null && m.blob().key().equals(key)) { // not moved: gone from every site
+                throw new IllegalStateException("its blob " + key + " is on none of its sites");
+            }
             if (current.isEmpty() || !mayHold(peer, m)) return Optional.empty();
         }
         return withAccess(peer.nation(), m, current.get());

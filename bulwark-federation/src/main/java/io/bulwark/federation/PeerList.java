@@ -143,8 +143,10 @@ public record PeerList(List<Peer> peers) {
     /**
      * The peer list as a running node sees it: re-read when the file's modification time or size
      * changes — one {@code stat} per call, so it can be asked on every handshake and request. A file
-     * that became unreadable or invalid keeps the node on an empty list (deny by default), logged;
-     * {@link #readable()} tells that apart from a list that names no peer.
+     * that became unreadable, invalid or absent keeps the node on an empty list (deny by default),
+     * logged; {@link #currentIfReadable()} tells that apart from a list that names no peer. (An absent
+     * file counts as unreadable: an editor may move it aside while saving; removing every peer
+     * writes an empty list.)
      */
     public static final class Watched {
         private final Path file;
@@ -157,6 +159,17 @@ public record PeerList(List<Peer> peers) {
         }
 
         public PeerList current() {
+            return snapshot().list();
+        }
+
+        /** The list as {@link #current()} gives it, if the file read as a valid list; empty if it did not. */
+        public Optional<PeerList> currentIfReadable() {
+            Snapshot s = snapshot();
+            return s.readable() ? Optional.of(s.list()) : Optional.empty();
+        }
+
+        /** The list and whether it read, from one look at the file. */
+        private Snapshot snapshot() {
             Object stamp;
             try {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
@@ -164,10 +177,14 @@ public record PeerList(List<Peer> peers) {
             } catch (IOException e) {
                 stamp = "absent";
             }
+            return snapshot(stamp);
+        }
+
+        private Snapshot snapshot(Object stamp) {
             Snapshot s = snapshot;
-            if (stamp.equals(s.stamp())) return s.list();
+            if (stamp.equals(s.stamp())) return s;
             PeerList list;
-            boolean readable = true;
+            boolean readable = !"absent".equals(stamp);
             try {
                 list = read(file);
             } catch (RuntimeException e) {
@@ -175,16 +192,9 @@ public record PeerList(List<Peer> peers) {
                 list = EMPTY;
                 readable = false;
             }
-            snapshot = new Snapshot(stamp, list, readable);
-            return list;
-        }
-
-        /**
-         * Whether the file read as a valid list when {@link #current()} last looked. An unusable file
-         * trusts no peer, but removes none: the node keeps what it pinned for when the file is fixed.
-         */
-        public boolean readable() {
-            return snapshot.readable();
+            s = new Snapshot(stamp, list, readable);
+            snapshot = s;
+            return s;
         }
     }
 }

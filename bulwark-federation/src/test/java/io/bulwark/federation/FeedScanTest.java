@@ -173,8 +173,11 @@ class FeedScanTest {
                 .hasMessage("record " + b.id() + " cannot be read now");
 
         flip(segment, at); // repaired
+        blobs.delete(c.id()); // and c's bytes gone from every site, its row still there: not passed over either
         List<FeedFrame> next = request(FRANCE, aSeq);
-        assertThat(records(next)).containsExactly(b.id(), c.id());
+        assertThat(records(next)).containsExactly(b.id());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> request(FRANCE, end(FRANCE, next))).isInstanceOf(Feed.Unavailable.class)
+                .hasMessage("record " + c.id() + " cannot be read now");
     }
 
     private static void flip(Path file, long at) throws IOException {

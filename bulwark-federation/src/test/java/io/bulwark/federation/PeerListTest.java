@@ -54,10 +54,12 @@ class PeerListTest {
         Files.writeString(file, "{\"peers\":[{\"nation\":\"FRA\",\"url\":\"https://h:1\",\"fingerprint\":\"xyz\",\"added\":\"2026-11-27T10:00:00Z\"}]}");
         assertThatThrownBy(() -> PeerList.read(file)).hasMessageContaining("peers[0]: fingerprint");
         assertThat(watched.current().peers()).isEmpty();
-        assertThat(watched.readable()).as("unusable, not empty: the node removes no peer for it").isFalse();
-        Files.delete(file);
+        assertThat(watched.currentIfReadable()).as("unusable, not empty: the node removes no peer for it").isEmpty();
+        Files.delete(file); // an editor may move it aside while it saves
         assertThat(watched.current().peers()).isEmpty();
-        assertThat(watched.readable()).as("no file: no peers").isTrue();
+        assertThat(watched.currentIfReadable()).as("absent: unusable too").isEmpty();
+        PeerList.EMPTY.write(file); // every peer removed
+        assertThat(watched.currentIfReadable()).contains(PeerList.EMPTY);
     }
 
     @Test

@@ -112,7 +112,7 @@ final class HttpApi extends Handler.Abstract {
         this.inFlight = new Semaphore(config.limits().maxConcurrentRequests());
         this.watching = new Semaphore(config.limits().maxConcurrentRequests());
         this.bodyBudgetKib = (int) Math.min(Integer.MAX_VALUE, config.limits().bufferBudget() / 1024);
-        this.bodyBudget = new Semaphore(bodyBudgetKib);
+        this.bodyBudget = new Semaphore(bodyBudgetKib, true); // in turn: a large body is not passed over by a stream of small ones
         try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {
             this.openApi = in.readAllBytes();
         }
@@ -402,7 +402,8 @@ final class HttpApi extends Handler.Abstract {
         byte[] bytes = smallBody(request, "a request body here is at most 64 KiB");
         if (bytes.length == 0) return JSON.createObjectNode();
         // UTF-8 only (RFC 8259 §8.1): Jackson would guess UTF-16 or UTF-32 from the first bytes, and fail outside its own errors.
-        String text = utf8("the body", bytes);
+        int bom = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
+        String text = utf8("the body", java.util.Arrays.copyOfRange(bytes, bom, bytes.length)); // a byte order mark may be ignored (§8.1)
         try {
             var node = JSON.readTree(text);
             if (node == null || !node.isObject()) throw Problem.badRequest("the body is a JSON object");
@@ -602,8 +603,8 @@ final class HttpApi extends Handler.Abstract {
             } else {
                 payload = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             }
-        } catch (java.io.EOFException e) { // the connection ended inside the body (Jetty's early EOF)
-            throw Problem.badRequest("the body ended before its end" + (declared >= 0 ? " (" + declared + " bytes declared)" : ""));
+        } catch (IOException e) { // the connection ended inside the body (Jetty's early EOF), or it stalled past the idle timeout
+            throw Problem.badRequest("the body ended or stalled before its end" + (declared >= 0 ? " (" + declared + " bytes declared)" : ""));
         }
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");

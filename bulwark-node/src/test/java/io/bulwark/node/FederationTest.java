@@ -306,6 +306,7 @@ class FederationTest {
             return "(could not look: " + e + ")";
         }
     }
+
     /** A peer list that does not read stops all exchange but forgets no pin: fixed, it trusts the keys pinned before. */
     @Test
     @Order(9)

@@ -282,6 +282,7 @@ class ReplicaInboxTest {
         assertThat(nations.node("FRA").metadata().find(id).orElseThrow().state()).isEqualTo(io.bulwark.store.RecordState.ACTIVE);
         assertThat(readableAtFra(id)).isTrue();
     }
+
     /**
      * A peer removed while its response is applied: its records would each be refused as "not
      * pinned", and a refused new version withdraws the version held here. Nothing of the response is

@@ -68,7 +68,7 @@ class RolesTest {
         m.put("GET /api/v1/changes", new Row(ANALYST, "/api/v1/changes?from=latest", 200, null));
         m.put("GET /api/v1/records/{id}", new Row(ANALYST, "/api/v1/records/" + recordId, 200, null));
         m.put("DELETE /api/v1/records/{id}", new Row(ANALYST, "/api/v1/records/" + NO_SUCH, 404, null));
-        m.put("PUT /api/v1/records/{id}/label", new Row(ANALYST, "/api/v1/records/" + NO_SUCH + "/label", 404, "NATO SECRET"));
+        m.put("PUT /api/v1/records/{id}/label", new Row(ANALYST, "/api/v1/records/" + NO_SUCH + "/label", 404, null)); // the label: the Bulwark-Label every request here carries
         m.put("GET /api/v1/federation/peers", new Row(OPERATIONS, "/api/v1/federation/peers", 200, null));
         m.put("GET /api/v1/federation/confirmations", new Row(OPERATIONS, "/api/v1/federation/confirmations", 200, null));
         m.put("GET /api/v1/audit/head", new Row(OPERATIONS, "/api/v1/audit/head", 200, null));
