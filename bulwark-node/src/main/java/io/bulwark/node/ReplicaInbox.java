@@ -319,6 +319,20 @@ final class ReplicaInbox implements Inbox {
                     + existing.get().originNation() + "/" + existing.get().originNode() + ", not from the peer that sent it ("
                     + origin.nation() + "/" + origin.node() + ")");
         }
+        if (existing.isPresent()) {
+            // A relabel or a re-seal changes a record's label and key access, never what it is or where it
+            // may lie: the row keeps those from the first version, so a version changing them is refused.
+            RecordMetadata held = existing.get();
+            List<String> changed = new ArrayList<>();
+            if (!held.residency().equals(r.residency())) changed.add("residency");
+            if (!held.createdAt().equals(r.header().created())) changed.add("creation time");
+            if (!held.contentType().equals(r.header().contentType())) changed.add("content type");
+            if (held.payloadSize() != r.header().payloadSize()) changed.add("payload size");
+            if (!changed.isEmpty()) {
+                throw new InvalidRecordException("record " + id + ": this version changes its " + String.join(", ", changed)
+                        + " from the version held here; a version changes only a record's label and key access");
+            }
+        }
         return new Accepted(position, r, residency, bytes, existing);
     }
 

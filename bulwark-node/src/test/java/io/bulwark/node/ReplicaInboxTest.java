@@ -160,6 +160,25 @@ class ReplicaInboxTest {
         assertThat(nations.node("FRA").records().read(analyst("FRA"), id).orElseThrow().payload()).asString().isEqualTo("first");
     }
 
+    /** A version only relabels or re-seals: one that changes what the record is or where it may lie is refused, and the row kept. */
+    @Test
+    void aVersionThatChangesTheRecordsResidencyOrHeaderIsRefused() throws Exception {
+        String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
+        var held = nations.node("FRA").metadata().find(id).orElseThrow();
+        var sealer = deuSealer();
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
+        byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
+        var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", held.createdAt(),
+                "application/json", payload.length);
+        var changed = sealer.sign(List.of(sealer.prepareRelabel(header, label, "in=FRA", payload))).getFirst();
+
+        assertThat(deliver(deuAtFra, changed.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("this version changes its residency, content type from the version held here");
+        var after = nations.node("FRA").metadata().find(id).orElseThrow();
+        assertThat(after.residency()).isEqualTo(held.residency());
+        assertThat(after.contentType()).isEqualTo("text/plain");
+    }
+
     /** DEU's new version of a record FRA holds, relabelled so that it no longer releases it to FRA, as if sent as a record instead of a withdraw. */
     private io.bulwark.record.SealedRecord relabelledAwayFromFra(String id) throws Exception {
         var held = nations.node("FRA").metadata().find(id).orElseThrow();
