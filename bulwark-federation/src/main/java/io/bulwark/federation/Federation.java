@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -209,15 +210,25 @@ public final class Federation implements AutoCloseable {
         Optional<PeerList> read = peers.currentIfReadable();
         if (read.isEmpty()) return;
         PeerList list = read.get();
-        for (String fp : List.copyOf(identities.keySet())) {
+        Map<String, String> pinned = new HashMap<>();
+        identities.forEach((fp, id) -> pinned.put(fp, id.nation()));
+        // The stored pins too, when the list changed: those of peers removed while the node was down, or
+        // while the list did not read at its start, were never loaded, and pin() would follow them.
+        if (list != lastListForgotten) {
+            state.pinnedNations().forEach(pinned::putIfAbsent);
+            lastListForgotten = list;
+        }
+        pinned.forEach((fp, nation) -> {
             // Listed again under another nation is not the same peer: what it was pinned as goes.
-            NodeIdentity pinned = identities.get(fp);
-            if (pinned != null && list.byFingerprint(fp).filter(p -> p.nation().equals(pinned.nation())).isPresent()) continue;
+            if (list.byFingerprint(fp).filter(p -> p.nation().equals(nation)).isPresent()) return;
             identities.remove(fp);
             identityDigests.remove(fp);
             state.forgetIdentity(fp);
-        }
+        });
     }
+
+    /** The peer list forgetRemoved last compared the stored pins with (read by the supervisor only). */
+    private PeerList lastListForgotten;
 
     /**
      * An {@code admin} event for a change of the peer list as this node acts on it: a link started

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -142,6 +143,18 @@ public final class FederationState implements AutoCloseable {
                     return rs.next() ? Optional.of(new Pinned(rs.getBytes(1), Instant.ofEpochMilli(rs.getLong(2)))) : Optional.empty();
                 }
             }
+        });
+    }
+
+    /** Fingerprint → nation of every identity pinned and not forgotten. */
+    public Map<String, String> pinnedNations() {
+        return tx("read the pinned identities", c -> {
+            Map<String, String> out = new java.util.HashMap<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT fingerprint, nation FROM peer_identity WHERE length(identity) > 0");
+                 ResultSet rs = s.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+            }
+            return out;
         });
     }
 

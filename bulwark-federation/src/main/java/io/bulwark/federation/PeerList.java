@@ -187,6 +187,7 @@ public record PeerList(List<Peer> peers) {
             boolean readable = !"absent".equals(stamp);
             try {
                 list = read(file);
+                if (list.peers().isEmpty() && !Files.exists(file)) readable = false; // moved aside after the stat
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(PeerList.class).warn("peer list unusable, no peer is trusted: {}", e.getMessage());
                 list = EMPTY;

@@ -263,6 +263,16 @@ public final class RecordService {
         return new Published(id, sealed.label(), marking, type, payload.length, sealed.header().created(), residency.toString());
     }
 
+    /**
+     * The blob key of a new version of a record: its own, by its digest (each sealing has a fresh data
+     * key), never the key of the version it replaces, which is deleted once the metadata names the new
+     * one. (By the clock, two versions in one millisecond shared a key, and the second's delete took
+     * the blob it had just written.)
+     */
+    private static String versionKey(String id, SealedRecord sealed) {
+        return id + ".r" + sealed.encodingDigest().substring(0, 16);
+    }
+
     /** The record if it exists, is not retracted and the caller may read it; else empty (never says which). */
     public Optional<Opened> read(Principal principal, String id) {
         requireRole(principal, Role.ANALYST, "read records");
@@ -549,7 +559,7 @@ public final class RecordService {
         // The new version goes under a new key, so the old one stays whole until the metadata points away.
         // Same residency as before: the sites that met it then are asked to meet it again.
         ResidencyPolicy residency = ResidencyPolicy.parse(old.residency(), policies);
-        BlobRef blob = switch (blobs.put(id + ".r" + clock.millis(), residency, sealed.encode(), sealed.encodingDigest())) {
+        BlobRef blob = switch (blobs.put(versionKey(id, sealed), residency, sealed.encode(), sealed.encodingDigest())) {
             case ReplicatedBlobStore.Stored s -> s.ref();
             // As for a publish: refused before anything is written, so nothing is left behind.
             case Placement.Refused r -> throw new Problem(r.unavailable() ? 503 : 422,
@@ -595,7 +605,7 @@ public final class RecordService {
             throw new IllegalStateException("interrupted while sealing");
         }
         byte[] bytes = sealed.encode();
-        BlobRef blob = blobs.putOrThrow(m.id() + ".r" + clock.millis(), ResidencyPolicy.parse(old.residency(), policies), bytes, sealed.encodingDigest());
+        BlobRef blob = blobs.putOrThrow(versionKey(m.id(), sealed), ResidencyPolicy.parse(old.residency(), policies), bytes, sealed.encodingDigest());
         if (!(metadata.relabel(m.id(), current.label(), blob, sealed.contentDigest()) instanceof StoreResult.Success<ChangeReceipt>)) {
             blobs.delete(blob.key());
             throw new IllegalStateException("record " + m.id() + " changed while it was sealed anew");

@@ -368,6 +368,20 @@ class FederationTest {
         nations.await("FRA pins DEU afresh", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent());
     }
 
+    /** A peer removed while the node was down is forgotten once it runs: adding it again pins it afresh. */
+    @Test
+    @Order(12)
+    void aPeerRemovedWhileTheNodeWasDownIsForgottenAtItsStart() throws Exception {
+        nations.await("FRA pins DEU", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent());
+        nations.stop("FRA");
+        nations.unpeer("FRA", "DEU");
+        assertThat(pinnedAt("FRA")).contains("DEU");
+        nations.restart("FRA");
+        nations.await("FRA forgets DEU's pin", SHARE, () -> !pinnedAt("FRA").contains("DEU"));
+        nations.peer("FRA", "DEU");
+        nations.await("FRA pins DEU afresh", SHARE, () -> nations.node("FRA").peerIdentity("DEU").isPresent());
+    }
+
     /** A feed request to DEU with FRA's pinned certificate. */
     private java.net.http.HttpResponse<String> feedAsFra(String query) throws Exception {
         NodeHome fra = nations.homes.get("FRA");
