@@ -165,12 +165,7 @@ class ReplicaInboxTest {
     void aVersionThatChangesTheRecordsResidencyOrHeaderIsRefused() throws Exception {
         String id = heldAtFra("DEU", "NATO SECRET//REL TO DEU, FRA");
         var held = nations.node("FRA").metadata().find(id).orElseThrow();
-        var sealer = deuSealer();
-        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
-        byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
-        var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", held.createdAt(),
-                "application/json", payload.length);
-        var changed = sealer.sign(List.of(sealer.prepareRelabel(header, label, "in=FRA", payload))).getFirst();
+        var changed = versionFromDeu(id, "NATO SECRET//REL TO DEU, FRA", "application/json", "in=FRA");
 
         assertThat(deliver(deuAtFra, changed.encode())).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .contains("this version changes its residency, content type from the version held here");
@@ -181,13 +176,18 @@ class ReplicaInboxTest {
 
     /** DEU's new version of a record FRA holds, relabelled so that it no longer releases it to FRA, as if sent as a record instead of a withdraw. */
     private io.bulwark.record.SealedRecord relabelledAwayFromFra(String id) throws Exception {
+        return versionFromDeu(id, "NATO SECRET//REL TO DEU, USA", "text/plain", "");
+    }
+
+    /** A new version of a record FRA holds from DEU, sealed with DEU's own keys outside its node: as DEU would send it, or not. */
+    private io.bulwark.record.SealedRecord versionFromDeu(String id, String marking, String contentType, String residency) throws Exception {
         var held = nations.node("FRA").metadata().find(id).orElseThrow();
         var sealer = deuSealer();
-        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, USA");
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, marking);
         byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
         var header = new io.bulwark.record.RecordHeader(io.bulwark.record.RecordId.parse(id), "DEU", "deu-1", held.createdAt(),
-                "text/plain", payload.length);
-        return sealer.sign(List.of(sealer.prepareRelabel(header, label, "", payload))).getFirst();
+                contentType, payload.length);
+        return sealer.sign(List.of(sealer.prepareRelabel(header, label, residency, payload))).getFirst();
     }
 
     private String heldAtFra(String origin, String label) throws InterruptedException {
