@@ -56,7 +56,8 @@ final class NodeCommands {
         @Option(names = "--nation", required = true, paramLabel = "NATION", description = "ISO 3166-1 alpha-3, e.g. DEU") String nation;
         @Option(names = "--node", required = true, paramLabel = "NAME", description = "e.g. deu-1") String node;
         @Option(names = "--listen", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
-                description = "Client API address (default ${DEFAULT-VALUE}; port 0 picks a free port at start).") String listen;
+                description = "Client API address, a loopback one: the node serves it without TLS until tls: true is set in its "
+                        + "bulwark.yaml (default ${DEFAULT-VALUE}; port 0 picks a free port at start).") String listen;
         @Option(names = "--federation-listen", paramLabel = "HOST:PORT",
                 description = "Federation API address (mutual TLS, hybrid post-quantum key exchange); without it the node "
                         + "shares with no peer. Peers need a fixed port.") String federationListen;
@@ -69,6 +70,11 @@ final class NodeCommands {
                         + "init makes a node in a new directory, or in an existing one that holds no node");
             }
             try {
+                if (!io.bulwark.node.NodeConfig.loopbackListen(listen, "--listen")) { // init writes tls: false
+                    throw new UserError(ExitCode.BAD_INPUT, "--listen " + listen + ": not a loopback address; a node init makes serves its "
+                            + "client API without TLS, which only loopback may: init with a loopback --listen, then set listen and "
+                            + "tls: true in its bulwark.yaml (its certificate is tls/node.p12)");
+                }
                 NodeHome h = NodeHome.init(home, nation, node, listen, java.util.Optional.ofNullable(federationListen));
                 spec.commandLine().getOut().println("created node " + nation + "/" + node + " in " + h.dir());
                 return ExitCode.OK;

@@ -602,7 +602,9 @@ class NodeEndToEndTest {
 
         Path open = dir.resolve("open");
         assertThat(fails(Cli.run("init", "--home", open.toString(), "--nation", "DEU", "--node", "deu-3", "--listen", "0.0.0.0:8443"), 2))
-                .isEqualTo("bulwark: init: listen 0.0.0.0:8443 is not a loopback address; serving it without TLS is refused (set tls: true)");
+                .isEqualTo("bulwark: --listen 0.0.0.0:8443: not a loopback address; a node init makes serves its client API without TLS, "
+                        + "which only loopback may: init with a loopback --listen, then set listen and tls: true in its bulwark.yaml "
+                        + "(its certificate is tls/node.p12)");
         assertThat(fails(Cli.run("init", "--home", open.toString(), "--nation", "de", "--node", "deu-3"), 2))
                 .isEqualTo("bulwark: init: nation: an ISO 3166-1 alpha-3 code such as DEU, not 'de'");
         assertThat(open).doesNotExist();

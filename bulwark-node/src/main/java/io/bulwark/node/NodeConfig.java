@@ -416,6 +416,11 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         return Integer.parseInt(p);
     }
 
+    /** Whether a {@code listen} value (HOST:PORT) names a loopback address; refuses a malformed one, naming {@code key}. */
+    public static boolean loopbackListen(String listen, String key) {
+        return isLoopback(host(listen, key));
+    }
+
     static boolean isLoopback(String host) {
         try {
             return InetAddress.getByName(host).isLoopbackAddress();
