@@ -121,8 +121,16 @@ class CachesNodeTest {
     void aLoweredClearanceAppliesAtTheNextRequestThoughTheTokenIsCached() throws Exception {
         String token = token("cem");
         assertThat(publish(token, "NATO SECRET").statusCode()).isEqualTo(201);
-        users.remove("cem");
-        users.add(new User("cem", "DEU", List.of("NATO RESTRICTED"), Set.of(), Set.of(Role.ANALYST)));
+        // Edited in place, as an operator lowers a clearance: the same user, added when it was. (Removed
+        // and added again, it would be a new user, and a token issued in an earlier second speaks for nobody.)
+        Path file = home.dir().resolve(LocalUsers.FILE_NAME);
+        var doc = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(Files.readString(file));
+        for (var u : doc.get("users")) {
+            if (u.path("name").asText().equals("cem")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) u).putArray("clearances").add("NATO RESTRICTED");
+            }
+        }
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
         touch();
         HttpResponse<String> denied = publish(token, "NATO SECRET");
         assertThat(denied.statusCode()).isEqualTo(403);
