@@ -392,10 +392,14 @@ final class HttpApi extends Handler.Abstract {
             byte[] bytes = in.readNBytes(64 * 1024 + 1);
             if (bytes.length > 64 * 1024) throw new Problem(413, "Payload too large", limit);
             return bytes;
-        } catch (IOException e) { // the connection ended inside the body, or it stalled past the idle timeout
-            long declared = request.getLength();
-            throw Problem.badRequest("the body ended or stalled before its end" + (declared >= 0 ? " (" + declared + " bytes declared)" : ""));
+        } catch (IOException e) {
+            throw bodyCut(request.getLength());
         }
+    }
+
+    /** A body whose connection ended inside it (Jetty's early EOF), or that stalled past the idle timeout: the caller's, so 400. */
+    private static Problem bodyCut(long declared) {
+        return Problem.badRequest("the body ended or stalled before its end" + (declared >= 0 ? " (" + declared + " bytes declared)" : ""));
     }
 
     private com.fasterxml.jackson.databind.JsonNode jsonBody(Request request) {
@@ -603,8 +607,8 @@ final class HttpApi extends Handler.Abstract {
             } else {
                 payload = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             }
-        } catch (IOException e) { // the connection ended inside the body (Jetty's early EOF), or it stalled past the idle timeout
-            throw Problem.badRequest("the body ended or stalled before its end" + (declared >= 0 ? " (" + declared + " bytes declared)" : ""));
+        } catch (IOException e) {
+            throw bodyCut(declared);
         }
         if (payload.length > max) {
             throw new Problem(413, "Payload too large", "the payload exceeds the limit of " + max + " bytes");
@@ -929,7 +933,6 @@ final class HttpApi extends Handler.Abstract {
         }
     }
 
-    /** The bytes as UTF-8 text; 400 naming {@code what} and the offset if they are not UTF-8 (never replaced by U+FFFD). */
     /** The Bulwark-Label header's value, if given; 400 if it is given more than once (which would count is not the caller's guess). */
     private static String labelHeader(Request request) {
         List<String> values = request.getHeaders().getValuesList("Bulwark-Label");
@@ -937,6 +940,7 @@ final class HttpApi extends Handler.Abstract {
         return extValue("Bulwark-Label", values.isEmpty() ? null : values.getFirst());
     }
 
+    /** The bytes as UTF-8 text; 400 naming {@code what} and the offset if they are not UTF-8 (never replaced by U+FFFD). */
     static String utf8(String what, byte[] bytes) {
         var decoder = StandardCharsets.UTF_8.newDecoder();
         ByteBuffer in = ByteBuffer.wrap(bytes);

@@ -220,11 +220,6 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
     public record Limits(long maxPayloadBytes, int maxConcurrentRequests, int requestTimeoutSeconds, int maxHeaderBytes,
                          int listingWindow, Long maxBufferedBytes) {
         public static final Limits DEFAULTS = new Limits(64L * 1024 * 1024, 256, 30, 16 * 1024, MetadataStore.SCAN_WINDOW, null);
-
-        /** The bytes of request bodies this node holds in memory at once: as set, else a quarter of the heap. */
-        public long bufferBudget() {
-            return maxBufferedBytes != null ? maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
-        }
         /** The largest listing window: a page reading more would cost seconds again. */
         public static final int MAX_LISTING_WINDOW = 1_000_000;
         /**
@@ -234,6 +229,11 @@ public record NodeConfig(String nation, String node, String listen, boolean tls,
         public static final long MAX_PAYLOAD_BYTES = (1L << 31) - (4L << 20);
         /** The largest payload limit with federation: a peer takes a sealed record of up to {@code FeedFrame.MAX_FRAME} bytes. */
         public static final long MAX_FEDERATED_PAYLOAD_BYTES = 64L << 20;
+
+        /** The bytes of request bodies this node holds in memory at once: as set, else a quarter of the heap. */
+        public long bufferBudget() {
+            return maxBufferedBytes != null ? maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
+        }
 
         /** How the {@code limits} of {@code bulwark.yaml} are read: a limit left out takes its default. */
         @JsonCreator

@@ -269,7 +269,7 @@ public final class RecordService {
      * one. (By the clock, two versions in one millisecond shared a key, and the second's delete took
      * the blob it had just written.)
      */
-    private static String versionKey(String id, SealedRecord sealed) {
+    static String versionKey(String id, SealedRecord sealed) {
         return id + ".r" + sealed.encodingDigest().substring(0, 16);
     }
 

@@ -227,7 +227,7 @@ final class ReplicaInbox implements Inbox {
                 if (isReplay(a) || a.existing().filter(m -> m.state() == RecordState.RETRACTED && !withdrawnHere(m)).isPresent()) continue;
                 int index = i;
                 // A new version's key is its own (by its digest): never the key of the version it replaces.
-                String key = a.existing().isPresent() ? a.record().id() + ".r" + a.record().encodingDigest().substring(0, 16) : a.record().id().toString();
+                String key = a.existing().isPresent() ? RecordService.versionKey(a.record().id().toString(), a.record()) : a.record().id().toString();
                 puts.add(pool.submit(() -> placed.put(index, switch (blobs.putUnindexed(key, a.residency(), a.sealed(), a.record().encodingDigest())) {
                     case ReplicatedBlobStore.Stored s -> s;
                     case Placement.Refused r -> throw new StoreException("could not store blob " + key + ": residency " + a.residency() + ": " + r);

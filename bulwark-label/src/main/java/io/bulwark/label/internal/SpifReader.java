@@ -283,10 +283,7 @@ public final class SpifReader {
                     if (tags.size() > 1 && !ext.compactPrefixes.containsKey(name)) {
                         prefix = prefix + " " + type;
                     }
-                    if (hasControl(prefix)) {
-                        throw error(path, "the compact prefix '" + prefix.replaceAll("\\p{Cntrl}", "?") + "', made from the tag set's name, "
-                                + "holds a tab or another control character; declare another with bw:compactMarking");
-                    }
+                    // (No control character: the tag set's name and a declared prefix were refused holding one.)
                     if (privacyMarkPrefix(prefix)) { // a name-made prefix, e.g. of a tag set called 'PM Caveats'
                         throw error(path, "the compact prefix '" + prefix + "' would be read as the privacy mark ('PM' is reserved for it); "
                                 + "declare another with bw:compactMarking");
