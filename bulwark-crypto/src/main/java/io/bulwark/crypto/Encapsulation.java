@@ -33,6 +33,16 @@ public final class Encapsulation {
         return encapsulation.clone();
     }
 
+    /**
+     * The id of the KEM key an encoded encapsulation was made to: whoever holds that key's private
+     * half can decapsulate it.
+     *
+     * @throws InvalidEncodingException if the bytes are not a hybrid KEM encapsulation
+     */
+    public static KeyId recipientKeyId(byte[] encapsulation) throws InvalidEncodingException {
+        return io.bulwark.crypto.internal.HybridKemScheme.parse(encapsulation).keyId();
+    }
+
     /** Never prints the secret. */
     @Override
     public String toString() {

@@ -264,6 +264,11 @@ public final class Federation implements AutoCloseable {
         return feed;
     }
 
+    /** This node's nation. */
+    String nation() {
+        return settings.nation();
+    }
+
     Inbox inbox() {
         return inbox;
     }

@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -208,7 +209,7 @@ public final class Feed {
                     if (scan.given.contains(id)) continue; // already in this response, as it is now
                     Optional<byte[]> granted;
                     try {
-                        granted = sealedFor(peer, m);
+                        granted = sealedFor(scan, peer, m);
                     } catch (RuntimeException ex) {
                         // Not readable now (every replica damaged or out of reach, a re-seal failing): the
                         // feed stops before it, never past it, so the peer gets it once it reads again.
@@ -255,7 +256,7 @@ public final class Feed {
      * was looked up), with key access for the peer's nation; empty if it was retracted, relabelled or
      * changed meanwhile (its own entry follows).
      */
-    private Optional<byte[]> sealedFor(NodeIdentity peer, RecordMetadata m) {
+    private Optional<byte[]> sealedFor(Scan scan, NodeIdentity peer, RecordMetadata m) {
         Optional<byte[]> current = read(m);
         if (current.isEmpty()) {
             String key = m.blob().key();
@@ -266,7 +267,7 @@ public final class Feed {
             }
             if (current.isEmpty() || !mayHold(peer, m)) return Optional.empty();
         }
-        return withAccess(peer.nation(), m, current.get());
+        return withAccess(scan, peer, m, current.get());
     }
 
     /** The {@code ack} of a feed request is not a cursor this node issued to the caller (its {@code cursor} is). */
@@ -342,11 +343,23 @@ public final class Feed {
     private Optional<EpochKeyStatement> statementFor(Scan scan, String recipient, byte[] sealed) {
         if (scan.made == null) scan.made = statements.get();
         if (scan.made.isEmpty()) return Optional.empty();
-        Optional<KeyId> epoch = SealedRecord.epochKeyFor(sealed, recipient);
-        if (epoch.isEmpty()) return Optional.empty();
-        for (EpochKeyStatement s : scan.made.reversed()) { // the epoch a record uses is nearly always a recent one
-            if (s.recipientNation().equals(recipient) && s.epochKeyId().equals(epoch.get())
-                    && s.originNation().equals(nation) && s.originNode().equals(node)) {
+        return SealedRecord.epochKeyFor(sealed, recipient).flatMap(epoch -> statement(scan, recipient, epoch));
+    }
+
+    /** This node's statement of an epoch key for the recipient; read afresh if the scan's copy lacks it (a re-seal meanwhile began an epoch). */
+    private Optional<EpochKeyStatement> statement(Scan scan, String recipient, KeyId epoch) {
+        if (scan.made == null) scan.made = statements.get();
+        Optional<EpochKeyStatement> found = find(scan.made, recipient, epoch);
+        if (found.isEmpty()) {
+            scan.made = statements.get();
+            found = find(scan.made, recipient, epoch);
+        }
+        return found;
+    }
+
+    private Optional<EpochKeyStatement> find(List<EpochKeyStatement> made, String recipient, KeyId epoch) {
+        for (EpochKeyStatement s : made.reversed()) { // the epoch a record uses is nearly always a recent one
+            if (s.recipientNation().equals(recipient) && s.epochKeyId().equals(epoch) && s.originNation().equals(nation) && s.originNode().equals(node)) {
                 return Optional.of(s);
             }
         }
@@ -354,13 +367,26 @@ public final class Feed {
     }
 
     /**
-     * The record's bytes with key access for the peer's nation: a record sealed while this node did
-     * not know the nation's KEM key (before its peer was introduced, or while it was not listed) lacks
-     * it; the origin then seals it anew.
+     * The record's bytes with key access the peer can open. A record sealed while this node did not
+     * know the nation's KEM key (before its peer was introduced, or while it was not listed) lacks
+     * it; one sealed for a KEM key the peer's node does not have (the node made anew, with new keys,
+     * and pinned afresh) has it only for that key. The origin then seals it anew.
      */
-    private Optional<byte[]> withAccess(String nation, RecordMetadata m, byte[] sealed) {
-        if (granter == null || SealedRecord.epochKeyFor(sealed, nation).isPresent()) return Optional.of(sealed);
-        return granter.grantAccess(m, nation);
+    private Optional<byte[]> withAccess(Scan scan, NodeIdentity peer, RecordMetadata m, byte[] sealed) {
+        if (granter == null) return Optional.of(sealed);
+        Predicate<KeyId> opens = epoch -> opens(scan, peer, epoch);
+        Optional<KeyId> epoch = SealedRecord.epochKeyFor(sealed, peer.nation());
+        if (epoch.isPresent() && opens.test(epoch.get())) return Optional.of(sealed);
+        return granter.grantAccess(m, peer.nation(), opens);
+    }
+
+    /**
+     * Whether the peer can open an epoch of this node's for its nation: the statement was made for a
+     * KEM key its identity shows. An epoch without a statement here is taken as opening: sealing it
+     * anew would not help.
+     */
+    private boolean opens(Scan scan, NodeIdentity peer, KeyId epoch) {
+        return statement(scan, peer.nation(), epoch).map(s -> peer.kemKeys().contains(s.recipientKemKey())).orElse(true);
     }
 
     private Optional<byte[]> read(RecordMetadata m) {

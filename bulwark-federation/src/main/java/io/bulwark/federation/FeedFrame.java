@@ -1,7 +1,9 @@
 package io.bulwark.federation;
 
+import io.bulwark.crypto.KeyId;
 import io.bulwark.record.EpochKeyStatement;
 import io.bulwark.record.InvalidRecordException;
+import io.bulwark.record.SealedRecord;
 import io.bulwark.record.Tombstone;
 
 import java.io.DataInputStream;
@@ -12,7 +14,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One frame of a feed response (docs/federation.md, "Feed"): the body is {@code "BWF1"} then frames
@@ -53,6 +57,25 @@ public sealed interface FeedFrame {
 
     /** The cursor to ask with next (opaque to the receiver). */
     record End(String cursor) implements FeedFrame {}
+
+    /**
+     * The epoch keys under which a response's records wrap their data keys for {@code nation}: the
+     * statements a response may carry, since a feed sends a statement only beside a record sealed
+     * under it ({@link Feed}). Bytes that do not read as a record name none; the record is refused
+     * when it is applied.
+     */
+    static Set<KeyId> epochsUsed(List<FeedFrame> frames, String nation) {
+        Set<KeyId> used = new HashSet<>();
+        for (FeedFrame f : frames) {
+            if (!(f instanceof Record r)) continue;
+            try {
+                SealedRecord.epochKeyFor(r.sealed(), nation).ifPresent(used::add);
+            } catch (InvalidRecordException e) {
+                // not a record: refused with its reason when the run is applied
+            }
+        }
+        return used;
+    }
 
     /** A whole response: the magic, then each frame as type, length and body — built in one array of its exact size. */
     static byte[] encode(List<FeedFrame> frames) {

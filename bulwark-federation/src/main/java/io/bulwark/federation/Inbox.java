@@ -36,13 +36,15 @@ public interface Inbox {
 
     /**
      * The origin's side: seals one of this node's records anew so that it carries key access for
-     * {@code nation} — for a record sealed before that nation's peer was introduced (its KEM key
-     * unknown then). Returns the new sealed bytes, already stored in the record's place; empty if the
-     * record is no longer as {@code record} describes it (retracted or relabelled since it was read:
-     * what the peer gets is decided again at that change's own entry).
+     * {@code nation} under an epoch that {@code opens} — for a record sealed before that nation's
+     * peer was introduced (its KEM key unknown then), or for a KEM key its node no longer has. The
+     * stored version is kept if its key access for the nation already opens (sealed anew meanwhile).
+     * Returns the bytes, already stored in the record's place; empty if the record is no longer as
+     * {@code record} describes it (retracted or relabelled since it was read: what the peer gets is
+     * decided again at that change's own entry).
      */
     @FunctionalInterface
     interface AccessGranter {
-        Optional<byte[]> grantAccess(io.bulwark.store.RecordMetadata record, String nation);
+        Optional<byte[]> grantAccess(io.bulwark.store.RecordMetadata record, String nation, java.util.function.Predicate<io.bulwark.crypto.KeyId> opens);
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bulwark.crypto.HybridPublicKemKey;
 import io.bulwark.crypto.HybridPublicSigningKey;
 import io.bulwark.crypto.InvalidEncodingException;
+import io.bulwark.crypto.KeyId;
 import io.bulwark.crypto.SigningKeyset;
 import io.bulwark.store.ResidencyPolicy;
 
@@ -15,7 +16,9 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a node tells its peers about itself over the pinned channel, signed with its hybrid signing
@@ -42,6 +45,18 @@ public record NodeIdentity(String nation, String node, String tlsFingerprint, Li
     public NodeIdentity(String nation, String node, String tlsFingerprint, List<HybridPublicSigningKey> signingKeys,
                         HybridPublicKemKey kemKey, List<StorageSite> storage) {
         this(nation, node, tlsFingerprint, signingKeys, kemKey, storage, List.of());
+    }
+
+    /**
+     * The ids of the KEM keys the node can decapsulate with, as far as its identity shows: the
+     * current one and each its rotations moved to (a node keeps its past KEM keys). The key it had
+     * before its first rotation is not among them: no statement names it.
+     */
+    public Set<KeyId> kemKeys() {
+        Set<KeyId> ids = new HashSet<>();
+        ids.add(kemKey.keyId());
+        rotations.forEach(r -> ids.add(r.nextKem().keyId()));
+        return ids;
     }
 
     /** A place where the node keeps sealed records, as residency policies judge it. */

@@ -259,6 +259,9 @@ final class PeerLink implements Runnable {
         List<String> rejections = new ArrayList<>();
         List<byte[]> run = new ArrayList<>();
         String cursor = null;
+        // A statement is kept only if a record of the same response is sealed under it, as a feed
+        // sends them: otherwise a pinned peer could fill this node's epoch-key log without end.
+        java.util.Set<io.bulwark.crypto.KeyId> used = FeedFrame.epochsUsed(frames, federation.nation());
         for (FeedFrame f : frames) {
             // Stopped (the peer removed, the node closing): no more of it is applied; the rest comes again.
             if (!running) throw new IllegalStateException("the link to " + peer.nation() + " stopped while applying a response");
@@ -280,6 +283,9 @@ final class PeerLink implements Runnable {
             switch (f) {
                 case FeedFrame.Statement s -> {
                     try {
+                        if (!used.contains(s.statement().epochKeyId())) {
+                            throw new InvalidRecordException(s.statement() + ": no record of the response is sealed under it; not kept");
+                        }
                         inbox.statement(origin, s.statement());
                     } catch (InvalidRecordException e) {
                         lastRejection = Optional.of("rejected an epoch key statement: " + e.getMessage());

@@ -47,8 +47,7 @@ class FeedStatementsTest {
 
     private static final PolicySet POLICIES = PolicySet.defaults();
     private static final String LABEL = "NATO SECRET//REL TO DEU, FRA";
-    private static final NodeIdentity FRANCE = new NodeIdentity("FRA", "fra-1", "fp-fra", List.of(), null,
-            List.of(new NodeIdentity.StorageSite("default", "local", "FRA", "FRA")));
+    private static final String FRANCE = "fp-fra";
 
     /** A clock the test moves. */
     static final class MovingClock extends Clock {
@@ -82,7 +81,7 @@ class FeedStatementsTest {
         sealer = new RecordSealer(POLICIES, signer, epochs, "DEU", "deu-1", clock);
         feed = new Feed("DEU", "deu-1", POLICIES, metadata, blobs, epochs::statements, state, cursors, new ChangeSignal(), clock, event -> {});
         // As the node's RecordService: the record sealed anew, with the same id, label and creation time.
-        feed.granter((m, nation) -> {
+        feed.granter((m, nation, opens) -> {
             try {
                 SealedRecord old = SealedRecord.decode(blobs.open(m.blob().key()).orElseThrow().readAllBytes(), POLICIES);
                 byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
@@ -111,17 +110,69 @@ class FeedStatementsTest {
         clock.now = clock.now.plus(Duration.ofHours(2));
         kemKeys.put("FRA", KemKeyset.generate().primary());
 
-        List<FeedFrame> frames = feed.next(FRANCE.tlsFingerprint(), () -> FRANCE, cursors.token(FRANCE.tlsFingerprint(), 0), null,
-                Duration.ZERO, () -> true).frames();
+        List<FeedFrame> frames = feedForFrance();
 
-        byte[] sent = frames.stream().filter(f -> f instanceof FeedFrame.Record).map(f -> ((FeedFrame.Record) f).sealed()).findFirst().orElseThrow();
+        byte[] sent = sent(frames);
         KeyId epoch = SealedRecord.epochKeyFor(sent, "FRA").orElseThrow();
-        List<EpochKeyStatement> statements = frames.stream().filter(f -> f instanceof FeedFrame.Statement)
-                .map(f -> ((FeedFrame.Statement) f).statement()).toList();
+        List<EpochKeyStatement> statements = statements(frames);
         assertThat(statements).extracting(EpochKeyStatement::epochKeyId).containsExactly(epoch);
         assertThat(statements.getFirst().notBefore()).isAfter(early.header().created().plus(Duration.ofHours(1)));
         assertThat(frames.indexOf(new FeedFrame.Statement(statements.getFirst()))).as("the statement before the record that needs it")
                 .isLessThan(frames.indexOf(new FeedFrame.Record(sent)));
+    }
+
+    @Test
+    void aRecordSealedForAKemKeyThePeersNodeNoLongerHasIsSealedAnewForTheKeyItHasNow() throws Exception {
+        HybridPublicKemKey before = KemKeyset.generate().primary();
+        kemKeys.put("FRA", before);
+        SealedRecord r = sealer.seal(new RecordDraft(POLICIES.decode(LabelFormat.MARKING, LABEL), "", "text/plain", 7),
+                "payload".getBytes(StandardCharsets.UTF_8));
+        store(r);
+        assertThat(sent(feedForFrance())).as("the node FRA had then: sent as stored").isEqualTo(r.encode());
+
+        // FRA's node is made anew, with new keys, and pinned afresh.
+        HybridPublicKemKey now = KemKeyset.generate().primary();
+        kemKeys.put("FRA", now);
+        List<FeedFrame> frames = feedForFrance();
+
+        byte[] sent = sent(frames);
+        assertThat(SealedRecord.decode(sent, POLICIES).id()).isEqualTo(r.id());
+        KeyId epoch = SealedRecord.epochKeyFor(sent, "FRA").orElseThrow();
+        assertThat(epoch).isNotEqualTo(SealedRecord.epochKeyFor(r.encode(), "FRA").orElseThrow());
+        assertThat(statements(frames)).singleElement().satisfies(s -> {
+            assertThat(s.epochKeyId()).isEqualTo(epoch);
+            assertThat(s.recipientKemKey()).isEqualTo(now.keyId());
+        });
+    }
+
+    @Test
+    void aResponseNamesAsUsedOnlyTheEpochsItsRecordsAreSealedUnderForTheReceiver() throws Exception {
+        kemKeys.put("FRA", KemKeyset.generate().primary());
+        SealedRecord r = sealer.seal(new RecordDraft(POLICIES.decode(LabelFormat.MARKING, LABEL), "", "text/plain", 7),
+                "payload".getBytes(StandardCharsets.UTF_8));
+        KeyId forFrance = SealedRecord.epochKeyFor(r.encode(), "FRA").orElseThrow();
+        EpochKeyStatement unused = epochs.statements().stream().filter(s -> s.recipientNation().equals("DEU")).findFirst().orElseThrow();
+        List<FeedFrame> frames = List.of(new FeedFrame.Statement(unused), new FeedFrame.Record(r.encode()),
+                new FeedFrame.Record("not a record".getBytes(StandardCharsets.UTF_8)), new FeedFrame.End("c"));
+
+        assertThat(FeedFrame.epochsUsed(frames, "FRA")).containsExactly(forFrance);
+        assertThat(FeedFrame.epochsUsed(frames, "USA")).as("no key access for USA").isEmpty();
+        assertThat(FeedFrame.epochsUsed(List.of(new FeedFrame.Statement(unused), new FeedFrame.End("c")), "FRA")).isEmpty();
+    }
+
+    /** What the feed has for FRA's node, as its identity is now (its KEM key the one {@link #kemKeys} holds). */
+    private List<FeedFrame> feedForFrance() throws Exception {
+        NodeIdentity france = new NodeIdentity("FRA", "fra-1", FRANCE, List.of(), kemKeys.get("FRA"),
+                List.of(new NodeIdentity.StorageSite("default", "local", "FRA", "FRA")));
+        return feed.next(FRANCE, () -> france, cursors.token(FRANCE, 0), null, Duration.ZERO, () -> true).frames();
+    }
+
+    private static byte[] sent(List<FeedFrame> frames) {
+        return frames.stream().filter(f -> f instanceof FeedFrame.Record).map(f -> ((FeedFrame.Record) f).sealed()).findFirst().orElseThrow();
+    }
+
+    private static List<EpochKeyStatement> statements(List<FeedFrame> frames) {
+        return frames.stream().filter(f -> f instanceof FeedFrame.Statement).map(f -> ((FeedFrame.Statement) f).statement()).toList();
     }
 
     private void store(SealedRecord r) {

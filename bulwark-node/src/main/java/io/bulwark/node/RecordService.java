@@ -2,6 +2,7 @@ package io.bulwark.node;
 
 import io.bulwark.audit.AuditEvent.Outcome;
 import io.bulwark.audit.AuditEvent.Type;
+import io.bulwark.crypto.KeyId;
 import io.bulwark.crypto.SigningKeyset;
 import io.bulwark.label.Category;
 import io.bulwark.label.CompiledLabel;
@@ -582,18 +583,21 @@ public final class RecordService {
 
     /**
      * Seals one of this node's records anew, same id and label, with key access for every nation the
-     * label releases it to whose key is now known — for a peer introduced after the record was sealed.
-     * Returns the stored bytes; empty if the record is no longer active under the label and residency
-     * {@code m} has — the caller decided on those, and a relabel meanwhile has its own change-log entry
-     * (so nothing sealed under a label that may not release the record to {@code forNation} goes out).
+     * label releases it to whose key is now known, each under its current epoch — for a peer
+     * introduced after the record was sealed, or one whose node was made anew with other keys. The
+     * stored version is returned as it is if its key access for {@code forNation} is under an epoch
+     * that {@code opens}. Returns the stored bytes; empty if the record is no longer active under the
+     * label and residency {@code m} has — the caller decided on those, and a relabel meanwhile has its
+     * own change-log entry (so nothing sealed under a label that may not release the record to
+     * {@code forNation} goes out).
      */
-    public synchronized Optional<byte[]> grantAccess(RecordMetadata m, String forNation) {
+    public synchronized Optional<byte[]> grantAccess(RecordMetadata m, String forNation, java.util.function.Predicate<KeyId> opens) {
         Optional<RecordMetadata> now = metadata.find(m.id()).filter(r -> r.state() == RecordState.ACTIVE
                 && r.label().json().equals(m.label().json()) && r.residency().equals(m.residency()));
         if (now.isEmpty()) return Optional.empty();
         RecordMetadata current = now.get();
         SealedRecord old = opener.verify(readBlob(current));
-        if (old.keyAccess().stream().anyMatch(k -> k.nation().equals(forNation))) return Optional.of(old.encode());
+        if (old.keyAccess().stream().anyMatch(k -> k.nation().equals(forNation) && opens.test(k.epochKeyId()))) return Optional.of(old.encode());
         SealedRecord sealed;
         try {
             byte[] plain = opener.openAll(old);

@@ -1,5 +1,7 @@
 package io.bulwark.record;
 
+import io.bulwark.crypto.Encapsulation;
+import io.bulwark.crypto.InvalidEncodingException;
 import io.bulwark.crypto.KeyId;
 import io.bulwark.crypto.SigningKeyset;
 import io.bulwark.record.internal.Bytes;
@@ -36,6 +38,15 @@ public record EpochKeyStatement(String originNation, String originNode, String r
     @Override
     public byte[] signature() {
         return signature.clone();
+    }
+
+    /** The recipient's KEM key the statement was made for: the one its encapsulation names. */
+    public KeyId recipientKemKey() {
+        try {
+            return Encapsulation.recipientKeyId(encapsulation);
+        } catch (InvalidEncodingException e) {
+            throw new IllegalStateException("checked when made or decoded", e);
+        }
     }
 
     static EpochKeyStatement sign(SigningKeyset signer, String originNation, String originNode, String recipientNation,
@@ -83,7 +94,13 @@ public record EpochKeyStatement(String originNation, String originNode, String r
         at = r.position();
         Instant notAfter = Instant.ofEpochMilli(r.u64("not after"));
         if (notAfter.isBefore(notBefore)) throw r.error(at, "not after", "before not-before");
+        at = r.position();
         byte[] encapsulation = r.sized(2, 1, 4096, "encapsulation");
+        try {
+            Encapsulation.recipientKeyId(encapsulation);
+        } catch (InvalidEncodingException e) {
+            throw r.error(at, "encapsulation", e.getMessage());
+        }
         byte[] signature = r.sized(2, 1, SealedRecord.MAX_SIGNATURE, "signature");
         r.end("end of statement");
         return new EpochKeyStatement(origin, node, recipient, id, notBefore, notAfter, encapsulation, signature);

@@ -77,9 +77,13 @@ public final class RecordOpener {
             throw new InvalidRecordException(statement + ": addressed to " + statement.recipientNation() + ", not " + ownNation);
         }
         statement.verify(origins);
+        KemKeyset keys = ownKeys.get();
+        if (keys.publicKeys().stream().noneMatch(k -> k.keyId().equals(statement.recipientKemKey()))) {
+            throw new InvalidRecordException(statement + ": made for KEM key " + statement.recipientKemKey() + ", which this node does not hold");
+        }
         AeadKey key;
         try {
-            key = AeadKey.fromSharedSecret(ownKeys.get().decapsulate(statement.encapsulation()));
+            key = AeadKey.fromSharedSecret(keys.decapsulate(statement.encapsulation()));
         } catch (GeneralSecurityException e) {
             throw new InvalidRecordException(statement + ": cannot be decapsulated with this node's KEM keys", e);
         }

@@ -134,8 +134,14 @@ class SealedRecordTest {
         RecordOpener unpinned = new RecordOpener(Federation.POLICIES, "FRA", f.kem.get("FRA"), (n, node) -> List.of());
         assertThatThrownBy(() -> unpinned.accept(toFra)).hasMessageContaining("not pinned");
         RecordOpener wrongKeys = new RecordOpener(Federation.POLICIES, "FRA", KemKeyset.generate(), f.pinned);
-        assertThatThrownBy(() -> wrongKeys.accept(toFra)).isInstanceOf(InvalidRecordException.class);
+        assertThatThrownBy(() -> wrongKeys.accept(toFra)).isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("made for KEM key " + f.kem.get("FRA").primary().keyId() + ", which this node does not hold");
+        assertThat(toFra.recipientKemKey()).isEqualTo(f.kem.get("FRA").primary().keyId());
         assertThat(EpochKeyStatement.decode(toFra.encode())).isEqualTo(toFra);
+        EpochKeyStatement noEncapsulation = new EpochKeyStatement(toFra.originNation(), toFra.originNode(), "FRA", toFra.epochKeyId(),
+                toFra.notBefore(), toFra.notAfter(), new byte[]{2, 1, 0}, toFra.signature());
+        assertThatThrownBy(() -> EpochKeyStatement.decode(noEncapsulation.encode())).isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("(encapsulation)");
     }
 
     @Test
