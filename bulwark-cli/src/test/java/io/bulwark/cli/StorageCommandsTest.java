@@ -92,6 +92,12 @@ class StorageCommandsTest {
         assertThat(Cli.run("site", "list", "--home", home).succeeds().out()).startsWith("fs-2 ");
         assertThat(Cli.run("site", "remove", "--home", home, "fs-2").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
                 .isEqualTo("bulwark: site fs-2 is the node's only site; add another first\n");
+        String config = java.nio.file.Files.readString(dir.resolve("deu/bulwark.yaml"));
+        assertThat(Cli.run("provider", "evacuate", "--home", home, "other").failsWith(ExitCode.DENIED_OR_NOT_FOUND).err())
+                .isEqualTo("bulwark: no site of another provider is open to writes, so provider other's replicas would have nowhere to go "
+                        + "and, once it is closed, the node could store nothing; add a site of another provider first (bulwark site add --home "
+                        + h.dir() + " ...)\n");
+        assertThat(java.nio.file.Files.readString(dir.resolve("deu/bulwark.yaml"))).as("nothing closed").isEqualTo(config);
         try (Node node = Node.start(h)) { // the records moved are read from their new site
             assertThat(node.records().list(ana, io.bulwark.store.RecordQuery.all(), 10_000).items()).hasSize(3)
                     .allSatisfy(m -> assertThat(node.records().read(ana, m.id())).isPresent());

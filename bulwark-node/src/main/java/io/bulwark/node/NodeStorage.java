@@ -139,6 +139,18 @@ final class NodeStorage implements BlobStore {
     }
 
     /** The configured sites, or the default site; a site that cannot be built fails with its name and the rule. */
+    /**
+     * Why evacuating a provider would leave the node nowhere to write, if it would: no site of
+     * another provider is open to writes. Its replicas could go nowhere, and once closed the node
+     * could store nothing.
+     */
+    static Optional<String> nowhereToGo(List<Site> sites, java.util.Collection<String> closedProviders, String provider) {
+        boolean elsewhere = sites.stream().anyMatch(s -> !s.provider().equals(provider) && !closedProviders.contains(s.provider()));
+        return elsewhere ? Optional.empty() : Optional.of("no site of another provider is open to writes, so provider " + provider
+                + "'s replicas would have nowhere to go and, once it is closed, the node could store nothing; add a site of another "
+                + "provider first");
+    }
+
     static List<Site> sites(NodeHome home, NodeConfig config) {
         if (config.storage().sites().isEmpty()) {
             return List.of(new Site(DEFAULT_SITE, "local", config.nation(), config.nation(), new Site.Filesystem(home.defaultSite())));

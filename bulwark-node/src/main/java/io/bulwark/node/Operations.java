@@ -171,6 +171,8 @@ final class Operations {
             if (storage.replicas().sites().stream().noneMatch(s -> s.provider().equals(provider))) {
                 throw parameter("provider: no site of this node belongs to provider '" + provider + "'");
             }
+            NodeStorage.nowhereToGo(storage.replicas().sites(), NodeConfig.read(home.config()).storage().closedProviders(), provider)
+                    .ifPresent(why -> { throw conflict("provider: " + why + " (bulwark request site-add)"); });
             return Map.of("provider", provider);
         }
 

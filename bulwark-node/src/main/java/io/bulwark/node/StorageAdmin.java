@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -172,6 +173,8 @@ public final class StorageAdmin {
         if (NodeStorage.sites(home, config).stream().noneMatch(s -> s.provider().equals(provider))) {
             throw new Refused("no site of this node belongs to provider " + provider + " (bulwark site list)");
         }
+        Optional<String> nowhere = NodeStorage.nowhereToGo(NodeStorage.sites(home, config), config.storage().closedProviders(), provider);
+        if (nowhere.isPresent()) throw new Refused(nowhere.get() + " (bulwark site add --home " + home.dir() + " ...)");
         try (SqliteMetadataStore metadata = new SqliteMetadataStore(home.database());
              NodeStorage storage = NodeStorage.open(home, config, home.policies(config), metadata);
              EvacuationProgress progress = new EvacuationProgress(home.evacuations())) {

@@ -147,6 +147,13 @@ class SiteOperationsTest {
         NodeClient.Answer last = api.request("site.remove", Map.of("id", "default"));
         assertThat(last.status()).isEqualTo(409);
         assertThat(last.detail()).isEqualTo("parameters.id: site default is the node's only site; add another first");
+        String config = Files.readString(home.config());
+        NodeClient.Answer nowhere = api.request("provider.evacuate", Map.of("provider", "local"));
+        assertThat(nowhere.status()).isEqualTo(409);
+        assertThat(nowhere.detail()).isEqualTo("parameters.provider: no site of another provider is open to writes, so provider local's "
+                + "replicas would have nowhere to go and, once it is closed, the node could store nothing; add a site of another provider "
+                + "first (bulwark request site-add)");
+        assertThat(Files.readString(home.config())).as("nothing closed").isEqualTo(config);
     }
 
     @Test
