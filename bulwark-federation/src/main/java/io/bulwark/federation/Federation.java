@@ -147,6 +147,7 @@ public final class Federation implements AutoCloseable {
     public void start(Inbox inbox, Inbox.AccessGranter granter) throws Exception {
         this.inbox = Objects.requireNonNull(inbox);
         feed.granter(granter);
+        feed.reissuePassedOver(); // before any feed request: the policies change only with a restart
         server.start();
         running = true;
         supervisor = Thread.ofVirtual().name("bulwark-federation-peers").start(this::superviseLinks);

@@ -21,7 +21,8 @@ import org.sqlite.SQLiteConfig;
  * What federation remembers, in its own SQLite file ({@code data/federation.db}, WAL, synchronous
  * FULL): each peer's pinned identity, how far each peer has acknowledged this node's feed, which
  * records each peer was sent (so retractions and withdrawals reach exactly those), the withdrawals
- * and retractions each peer has still to confirm, and this node's own cursor at each peer.
+ * and retractions each peer has still to confirm, this node's own cursor at each peer, and the own
+ * records a feed passed over because the policies could not read them.
  *
  * <p>Thread-safe (one connection, serialised).
  */
@@ -72,6 +73,8 @@ public final class FederationState implements AutoCloseable {
                     s.execute("CREATE INDEX holdings_record ON holdings (record_id, fingerprint)");
                     LOG.info("federation state {}: holdings indexed", file);
                 }
+                // Own records a feed passed over because this node's policies could not read their label or residency.
+                s.execute("CREATE TABLE IF NOT EXISTS passed_over (record_id TEXT PRIMARY KEY, at BIGINT NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS confirmations_open ON confirmations (fingerprint, seq) WHERE confirmed_at IS NULL");
                 s.execute("CREATE INDEX IF NOT EXISTS confirmations_newest ON confirmations (seq DESC, nation)");
             }
@@ -287,6 +290,38 @@ public final class FederationState implements AutoCloseable {
                 s.setLong(1, now.toEpochMilli());
                 s.setString(2, fingerprint);
                 s.setLong(3, seq);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** Durably notes that a feed passed over a record it could not judge: before any cursor past it is issued. */
+    public void passOver(String recordId, Instant now) {
+        tx("note a record passed over", c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO passed_over (record_id, at) VALUES (?, ?)")) {
+                s.setString(1, recordId);
+                s.setLong(2, now.toEpochMilli());
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** The records passed over, oldest first. */
+    public List<String> passedOver() {
+        return tx("read the records passed over", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT record_id FROM passed_over ORDER BY at, record_id");
+                 ResultSet rs = s.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) out.add(rs.getString(1));
+                return out;
+            }
+        });
+    }
+
+    public void forgetPassedOver(String recordId) {
+        tx("forget a record passed over", c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM passed_over WHERE record_id = ?")) {
+                s.setString(1, recordId);
                 return s.executeUpdate();
             }
         });

@@ -66,6 +66,8 @@ public final class Feed {
     private final Map<String, ResidencyPolicy> residencies = new ConcurrentHashMap<>();
     /** Records whose label or residency the policies no longer read, warned of once. */
     private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
+    /** Records noted as passed over since start (a bounded memo: noting one again writes nothing new). */
+    private final Set<String> passedOver = ConcurrentHashMap.newKeySet();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Feed.class);
     private volatile boolean closed;
     /** Bumped by {@link #wake}: standing requests that began before answer (empty) at once. */
@@ -204,7 +206,10 @@ public final class Feed {
                 // A label or residency the policies no longer read decides nothing: neither sent nor
                 // withdrawn (a policy file broken for a while must not make peers delete records).
                 Optional<Judged> judged = judged(m);
-                if (judged.isEmpty()) continue;
+                if (judged.isEmpty()) {
+                    passOver(id); // durable before a cursor past it is issued: judged again after a restart
+                    continue;
+                }
                 if (judged.get().releasesTo(peer)) {
                     if (scan.given.contains(id)) continue; // already in this response, as it is now
                     Optional<byte[]> granted;
@@ -314,6 +319,28 @@ public final class Feed {
         }
     }
 
+    private void passOver(String id) {
+        if (passedOver.size() > 4096) passedOver.clear();
+        if (passedOver.add(id)) state.passOver(id, clock.instant());
+    }
+
+    /**
+     * Appends a change-log entry for each own record a feed passed over because the policies did not
+     * read it and that they read now, so that every peer's feed meets it again and decides it as it
+     * is. At start: the policies change only with a restart.
+     */
+    void reissuePassedOver() {
+        for (String id : state.passedOver()) {
+            Optional<RecordMetadata> m = metadata.find(id);
+            if (m.isPresent() && m.get().state() == RecordState.ACTIVE) {
+                if (judged(m.get()).isEmpty()) continue; // still not read: kept for a later start
+                metadata.reissue(id);
+                LOG.info("record {}: its label and residency read again under this node's policies; offered to the peers again", id);
+            }
+            state.forgetPassedOver(id); // reissued, or retracted or gone meanwhile (its own entries decide it)
+        }
+    }
+
     /**
      * The record's label and residency as this node's policies read them (compiled once, kept); empty
      * if they no longer read them. A policy changed under a stored record: the feed must not stop at
@@ -329,7 +356,7 @@ public final class Feed {
         } catch (io.bulwark.label.LabelError | InvalidResidencyException e) {
             if (unreadable.size() < 4096 && unreadable.add(m.id())) {
                 LOG.warn("record {}: its label or residency cannot be read under this node's policies ({}); it is neither sent nor "
-                        + "withdrawn until they read it", m.id(), e.getMessage());
+                        + "withdrawn, and is offered to the peers again at the first start whose policies read it", m.id(), e.getMessage());
             }
             return Optional.empty();
         }

@@ -221,6 +221,34 @@ class FeedScanTest {
         assertThat(state.holds(FRANCE.tlsFingerprint(), own.id())).isTrue();
     }
 
+    @Test
+    void aRecordPassedOverWhileThePoliciesDidNotReadItIsOfferedAgainAtTheFirstStartWhosePoliciesDo() throws Exception {
+        RecordMetadata own = publish("DEU", "deu-1", 100, "DEU", "FRA");
+        PolicySet withoutNato = PolicySet.of(PolicySet.defaults().policies().stream().filter(p -> !p.name().equals("NATO")).toList());
+        feed = new Feed("DEU", "deu-1", withoutNato, metadata, blobs, List::of, state, cursors, new ChangeSignal(), CLOCK, event -> {});
+        feed.reissuePassedOver();
+        assertThat(metadata.lastSeq()).as("nothing to reissue yet").isEqualTo(1);
+
+        List<FeedFrame> passed = request(FRANCE, 0);
+        assertThat(records(passed)).isEmpty();
+        assertThat(end(FRANCE, passed)).as("the cursor moves past it").isEqualTo(1);
+        assertThat(state.passedOver()).containsExactly(own.id());
+
+        // Restarted with policies that still do not read it: kept for a later start.
+        feed = new Feed("DEU", "deu-1", withoutNato, metadata, blobs, List::of, state, cursors, new ChangeSignal(), CLOCK, event -> {});
+        feed.reissuePassedOver();
+        assertThat(state.passedOver()).containsExactly(own.id());
+        assertThat(metadata.lastSeq()).isEqualTo(1);
+
+        feed = new Feed("DEU", "deu-1", PolicySet.defaults(), metadata, blobs, List::of, state, cursors, new ChangeSignal(), CLOCK, event -> {});
+        feed.reissuePassedOver();
+        assertThat(state.passedOver()).isEmpty();
+        assertThat(metadata.lastSeq()).isEqualTo(2);
+        List<FeedFrame> again = request(FRANCE, 1);
+        assertThat(records(again)).containsExactly(own.id());
+        assertThat(metadata.find(own.id()).orElseThrow()).as("the record itself is unchanged").isEqualTo(own);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     /** One request with wait=0, acknowledging its cursor. */

@@ -121,6 +121,16 @@ public interface MetadataStore extends AutoCloseable {
     StoreResult<ChangeReceipt> relabel(String id, LabelMetadata newLabel, BlobRef newBlob, String newContentDigest);
 
     /**
+     * Appends {@link ChangeKind#RELABELED} for an active record and changes nothing else: the entry's
+     * label before and after are the record's label. For a record the node's policies could not read
+     * for a while, so that whoever reads the change log past it (a peer's feed) judges it again.
+     *
+     * @return the entry's receipt; {@link StoreResult.NotFound} if no record has this id;
+     *         {@link StoreResult.Conflict} if the record is retracted
+     */
+    StoreResult<ChangeReceipt> reissue(String id);
+
+    /**
      * Makes a retracted record active again under a label, blob and content digest, and appends
      * {@link ChangeKind#RELABELED}, in one transaction. For a replica this node dropped itself when its
      * origin relabelled it away, and that the origin now releases to it again; the caller decides that

@@ -537,6 +537,34 @@ public abstract class MetadataStoreContractTest {
     }
 
     @Nested
+    class Reissue {
+
+        @Test
+        void appendsARelabelledEntryAndChangesNothingElse() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+
+            ChangeReceipt receipt = ok(store.reissue(r.id()));
+
+            assertThat(store.find(r.id()).orElseThrow()).isEqualTo(r);
+            assertThat(store.changesSince(0, 10)).extracting(ChangeEntry::kind).containsExactly(ChangeKind.PUBLISHED, ChangeKind.RELABELED);
+            assertThat(receipt.seq()).isEqualTo(store.lastSeq());
+            assertThat(receipt.replayed()).isFalse();
+        }
+
+        @Test
+        void aRetractedRecordIsAConflictAndAnAbsentOneNotFound() {
+            RecordMetadata r = newRecord();
+            ok(store.insert(r));
+            ok(store.retract(r.id(), new byte[] {9}, T0.plusSeconds(1)));
+            assertThat(store.reissue(r.id())).isInstanceOf(StoreResult.Conflict.class);
+            String id = uuid7(T0.toEpochMilli(), random);
+            assertThat(store.reissue(id)).isEqualTo(StoreResult.notFound(id));
+            assertThat(store.lastSeq()).isEqualTo(2);
+        }
+    }
+
+    @Nested
     class Listing {
 
         @Test

@@ -419,6 +419,18 @@ public final class RecordSql implements AutoCloseable {
         return newVersion(id, label, blob, contentDigest, nowMillis, existing.get().label().json());
     }
 
+    public StoreResult<ChangeReceipt> reissue(String id, long nowMillis) throws SQLException {
+        Optional<RecordMetadata> existing = find(id);
+        if (existing.isEmpty()) {
+            return StoreResult.notFound(id);
+        }
+        if (existing.get().state() == RecordState.RETRACTED) {
+            return StoreResult.conflict(id, "the record is retracted");
+        }
+        String label = existing.get().label().json();
+        return StoreResult.success(new ChangeReceipt(append(id, ChangeKind.RELABELED, nowMillis, label, label), false));
+    }
+
     public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest, long nowMillis)
             throws SQLException {
         Optional<RecordMetadata> existing = find(id);

@@ -233,6 +233,12 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
 
     @Override
+    public StoreResult<ChangeReceipt> reissue(String id) {
+        Objects.requireNonNull(id, "id");
+        return write("reissue record " + id, (sql, now) -> sql.reissue(id, now));
+    }
+
+    @Override
     public StoreResult<ChangeReceipt> reinstate(String id, LabelMetadata label, BlobRef blob, String contentDigest) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(label, "label");
