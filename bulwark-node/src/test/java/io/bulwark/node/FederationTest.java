@@ -344,6 +344,9 @@ class FederationTest {
             assertThat(r.body()).contains("\"title\":\"Bad request\"").contains("ack: not a cursor this node issued to you");
         });
         assertThat(feedAsFra("cursor=bogus").body()).contains("\"title\":\"Bad cursor\"");
+        // A bad escape, which the JDK's client will not send: written on the TLS connection by hand.
+        assertThat(rawFeedAsFra("cursor=%zz")).startsWith("HTTP/1.1 400 ")
+                .contains("the query string is not valid: each '%' is followed by two hexadecimal digits");
     }
 
     /**
@@ -383,6 +386,17 @@ class FederationTest {
     }
 
     /** A feed request to DEU with FRA's pinned certificate. */
+    /** The whole answer to a feed request written byte for byte over FRA's pinned mutual-TLS connection to DEU. */
+    private String rawFeedAsFra(String query) throws Exception {
+        NodeHome fra = nations.homes.get("FRA");
+        String deuPin = nations.homes.get("DEU").tlsFingerprint();
+        var tls = io.bulwark.federation.FederationTls.load(fra.tlsKeystore(), fra.passphrase(),
+                io.bulwark.federation.PeerPins.of(() -> java.util.Set.of(deuPin)), io.bulwark.federation.FederationTls.KeyExchange.HYBRID_ONLY);
+        java.net.URI deu = java.net.URI.create(nations.federationUrls.get("DEU"));
+        return RawTls.exchange(tls.clientContext(), tls.clientParameters(), deu.getHost(), deu.getPort(),
+                "GET /federation/v1/feed?" + query + " HTTP/1.1\r\nHost: " + deu.getHost() + "\r\nConnection: close\r\n\r\n");
+    }
+
     private java.net.http.HttpResponse<String> feedAsFra(String query) throws Exception {
         NodeHome fra = nations.homes.get("FRA");
         String deuPin = nations.homes.get("DEU").tlsFingerprint();
