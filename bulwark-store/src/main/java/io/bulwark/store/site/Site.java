@@ -82,8 +82,7 @@ public record Site(String id, String provider, String jurisdiction, String opera
                         ? Optional.of("\"" + a + "\" overlaps the directory of site " + other.id + " (" + b + ")")
                         : Optional.empty();
             }
-            case S3 x when other.connection instanceof S3 y && x.location().endpoint().equals(y.location().endpoint())
-                    && x.location().bucket().equals(y.location().bucket()) ->
+            case S3 x when other.connection instanceof S3 y && x.location().sameBucket(y.location()) ->
                     Optional.of(Checks.quote(x.location().bucket()) + " at this endpoint is the bucket of site " + other.id);
             default -> Optional.empty();
         };

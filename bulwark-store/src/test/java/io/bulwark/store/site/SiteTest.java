@@ -61,6 +61,33 @@ class SiteTest {
     }
 
     @Test
+    void oneBucketWrittenTwoWaysIsOnePlace() {
+        Site a = s3("a-1", "http://127.0.0.1:9000", "blobs");
+        for (String same : new String[] {"http://127.0.0.1:9000/", "http://localhost:9000", "http://LocalHost:9000//", "http://[::1]:9000"}) {
+            assertThat(a.sharedPlace(s3("b-1", same, "blobs"))).as(same).contains("\"blobs\" at this endpoint is the bucket of site b-1");
+        }
+        Site b = s3("b-1", "https://s3.example.eu", "blobs");
+        for (String same : new String[] {"https://s3.example.eu:443/", "https://S3.Example.EU.", "https://s3.example.eu//"}) {
+            assertThat(b.sharedPlace(s3("c-1", same, "blobs"))).as(same).isPresent();
+        }
+        for (String other : new String[] {"http://127.0.0.1:9001", "https://127.0.0.1:9000", "http://127.0.0.1:9000/other"}) {
+            assertThat(a.sharedPlace(s3("c-1", other, "blobs"))).as(other).isEmpty();
+        }
+        assertThat(b.sharedPlace(s3("c-1", "http://s3.example.eu", "blobs"))).as("another port").isEmpty();
+        assertThat(a.sharedPlace(s3("c-1", "http://127.0.0.1:9000", "others"))).as("another bucket").isEmpty();
+    }
+
+    @Test
+    void anEndpointWithAQueryIsRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> S3Location.of(URI.create("ftp://host/?X-Amz-Security-Token=secret"), "b-1"))
+                .hasMessage("endpoint: must not have a query or a fragment").hasMessageNotContaining("secret");
+    }
+
+    private static Site s3(String id, String endpoint, String bucket) {
+        return new Site(id, "p-" + id, "DEU", "DEU", new Site.S3(S3Location.of(URI.create(endpoint), bucket), Optional.empty()));
+    }
+
+    @Test
     void aCredentialsFileMustBePrivateAndComplete() throws IOException {
         Path file = dir.resolve("s3.secret");
         Files.writeString(file, "aws_access_key_id=AKIA1\naws_secret_access_key=hunter2\n");
