@@ -280,7 +280,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                     .toList();
             switch (Placement.choose(new ResidencyPolicy(policy.in(), policy.operator(), need), candidates)) {
                 case Placement.Refused r -> {
-                    delete(stored);
+                    if (expected == null) delete(stored); // a copy's targets are kept: see below
                     Set<String> excluded = new java.util.TreeSet<>(avoid);
                     excluded.addAll(used);
                     if (excluded.isEmpty() && !r.rule().startsWith("providers>=")) return r;
@@ -298,7 +298,11 @@ public final class ReplicatedBlobStore implements AutoCloseable {
                     try {
                         written = writeAll(key, chosen, content, failed, expected);
                     } catch (RuntimeException e) {
-                        delete(stored); // what earlier rounds wrote: nothing would name it
+                        // What earlier rounds of a put wrote: nothing would name it. Not a copy's: a target
+                        // may be a placed site whose replica did not answer when asked, now written over
+                        // with the same checked bytes; deleting it could delete a replica the index names.
+                        // A copy nothing names is the start-up sweep's.
+                        if (expected == null) delete(stored);
                         throw e;
                     }
                     stored.putAll(written);

@@ -312,4 +312,21 @@ class ReplicatedBlobStoreTest {
         assertThat(replicas.store(BETA).exists("rec-1")).as("nothing is stored from a corrupt replica").isFalse();
         assertThat(replicas.health().isUp(BETA)).as("the target is not blamed").isTrue();
     }
+
+    /**
+     * Repair may copy to a placed site whose replica did not answer when it asked. A copy that then
+     * fails part-way keeps what it wrote: that target's blob may be the replica the index names.
+     */
+    @Test
+    void aCopyThatFailsPartWayDeletesNothingItWrote() {
+        byte[] content = bytes(70_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of("FRA"), 2), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys(ALPHA, HOME);
+        betaServer.close(); // beta's write fails; home's, the placed replica written over, succeeds
+
+        var result = replicas.copy(s.ref(), Map.of(ALPHA, s.placements().get(ALPHA)), policy(Set.of(), 2), Set.of("alpha"));
+
+        assertThat(result).isInstanceOf(io.bulwark.store.site.Placement.Refused.class);
+        assertThat(read(replicas.open(Map.of(HOME, s.placements().get(HOME))).orElseThrow())).as("home's replica is kept").isEqualTo(content);
+    }
 }
