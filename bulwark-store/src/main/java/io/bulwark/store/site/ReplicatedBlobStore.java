@@ -38,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -66,6 +67,8 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedBlobStore.class);
     /** Replicas found of the wrong size and logged so. */
     private final Set<String> warnedShort = ConcurrentHashMap.newKeySet();
+    /** Replicas ("site/key") whose bytes proved not to match their record: read last (a bounded memo). */
+    private final Set<String> damaged = ConcurrentHashMap.newKeySet();
 
     /** The outcome of a {@link #put}. */
     public sealed interface PutResult permits Stored, Placement.Refused {
@@ -239,7 +242,11 @@ public final class ReplicatedBlobStore implements AutoCloseable {
      * {@code avoid}: how evacuation and repair add replicas beside those a record already has.
      */
     public PutResult put(String key, ResidencyPolicy policy, Content content, Set<String> avoid) {
-        return put(key, policy, content, avoid, null);
+        try {
+            return put(key, policy, content, avoid, null);
+        } catch (ContentFailed e) {
+            throw e.named(key);
+        }
     }
 
     /**
@@ -255,7 +262,31 @@ public final class ReplicatedBlobStore implements AutoCloseable {
      * @param from site id → a replica of it
      */
     public PutResult copy(BlobRef ref, Map<String, BlobRef> from, ResidencyPolicy policy, Set<String> avoid) {
-        return put(ref.key(), policy, () -> openReplica(from, false).orElseThrow(() -> new IOException("no replica holds blob " + Checks.quote(ref.key()))), avoid, ref);
+        Map<String, BlobRef> sources = new TreeMap<>(from);
+        while (true) {
+            AtomicReference<String> source = new AtomicReference<>();
+            try {
+                return put(ref.key(), policy, () -> {
+                    Replica r = (Replica) openReplica(sources, false).orElseThrow(() -> new IOException("no replica holds blob " + Checks.quote(ref.key())));
+                    source.set(r.site);
+                    return r;
+                }, avoid, ref);
+            } catch (ContentFailed e) {
+                // That replica is damaged or broke while read: the copy is made from the next one, if any.
+                String bad = source.get();
+                if (bad == null || sources.remove(bad) == null || sources.isEmpty()) throw e.named(ref.key());
+                if (e.getCause().getCause() instanceof BlobMismatchException) damaged(bad, ref.key());
+            }
+        }
+    }
+
+    /** Notes a replica whose bytes do not match its record: read last from now on, and logged once. */
+    private void damaged(String siteId, String key) {
+        if (damaged.size() >= 10_000) damaged.clear();
+        if (damaged.add(siteId + "/" + key)) {
+            LOG.warn("site {}: blob {} does not match its recorded size and SHA-256; other replicas are read first (repair it: "
+                    + "delete it there and let the node's repair copy it back)", siteId, key);
+        }
     }
 
     /** Writes with {@link BlobStore#put}, or with {@link BlobStore#putCopy} if {@code expected} is not null. */
@@ -362,8 +393,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
             // A copy (putCopy) stores nothing unless its bytes check out and leaves a blob already there as
             // it was: deleting would destroy a good replica on a chosen site that already held one.
             if (expected == null) chosen.forEach(s -> deleteQuietly(s.id(), key));
-            throw new StoreException("could not read the content of blob " + Checks.quote(key) + ": " + contentFailed.getCause().getMessage(),
-                    contentFailed.getCause());
+            throw contentFailed;
         }
         return written;
     }
@@ -424,13 +454,14 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     /** As {@link #open}; unverified streams are for {@link #copy}, whose targets check the bytes. */
     private Optional<InputStream> openReplica(Map<String, BlobRef> placements, boolean verify) {
         List<String> sorted = new ArrayList<>(new TreeMap<>(placements).keySet());
-        sorted.sort(Comparator.comparing(id -> !health.isUp(id)));
+        String key = keyOf(placements);
+        sorted.sort(Comparator.comparing((String id) -> damaged.contains(id + "/" + key)).thenComparing(id -> !health.isUp(id)));
         Deque<String> order = new ArrayDeque<>(sorted);
         List<String> errors = new ArrayList<>();
         Optional<Opened> first = openFirst(order, placements, errors);
         if (first.isPresent()) {
             Opened o = first.get();
-            return Optional.of(verify ? new FailoverStream(o, order, placements, errors) : new Replica(o.in(), o.what()));
+            return Optional.of(verify ? new FailoverStream(o, order, placements, errors) : new Replica(o.in(), o.siteId(), o.what()));
         }
         if (errors.stream().allMatch(e -> e.endsWith(": missing"))) {
             return Optional.empty();
@@ -549,6 +580,7 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         /** A site whose stream failed is marked down, unless its bytes were merely wrong (rot, not an outage). */
         private void blame(String id, VerifyingInputStream stream, String what) {
             if (stream.mismatched()) {
+                damaged(id, keyOf(placements));
                 errors.add("site " + id + ": does not match its recorded size and SHA-256");
             } else {
                 health.failed(id);
@@ -675,14 +707,20 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         ContentFailed(IOException cause) {
             super(cause);
         }
+
+        StoreException named(String key) {
+            return new StoreException("could not read the content of blob " + Checks.quote(key) + ": " + getCause().getMessage(), getCause());
+        }
     }
 
     /** A replica's bytes as read, unchecked, named for messages. */
     private static final class Replica extends FilterInputStream {
+        final String site;
         final String what;
 
-        Replica(InputStream in, String what) {
+        Replica(InputStream in, String site, String what) {
             super(in);
+            this.site = site;
             this.what = what;
         }
     }

@@ -329,4 +329,24 @@ class ReplicatedBlobStoreTest {
         assertThat(result).isInstanceOf(io.bulwark.store.site.Placement.Refused.class);
         assertThat(read(replicas.open(Map.of(HOME, s.placements().get(HOME))).orElseThrow())).as("home's replica is kept").isEqualTo(content);
     }
+
+    /** A replica whose bytes rotted (same size) is passed over: copies come from the next one, and reads after the first failure too. */
+    @Test
+    void aDamagedReplicaIsPassedOverByCopiesAndByReadsOnceFound() throws Exception {
+        byte[] content = bytes(70_000);
+        Stored s = (Stored) replicas.put("rec-1", policy(Set.of("FRA"), 2), Content.of(content));
+        assertThat(s.placements()).containsOnlyKeys(ALPHA, HOME); // alpha-1 is read first
+        replicas.store(ALPHA).put("rec-1", new ByteArrayInputStream(bytes(70_000)));
+
+        Stored copy = (Stored) replicas.copy(s.ref(), s.placements(), policy(Set.of(), 1), Set.of("alpha", "home"));
+        assertThat(copy.placements()).containsOnlyKeys(BETA);
+        assertThat(read(replicas.open(copy.placements()).orElseThrow())).isEqualTo(content);
+
+        byte[] other = bytes(70_000);
+        Stored t = (Stored) replicas.put("rec-2", policy(Set.of("FRA"), 2), Content.of(other));
+        replicas.store(ALPHA).put("rec-2", new ByteArrayInputStream(bytes(70_000)));
+        assertThatThrownBy(() -> replicas.open(t.placements()).orElseThrow().readAllBytes()).isInstanceOf(IOException.class)
+                .hasMessageContaining("site alpha-1: does not match its recorded size and SHA-256");
+        assertThat(read(replicas.open(t.placements()).orElseThrow())).as("home-1's replica, read first now").isEqualTo(other);
+    }
 }
