@@ -361,6 +361,12 @@ public final class Evacuation {
             if (replicas.present(site, r)) answering.add(site);
         });
         int need = policy.providers() - compliantProviders(policy, answering).size();
+        if (need <= 0) {
+            // The sources go on the strength of these alone: each is read through and its SHA-256
+            // checked, or a replica that rotted at its full size would leave no good copy.
+            answering.removeIf(site -> !replicas.whole(site, rest.get(site)));
+            need = policy.providers() - compliantProviders(policy, answering).size();
+        }
         SortedMap<String, BlobRef> next = new TreeMap<>(rest);
         Outcome outcome = Outcome.ALREADY_ELSEWHERE;
         if (need > 0) {

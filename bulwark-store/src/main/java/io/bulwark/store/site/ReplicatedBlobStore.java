@@ -15,6 +15,7 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -694,6 +695,20 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         } catch (StoreException e) {
             health.failed(siteId);
             return false;
+        }
+    }
+
+    /**
+     * Whether the site's replica reads whole: every byte read and checked against the recorded size
+     * and SHA-256. For deciding that another replica may go; {@link #present} checks the size only.
+     */
+    public boolean whole(String siteId, BlobRef ref) {
+        try (InputStream in = open(Map.of(siteId, ref)).orElse(null)) {
+            if (in == null) return false;
+            in.transferTo(OutputStream.nullOutputStream());
+            return true;
+        } catch (IOException | StoreException e) {
+            return false; // damaged (noted as such by the read) or out of reach
         }
     }
 

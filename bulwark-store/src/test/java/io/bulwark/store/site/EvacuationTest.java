@@ -293,6 +293,29 @@ class EvacuationTest {
     }
 
     @Test
+    void aReplicaThatRottedAtItsFullSizeDoesNotCountAsAReplica() throws IOException {
+        publish(replicas, "rec-1", new ResidencyPolicy(Set.of(), Set.of(), 2), 100);
+        PlacementIndex.Entry two = index.get("rec-1").orElseThrow();
+        // One replica is enough for it; it has two, and the one outside alpha rotted at its full size.
+        index.put(new PlacementIndex.Entry("rec-1", new ResidencyPolicy(Set.of(), Set.of(), 1), two.placements()));
+        String other = two.placements().keySet().stream().filter(s -> !s.equals(ALPHA)).findFirst().orElseThrow();
+        byte[] rotted = contents.get("rec-1").clone();
+        rotted[50] ^= 1;
+        replicas.store(other).delete(two.ref().key());
+        replicas.store(other).put(two.ref().key(), new java.io.ByteArrayInputStream(rotted));
+        assertThat(replicas.present(other, two.ref())).as("the right size").isTrue();
+
+        Evacuation.Report report;
+        try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+            report = new Evacuation(replicas, index, file, 1, p -> { }).run("alpha");
+        }
+        assertThat(report.alreadyElsewhere()).as("not already elsewhere on the strength of a rotted replica").isZero();
+        assertThat(report.moved()).isEqualTo(1);
+        assertThat(index.get("rec-1").orElseThrow().placements()).doesNotContainKey(ALPHA).hasSize(2);
+        assertThat(read(replicas, "rec-1")).as("a good copy was made before alpha's went").isEqualTo(contents.get("rec-1"));
+    }
+
+    @Test
     void sourcesThatCannotBeDeletedLeaveTheEvacuationIncompleteAndTheNextRunDeletesThem() throws IOException {
         List<String> ids = publishInitial(12);
         WrappedBlobStore alphaStore = (WrappedBlobStore) replicas.store(ALPHA);
