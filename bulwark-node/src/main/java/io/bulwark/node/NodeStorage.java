@@ -363,8 +363,9 @@ final class NodeStorage implements BlobStore {
 
     /**
      * Per site, the blobs it may list that belong elsewhere: placed, but not on this site, and on a
-     * site the node still has (a blob placed only on sites since removed from the configuration is
-     * kept: this may be the one copy left). Sites holding a replica of every placed blob (a node
+     * site the node still has that answers holding it (a blob placed only on sites since removed
+     * from the configuration, or whose placed replicas do not answer, is kept: this may be the one
+     * copy left). Sites holding a replica of every placed blob (a node
      * with one site) have none, and then the placements are not read at all; otherwise one pass over
      * them, as 64-bit hashes, finds the suspects, and each is looked up exactly before it goes.
      */
@@ -391,9 +392,13 @@ final class NodeStorage implements BlobStore {
         return s -> {
             if (!suspects.contains(s.id())) return none;
             ReferencedBlobKeys placedHere = bySite.getOrDefault(s.id(), new ReferencedBlobKeys.Builder()).build();
+            // Only if a placed replica answers whole-sized: a stray can be the one copy left (its placed
+            // site wiped, say), and then it is kept.
             return key -> placedAnywhere.mayBeReferenced(key) && !placedHere.mayBeReferenced(key)
                     && placements.get(key).map(PlacementIndex.Entry::placements)
-                            .filter(at -> !at.containsKey(s.id()) && at.keySet().stream().anyMatch(configured::contains)).isPresent();
+                            .filter(at -> !at.containsKey(s.id()) && at.entrySet().stream()
+                                    .anyMatch(p -> configured.contains(p.getKey()) && replicas.present(p.getKey(), p.getValue())))
+                            .isPresent();
         };
     }
 

@@ -93,6 +93,20 @@ class MisplacedReplicaSweepTest {
     }
 
     @Test
+    void aCopyWhosePlacedReplicaIsGoneIsKept(@TempDir Path dir) throws Exception {
+        NodeHome home = twoSites(dir, "east");
+        Path east = home.dir().resolve("east");
+        Placed p = publishAndLeaveACopyElsewhere(home, east);
+        try (FilesystemBlobStore placed = new FilesystemBlobStore(p.site().equals("east-1") ? east : home.defaultSite())) {
+            placed.delete(p.key()); // its disk wiped, say
+        }
+
+        Node.start(home).close();
+
+        assertThat(holds(p.elsewhere(), p.key())).as("the one copy left").isTrue();
+    }
+
+    @Test
     void sitesThatShareAPlaceKeepWhatTheyList(@TempDir Path dir) throws Exception {
         // east lies inside the default site's directory: what the default site lists may be east's.
         NodeHome home = NodeHome.init(dir.resolve("deu"), "DEU", "deu-1", "127.0.0.1:0", Optional.empty());
