@@ -39,15 +39,24 @@ final class Operations {
         @Override
         public Map<String, String> check(Map<String, String> p) {
             Peer peer = peer(p);
-            list().with(peer, ownNation);
+            added(peer);
             return Map.of("nation", peer.nation(), "url", peer.url().toString(), "fingerprint", peer.fingerprint());
         }
 
         @Override
         public String execute(Map<String, String> p, String actor) throws Exception {
             Peer peer = peer(p);
-            list().with(peer, ownNation).write(peersFile);
+            added(peer).write(peersFile);
             return "peer " + peer.nation() + " added: " + peer.url() + " pinned to " + peer.fingerprint();
+        }
+
+        /** The list with the peer; its own nation, a nation already a peer or a certificate already pinned is a conflict. */
+        private PeerList added(Peer peer) {
+            try {
+                return list().with(peer, ownNation);
+            } catch (InvalidPeerException e) {
+                throw conflict(e.getMessage());
+            }
         }
 
         private Peer peer(Map<String, String> p) {
@@ -296,7 +305,7 @@ final class Operations {
             }
             Site.Connection connection;
             if (p.get("kind").equals("filesystem")) {
-                Path path = home.dir().resolve(p.get("path")).normalize();
+                Path path = resolve(home.dir(), "path", p.get("path"));
                 if (home.dir().startsWith(path)) throw parameter("path: " + quote(p.get("path")) + " is the node's home or contains it");
                 connection = new Site.Filesystem(path);
             } else {
@@ -316,7 +325,7 @@ final class Operations {
                     throw parameter(space < 0 ? input + ": " + e.rule() : input.substring(0, space) + ": " + input.substring(space + 1) + " " + e.rule());
                 }
                 Path base = home.dir().toAbsolutePath().normalize();
-                Optional<Path> credentials = Optional.ofNullable(p.get("credentialsFile")).map(f -> base.resolve(f).normalize());
+                Optional<Path> credentials = Optional.ofNullable(p.get("credentialsFile")).map(f -> resolve(base, "credentialsFile", f));
                 credentials.ifPresent(file -> {
                     // Inside the home, checked before the file is touched: a request is not a probe of the node's disk.
                     if (!file.startsWith(base)) {
@@ -407,11 +416,20 @@ final class Operations {
         }
     }
 
+    /** A path parameter against a directory; one the file system cannot name (a NUL in it) is bad input. */
+    private static Path resolve(Path dir, String field, String value) {
+        try {
+            return dir.resolve(value).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw parameter(field + ": " + quote(value) + " is not a path: " + e.getReason());
+        }
+    }
+
     private static Problem conflict(String message) {
         return new Problem(409, "Conflict", "parameters." + message);
     }
 
     private static String quote(String value) {
-        return "\"" + value + "\"";
+        return ProblemErrors.quote(value);
     }
 }

@@ -48,7 +48,8 @@ final class ProblemErrors extends ErrorHandler {
         return new Problem(code, title, detail);
     }
 
-    private static String quote(String s) {
+    /** A value quoted for a message: quotes and backslashes escaped, control characters as {@code \\uXXXX}. */
+    static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             if (c == '"' || c == '\\') b.append('\\').append(c);

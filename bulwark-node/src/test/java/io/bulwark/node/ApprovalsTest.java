@@ -201,6 +201,10 @@ class ApprovalsTest {
         assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "peer.add", "parameters",
                 Map.of("nation", "FRA", "url", "https://127.0.0.1:1", "fingerprint", "xyz"))).body().path("detail").asText())
                 .startsWith("parameters.fingerprint: 64 hex digits");
+        Answer own = call("POST", "/api/v1/approvals", "otto", Map.of("operation", "peer.add", "parameters",
+                Map.of("nation", "DEU", "url", "https://127.0.0.1:1", "fingerprint", fraFingerprint)));
+        assertThat(own.status() + " " + own.body().path("detail").asText())
+                .isEqualTo("409 parameters.nation: DEU is this node's own nation; peers are other nations' nodes");
         assertThat(call("POST", "/api/v1/approvals", "otto", Map.of("operation", "residency.default", "parameters",
                 Map.of("policy", "in=FRA"))).status()).isEqualTo(422);
         Answer analyst = call("POST", "/api/v1/approvals", "ana", Map.of("operation", "peer.remove", "parameters", Map.of("nation", "FRA")));

@@ -208,6 +208,9 @@ class SiteOperationsTest {
                 + home.defaultSite() + ")", filesystem);
         cases.put("400 parameters.path: \".\" is the node's home or contains it", with(filesystem, "path", "."));
         cases.put("400 parameters.bucket: not a parameter of a filesystem site (it takes path)", with(filesystem, "bucket", "b"));
+        cases.put("400 parameters.path: \"a\\u0000b\" is not a path: Nul character not allowed", with(filesystem, "path", "a\u0000b"));
+        cases.put("400 parameters.credentialsFile: \"secrets/\\u0000\" is not a path: Nul character not allowed",
+                with("credentialsFile", "secrets/\u0000"));
 
         List<String> answers = new java.util.ArrayList<>();
         for (var c : cases.entrySet()) {
