@@ -347,7 +347,11 @@ public final class LocalUsers {
         try (FileChannel dir = FileChannel.open(home, StandardOpenOption.READ)) {
             dir.force(true); // makes the rename durable
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot sync the directory of the users file " + file, e);
+            // The change is made (the rename is atomic, and the node reads it at its next request): not
+            // a failure to report as one, or a retry would meet "already exists". Some file systems
+            // cannot force a directory.
+            log.warn("the users file {} is written but its directory could not be "
+                    + "synced ({}); the change may not survive a power loss", file, e.toString());
         }
     }
 
