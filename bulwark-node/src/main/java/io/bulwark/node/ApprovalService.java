@@ -325,7 +325,16 @@ final class ApprovalService {
             LOG.error("approved request {} ({}) failed", r.id(), r.operation(), e);
             done = failed(r, "the node could not carry it out: " + e.getMessage());
         }
-        store(done);
+        // What ran is not undone by a failing save, so the outcome stays in memory (the next save
+        // writes it) and is answered as it is; rolling back would answer "nothing was stored" and
+        // leave the request "executing" though it ran.
+        requests.put(done.id(), done);
+        try {
+            save();
+        } catch (RuntimeException e) {
+            LOG.error("approved request {} ({}) ended {}, but the approvals file could not be saved; the next save writes it",
+                    done.id(), done.operation(), done.state(), e);
+        }
         return done;
     }
 

@@ -74,6 +74,35 @@ class ApprovalServiceTest {
                 .extracting(e -> ((Problem) e).status()).isEqualTo(409);
     }
 
+    /** An operation that ran is answered as run though the approvals file could not be saved then; the next save writes it. */
+    @Test
+    void whatRanIsAnsweredAsRunWhenItsRecordCannotBeSavedAndTheNextSaveWritesIt(@TempDir Path dir) throws Exception {
+        Path obstacle = dir.resolve("approvals.json.tmp");
+        SensitiveOperation blocking = new SensitiveOperation() {
+            @Override public String name() { return "test.op"; }
+            @Override public List<String> parameters() { return List.of("x"); }
+            @Override public Map<String, String> check(Map<String, String> p) { return Map.copyOf(p); }
+            @Override public String execute(Map<String, String> p, String actor) throws Exception {
+                executed.add(p);
+                java.nio.file.Files.createDirectory(obstacle); // the save's temporary file cannot be written now
+                return "done " + p.get("x");
+            }
+        };
+        ApprovalService s = new ApprovalService(dir.resolve("approvals.json"), List.of(blocking), 2, Duration.ofHours(24), () -> keys,
+                Auditor.NONE, clock);
+        var r = s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "1"));
+        s.approve(user("olga", Role.OFFICER), r.id());
+
+        var done = s.approve(user("omar", Role.OFFICER), r.id());
+
+        assertThat(done.state()).isEqualTo(ApprovalService.State.EXECUTED);
+        assertThat(s.get(user("olga", Role.OFFICER), r.id()).state()).isEqualTo(ApprovalService.State.EXECUTED);
+        java.nio.file.Files.delete(obstacle);
+        s.request(user("otto", Role.OPERATOR), "test.op", Map.of("x", "2"));
+        assertThat(service(dir, 2).get(user("olga", Role.OFFICER), r.id()).state()).as("after a restart").isEqualTo(ApprovalService.State.EXECUTED);
+        assertThat(executed).containsExactly(Map.of("x", "1"));
+    }
+
     @Test
     void anExpiredRequestCanNeitherBeApprovedNorRun(@TempDir Path dir) throws Exception {
         ApprovalService s = service(dir, 2);
