@@ -377,6 +377,10 @@ public final class Evacuation {
             switch (result) {
                 case Placement.Refused r when r.unavailable() ->
                         throw new StoreException("no compliant site is available now (" + r + "); retry when it is");
+                // Providers were left out as holding it though their sites are down: an outage now, not a
+                // place that can never be met (once they answer, their replicas count).
+                case Placement.Refused r when !down(rest.keySet()).isEmpty() -> throw new StoreException(
+                        "a replica on " + String.join(", ", down(rest.keySet())) + " does not answer now (" + r + "); retry when it does");
                 case Placement.Refused r -> {
                     switcher.add(new Impossible(new Done(recordId, Outcome.IMPOSSIBLE, ref.size(), policy + ": " + r.reason())));
                     return;
@@ -392,6 +396,11 @@ public final class Evacuation {
             }
         }
         switcher.add(new Copied(e, next, sources, outcome));
+    }
+
+    /** Of these sites, those down now (a replica that answered short or rotted is not an outage). */
+    private List<String> down(Set<String> sites) {
+        return sites.stream().filter(id -> !replicas.health().isUp(id)).sorted().toList();
     }
 
     /** Completes the records a crash left between the switch and the source deletion, in one batch. */

@@ -293,6 +293,21 @@ class EvacuationTest {
     }
 
     @Test
+    void aRecordWhoseOtherReplicaIsOnASiteDownNowIsFailedNotImpossible() throws IOException {
+        publish(replicas, "rec-1", new ResidencyPolicy(Set.of(), Set.of(), 2), 100);
+        assertThat(index.get("rec-1").orElseThrow().placements()).containsOnlyKeys(ALPHA, SiteFixture.BETA);
+        betaServer.close(); // beta is down: with it left out, only home remains for two providers
+
+        Evacuation.Report report;
+        try (EvacuationProgress file = new EvacuationProgress(dir.resolve("evacuation.db"))) {
+            report = new Evacuation(replicas, index, file, 1, p -> { }).run("alpha");
+        }
+        assertThat(report.impossible()).as("an outage, not a place that can never be met").isEmpty();
+        assertThat(report.failed()).singleElement().asString().startsWith("rec-1").contains("a replica on beta-1 does not answer now");
+        assertThat(index.get("rec-1").orElseThrow().placements()).containsKey(ALPHA);
+    }
+
+    @Test
     void aReplicaThatRottedAtItsFullSizeDoesNotCountAsAReplica() throws IOException {
         publish(replicas, "rec-1", new ResidencyPolicy(Set.of(), Set.of(), 2), 100);
         PlacementIndex.Entry two = index.get("rec-1").orElseThrow();
