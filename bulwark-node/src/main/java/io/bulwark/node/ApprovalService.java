@@ -300,7 +300,7 @@ final class ApprovalService {
     /** Audits a refused decision and hands back the problem to throw. */
     private Problem refused(Request r, String officer, Verdict verdict, Problem p) {
         audit.recordNow(Type.APPROVAL, officer, r.id(), Outcome.DENIED, Map.of("action", verdict.id(), "operation", r.operation(),
-                "reason", Auditor.detail(p.detail())));
+                "digest", r.digest(), "reason", Auditor.detail(p.detail())));
         return p;
     }
 

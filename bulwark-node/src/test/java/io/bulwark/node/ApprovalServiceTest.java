@@ -315,6 +315,11 @@ class ApprovalServiceTest {
             var events = log.entries(0, 10, java.util.Optional.empty()).stream().map(e -> e.event()).toList();
             assertThat(events).extracting(e -> e.details().get("action")).containsExactly("request", "reject");
             assertThat(events.get(1).details().get("reason")).isEqualTo("no");
+            // A refused decision is audited with the digest of what it was about, as every approval event is.
+            assertThatThrownBy(() -> s.approve(user("omar", Role.OFFICER), r.id())).isInstanceOf(Problem.class);
+            var refused = log.entries(0, 10, java.util.Optional.empty()).getLast().event();
+            assertThat(refused.outcome()).isEqualTo(io.bulwark.audit.AuditEvent.Outcome.DENIED);
+            assertThat(refused.details()).containsEntry("action", "approve").containsEntry("digest", r.digest());
         }
     }
 }
