@@ -112,7 +112,7 @@ public final class Federation implements AutoCloseable {
         for (Peer p : peers.current().peers()) { // identities pinned before, for the peers still listed
             state.pinnedIdentity(p.fingerprint()).ifPresent(pinned -> {
                 try {
-                    identities.put(p.fingerprint(), NodeIdentity.verify(pinned.wire(), p));
+                    identities.put(p.fingerprint(), NodeIdentity.verify(pinned.wire(), p).withFormerKemKeys(keyIds(pinned.kemKeys())));
                     identityDigests.put(p.fingerprint(), digest(pinned.wire()));
                 } catch (InvalidPeerException e) {
                     LOG.warn("peer {}: the pinned identity no longer matches the peer list ({}); it will be asked again", p.nation(), e.getMessage());
@@ -194,11 +194,15 @@ public final class Federation implements AutoCloseable {
     private Optional<NodeIdentity> storedPin(Peer peer) {
         return state.pinnedIdentity(peer.fingerprint()).flatMap(pinned -> {
             try {
-                return Optional.of(NodeIdentity.verify(pinned.wire(), peer));
+                return Optional.of(NodeIdentity.verify(pinned.wire(), peer).withFormerKemKeys(keyIds(pinned.kemKeys())));
             } catch (InvalidPeerException e) {
                 return Optional.empty(); // pinned as another nation, or damaged: no earlier pin for this peer
             }
         });
+    }
+
+    private static java.util.Set<io.bulwark.crypto.KeyId> keyIds(java.util.Set<Long> values) {
+        return values.stream().map(io.bulwark.crypto.KeyId::new).collect(Collectors.toSet());
     }
 
     /**
@@ -346,11 +350,21 @@ public final class Federation implements AutoCloseable {
                             + "pinned key by a rotation statement; refused");
                 }
             }
+            // A new KEM key comes only with a rotation statement (signed by the key before): otherwise the
+            // statements made for the pinned one would seem not to open at the peer, and its records be sealed anew.
+            HybridPublicKemKey kem = id.kemKey();
+            if (!earlier.kemKeys().contains(kem.keyId())
+                    && id.rotations().stream().noneMatch(r -> accepted.contains(r.next()) && r.nextKem().equals(kem))) {
+                throw new InvalidPeerException("identity: KEM key " + kem.fingerprint() + " is neither pinned nor reached from a pinned "
+                        + "key by a rotation statement; refused");
+            }
             List<HybridPublicSigningKey> keys = new ArrayList<>(earlier.signingKeys());
             for (HybridPublicSigningKey k : accepted) if (!keys.contains(k)) keys.add(k);
-            id = new NodeIdentity(id.nation(), id.node(), id.tlsFingerprint(), keys, id.kemKey(), id.storage(), id.rotations());
+            id = new NodeIdentity(id.nation(), id.node(), id.tlsFingerprint(), keys, id.kemKey(), id.storage(), id.rotations(),
+                    earlier.kemKeys());
         }
-        int adopted = state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, clock.instant());
+        int adopted = state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire,
+                id.kemKeys().stream().map(io.bulwark.crypto.KeyId::value).collect(Collectors.toSet()), clock.instant());
         if (adopted > 0) {
             LOG.info("peer {}: {} records sent to its earlier certificate count as held by this one (retractions and withdrawals reach them)",
                     peer.nation(), adopted);

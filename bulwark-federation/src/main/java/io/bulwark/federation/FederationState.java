@@ -73,6 +73,10 @@ public final class FederationState implements AutoCloseable {
                     s.execute("CREATE INDEX holdings_record ON holdings (record_id, fingerprint)");
                     LOG.info("federation state {}: holdings indexed", file);
                 }
+                // The KEM keys each pinned peer is known to have had (its identity names only the current one and
+                // those its rotations moved to): epoch statements made for any of them open at the peer.
+                s.execute("CREATE TABLE IF NOT EXISTS peer_kem_keys (fingerprint TEXT NOT NULL, kem_key_id BIGINT NOT NULL, "
+                        + "PRIMARY KEY (fingerprint, kem_key_id))");
                 // Own records a feed passed over because this node's policies could not read their label or residency.
                 s.execute("CREATE TABLE IF NOT EXISTS passed_over (record_id TEXT PRIMARY KEY, at BIGINT NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS confirmations_open ON confirmations (fingerprint, seq) WHERE confirmed_at IS NULL");
@@ -134,7 +138,8 @@ public final class FederationState implements AutoCloseable {
     // ---- identities ----------------------------------------------------------------------------
 
     /** A peer's signed identity as pinned, and when it was first pinned. */
-    public record Pinned(byte[] wire, Instant pinnedAt) {}
+    /** A pinned identity as signed, when it was first pinned, and the ids of every KEM key noted for it. */
+    public record Pinned(byte[] wire, Instant pinnedAt, java.util.Set<Long> kemKeys) {}
 
     public Optional<Pinned> pinnedIdentity(String fingerprint) {
         return tx("read a pinned identity", c -> {
@@ -143,10 +148,22 @@ public final class FederationState implements AutoCloseable {
                     + "AND length(identity) > 0")) {
                 s.setString(1, fingerprint);
                 try (ResultSet rs = s.executeQuery()) {
-                    return rs.next() ? Optional.of(new Pinned(rs.getBytes(1), Instant.ofEpochMilli(rs.getLong(2)))) : Optional.empty();
+                    if (!rs.next()) return Optional.empty();
+                    return Optional.of(new Pinned(rs.getBytes(1), Instant.ofEpochMilli(rs.getLong(2)), kemKeys(c, fingerprint)));
                 }
             }
         });
+    }
+
+    private static java.util.Set<Long> kemKeys(Connection c, String fingerprint) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT kem_key_id FROM peer_kem_keys WHERE fingerprint = ?")) {
+            s.setString(1, fingerprint);
+            java.util.Set<Long> out = new java.util.HashSet<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) out.add(rs.getLong(1));
+            }
+            return out;
+        }
     }
 
     /** Fingerprint → nation of every identity pinned and not forgotten. */
@@ -167,7 +184,7 @@ public final class FederationState implements AutoCloseable {
      * confirmations it owes — passes to this one, so a retraction or withdrawal still reaches the
      * records it was sent. Returns how many holdings passed over.
      */
-    public int pinIdentity(String fingerprint, String nation, String node, byte[] wire, Instant now) {
+    public int pinIdentity(String fingerprint, String nation, String node, byte[] wire, java.util.Set<Long> kemKeys, Instant now) {
         return tx("pin an identity", c -> {
             List<String> earlier = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("SELECT fingerprint FROM peer_identity WHERE nation = ? AND fingerprint <> ?")) {
@@ -182,9 +199,12 @@ public final class FederationState implements AutoCloseable {
                 adopted += passOn(c, "holdings", "", old, fingerprint);
                 passOn(c, "pending_drops", "", old, fingerprint);
                 passOn(c, "confirmations", UNCONFIRMED, old, fingerprint); // those confirmed stay as they were
-                try (PreparedStatement forget = c.prepareStatement("DELETE FROM peer_identity WHERE fingerprint = ?")) {
+                try (PreparedStatement forget = c.prepareStatement("DELETE FROM peer_identity WHERE fingerprint = ?");
+                     PreparedStatement keys = c.prepareStatement("DELETE FROM peer_kem_keys WHERE fingerprint = ?")) {
                     forget.setString(1, old);
                     forget.executeUpdate();
+                    keys.setString(1, old); // a KEM key is the node's, not the nation's: a node made anew has none of them
+                    keys.executeUpdate();
                 }
             }
             try (PreparedStatement s = c.prepareStatement("INSERT INTO peer_identity (fingerprint, nation, node, identity, pinned_at) "
@@ -196,6 +216,14 @@ public final class FederationState implements AutoCloseable {
                 s.setBytes(4, wire);
                 s.setLong(5, now.toEpochMilli());
                 s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO peer_kem_keys (fingerprint, kem_key_id) VALUES (?, ?)")) {
+                for (long id : kemKeys) {
+                    s.setString(1, fingerprint);
+                    s.setLong(2, id);
+                    s.addBatch();
+                }
+                s.executeBatch();
             }
             return adopted;
         });
@@ -241,8 +269,11 @@ public final class FederationState implements AutoCloseable {
      */
     public void forgetIdentity(String fingerprint) {
         tx("forget an identity", c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE peer_identity SET identity = x'' WHERE fingerprint = ?")) {
+            try (PreparedStatement s = c.prepareStatement("UPDATE peer_identity SET identity = x'' WHERE fingerprint = ?");
+                 PreparedStatement keys = c.prepareStatement("DELETE FROM peer_kem_keys WHERE fingerprint = ?")) {
                 s.setString(1, fingerprint);
+                keys.setString(1, fingerprint);
+                keys.executeUpdate();
                 return s.executeUpdate();
             }
         });

@@ -169,6 +169,9 @@ public final class Feed {
         final Set<EpochKeyStatement> statements = new LinkedHashSet<>();
         /** Every statement this node made, read once per scan if a record needs one. */
         List<EpochKeyStatement> made;
+        /** Per epoch key of the peer's nation: its statement, and whether the peer can open it (a response's records share few). */
+        final Map<KeyId, Optional<EpochKeyStatement>> byEpoch = new java.util.HashMap<>();
+        final Map<KeyId, Boolean> opens = new java.util.HashMap<>();
         final Set<String> given = new LinkedHashSet<>();
         final Set<String> taken = new LinkedHashSet<>();
         long last;
@@ -320,8 +323,10 @@ public final class Feed {
     }
 
     private void passOver(String id) {
-        if (passedOver.size() > 4096) passedOver.clear();
-        if (passedOver.add(id)) state.passOver(id, clock.instant());
+        if (passedOver.contains(id)) return;
+        state.passOver(id, clock.instant()); // noted in the memo only once written: a failed write is tried again
+        if (passedOver.size() >= 65_536) passedOver.clear();
+        passedOver.add(id);
     }
 
     /**
@@ -375,12 +380,15 @@ public final class Feed {
 
     /** This node's statement of an epoch key for the recipient; read afresh if the scan's copy lacks it (a re-seal meanwhile began an epoch). */
     private Optional<EpochKeyStatement> statement(Scan scan, String recipient, KeyId epoch) {
+        Optional<EpochKeyStatement> known = scan.byEpoch.get(epoch);
+        if (known != null) return known;
         if (scan.made == null) scan.made = statements.get();
         Optional<EpochKeyStatement> found = find(scan.made, recipient, epoch);
         if (found.isEmpty()) {
             scan.made = statements.get();
             found = find(scan.made, recipient, epoch);
         }
+        scan.byEpoch.put(epoch, found);
         return found;
     }
 
@@ -413,7 +421,11 @@ public final class Feed {
      * anew would not help.
      */
     private boolean opens(Scan scan, NodeIdentity peer, KeyId epoch) {
-        return statement(scan, peer.nation(), epoch).map(s -> peer.kemKeys().contains(s.recipientKemKey())).orElse(true);
+        Boolean known = scan.opens.get(epoch);
+        if (known != null) return known;
+        boolean opens = statement(scan, peer.nation(), epoch).map(s -> peer.kemKeys().contains(s.recipientKemKey())).orElse(true);
+        scan.opens.put(epoch, opens);
+        return opens;
     }
 
     private Optional<byte[]> read(RecordMetadata m) {

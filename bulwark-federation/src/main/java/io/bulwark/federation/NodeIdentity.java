@@ -30,15 +30,26 @@ import java.util.Set;
  * signature over {@code "bulwark-node-identity-v1\0" || JSON bytes}.
  */
 public record NodeIdentity(String nation, String node, String tlsFingerprint, List<HybridPublicSigningKey> signingKeys,
-                           HybridPublicKemKey kemKey, List<StorageSite> storage, List<KeyRotation> rotations) {
+                           HybridPublicKemKey kemKey, List<StorageSite> storage, List<KeyRotation> rotations, Set<KeyId> formerKemKeys) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] DOMAIN = "bulwark-node-identity-v1\0".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * @param formerKemKeys the ids of KEM keys this node knows the peer had under the same pin (its
+     *                      first one among them): local knowledge, never signed or sent
+     */
     public NodeIdentity {
         signingKeys = List.copyOf(signingKeys);
         storage = List.copyOf(storage);
         rotations = List.copyOf(rotations);
+        formerKemKeys = Set.copyOf(formerKemKeys);
+    }
+
+    /** An identity as the node serves it. */
+    public NodeIdentity(String nation, String node, String tlsFingerprint, List<HybridPublicSigningKey> signingKeys,
+                        HybridPublicKemKey kemKey, List<StorageSite> storage, List<KeyRotation> rotations) {
+        this(nation, node, tlsFingerprint, signingKeys, kemKey, storage, rotations, Set.of());
     }
 
     /** An identity whose keys have never been rotated. */
@@ -48,15 +59,22 @@ public record NodeIdentity(String nation, String node, String tlsFingerprint, Li
     }
 
     /**
-     * The ids of the KEM keys the node can decapsulate with, as far as its identity shows: the
-     * current one and each its rotations moved to (a node keeps its past KEM keys). The key it had
-     * before its first rotation is not among them: no statement names it.
+     * The ids of the KEM keys the node can decapsulate with (a node keeps its past KEM keys): the
+     * current one, each its rotations moved to, and those known from earlier identities under the
+     * same pin (its first one, which no rotation names).
      */
     public Set<KeyId> kemKeys() {
-        Set<KeyId> ids = new HashSet<>();
+        Set<KeyId> ids = new HashSet<>(formerKemKeys);
         ids.add(kemKey.keyId());
         rotations.forEach(r -> ids.add(r.nextKem().keyId()));
         return ids;
+    }
+
+    /** This identity, knowing these KEM key ids from before as well. */
+    public NodeIdentity withFormerKemKeys(Set<KeyId> former) {
+        Set<KeyId> all = new HashSet<>(formerKemKeys);
+        all.addAll(former);
+        return new NodeIdentity(nation, node, tlsFingerprint, signingKeys, kemKey, storage, rotations, all);
     }
 
     /** A place where the node keeps sealed records, as residency policies judge it. */

@@ -27,8 +27,8 @@ class FederationStateTest {
     void aRemovedPeersKeysAreForgottenAndItsNextCertificateOfTheSameNationTakesOverWhatItHolds() {
         FederationState state = new FederationState(dir.resolve("federation.db"));
         try {
-            state.pinIdentity("fra-old", "FRA", "fra-1", WIRE, NOW);
-            state.pinIdentity("usa", "USA", "usa-1", WIRE, NOW);
+            state.pinIdentity("fra-old", "FRA", "fra-1", WIRE, java.util.Set.of(), NOW);
+            state.pinIdentity("usa", "USA", "usa-1", WIRE, java.util.Set.of(), NOW);
             state.sent("fra-old", List.of("held", "dropping"), List.of(), 5);
             state.sent("fra-old", List.of(), List.of("dropping"), 7); // told to drop it, not yet acknowledged
             state.sent("usa", List.of("held"), List.of(), 5);
@@ -38,7 +38,7 @@ class FederationStateTest {
             assertThat(state.pinnedIdentity("fra-old")).isEmpty();
             assertThat(state.holds("fra-old", "held")).as("still noted: the same certificate may come back").isTrue();
 
-            assertThat(state.pinIdentity("fra-new", "FRA", "fra-1", WIRE, NOW)).isEqualTo(2);
+            assertThat(state.pinIdentity("fra-new", "FRA", "fra-1", WIRE, java.util.Set.of(), NOW)).isEqualTo(2);
             assertThat(state.holds("fra-new", "held")).isTrue();
             assertThat(state.holds("fra-new", "dropping")).isTrue();
             assertThat(state.holds("fra-old", "held")).isFalse();
@@ -51,6 +51,25 @@ class FederationStateTest {
             assertThat(state.holds("fra-new", "held")).isTrue();
             assertThat(state.pinnedIdentity("fra-new")).isPresent();
             assertThat(state.holds("usa", "held")).as("another nation's peer is left as it was").isTrue();
+        } finally {
+            state.close();
+        }
+    }
+
+    @Test
+    void aPeersKemKeysAccumulateUnderItsPinAndPassToNoOtherCertificate() {
+        FederationState state = new FederationState(dir.resolve("federation.db"));
+        try {
+            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(1L), NOW);
+            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(1L, 2L), NOW); // rotated
+            assertThat(state.pinnedIdentity("fra-1").orElseThrow().kemKeys()).containsExactlyInAnyOrder(1L, 2L);
+
+            state.forgetIdentity("fra-1");
+            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(3L), NOW); // removed, then added again: pinned afresh
+            assertThat(state.pinnedIdentity("fra-1").orElseThrow().kemKeys()).containsExactly(3L);
+
+            state.pinIdentity("fra-2", "FRA", "fra-1", WIRE, java.util.Set.of(4L), NOW); // the nation's node under a new certificate
+            assertThat(state.pinnedIdentity("fra-2").orElseThrow().kemKeys()).as("a KEM key is a node's, not its nation's").containsExactly(4L);
         } finally {
             state.close();
         }

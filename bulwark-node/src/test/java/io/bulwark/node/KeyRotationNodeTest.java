@@ -109,6 +109,13 @@ class KeyRotationNodeTest {
         EpochKeyStatement own = EpochLog.read(nations.homes.get("DEU").epochLog()).stream()
                 .filter(s -> s.originNation().equals("DEU") && s.recipientNation().equals("DEU")).toList().getLast();
         assertThat(HexFormat.of().formatHex(own.encapsulation(), 2, 10)).isEqualTo(rotation.newKemKey().substring(0, 16));
+        // FRA still counts DEU's first KEM key, which no rotation statement names: statements made for it open at DEU.
+        assertThat(pinned.kemKeys()).contains(firstFraStatementToDeu().recipientKemKey()).hasSize(2);
+    }
+
+    private EpochKeyStatement firstFraStatementToDeu() throws Exception {
+        return EpochLog.read(nations.homes.get("FRA").epochLog()).stream()
+                .filter(s -> s.originNation().equals("FRA") && s.recipientNation().equals("DEU")).findFirst().orElseThrow();
     }
 
     @Test
@@ -134,12 +141,35 @@ class KeyRotationNodeTest {
             assertThat(read(nation, fromFraAfter)).isEqualTo("from FRA after");
         }
         assertThat(deuAtFra().signingKeys()).hasSize(2);
+        assertThat(deuAtFra().kemKeys()).as("kept across FRA's restart").contains(firstFraStatementToDeu().recipientKemKey()).hasSize(2);
         String later = publish("DEU", "after the restart");
         awaitEverywhere(later);
     }
 
     @Test
     @Order(5)
+    void aKemKeyChangedWithoutARotationStatementIsRefusedByThePeer() throws Exception {
+        nations.stop("DEU");
+        NodeHome deu = nations.homes.get("DEU");
+        Keystore before = Keystore.open(deu.keystore(), deu.passphrase());
+        Keystore newKem = new Keystore(before.signing(), io.bulwark.crypto.KemKeyset.generate());
+        newKem.write(deu.keystore(), deu.passphrase());
+        nations.restart("DEU");
+        String unbacked = newKem.kem().primary().fingerprint().toString();
+        nations.await("FRA refuses DEU's new KEM key", SHARE, () -> nations.node("FRA").peers().stream()
+                .filter(s -> s.nation().equals("DEU")).findFirst()
+                .filter(s -> s.lastError().orElse("").contains("KEM key " + unbacked + " is neither pinned nor reached")).isPresent());
+        assertThat(deuAtFra().kemKey().fingerprint().toString()).isEqualTo(rotation.newKemKey());
+
+        nations.stop("DEU");
+        before.write(deu.keystore(), deu.passphrase());
+        nations.restart("DEU");
+        nations.await("FRA takes DEU's identity again", SHARE, () -> nations.node("FRA").peers().stream()
+                .filter(s -> s.nation().equals("DEU")).findFirst().filter(s -> s.state().equals("connected")).isPresent());
+    }
+
+    @Test
+    @Order(6)
     void aKeystoreSwappedForAnUnrelatedOneIsRefusedByThePeer() throws Exception {
         List<HybridPublicSigningKey> pinnedBefore = deuAtFra().signingKeys();
         nations.stop("DEU");
