@@ -65,6 +65,14 @@ final class ReplicaInbox implements Inbox {
     private final java.util.function.Supplier<List<? extends ResidencyPolicy.Site>> storage;
     private final Clock clock;
     private final Set<Long> knownEpochKeys = ConcurrentHashMap.newKeySet();
+    /**
+     * Statements learnt but not yet kept, by epoch key id: one is appended to the epoch-key log only
+     * when a record sealed under it is stored, so a peer cannot grow the log with statements that
+     * records it sends never use (or use only in records that are refused).
+     */
+    private final Map<Long, EpochKeyStatement> pendingStatements = new ConcurrentHashMap<>();
+    /** The most statements held in memory unused; past it they are forgotten (the origin sends each again beside its records). */
+    static final int MAX_PENDING_STATEMENTS = 4096;
     private final Auditor audit;
     /** Where applying a run of received records takes its time, by stage (metric {@code bulwark_federation_apply_stage}). */
     private final Timer verifyTime;
@@ -104,11 +112,29 @@ final class ReplicaInbox implements Inbox {
         if (!statement.originNation().equals(origin.nation()) || !statement.originNode().equals(origin.node())) {
             throw new InvalidRecordException(statement + ": not made by the peer that sent it (" + origin.nation() + "/" + origin.node() + ")");
         }
-        if (knownEpochKeys.contains(statement.epochKeyId().value())) return; // redelivered
+        long id = statement.epochKeyId().value();
+        if (knownEpochKeys.contains(id) || pendingStatements.containsKey(id)) return; // redelivered
         requirePinned(origin);
         opener.accept(statement); // verifies the origin's pinned key and this node's KEM key
-        epochLog.append(statement); // durable before any record that needs it is acknowledged
-        knownEpochKeys.add(statement.epochKeyId().value());
+        if (pendingStatements.size() >= MAX_PENDING_STATEMENTS) {
+            pendingStatements.values().forEach(opener::forget);
+            pendingStatements.clear();
+        }
+        pendingStatements.put(id, statement);
+    }
+
+    /** Appends the statements the records about to be stored are sealed under: durable before any of them is acknowledged. */
+    private void keepStatementsOf(List<Accepted> accepted) {
+        for (Accepted a : accepted) {
+            for (io.bulwark.record.KeyAccess k : a.record().keyAccess()) {
+                if (!k.nation().equals(nation)) continue;
+                EpochKeyStatement pending = pendingStatements.get(k.epochKeyId().value());
+                if (pending == null) continue;
+                epochLog.append(pending);
+                knownEpochKeys.add(pending.epochKeyId().value());
+                pendingStatements.remove(pending.epochKeyId().value());
+            }
+        }
     }
 
     /** How a withdrawal's marker begins; the origin's signed tombstones begin with their format's magic bytes. */
@@ -156,6 +182,7 @@ final class ReplicaInbox implements Inbox {
         }
         long verified = System.nanoTime();
         if (outcomes.stream().anyMatch(Optional::isPresent)) requirePinned(origin); // refused because it was unpinned meanwhile?
+        keepStatementsOf(accepted);
         Stages stored = store(accepted, outcomes);
         // Recorded once stored: a run that fails comes again, and is timed then.
         verifyTime.record(verified - start, TimeUnit.NANOSECONDS);

@@ -76,6 +76,29 @@ class ReplicaInboxTest {
         return sealer;
     }
 
+    /** A statement is kept (appended to the epoch-key log) only once a record sealed under it is stored. */
+    @Test
+    void anEpochStatementIsKeptOnlyWithARecordStoredUnderIt() throws Exception {
+        var sealer = deuSealer();
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
+        byte[] good = sealer.seal(new io.bulwark.record.RecordDraft(label, "", "text/plain", 2), new byte[] {1, 2}).encode();
+        var epoch = io.bulwark.record.SealedRecord.epochKeyFor(good, "FRA").orElseThrow();
+        java.util.function.Supplier<List<Long>> kept = () -> {
+            try {
+                return EpochLog.read(nations.homes.get("FRA").epochLog()).stream().map(s -> s.epochKeyId().value()).toList();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        byte[] forged = good.clone();
+        forged[forged.length - 10] ^= 0x01; // its signature no longer verifies; its key access still names the epoch
+        assertThat(deliver(deuAtFra, forged)).isPresent();
+        assertThat(kept.get()).as("learnt, not kept: the only record under it was refused").doesNotContain(epoch.value());
+
+        assertThat(deliver(deuAtFra, good)).isEmpty();
+        assertThat(kept.get()).contains(epoch.value());
+    }
+
     @Test
     void aRecordNotReleasedToThisNationIsRejectedAndStoredNowhere() throws Exception {
         String id = publish("DEU", "NATO SECRET//REL TO DEU, USA");

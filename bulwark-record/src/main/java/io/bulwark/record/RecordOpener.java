@@ -93,6 +93,11 @@ public final class RecordOpener {
         epochKeys.put(new Epoch(statement.originNation(), statement.originNode(), key.keyId()), key);
     }
 
+    /** Forgets the epoch key a statement announced (one learnt but never used, to bound memory). */
+    public void forget(EpochKeyStatement statement) {
+        epochKeys.remove(new Epoch(statement.originNation(), statement.originNode(), statement.epochKeyId()));
+    }
+
     /** Decodes and verifies a record's bytes. */
     public SealedRecord verify(byte[] sealed) {
         return verify(SealedRecord.decode(sealed, policies));
