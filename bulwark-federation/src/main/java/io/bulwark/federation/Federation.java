@@ -147,8 +147,15 @@ public final class Federation implements AutoCloseable {
     public void start(Inbox inbox, Inbox.AccessGranter granter) throws Exception {
         this.inbox = Objects.requireNonNull(inbox);
         feed.granter(granter);
-        feed.reissuePassedOver(); // before any feed request: the policies change only with a restart
         server.start();
+        // In the background: a node that passed over many records must not start late for it.
+        Thread.ofVirtual().name("bulwark-federation-reissue").start(() -> {
+            try {
+                feed.reissuePassedOver();
+            } catch (RuntimeException e) {
+                if (running) LOG.warn("records passed over are not all offered again yet (the next start goes on): {}", e.toString());
+            }
+        });
         running = true;
         supervisor = Thread.ofVirtual().name("bulwark-federation-peers").start(this::superviseLinks);
         LOG.info("federation API at {} ({})", url(), settings.keyExchange());

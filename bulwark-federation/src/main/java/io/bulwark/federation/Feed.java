@@ -332,10 +332,11 @@ public final class Feed {
     /**
      * Appends a change-log entry for each own record a feed passed over because the policies did not
      * read it and that they read now, so that every peer's feed meets it again and decides it as it
-     * is. At start: the policies change only with a restart.
+     * is. Once a start (in the background): the policies change only with a restart.
      */
     void reissuePassedOver() {
         for (String id : state.passedOver()) {
+            if (closed) return; // the node is stopping: the rest at the next start
             Optional<RecordMetadata> m = metadata.find(id);
             if (m.isPresent() && m.get().state() == RecordState.ACTIVE) {
                 if (judged(m.get()).isEmpty()) continue; // still not read: kept for a later start

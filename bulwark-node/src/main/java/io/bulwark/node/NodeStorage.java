@@ -392,12 +392,12 @@ final class NodeStorage implements BlobStore {
         return s -> {
             if (!suspects.contains(s.id())) return none;
             ReferencedBlobKeys placedHere = bySite.getOrDefault(s.id(), new ReferencedBlobKeys.Builder()).build();
-            // Only if a placed replica answers whole-sized: a stray can be the one copy left (its placed
-            // site wiped, say), and then it is kept.
+            // Only if a placed replica reads whole (size and SHA-256): a stray can be the one good copy
+            // left (its placed site wiped, or its replica rotted), and then it is kept.
             return key -> placedAnywhere.mayBeReferenced(key) && !placedHere.mayBeReferenced(key)
                     && placements.get(key).map(PlacementIndex.Entry::placements)
                             .filter(at -> !at.containsKey(s.id()) && at.entrySet().stream()
-                                    .anyMatch(p -> configured.contains(p.getKey()) && replicas.present(p.getKey(), p.getValue())))
+                                    .anyMatch(p -> configured.contains(p.getKey()) && replicas.whole(p.getKey(), p.getValue())))
                             .isPresent();
         };
     }
