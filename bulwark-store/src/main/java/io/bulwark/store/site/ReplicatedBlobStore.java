@@ -39,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -265,18 +264,13 @@ public final class ReplicatedBlobStore implements AutoCloseable {
     public PutResult copy(BlobRef ref, Map<String, BlobRef> from, ResidencyPolicy policy, Set<String> avoid) {
         Map<String, BlobRef> sources = new TreeMap<>(from);
         while (true) {
-            AtomicReference<String> source = new AtomicReference<>();
             try {
-                return put(ref.key(), policy, () -> {
-                    Replica r = (Replica) openReplica(sources, false).orElseThrow(() -> new IOException("no replica holds blob " + Checks.quote(ref.key())));
-                    source.set(r.site);
-                    return r;
-                }, avoid, ref);
+                return put(ref.key(), policy, () -> openReplica(sources, false)
+                        .orElseThrow(() -> new IOException("no replica holds blob " + Checks.quote(ref.key()))), avoid, ref);
             } catch (ContentFailed e) {
                 // That replica is damaged or broke while read: the copy is made from the next one, if any.
-                String bad = source.get();
-                if (bad == null || sources.remove(bad) == null || sources.isEmpty()) throw e.named(ref.key());
-                if (e.getCause().getCause() instanceof BlobMismatchException) damaged(bad, ref.key());
+                if (e.site == null || sources.remove(e.site) == null || sources.isEmpty()) throw e.named(ref.key());
+                if (e.getCause().getCause() instanceof BlobMismatchException) damaged(e.site, ref.key());
             }
         }
     }
@@ -424,9 +418,10 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         } catch (BlobMismatchException e) {
             // The bytes are not the blob they were said to be: the source's fault, not this site's.
             health.succeeded(site.id());
-            throw new ContentFailed(new IOException((source == null ? "the content" : source.origin()) + ": " + e.getMessage(), e));
+            throw new ContentFailed(new IOException((source == null ? "the content" : source.origin()) + ": " + e.getMessage(), e),
+                    source == null ? null : source.site());
         } catch (StoreException e) {
-            if (source != null && source.failure != null) throw new ContentFailed(source.failure);
+            if (source != null && source.failure != null) throw new ContentFailed(source.failure, source.site());
             if (abandoned.get()) throw e; // cancelled because another site found the content at fault
             health.failed(site.id());
             throw e;
@@ -719,8 +714,16 @@ public final class ReplicatedBlobStore implements AutoCloseable {
 
     /** The content source failed (not the site being written). */
     private static final class ContentFailed extends RuntimeException {
+        /** The site of the replica read, if the content was one: the source to pass over when copying. */
+        final String site;
+
         ContentFailed(IOException cause) {
+            this(cause, null);
+        }
+
+        ContentFailed(IOException cause, String site) {
             super(cause);
+            this.site = site;
         }
 
         StoreException named(String key) {
@@ -751,6 +754,11 @@ public final class ReplicatedBlobStore implements AutoCloseable {
         /** Which replica the bytes came from, if the content is one. */
         String origin() {
             return in instanceof Replica r ? r.what : "the content";
+        }
+
+        /** The site of the replica the bytes came from; null if the content is not one. */
+        String site() {
+            return in instanceof Replica r ? r.site : null;
         }
 
         @Override
