@@ -89,6 +89,7 @@ public final class Federation implements AutoCloseable {
     private volatile Inbox inbox;
     private volatile boolean running;
     private Thread supervisor;
+    private Thread reissuer;
 
     /**
      * @param ownIdentity this node's signed identity ({@link NodeIdentity#sign})
@@ -148,15 +149,15 @@ public final class Federation implements AutoCloseable {
         this.inbox = Objects.requireNonNull(inbox);
         feed.granter(granter);
         server.start();
+        running = true;
         // In the background: a node that passed over many records must not start late for it.
-        Thread.ofVirtual().name("bulwark-federation-reissue").start(() -> {
+        reissuer = Thread.ofVirtual().name("bulwark-federation-reissue").start(() -> {
             try {
                 feed.reissuePassedOver();
             } catch (RuntimeException e) {
                 if (running) LOG.warn("records passed over are not all offered again yet (the next start goes on): {}", e.toString());
             }
         });
-        running = true;
         supervisor = Thread.ofVirtual().name("bulwark-federation-peers").start(this::superviseLinks);
         LOG.info("federation API at {} ({})", url(), settings.keyExchange());
     }
@@ -555,7 +556,14 @@ public final class Federation implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        feed.close(); // standing feed requests answer now
+        feed.close(); // standing feed requests answer now, and the reissue stops between records
+        if (reissuer != null) {
+            try {
+                reissuer.join(Duration.ofSeconds(5)); // before the state it writes closes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             server.stop();
         } catch (Exception e) {

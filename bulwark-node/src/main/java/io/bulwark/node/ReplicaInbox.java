@@ -66,12 +66,18 @@ final class ReplicaInbox implements Inbox {
     private final Clock clock;
     private final Set<Long> knownEpochKeys = ConcurrentHashMap.newKeySet();
     /**
-     * Statements learnt but not yet kept, by epoch key id: one is appended to the epoch-key log only
-     * when a record sealed under it is stored, so a peer cannot grow the log with statements that
-     * records it sends never use (or use only in records that are refused).
+     * Statements learnt but not yet kept, per origin ("nation/node") by epoch key id, oldest first:
+     * one is appended to the epoch-key log only when a record sealed under it is stored, so a peer
+     * cannot grow the log with statements that records it sends never use (or use only in records
+     * that are refused). Per origin, because each origin's responses are applied one at a time: one
+     * peer's statements never push out another's.
      */
-    private final Map<Long, EpochKeyStatement> pendingStatements = new ConcurrentHashMap<>();
-    /** The most statements held in memory unused; past it they are forgotten (the origin sends each again beside its records). */
+    private final Map<String, java.util.LinkedHashMap<Long, EpochKeyStatement>> pendingStatements = new ConcurrentHashMap<>();
+    /**
+     * The most statements an origin has waiting unused; past it its oldest are forgotten (the origin
+     * sends each again beside its records). Above the most one response carries ({@code Feed.SCAN}),
+     * so a response never pushes out its own.
+     */
     static final int MAX_PENDING_STATEMENTS = 4096;
     private final Auditor audit;
     /** Where applying a run of received records takes its time, by stage (metric {@code bulwark_federation_apply_stage}). */
@@ -113,26 +119,47 @@ final class ReplicaInbox implements Inbox {
             throw new InvalidRecordException(statement + ": not made by the peer that sent it (" + origin.nation() + "/" + origin.node() + ")");
         }
         long id = statement.epochKeyId().value();
-        if (knownEpochKeys.contains(id) || pendingStatements.containsKey(id)) return; // redelivered
-        requirePinned(origin);
-        opener.accept(statement); // verifies the origin's pinned key and this node's KEM key
-        if (pendingStatements.size() >= MAX_PENDING_STATEMENTS) {
-            pendingStatements.values().forEach(opener::forget);
-            pendingStatements.clear();
+        if (knownEpochKeys.contains(id)) return; // redelivered
+        var pending = pendingOf(origin);
+        synchronized (pending) {
+            if (pending.containsKey(id)) return;
+            requirePinned(origin);
+            opener.accept(statement); // verifies the origin's pinned key and this node's KEM key
+            if (pending.size() >= MAX_PENDING_STATEMENTS) {
+                var eldest = pending.entrySet().iterator();
+                opener.forget(eldest.next().getValue());
+                eldest.remove();
+            }
+            pending.put(id, statement);
         }
-        pendingStatements.put(id, statement);
     }
 
-    /** Appends the statements the records about to be stored are sealed under: durable before any of them is acknowledged. */
-    private void keepStatementsOf(List<Accepted> accepted) {
-        for (Accepted a : accepted) {
-            for (io.bulwark.record.KeyAccess k : a.record().keyAccess()) {
-                if (!k.nation().equals(nation)) continue;
-                EpochKeyStatement pending = pendingStatements.get(k.epochKeyId().value());
-                if (pending == null) continue;
-                epochLog.append(pending);
-                knownEpochKeys.add(pending.epochKeyId().value());
-                pendingStatements.remove(pending.epochKeyId().value());
+    private java.util.LinkedHashMap<Long, EpochKeyStatement> pendingOf(NodeIdentity origin) {
+        return pendingStatements.computeIfAbsent(origin.nation() + "/" + origin.node(), o -> new java.util.LinkedHashMap<>());
+    }
+
+    /**
+     * Appends the statements the records about to be stored are sealed under: durable before any of
+     * them is acknowledged. A record under an epoch neither kept nor pending here fails the run whole
+     * (it comes again, with its statement), rather than be stored with a key the log would not have
+     * after a restart.
+     */
+    private void keepStatementsOf(NodeIdentity origin, List<Accepted> accepted) {
+        var pending = pendingOf(origin);
+        synchronized (pending) {
+            for (Accepted a : accepted) {
+                for (io.bulwark.record.KeyAccess k : a.record().keyAccess()) {
+                    long epoch = k.epochKeyId().value();
+                    if (!k.nation().equals(nation) || knownEpochKeys.contains(epoch)) continue;
+                    EpochKeyStatement statement = pending.get(epoch);
+                    if (statement == null) {
+                        throw new IllegalStateException("record " + a.record().id() + ": the statement of its epoch key " + k.epochKeyId()
+                                + " is no longer held here; the delivery is applied again");
+                    }
+                    epochLog.append(statement);
+                    knownEpochKeys.add(epoch);
+                    pending.remove(epoch);
+                }
             }
         }
     }
@@ -182,7 +209,7 @@ final class ReplicaInbox implements Inbox {
         }
         long verified = System.nanoTime();
         if (outcomes.stream().anyMatch(Optional::isPresent)) requirePinned(origin); // refused because it was unpinned meanwhile?
-        keepStatementsOf(accepted);
+        keepStatementsOf(origin, accepted);
         Stages stored = store(accepted, outcomes);
         // Recorded once stored: a run that fails comes again, and is timed then.
         verifyTime.record(verified - start, TimeUnit.NANOSECONDS);

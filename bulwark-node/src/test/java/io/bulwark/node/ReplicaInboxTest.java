@@ -99,6 +99,25 @@ class ReplicaInboxTest {
         assertThat(kept.get()).contains(epoch.value());
     }
 
+    /** Statements wait unused per origin: however many another origin sends, they never push out those an origin's records need. */
+    @Test
+    void anotherOriginsUnusedStatementsDoNotPushOutThoseARecordNeeds() throws Exception {
+        var sealer = deuSealer(); // FRA has learnt the statement of DEU's epoch for it
+        var label = io.bulwark.label.PolicySet.defaults().decode(io.bulwark.label.LabelFormat.MARKING, "NATO SECRET//REL TO DEU, FRA");
+        byte[] record = sealer.seal(new io.bulwark.record.RecordDraft(label, "", "text/plain", 1), new byte[] {7}).encode();
+        nations.await("FRA pins USA", Duration.ofSeconds(60), () -> nations.node("FRA").peerIdentity("USA").isPresent());
+        NodeIdentity usaAtFra = nations.node("FRA").peerIdentity("USA").orElseThrow();
+        var usaKeys = nations.homes.get("USA").openKeystore().signing();
+        var fraKem = nations.homes.get("FRA").openKeystore().kem().primary();
+        for (int i = 0; i <= ReplicaInbox.MAX_PENDING_STATEMENTS; i++) { // one more than an origin may have waiting
+            var epochs = new io.bulwark.record.EpochKeyring(usaKeys, "USA", "usa-1", n -> Optional.of(fraKem), Duration.ofHours(1),
+                    java.time.Clock.systemUTC());
+            nations.node("FRA").inbox().statement(usaAtFra, epochs.epoch("FRA").orElseThrow().statement());
+        }
+
+        assertThat(deliver(deuAtFra, record)).as("DEU's statement is still held").isEmpty();
+    }
+
     @Test
     void aRecordNotReleasedToThisNationIsRejectedAndStoredNowhere() throws Exception {
         String id = publish("DEU", "NATO SECRET//REL TO DEU, USA");
