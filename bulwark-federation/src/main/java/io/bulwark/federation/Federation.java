@@ -113,7 +113,7 @@ public final class Federation implements AutoCloseable {
         for (Peer p : peers.current().peers()) { // identities pinned before, for the peers still listed
             state.pinnedIdentity(p.fingerprint()).ifPresent(pinned -> {
                 try {
-                    identities.put(p.fingerprint(), NodeIdentity.verify(pinned.wire(), p).withFormerKemKeys(keyIds(pinned.kemKeys())));
+                    identities.put(p.fingerprint(), NodeIdentity.verify(pinned.wire(), p).withFormerKemKeys(pinned.kemKeys()));
                     identityDigests.put(p.fingerprint(), digest(pinned.wire()));
                 } catch (InvalidPeerException e) {
                     LOG.warn("peer {}: the pinned identity no longer matches the peer list ({}); it will be asked again", p.nation(), e.getMessage());
@@ -202,15 +202,11 @@ public final class Federation implements AutoCloseable {
     private Optional<NodeIdentity> storedPin(Peer peer) {
         return state.pinnedIdentity(peer.fingerprint()).flatMap(pinned -> {
             try {
-                return Optional.of(NodeIdentity.verify(pinned.wire(), peer).withFormerKemKeys(keyIds(pinned.kemKeys())));
+                return Optional.of(NodeIdentity.verify(pinned.wire(), peer).withFormerKemKeys(pinned.kemKeys()));
             } catch (InvalidPeerException e) {
                 return Optional.empty(); // pinned as another nation, or damaged: no earlier pin for this peer
             }
         });
-    }
-
-    private static java.util.Set<io.bulwark.crypto.KeyId> keyIds(java.util.Set<Long> values) {
-        return values.stream().map(io.bulwark.crypto.KeyId::new).collect(Collectors.toSet());
     }
 
     /**
@@ -371,8 +367,7 @@ public final class Federation implements AutoCloseable {
             id = new NodeIdentity(id.nation(), id.node(), id.tlsFingerprint(), keys, id.kemKey(), id.storage(), id.rotations(),
                     earlier.kemKeys());
         }
-        int adopted = state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire,
-                id.kemKeys().stream().map(io.bulwark.crypto.KeyId::value).collect(Collectors.toSet()), clock.instant());
+        int adopted = state.pinIdentity(peer.fingerprint(), id.nation(), id.node(), wire, id.kemKeys(), clock.instant());
         if (adopted > 0) {
             LOG.info("peer {}: {} records sent to its earlier certificate count as held by this one (retractions and withdrawals reach them)",
                     peer.nation(), adopted);

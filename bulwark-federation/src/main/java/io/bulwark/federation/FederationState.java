@@ -1,5 +1,7 @@
 package io.bulwark.federation;
 
+import io.bulwark.crypto.KeyId;
+
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,6 +14,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,9 +140,8 @@ public final class FederationState implements AutoCloseable {
 
     // ---- identities ----------------------------------------------------------------------------
 
-    /** A peer's signed identity as pinned, and when it was first pinned. */
     /** A pinned identity as signed, when it was first pinned, and the ids of every KEM key noted for it. */
-    public record Pinned(byte[] wire, Instant pinnedAt, java.util.Set<Long> kemKeys) {}
+    public record Pinned(byte[] wire, Instant pinnedAt, Set<KeyId> kemKeys) {}
 
     public Optional<Pinned> pinnedIdentity(String fingerprint) {
         return tx("read a pinned identity", c -> {
@@ -155,12 +157,12 @@ public final class FederationState implements AutoCloseable {
         });
     }
 
-    private static java.util.Set<Long> kemKeys(Connection c, String fingerprint) throws SQLException {
+    private static Set<KeyId> kemKeys(Connection c, String fingerprint) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT kem_key_id FROM peer_kem_keys WHERE fingerprint = ?")) {
             s.setString(1, fingerprint);
-            java.util.Set<Long> out = new java.util.HashSet<>();
+            Set<KeyId> out = new java.util.HashSet<>();
             try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) out.add(rs.getLong(1));
+                while (rs.next()) out.add(new KeyId(rs.getLong(1)));
             }
             return out;
         }
@@ -184,7 +186,7 @@ public final class FederationState implements AutoCloseable {
      * confirmations it owes — passes to this one, so a retraction or withdrawal still reaches the
      * records it was sent. Returns how many holdings passed over.
      */
-    public int pinIdentity(String fingerprint, String nation, String node, byte[] wire, java.util.Set<Long> kemKeys, Instant now) {
+    public int pinIdentity(String fingerprint, String nation, String node, byte[] wire, Set<KeyId> kemKeys, Instant now) {
         return tx("pin an identity", c -> {
             List<String> earlier = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("SELECT fingerprint FROM peer_identity WHERE nation = ? AND fingerprint <> ?")) {
@@ -218,9 +220,9 @@ public final class FederationState implements AutoCloseable {
                 s.executeUpdate();
             }
             try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO peer_kem_keys (fingerprint, kem_key_id) VALUES (?, ?)")) {
-                for (long id : kemKeys) {
+                for (KeyId id : kemKeys) {
                     s.setString(1, fingerprint);
-                    s.setLong(2, id);
+                    s.setLong(2, id.value());
                     s.addBatch();
                 }
                 s.executeBatch();

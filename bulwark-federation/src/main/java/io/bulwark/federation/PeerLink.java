@@ -259,8 +259,8 @@ final class PeerLink implements Runnable {
         List<String> rejections = new ArrayList<>();
         List<byte[]> run = new ArrayList<>();
         String cursor = null;
-        // A statement is kept only if a record of the same response is sealed under it, as a feed
-        // sends them: otherwise a pinned peer could fill this node's epoch-key log without end.
+        // A feed sends a statement only beside a record sealed under it: any other is refused unread.
+        // (One that passes is kept only once such a record is stored: the inbox's part.)
         java.util.Set<io.bulwark.crypto.KeyId> used = FeedFrame.epochsUsed(frames, federation.nation());
         for (FeedFrame f : frames) {
             // Stopped (the peer removed, the node closing): no more of it is applied; the rest comes again.

@@ -1,5 +1,6 @@
 package io.bulwark.federation;
 
+import io.bulwark.crypto.KeyId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,16 +61,16 @@ class FederationStateTest {
     void aPeersKemKeysAccumulateUnderItsPinAndPassToNoOtherCertificate() {
         FederationState state = new FederationState(dir.resolve("federation.db"));
         try {
-            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(1L), NOW);
-            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(1L, 2L), NOW); // rotated
-            assertThat(state.pinnedIdentity("fra-1").orElseThrow().kemKeys()).containsExactlyInAnyOrder(1L, 2L);
+            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(new KeyId(1)), NOW);
+            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(new KeyId(1), new KeyId(2)), NOW); // rotated
+            assertThat(state.pinnedIdentity("fra-1").orElseThrow().kemKeys()).containsExactlyInAnyOrder(new KeyId(1), new KeyId(2));
 
             state.forgetIdentity("fra-1");
-            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(3L), NOW); // removed, then added again: pinned afresh
-            assertThat(state.pinnedIdentity("fra-1").orElseThrow().kemKeys()).containsExactly(3L);
+            state.pinIdentity("fra-1", "FRA", "fra-1", WIRE, java.util.Set.of(new KeyId(3)), NOW); // removed, then added again: pinned afresh
+            assertThat(state.pinnedIdentity("fra-1").orElseThrow().kemKeys()).containsExactly(new KeyId(3));
 
-            state.pinIdentity("fra-2", "FRA", "fra-1", WIRE, java.util.Set.of(4L), NOW); // the nation's node under a new certificate
-            assertThat(state.pinnedIdentity("fra-2").orElseThrow().kemKeys()).as("a KEM key is a node's, not its nation's").containsExactly(4L);
+            state.pinIdentity("fra-2", "FRA", "fra-1", WIRE, java.util.Set.of(new KeyId(4)), NOW); // the nation's node under a new certificate
+            assertThat(state.pinnedIdentity("fra-2").orElseThrow().kemKeys()).as("a KEM key is a node's, not its nation's").containsExactly(new KeyId(4));
         } finally {
             state.close();
         }

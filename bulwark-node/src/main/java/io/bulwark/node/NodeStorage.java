@@ -138,7 +138,6 @@ final class NodeStorage implements BlobStore {
         throw new InUseException(home.dir());
     }
 
-    /** The configured sites, or the default site; a site that cannot be built fails with its name and the rule. */
     /**
      * Why evacuating a provider would leave the node nowhere to write, if it would: no site of
      * another provider is open to writes. Its replicas could go nowhere, and once closed the node
@@ -151,6 +150,7 @@ final class NodeStorage implements BlobStore {
                 + "provider first");
     }
 
+    /** The configured sites, or the default site; a site that cannot be built fails with its name and the rule. */
     static List<Site> sites(NodeHome home, NodeConfig config) {
         if (config.storage().sites().isEmpty()) {
             return List.of(new Site(DEFAULT_SITE, "local", config.nation(), config.nation(), new Site.Filesystem(home.defaultSite())));
